@@ -1,0 +1,137 @@
+package io.modelrouter.schemas;
+
+import io.modelrouter.avro.BudgetAction;
+import io.modelrouter.avro.BudgetAlert;
+import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.avro.UsageTotals;
+import io.modelrouter.schemas.serde.AvroSerde;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Every topic of the system, in one place. Keys are team ids (strings) unless noted, so that a team's requests,
+ * usage and budget state are co-partitioned. No topic name is ever built from a payload.
+ */
+public final class Topics {
+  public static final String REQUESTS = "llm.requests";
+  public static final String ROUTED = "llm.requests.routed";
+  public static final String RESULTS = "llm.results";
+  public static final String USAGE = "llm.usage";
+  public static final String USAGE_TOTALS = "llm.usage.totals";
+  public static final String BUDGET_POLICIES = "llm.budget.policies";
+  public static final String ROUTING_POLICIES = "llm.routing.policies";
+  public static final String MODELS = "llm.models";
+  public static final String BUDGET_ACTIONS = "llm.budget.actions";
+  public static final String BUDGET_ALERTS = "llm.budget.alerts";
+  public static final String DLQ = "llm.dlq";
+
+  /** Key of the default routing policy on {@link #ROUTING_POLICIES}. */
+  public static final String DEFAULT_POLICY_KEY = "*";
+
+  private final TopicsConfig config;
+  private final Topic<String, InferenceRequest> requests;
+  private final Topic<String, RoutedRequest> routed;
+  private final Topic<String, InferenceResult> results;
+  private final Topic<String, UsageEvent> usage;
+  private final Topic<String, UsageTotals> usageTotals;
+  private final Topic<String, BudgetPolicy> budgetPolicies;
+  private final Topic<String, RoutingPolicy> routingPolicies;
+  private final Topic<String, ModelSpec> models;
+  private final Topic<String, BudgetAction> budgetActions;
+  private final Topic<String, BudgetAlert> budgetAlerts;
+  private final Topic<byte[], byte[]> dlq;
+
+  private Topics(TopicsConfig config) {
+    this.config = config;
+    this.requests = avro(REQUESTS, InferenceRequest.class, false, false);
+    this.routed = avro(ROUTED, RoutedRequest.class, false, false);
+    this.results = avro(RESULTS, InferenceResult.class, false, false);
+    this.usage = avro(USAGE, UsageEvent.class, false, false);
+    this.usageTotals = avro(USAGE_TOTALS, UsageTotals.class, true, false);
+    this.budgetPolicies = avro(BUDGET_POLICIES, BudgetPolicy.class, true, false);
+    this.routingPolicies = avro(ROUTING_POLICIES, RoutingPolicy.class, true, true);
+    this.models = avro(MODELS, ModelSpec.class, true, true);
+    this.budgetActions = avro(BUDGET_ACTIONS, BudgetAction.class, true, false);
+    this.budgetAlerts = avro(BUDGET_ALERTS, BudgetAlert.class, false, false);
+    this.dlq = new Topic<>(config.prefix() + DLQ, Serdes.ByteArray(), Serdes.ByteArray(), false, false);
+  }
+
+  public static Topics create(TopicsConfig config) {
+    return new Topics(config);
+  }
+
+  private <V extends SpecificRecord> Topic<String, V> avro(String name, Class<V> type, boolean compacted,
+      boolean global) {
+    return new Topic<>(config.prefix() + name, Serdes.String(),
+        AvroSerde.forValues(type, config.client(), config.serde()), compacted, global);
+  }
+
+  public TopicsConfig config() {
+    return config;
+  }
+
+  /** Pipelines' requests ({@code InferenceRequest}). */
+  public Topic<String, InferenceRequest> requests() {
+    return requests;
+  }
+
+  /** Requests with the router's decision, for the worker. */
+  public Topic<String, RoutedRequest> routed() {
+    return routed;
+  }
+
+  /** One result per request: the worker's, or the router's for requests it rejects or pauses. */
+  public Topic<String, InferenceResult> results() {
+    return results;
+  }
+
+  /** One event per provider call. */
+  public Topic<String, UsageEvent> usage() {
+    return usage;
+  }
+
+  /** Per team and calendar window (key {@code <teamId>|<DAILY|MONTHLY>|<windowStart>}), compacted. */
+  public Topic<String, UsageTotals> usageTotals() {
+    return usageTotals;
+  }
+
+  public Topic<String, BudgetPolicy> budgetPolicies() {
+    return budgetPolicies;
+  }
+
+  /** Key: team id, or {@value #DEFAULT_POLICY_KEY} for the default policy. */
+  public Topic<String, RoutingPolicy> routingPolicies() {
+    return routingPolicies;
+  }
+
+  /** The model catalog; key: model id. */
+  public Topic<String, ModelSpec> models() {
+    return models;
+  }
+
+  /** Current budget state per team, compacted. */
+  public Topic<String, BudgetAction> budgetActions() {
+    return budgetActions;
+  }
+
+  public Topic<String, BudgetAlert> budgetAlerts() {
+    return budgetAlerts;
+  }
+
+  /** Records no service could process: the original bytes and {@code dlq.*} headers. */
+  public Topic<byte[], byte[]> dlq() {
+    return dlq;
+  }
+
+  public List<Topic<?, ?>> all() {
+    return List.of(requests, routed, results, usage, usageTotals, budgetPolicies, routingPolicies, models,
+        budgetActions, budgetAlerts, dlq);
+  }
+}

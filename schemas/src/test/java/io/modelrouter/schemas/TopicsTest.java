@@ -1,0 +1,57 @@
+package io.modelrouter.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.schemas.registry.InMemorySchemaRegistryClient;
+import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import org.junit.jupiter.api.Test;
+
+class TopicsTest {
+
+  private final TopicsConfig config = TopicsConfig.builder()
+      .serde(AvroSerdeConfig.forUrl("mock://topics"))
+      .client(new InMemorySchemaRegistryClient())
+      .build();
+
+  @Test
+  void namesEveryTopicOfTheDesign() {
+    Topics topics = Topics.create(config);
+    assertThat(topics.all()).extracting(Topic::name).containsExactly(
+        "llm.requests", "llm.requests.routed", "llm.results", "llm.usage", "llm.usage.totals",
+        "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions", "llm.budget.alerts",
+        "llm.dlq");
+  }
+
+  @Test
+  void tablesAreCompactedAndStreamsAreNot() {
+    Topics topics = Topics.create(config);
+    assertThat(topics.all()).filteredOn(Topic::compacted).extracting(Topic::name).containsExactlyInAnyOrder(
+        "llm.usage.totals", "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions");
+    assertThat(topics.all()).filteredOn(Topic::global).extracting(Topic::name)
+        .containsExactlyInAnyOrder("llm.routing.policies", "llm.models");
+  }
+
+  @Test
+  void aPrefixIsAppliedToEveryName() {
+    Topics topics = Topics.create(TopicsConfig.builder().serde(config.serde()).client(config.client())
+        .prefix("it-42.").build());
+    assertThat(topics.all()).allSatisfy(t -> assertThat(t.name()).startsWith("it-42.llm."));
+  }
+
+  @Test
+  void anIllegalPrefixIsRefusedAndShown() {
+    assertThatThrownBy(() -> TopicsConfig.builder().serde(config.serde()).prefix("a b").build())
+        .hasMessageContaining("got 'a b'");
+  }
+
+  @Test
+  void topicSerdesRoundTripTheirRecords() {
+    Topics topics = Topics.create(config);
+    InferenceRequest request = SampleRecords.request("r-1", "team-a");
+    byte[] bytes = topics.requests().serializeValue(request);
+    assertThat(topics.requests().deserializeValue(bytes)).isEqualTo(request);
+    assertThat(topics.requests().deserializeKey(topics.requests().serializeKey("team-a"))).isEqualTo("team-a");
+  }
+}
