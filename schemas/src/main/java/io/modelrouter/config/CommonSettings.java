@@ -1,0 +1,63 @@
+package io.modelrouter.config;
+
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.TopicsConfig;
+import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Settings every service reads: where Kafka and the registry are, and how topics are named and created. */
+public final class CommonSettings {
+  public static final Setting<String> BOOTSTRAP_SERVERS = Setting.string("kafka.bootstrap.servers",
+      "localhost:9092", "Kafka bootstrap servers.");
+  public static final Setting<String> SCHEMA_REGISTRY_URL = Setting.string("schema.registry.url",
+      "http://localhost:8081", "Schema registry URL(s), comma-separated (Confluent REST API).");
+  public static final Setting<String> SCHEMA_REGISTRY_USER_INFO = Setting.secret("schema.registry.user.info",
+      "user:password for basic auth against the registry (optional).");
+  public static final Setting<String> SCHEMA_REGISTRY_BEARER_TOKEN = Setting.secret("schema.registry.bearer.token",
+      "Bearer token for the registry (optional).");
+  public static final Setting<String> TOPIC_PREFIX = Setting.string("topics.prefix", "",
+      "Prefix of every topic name (e.g. staging.).");
+  public static final Setting<Integer> TOPIC_PARTITIONS = Setting.integer("topics.partitions", 8,
+      "Partitions of team-keyed topics when a service creates them.");
+  public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("topics.replication", 1,
+      "Replication factor of topics when a service creates them (3 in production).");
+  public static final Setting<Boolean> TOPIC_CREATE = Setting.bool("topics.create", true,
+      "Create missing topics at start-up.");
+
+  public static final List<Setting<?>> ALL = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL,
+      SCHEMA_REGISTRY_USER_INFO, SCHEMA_REGISTRY_BEARER_TOKEN, TOPIC_PREFIX, TOPIC_PARTITIONS, TOPIC_REPLICATION,
+      TOPIC_CREATE);
+
+  private CommonSettings() {}
+
+  public static AvroSerdeConfig serdeConfig(Settings settings) {
+    Map<String, Object> serde = new HashMap<>();
+    serde.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, settings.get(SCHEMA_REGISTRY_URL));
+    String userInfo = settings.get(SCHEMA_REGISTRY_USER_INFO);
+    if (userInfo != null) {
+      serde.put(AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, "USER_INFO");
+      serde.put(AvroSerdeConfig.BASIC_AUTH_USER_INFO, userInfo);
+    }
+    String token = settings.get(SCHEMA_REGISTRY_BEARER_TOKEN);
+    if (token != null) {
+      serde.put(AvroSerdeConfig.BEARER_AUTH_TOKEN, token);
+    }
+    return AvroSerdeConfig.from(serde);
+  }
+
+  public static Topics topics(Settings settings) {
+    return Topics.create(TopicsConfig.builder()
+        .serde(serdeConfig(settings))
+        .prefix(settings.get(TOPIC_PREFIX))
+        .build());
+  }
+
+  /** Base properties of every Kafka client: bootstrap servers plus the kafka.* pass-through. */
+  public static Map<String, Object> kafkaClientConfig(Settings settings) {
+    Map<String, Object> config = new HashMap<>(settings.kafkaOverrides());
+    config.put("bootstrap.servers", settings.get(BOOTSTRAP_SERVERS));
+    return config;
+  }
+}

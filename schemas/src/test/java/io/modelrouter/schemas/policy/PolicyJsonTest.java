@@ -1,0 +1,125 @@
+package io.modelrouter.schemas.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.modelrouter.avro.AutoStrategy;
+import io.modelrouter.avro.BudgetActionType;
+import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.RoutingPolicy;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PolicyJsonTest {
+  private static final Map<String, ModelSpec> CATALOG = DefaultPolicies.catalogById();
+
+  @Test
+  void shippedDefaultsAreValidAndComplete() {
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    assertThat(policy.getTeamId()).isEqualTo("*");
+    assertThat(policy.getProfiles()).containsKeys("frontier", "primary", "fast", "local");
+    assertThat(policy.getRouting()).containsEntry("interactiveChat", "fast").containsEntry("specGeneration", "primary");
+    assertThat(policy.getAuto().getStrategy()).isEqualTo(AutoStrategy.HYBRID);
+    assertThat(PolicyJson.checkRoutingPolicy(policy, CATALOG)).isEmpty();
+    assertThat(CATALOG).containsKeys("claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5",
+        "bedrock-claude-sonnet-4-5", "gpt-4.1-mini", "llama-3.1-8b");
+  }
+
+  @Test
+  void catalogPricesAreExactMicroDollarsAndCreditsFromKiro() {
+    ModelSpec sonnet = CATALOG.get("claude-sonnet-4-5");
+    assertThat(sonnet.getInputPricePerMTokMicros()).isEqualTo(3_000_000L);
+    assertThat(sonnet.getOutputPricePerMTokMicros()).isEqualTo(15_000_000L);
+    assertThat(sonnet.getCreditMultiplierMilli()).isEqualTo(1300);
+    assertThat(CATALOG.get("claude-haiku-4-5").getCreditMultiplierMilli()).isEqualTo(400);
+    assertThat(CATALOG.get("claude-opus-4-5").getCreditMultiplierMilli()).isEqualTo(2200);
+    assertThat(CATALOG.get("gpt-4.1-mini").getInputPricePerMTokMicros()).isEqualTo(400_000L);
+  }
+
+  @Test
+  void roundTripsARoutingPolicyThroughJson() {
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy again = PolicyJson.parseRoutingPolicy("*", PolicyJson.toJson(policy), CATALOG);
+    assertThat(again).isEqualTo(policy);
+  }
+
+  @Test
+  void schemaViolationsNameThePath() {
+    String json = "{\"profiles\":{\"fast\":{\"model\":\"claude-haiku-4-5\",\"maxTokens\":0}},\"routing\":{}}";
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(json, "p"), CATALOG))
+        .isInstanceOfSatisfying(PolicyException.class, e ->
+            assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("$.profiles.fast.maxTokens")));
+  }
+
+  @Test
+  void unknownFieldsAreRefusedByName() {
+    String json = "{\"profiles\":{\"fast\":{\"model\":\"claude-haiku-4-5\"}},\"routing\":{},\"routng\":{}}";
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(json, "p"), CATALOG))
+        .hasMessageContaining("routng");
+  }
+
+  @Test
+  void referencesToMissingProfilesAndModelsAreRefusedWithTheirPath() {
+    String json = """
+        {"profiles": {"fast": {"model": "claude-haiku-4-5", "fallbacks": ["no-such-model"]},
+                      "primary": {"provider": "bedrock", "model": "claude-sonnet-4-5"}},
+         "routing": {"interactiveChat": "turbo"},
+         "restrictProfile": "fast",
+         "tiers": {"free": {"profiles": ["fast"]}},
+         "defaultTier": "gold"}
+        """;
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(json, "p"), CATALOG))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems()).contains(
+            "$.routing.interactiveChat: profile 'turbo' is not defined in $.profiles",
+            "$.defaultTier: tier 'gold' is not defined in $.tiers",
+            "$.profiles.fast.fallbacks[0]: 'no-such-model' is not in the model catalog",
+            "$.profiles.primary.provider: 'bedrock' does not serve 'claude-sonnet-4-5' (the catalog says 'anthropic')"));
+  }
+
+  @Test
+  void notJsonAtAllIsOneClearProblem() {
+    assertThatThrownBy(() -> PolicyJson.read("{profiles:", "routing policy"))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageStartingWith("routing policy is invalid: $: not valid JSON");
+  }
+
+  @Test
+  void budgetPolicyAcceptsKirosSingleThresholdAndDollarCosts() {
+    String json = """
+        {"timeZone": "Europe/Berlin",
+         "daily": {"inputTokens": 500000, "outputTokens": 200000, "alertThreshold": 0.8, "action": "notify"},
+         "monthly": {"inputTokens": 10000000, "costUsd": 250.10, "alertThresholds": [0.9, 0.5],
+                     "action": "pause", "escalations": [{"at": 0.9, "action": "restrict"}]}}
+        """;
+    BudgetPolicy policy = PolicyJson.parseBudgetPolicy("team-a", PolicyJson.read(json, "b"));
+    assertThat(policy.getDaily().getAlertThresholds()).containsExactly(0.8, 1.0);
+    assertThat(policy.getDaily().getAction()).isEqualTo(BudgetActionType.NOTIFY);
+    assertThat(policy.getMonthly().getCostMicros()).isEqualTo(250_100_000L);
+    assertThat(policy.getMonthly().getAlertThresholds()).containsExactly(0.5, 0.9);
+    assertThat(policy.getMonthly().getEscalations()).singleElement()
+        .satisfies(e -> assertThat(e.getAction()).isEqualTo(BudgetActionType.RESTRICT));
+    assertThat(PolicyJson.parseBudgetPolicy("team-a", PolicyJson.toJson(policy))).isEqualTo(policy);
+  }
+
+  @Test
+  void budgetPolicyNeedsALimitAndAKnownZone() {
+    assertThatThrownBy(() -> PolicyJson.parseBudgetPolicy("t", PolicyJson.read("{\"daily\":{\"action\":\"pause\"}}", "b")))
+        .isInstanceOf(PolicyException.class).hasMessageContaining("$.daily");
+    assertThatThrownBy(() -> PolicyJson.parseBudgetPolicy("t",
+        PolicyJson.read("{\"timeZone\":\"Mars/Olympus\",\"daily\":{\"inputTokens\":5}}", "b")))
+        .hasMessageContaining("$.timeZone: 'Mars/Olympus' is not an IANA time zone");
+    assertThatThrownBy(() -> PolicyJson.parseBudgetPolicy("t",
+        PolicyJson.read("{\"daily\":{\"inputTokens\":5,\"action\":\"explode\"}}", "b")))
+        .hasMessageContaining("$.daily.action");
+  }
+
+  @Test
+  void catalogEntriesAreValidatedWithTheirIndex() {
+    String json = "{\"models\":[{\"id\":\"ok\",\"provider\":\"anthropic\",\"providerModelId\":\"x\","
+        + "\"inputUsdPerMTok\":1,\"outputUsdPerMTok\":2},{\"id\":\"bad\",\"provider\":\"anthropic\"}]}";
+    assertThatThrownBy(() -> PolicyJson.parseCatalog(PolicyJson.read(json, "c")))
+        .isInstanceOfSatisfying(PolicyException.class, e ->
+            assertThat(e.problems()).allSatisfy(p -> assertThat(p).startsWith("$.models[1]")));
+  }
+}
