@@ -31,6 +31,13 @@ public final class DeadLetters {
 
   public static ProducerRecord<byte[], byte[]> record(String dlqTopic, Source source, byte[] key, byte[] value,
       Headers originalHeaders, Throwable error, String service, long failedAtMillis) {
+    return new ProducerRecord<>(dlqTopic, null, key, value,
+        headers(source, originalHeaders, error, service, failedAtMillis));
+  }
+
+  /** The original headers plus the {@code dlq.*} headers, for a dead letter written by a stream's own sink. */
+  public static Headers headers(Source source, Headers originalHeaders, Throwable error, String service,
+      long failedAtMillis) {
     RecordHeaders headers = new RecordHeaders();
     if (originalHeaders != null) {
       for (Header header : originalHeaders) {
@@ -50,7 +57,7 @@ public final class DeadLetters {
     }
     headers.add(SERVICE, utf8(service));
     headers.add(FAILED_AT, utf8(Long.toString(failedAtMillis)));
-    return new ProducerRecord<>(dlqTopic, null, key, value, headers);
+    return headers;
   }
 
   /** A one-line account of an error and its causes, truncated to a sane size. */

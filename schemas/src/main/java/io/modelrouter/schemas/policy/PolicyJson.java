@@ -88,7 +88,7 @@ public final class PolicyJson {
             .setBands(bands)
             .setPromoteAbove(auto.path("promoteAbove").asDouble(0.8))
             .setPromoteTo(auto.path("promoteTo").asText("frontier"))
-            .setDemoteBelow(auto.path("demoteBelow").asDouble(0.25))
+            .setDemoteBelow(auto.path("demoteBelow").asDouble(0.3))
             .setDemoteFrom(auto.path("demoteFrom").asText("frontier"))
             .setDemoteTo(auto.path("demoteTo").asText("primary"))
             .setNeverDemote(strings(auto.path("neverDemote")))

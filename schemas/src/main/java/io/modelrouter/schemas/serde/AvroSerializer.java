@@ -35,6 +35,21 @@ public final class AvroSerializer<T extends IndexedRecord> implements Serializer
   private boolean ownsClient;
   private boolean isKey;
   private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+  /** Schema ids by (topic, schema object): the hot path's only lookup once warm (no schema rendering). */
+  private final Map<TopicSchema, Integer> ids = new ConcurrentHashMap<>();
+
+  /** Identity of the schema object, not its (costly) structural equality. */
+  private record TopicSchema(String topic, Schema schema) {
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof TopicSchema o && o.schema == schema && o.topic.equals(topic);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * topic.hashCode() + System.identityHashCode(schema);
+    }
+  }
 
   /** For Kafka's reflective construction; {@link #configure} must follow. */
   public AvroSerializer() {}
@@ -63,19 +78,21 @@ public final class AvroSerializer<T extends IndexedRecord> implements Serializer
     if (client == null) {
       throw new IllegalStateException("AvroSerializer is not configured: call configure() or pass a client");
     }
-    String subject = topic + (isKey ? "-key" : "-value");
     Schema own = data.getSchema();
-    int id;
     Schema target = own;
+    Integer cachedId = config.useLatestVersion() ? null : ids.get(new TopicSchema(topic, own));
+    int id;
+    String subject = topic + (isKey ? "-key" : "-value");
     try {
-      if (config.useLatestVersion()) {
+      if (cachedId != null) {
+        id = cachedId;
+      } else if (config.useLatestVersion()) {
         RegisteredSchema latest = client.latest(subject);
         id = latest.id();
         target = latest.schema();
-      } else if (config.autoRegister()) {
-        id = client.register(subject, own);
       } else {
-        id = client.lookup(subject, own).id();
+        id = config.autoRegister() ? client.register(subject, own) : client.lookup(subject, own).id();
+        ids.put(new TopicSchema(topic, own), id);
       }
     } catch (SchemaRegistryException e) {
       if (e.isRetryable()) {

@@ -1,0 +1,77 @@
+package io.modelrouter.router;
+
+import io.modelrouter.config.CommonSettings;
+import io.modelrouter.config.Setting;
+import io.modelrouter.config.Settings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** The router's settings and the Kafka Streams properties derived from them. */
+public final class RouterConfig {
+  public static final Setting<String> APPLICATION_ID = Setting.string("router.application.id", "model-router-router",
+      "Kafka Streams application id (consumer group and internal topic prefix).");
+  public static final Setting<Integer> THREADS = Setting.integer("router.threads", 2, "Stream threads.");
+  public static final Setting<String> PROCESSING_GUARANTEE = Setting.string("router.processing.guarantee",
+      StreamsConfig.EXACTLY_ONCE_V2, "exactly_once_v2 or at_least_once.");
+  public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("router.commit.interval",
+      Duration.ofMillis(100), "How often offsets and outputs are committed (ms or ISO-8601).");
+  public static final Setting<String> STATE_DIR = Setting.string("router.state.dir",
+      System.getProperty("java.io.tmpdir") + "/model-router/router", "Kafka Streams state directory.");
+  public static final Setting<String> INSTANCE_ID = Setting.string("router.instance.id", null,
+      "Static group membership id (group.instance.id): set a distinct one per instance for fast restarts.");
+
+  public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, THREADS, PROCESSING_GUARANTEE,
+      COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID);
+
+  private final Settings settings;
+
+  public RouterConfig(Settings settings) {
+    this.settings = settings;
+    String guarantee = settings.get(PROCESSING_GUARANTEE);
+    if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+      throw new IllegalArgumentException(PROCESSING_GUARANTEE.key() + " must be exactly_once_v2 or at_least_once, got '"
+          + guarantee + "'");
+    }
+    if (settings.get(THREADS) < 1) {
+      throw new IllegalArgumentException(THREADS.key() + " must be >= 1, got " + settings.get(THREADS));
+    }
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public static List<Setting<?>> allSettings() {
+    List<Setting<?>> all = new ArrayList<>(CommonSettings.ALL);
+    all.addAll(SETTINGS);
+    return all;
+  }
+
+  public Properties streamsProperties() {
+    Properties props = new Properties();
+    Map<String, Object> kafka = CommonSettings.kafkaClientConfig(settings);
+    props.putAll(kafka);
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(APPLICATION_ID));
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.get(PROCESSING_GUARANTEE));
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(COMMIT_INTERVAL).toMillis());
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(THREADS));
+    props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get(STATE_DIR));
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.get(CommonSettings.TOPIC_REPLICATION));
+    // Source KTables (budget actions) restore from their topic instead of a changelog copy.
+    props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS);
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 65_536);
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2_000);
+    String instance = settings.get(INSTANCE_ID);
+    if (instance != null && !instance.isBlank()) {
+      props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instance);
+    }
+    return props;
+  }
+}

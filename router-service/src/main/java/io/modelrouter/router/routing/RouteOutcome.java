@@ -1,0 +1,24 @@
+package io.modelrouter.router.routing;
+
+import io.modelrouter.avro.RoutingDecision;
+
+/** What the engine decided for a request. */
+public sealed interface RouteOutcome {
+
+  /** Send to the worker with this decision. */
+  record Routed(RoutingDecision decision) implements RouteOutcome {}
+
+  /**
+   * Refuse: {@code field} names the offending request field, {@code code} is a stable error code
+   * (INVALID_REQUEST, UNKNOWN_MODEL, UNKNOWN_TIER, CONTEXT_WINDOW_EXCEEDED, POLICY_ERROR).
+   */
+  record Rejected(String code, String field, String reason, String routingReason, String policyVersion)
+      implements RouteOutcome {
+    public String message() {
+      return field + ": " + reason;
+    }
+  }
+
+  /** The team is paused: answer at once with how to lift it. */
+  record Paused(String reason, String policyVersion) implements RouteOutcome {}
+}

@@ -1,0 +1,305 @@
+package io.modelrouter.router.routing;
+
+import io.modelrouter.avro.AutoRouting;
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.ComplexityBand;
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.Message;
+import io.modelrouter.avro.ModelRef;
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.Profile;
+import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.schemas.Pricing;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Decides where a request goes. Pure: the same request, policy, catalog and budget status give the same decision.
+ *
+ * <p>Order (each step that changes the choice appends to the reason): validation, explicit pin (profile or model),
+ * task-type table or auto strategy, tier entitlement, budget state (PAUSE answers at once, RESTRICT sends to the
+ * restrict profile, NOTIFY annotates), then the model's limits (output cap, context window: a prompt too large for
+ * the chosen model moves to the first model of the fallback chain that holds it).
+ */
+public final class RoutingEngine {
+  private static final String AUTO = "auto";
+
+  private final TokenEstimator tokens;
+  private final ComplexityEstimator complexity;
+
+  public RoutingEngine(TokenEstimator tokens, ComplexityEstimator complexity) {
+    this.tokens = Objects.requireNonNull(tokens);
+    this.complexity = Objects.requireNonNull(complexity);
+  }
+
+  public RouteOutcome route(InferenceRequest request, CompiledPolicy policy, ModelCatalog catalog,
+      BudgetStatus budget, Instant now) {
+    String version = policy.version();
+    RouteOutcome.Rejected invalid = validate(request, version);
+    if (invalid != null) {
+      return invalid;
+    }
+    String tierName = blank(request.getTier()) ? policy.defaultTier() : request.getTier();
+    CompiledPolicy.TierRule tier = policy.tier(tierName);
+    if (tier == null) {
+      return new RouteOutcome.Rejected("UNKNOWN_TIER", "tier", "unknown tier '" + tierName
+          + "'; the policy defines " + String.join(", ", policy.tierNames().stream().sorted().toList()), "", version);
+    }
+    if (budget.state() == BudgetState.PAUSE) {
+      return new RouteOutcome.Paused(budget.reason(), version);
+    }
+
+    int inputTokens = inputTokens(request);
+    String taskType = request.getTaskType();
+    // Only an explicit maxTokens says something about the output; the task type's prior covers the rest.
+    ComplexityEstimator.Score score = complexity.score(request, inputTokens,
+        request.getMaxTokens() != null ? request.getMaxTokens() : 0);
+    List<String> reason = new ArrayList<>();
+
+    // Explicit pin, else the table or the auto strategy
+    String profileName;
+    ModelSpec pinnedModel = null;
+    String pin = request.getModel() == null ? AUTO : request.getModel().trim();
+    if (!pin.isEmpty() && !pin.equalsIgnoreCase(AUTO)) {
+      if (policy.profile(pin) != null) {
+        profileName = pin;
+        reason.add("pinned profile " + pin);
+      } else if (catalog.get(pin) != null) {
+        pinnedModel = catalog.get(pin);
+        profileName = null;
+        reason.add("pinned model " + pin);
+      } else {
+        return new RouteOutcome.Rejected("UNKNOWN_MODEL", "model", "'" + pin
+            + "' is neither a profile of the policy nor a model of the catalog", "", version);
+      }
+    } else {
+      profileName = auto(policy, taskType, score, reason);
+    }
+
+    // Tier entitlement
+    if (!allowed(tier, policy, profileName, pinnedModel)) {
+      String was = pinnedModel != null ? pinnedModel.getId() : profileName;
+      if (tier.fallbackProfile() == null) {
+        return new RouteOutcome.Rejected("INVALID_REQUEST", "tier", "tier " + tier.name()
+            + " may not use " + was + " and has no profile to fall back to", String.join("; ", reason), version);
+      }
+      profileName = tier.fallbackProfile();
+      pinnedModel = null;
+      reason.add("tier " + tier.name() + ": " + was + " not allowed → " + profileName);
+    }
+
+    // Budget state
+    if (budget.state() == BudgetState.RESTRICT) {
+      String was = pinnedModel != null ? pinnedModel.getId() : profileName;
+      if (pinnedModel != null || !policy.restrictProfile().equals(profileName)) {
+        reason.add("budget RESTRICT: " + was + " → " + policy.restrictProfile());
+      } else {
+        reason.add("budget RESTRICT");
+      }
+      profileName = policy.restrictProfile();
+      pinnedModel = null;
+    } else if (budget.state() == BudgetState.NOTIFY) {
+      reason.add("budget NOTIFY" + (blank(budget.reason()) ? "" : ": " + budget.reason()));
+    }
+
+    // Resolve the model and its limits
+    Profile profile = pinnedModel != null
+        ? new Profile(pinnedModel.getProvider(), pinnedModel.getId(), Math.min(4096, pinnedModel.getMaxOutputTokens()),
+            null, List.of())
+        : policy.profile(profileName);
+    if (profile == null) {
+      return new RouteOutcome.Rejected("POLICY_ERROR", "model", "policy " + version + " has no profile '"
+          + profileName + "'", String.join("; ", reason), version);
+    }
+    ModelSpec model = catalog.get(profile.getModel());
+    if (model == null) {
+      return new RouteOutcome.Rejected("POLICY_ERROR", "model", "profile " + profileName + " of policy " + version
+          + " uses model '" + profile.getModel() + "', which is not in the catalog", String.join("; ", reason), version);
+    }
+    List<ModelSpec> chain = new ArrayList<>();
+    for (String id : profile.getFallbacks()) {
+      ModelSpec fallback = catalog.get(id);
+      if (fallback != null && !fallback.getId().equals(model.getId())) {
+        chain.add(fallback);
+      }
+    }
+
+    if (inputTokens >= model.getContextWindow()) {
+      ModelSpec larger = chain.stream().filter(m -> inputTokens < m.getContextWindow()).findFirst().orElse(null);
+      if (larger == null) {
+        ModelSpec largest = chain.stream().reduce(model, (a, b) -> b.getContextWindow() > a.getContextWindow() ? b : a);
+        return new RouteOutcome.Rejected("CONTEXT_WINDOW_EXCEEDED", "messages", String.format(Locale.ROOT,
+            "the prompt is about %,d tokens, more than the context window of every model in the chain (largest: %s, "
+                + "%,d tokens)", inputTokens, largest.getId(), largest.getContextWindow()),
+            String.join("; ", reason), version);
+      }
+      reason.add(String.format(Locale.ROOT, "prompt ~%,d tokens exceeds %s's %,d-token context → %s (%,d)",
+          inputTokens, model.getId(), model.getContextWindow(), larger.getId(), larger.getContextWindow()));
+      chain.remove(larger);
+      model = larger;
+    }
+    chain.removeIf(m -> inputTokens >= m.getContextWindow());
+
+    int maxTokens = request.getMaxTokens() != null ? request.getMaxTokens() : profile.getMaxTokens();
+    if (maxTokens > model.getMaxOutputTokens()) {
+      reason.add(String.format(Locale.ROOT, "maxTokens %,d capped at %s's limit %,d", maxTokens, model.getId(),
+          model.getMaxOutputTokens()));
+      maxTokens = model.getMaxOutputTokens();
+    }
+    if ((long) inputTokens + maxTokens > model.getContextWindow()) {
+      maxTokens = model.getContextWindow() - inputTokens;
+      reason.add(String.format(Locale.ROOT, "maxTokens clamped to %,d to fit the context window", maxTokens));
+    }
+    Double temperature = request.getTemperature() != null ? request.getTemperature() : profile.getTemperature();
+
+    int estimatedOutput = Math.min(maxTokens, TaskTypes.expectedOutputTokens(taskType));
+    RoutingDecision decision = RoutingDecision.newBuilder()
+        .setProfile(pinnedModel != null ? "pinned" : profileName)
+        .setProvider(model.getProvider())
+        .setModel(model.getId())
+        .setProviderModelId(model.getProviderModelId())
+        .setMaxTokens(maxTokens)
+        .setTemperature(temperature)
+        .setFallbacks(chain.stream().map(m -> new ModelRef(m.getId(), m.getProvider(), m.getProviderModelId())).toList())
+        .setReason(String.join("; ", reason))
+        .setComplexity(round(score.value()))
+        .setEstimatedInputTokens(inputTokens)
+        .setEstimatedOutputTokens(estimatedOutput)
+        .setEstimatedCostMicros(Pricing.costMicros(model, inputTokens, estimatedOutput, 0))
+        .setBudgetState(budget.state())
+        .setPolicyVersion(version)
+        .setReservedTokens(0)
+        .setDecidedAt(now)
+        .build();
+    return new RouteOutcome.Routed(decision);
+  }
+
+  /** Estimated input tokens: system prompt and every message, with the per-message overhead. */
+  public int inputTokens(InferenceRequest request) {
+    int total = 0;
+    if (request.getSystemPrompt() != null) {
+      total += tokens.estimate(request.getSystemPrompt()) + TokenEstimator.PER_MESSAGE_OVERHEAD;
+    }
+    for (Message message : request.getMessages()) {
+      if (message != null) {
+        total += tokens.estimate(message.getContent()) + TokenEstimator.PER_MESSAGE_OVERHEAD;
+      }
+    }
+    return total;
+  }
+
+  private static String auto(CompiledPolicy policy, String taskType, ComplexityEstimator.Score score,
+      List<String> reason) {
+    AutoRouting auto = policy.auto();
+    double value = score.value();
+    switch (auto.getStrategy()) {
+      case COMPLEXITY -> {
+        ComplexityBand band = auto.getBands().stream()
+            .filter(b -> value >= b.getMinScore())
+            .max((a, b) -> Double.compare(a.getMinScore(), b.getMinScore()))
+            .orElse(null);
+        if (band == null) {
+          reason.add(String.format(Locale.ROOT, "complexity %.2f below every band: default → %s", value,
+              policy.defaultProfile()));
+          return policy.defaultProfile();
+        }
+        reason.add(String.format(Locale.ROOT, "complexity %.2f ≥ %.2f → %s", value, band.getMinScore(),
+            band.getProfile()));
+        return band.getProfile();
+      }
+      case HYBRID -> {
+        String profile = table(policy, taskType, reason);
+        if (value > auto.getPromoteAbove() && !profile.equals(auto.getPromoteTo())) {
+          reason.add(String.format(Locale.ROOT, "complexity %.2f > %.2f: promoted %s → %s", value,
+              auto.getPromoteAbove(), profile, auto.getPromoteTo()));
+          return auto.getPromoteTo();
+        }
+        if (value < auto.getDemoteBelow() && profile.equals(auto.getDemoteFrom())) {
+          if (policy.neverDemotes(taskType)) {
+            reason.add(String.format(Locale.ROOT, "complexity %.2f < %.2f, but %s is never demoted", value,
+                auto.getDemoteBelow(), taskType));
+            return profile;
+          }
+          reason.add(String.format(Locale.ROOT, "complexity %.2f < %.2f: demoted %s → %s", value,
+              auto.getDemoteBelow(), profile, auto.getDemoteTo()));
+          return auto.getDemoteTo();
+        }
+        return profile;
+      }
+      default -> {
+        return table(policy, taskType, reason);
+      }
+    }
+  }
+
+  private static String table(CompiledPolicy policy, String taskType, List<String> reason) {
+    String profile = policy.routeFor(taskType);
+    if (profile != null) {
+      reason.add("routing table: " + taskType + " → " + profile);
+      return profile;
+    }
+    reason.add("task type " + taskType + " not in the routing table: default → " + policy.defaultProfile());
+    return policy.defaultProfile();
+  }
+
+  private static boolean allowed(CompiledPolicy.TierRule tier, CompiledPolicy policy, String profileName,
+      ModelSpec pinnedModel) {
+    if (tier.all()) {
+      return true;
+    }
+    if (pinnedModel == null) {
+      return tier.allowsProfile(profileName);
+    }
+    if (tier.models().contains(pinnedModel.getId())) {
+      return true;
+    }
+    return tier.profiles().stream()
+        .map(policy::profile)
+        .anyMatch(p -> p != null && p.getModel().equals(pinnedModel.getId()));
+  }
+
+  private static RouteOutcome.Rejected validate(InferenceRequest request, String version) {
+    if (blank(request.getRequestId())) {
+      return invalid("requestId", "is required", version);
+    }
+    if (blank(request.getTeamId())) {
+      return invalid("teamId", "is required", version);
+    }
+    if (blank(request.getTaskType())) {
+      return invalid("taskType", "is required (e.g. interactiveChat, specGeneration, codeReview)", version);
+    }
+    if (request.getMessages() == null || request.getMessages().isEmpty()) {
+      return invalid("messages", "must hold at least one message", version);
+    }
+    boolean anyContent = false;
+    for (Message message : request.getMessages()) {
+      anyContent |= message != null && !blank(message.getContent());
+    }
+    if (!anyContent) {
+      return invalid("messages", "every message is empty", version);
+    }
+    if (request.getMaxTokens() != null && request.getMaxTokens() <= 0) {
+      return invalid("maxTokens", "must be positive, got " + request.getMaxTokens(), version);
+    }
+    Double temperature = request.getTemperature();
+    if (temperature != null && (temperature.isNaN() || temperature < 0 || temperature > 2)) {
+      return invalid("temperature", "must be between 0 and 2, got " + temperature, version);
+    }
+    return null;
+  }
+
+  private static RouteOutcome.Rejected invalid(String field, String reason, String version) {
+    return new RouteOutcome.Rejected("INVALID_REQUEST", field, reason, "", version);
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static double round(double value) {
+    return Math.round(value * 10_000) / 10_000.0;
+  }
+}

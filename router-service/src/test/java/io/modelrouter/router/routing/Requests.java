@@ -1,0 +1,39 @@
+package io.modelrouter.router.routing;
+
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.Message;
+import io.modelrouter.avro.Priority;
+import io.modelrouter.avro.Role;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Request builders for router tests. */
+public final class Requests {
+  public static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+
+  private Requests() {}
+
+  public static InferenceRequest.Builder request(String taskType, String prompt) {
+    return InferenceRequest.newBuilder()
+        .setRequestId("req-" + Math.abs((taskType + prompt).hashCode()))
+        .setTeamId("team-a")
+        .setPipelineId("pipeline-1")
+        .setSessionId("session-1")
+        .setTaskType(taskType)
+        .setTier(null)
+        .setMessages(List.of(new Message(Role.USER, prompt)))
+        .setSystemPrompt(null)
+        .setMaxTokens(null)
+        .setTemperature(null)
+        .setModel("auto")
+        .setPriority(Priority.INTERACTIVE)
+        .setDeadline(null)
+        .setMetadata(Map.of())
+        .setCreatedAt(NOW);
+  }
+
+  public static InferenceRequest chat(String prompt) {
+    return request("interactiveChat", prompt).build();
+  }
+}

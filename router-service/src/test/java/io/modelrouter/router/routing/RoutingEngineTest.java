@@ -1,0 +1,310 @@
+package io.modelrouter.router.routing;
+
+import static io.modelrouter.router.routing.Requests.NOW;
+import static io.modelrouter.router.routing.Requests.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelrouter.avro.AutoStrategy;
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.Message;
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.Role;
+import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.schemas.policy.DefaultPolicies;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class RoutingEngineTest {
+  private final RoutingEngine engine = new RoutingEngine(new TokenEstimator(), new ComplexityEstimator());
+  private final Map<String, ModelSpec> models = DefaultPolicies.catalogById();
+  private final ModelCatalog catalog = ModelCatalog.of(models);
+
+  private RouteOutcome route(InferenceRequest request) {
+    return route(request, DefaultPolicies.routingPolicy(), BudgetStatus.NORMAL);
+  }
+
+  private RouteOutcome route(InferenceRequest request, RoutingPolicy policy, BudgetStatus budget) {
+    return engine.route(request, CompiledPolicy.compile(policy), catalog, budget, NOW);
+  }
+
+  private RoutingDecision routed(RouteOutcome outcome) {
+    assertThat(outcome).isInstanceOf(RouteOutcome.Routed.class);
+    return ((RouteOutcome.Routed) outcome).decision();
+  }
+
+  private RouteOutcome.Rejected rejected(RouteOutcome outcome) {
+    assertThat(outcome).isInstanceOf(RouteOutcome.Rejected.class);
+    return (RouteOutcome.Rejected) outcome;
+  }
+
+  private static RoutingPolicy withStrategy(AutoStrategy strategy) {
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getAuto().setStrategy(strategy);
+    return policy;
+  }
+
+  @Test
+  void routesChatToFastProfileByTheTable() {
+    RoutingDecision decision = routed(route(Requests.chat("What does this regex do?")));
+    assertThat(decision.getProfile()).isEqualTo("fast");
+    assertThat(decision.getModel()).isEqualTo("claude-haiku-4-5");
+    assertThat(decision.getProvider()).isEqualTo("anthropic");
+    assertThat(decision.getReason()).isEqualTo("routing table: interactiveChat → fast");
+  }
+
+  @Test
+  void routesSpecGenerationToPrimary() {
+    RoutingDecision decision = routed(route(request("specGeneration", "Write the design for the export feature.").build()));
+    assertThat(decision.getProfile()).isEqualTo("primary");
+    assertThat(decision.getModel()).isEqualTo("claude-sonnet-4-5");
+  }
+
+  @Test
+  void unknownTaskTypeGoesToTheDefaultProfileAndSaysSo() {
+    RoutingDecision decision = routed(route(request("translateSpreadsheet", "Translate column B.").build()));
+    assertThat(decision.getProfile()).isEqualTo("primary");
+    assertThat(decision.getReason()).isEqualTo("task type translateSpreadsheet not in the routing table: default → primary");
+  }
+
+  @Test
+  void pinnedProfileWinsOverTheTable() {
+    RoutingDecision decision = routed(route(request("interactiveChat", "hi").setModel("primary").build()));
+    assertThat(decision.getProfile()).isEqualTo("primary");
+    assertThat(decision.getReason()).isEqualTo("pinned profile primary");
+  }
+
+  @Test
+  void pinnedModelWinsAndHasNoFallbacks() {
+    RoutingDecision decision = routed(route(request("interactiveChat", "hi").setModel("claude-sonnet-4-0")
+        .setTier("power").build()));
+    assertThat(decision.getModel()).isEqualTo("claude-sonnet-4-0");
+    assertThat(decision.getProfile()).isEqualTo("pinned");
+    assertThat(decision.getFallbacks()).isEmpty();
+    assertThat(decision.getReason()).isEqualTo("pinned model claude-sonnet-4-0");
+  }
+
+  @Test
+  void unknownPinIsRejectedNamingTheModelField() {
+    RouteOutcome.Rejected rejected = rejected(route(request("interactiveChat", "hi").setModel("gpt-9").build()));
+    assertThat(rejected.field()).isEqualTo("model");
+    assertThat(rejected.code()).isEqualTo("UNKNOWN_MODEL");
+    assertThat(rejected.message()).isEqualTo("model: 'gpt-9' is neither a profile of the policy nor a model of the catalog");
+  }
+
+  @Test
+  void freeTierCannotUseFrontierAndGoesToItsFirstProfile() {
+    RoutingDecision decision = routed(route(request("research", "Survey the options for a new queueing design and "
+        + "analyze the trade-off between architecture A and B").setTier("free").build()));
+    assertThat(decision.getProfile()).isEqualTo("fast");
+    assertThat(decision.getReason()).endsWith("tier free: frontier not allowed → fast");
+  }
+
+  @Test
+  void proTierGetsEverythingButFrontier() {
+    RoutingDecision decision = routed(route(request("research", "Investigate the root cause of the deadlock in the "
+        + "payment queue and compare designs").setTier("pro").build()));
+    assertThat(decision.getProfile()).isEqualTo("primary");
+    assertThat(decision.getReason()).contains("tier pro: frontier not allowed → primary");
+  }
+
+  @Test
+  void powerTierMayUseFrontier() {
+    RoutingDecision decision = routed(route(request("research", "Investigate the root cause of the deadlock in the "
+        + "payment queue and compare designs").setTier("power").build()));
+    assertThat(decision.getProfile()).isEqualTo("frontier");
+    assertThat(decision.getModel()).isEqualTo("claude-opus-4-5");
+  }
+
+  @Test
+  void tierForbidsAPinnedModelItsProfilesDoNotUse() {
+    RoutingDecision decision = routed(route(request("interactiveChat", "hi").setTier("free")
+        .setModel("claude-opus-4-5").build()));
+    assertThat(decision.getProfile()).isEqualTo("fast");
+    assertThat(decision.getReason()).isEqualTo("pinned model claude-opus-4-5; tier free: claude-opus-4-5 not allowed → fast");
+  }
+
+  @Test
+  void tierAllowsAPinnedModelThatOneOfItsProfilesUses() {
+    RoutingDecision decision = routed(route(request("interactiveChat", "hi").setTier("free")
+        .setModel("claude-haiku-4-5").build()));
+    assertThat(decision.getModel()).isEqualTo("claude-haiku-4-5");
+    assertThat(decision.getProfile()).isEqualTo("pinned");
+  }
+
+  @Test
+  void unknownTierIsRejectedNamingTheTierField() {
+    RouteOutcome.Rejected rejected = rejected(route(request("interactiveChat", "hi").setTier("platinum").build()));
+    assertThat(rejected.field()).isEqualTo("tier");
+    assertThat(rejected.reason()).isEqualTo("unknown tier 'platinum'; the policy defines free, power, pro");
+  }
+
+  @Test
+  void restrictSendsEveryRequestToTheFastProfileEvenWhenPinned() {
+    BudgetStatus restrict = new BudgetStatus(BudgetState.RESTRICT, "daily inputTokens at 80%");
+    RoutingDecision decision = routed(route(request("specGeneration", "Write the spec.").setModel("frontier")
+        .setTier("power").build(), DefaultPolicies.routingPolicy(), restrict));
+    assertThat(decision.getProfile()).isEqualTo("fast");
+    assertThat(decision.getBudgetState()).isEqualTo(BudgetState.RESTRICT);
+    assertThat(decision.getReason()).isEqualTo("pinned profile frontier; budget RESTRICT: frontier → fast");
+  }
+
+  @Test
+  void notifyOnlyAnnotates() {
+    BudgetStatus notify = new BudgetStatus(BudgetState.NOTIFY, "daily inputTokens at 52%");
+    RoutingDecision decision = routed(route(request("specGeneration", "Write the spec.").build(),
+        DefaultPolicies.routingPolicy(), notify));
+    assertThat(decision.getProfile()).isEqualTo("primary");
+    assertThat(decision.getReason()).isEqualTo("routing table: specGeneration → primary; budget NOTIFY: daily inputTokens at 52%");
+  }
+
+  @Test
+  void pauseAnswersAtOnceWithTheReason() {
+    BudgetStatus pause = new BudgetStatus(BudgetState.PAUSE, "daily inputTokens at 100%");
+    RouteOutcome outcome = route(Requests.chat("hi"), DefaultPolicies.routingPolicy(), pause);
+    assertThat(outcome).isEqualTo(new RouteOutcome.Paused("daily inputTokens at 100%", "*@0"));
+  }
+
+  @Test
+  void hybridPromotesAComplexRequestAboveTheThreshold() {
+    String prompt = complexPrompt();
+    RoutingDecision decision = routed(route(request("codeReview", prompt).setTier("power").setMaxTokens(16000).build()));
+    assertThat(decision.getComplexity()).isGreaterThan(0.8);
+    assertThat(decision.getProfile()).isEqualTo("frontier");
+    assertThat(decision.getReason()).matches("routing table: codeReview → primary; complexity 0\\.\\d\\d > 0\\.80: "
+        + "promoted primary → frontier");
+  }
+
+  @Test
+  void hybridDemotesATrivialFrontierRequestBelowTheThreshold() {
+    RoutingDecision decision = routed(route(request("research", "capital of France?").setTier("power").build()));
+    assertThat(decision.getComplexity()).isLessThan(0.3);
+    assertThat(decision.getProfile()).isEqualTo("primary");
+    assertThat(decision.getReason()).matches("routing table: research → frontier; complexity 0\\.\\d\\d < 0\\.30: "
+        + "demoted frontier → primary");
+  }
+
+  @Test
+  void hybridNeverDemotesValidation() {
+    RoutingDecision decision = routed(route(request("validation", "ok?").setTier("power").build()));
+    assertThat(decision.getProfile()).isEqualTo("frontier");
+    assertThat(decision.getReason()).contains("but validation is never demoted");
+  }
+
+  @Test
+  void rulesStrategyIgnoresComplexityButRecordsIt() {
+    RoutingDecision decision = routed(route(request("codeReview", complexPrompt()).setTier("power")
+        .setMaxTokens(16000).build(), withStrategy(AutoStrategy.RULES), BudgetStatus.NORMAL));
+    assertThat(decision.getProfile()).isEqualTo("primary");
+    assertThat(decision.getComplexity()).isGreaterThan(0.8);
+  }
+
+  @Test
+  void complexityStrategyUsesTheHighestMatchingBand() {
+    RoutingPolicy policy = withStrategy(AutoStrategy.COMPLEXITY);
+    RoutingDecision simple = routed(route(Requests.chat("hi"), policy, BudgetStatus.NORMAL));
+    RoutingDecision hard = routed(route(request("taskExecution", complexPrompt()).setTier("power")
+        .setMaxTokens(16000).build(), policy, BudgetStatus.NORMAL));
+    assertThat(simple.getProfile()).isEqualTo("fast");
+    assertThat(simple.getReason()).matches("complexity 0\\.\\d\\d ≥ 0\\.00 → fast");
+    assertThat(hard.getProfile()).isEqualTo("frontier");
+  }
+
+  @Test
+  void aPromptTooLargeForTheModelMovesToALargerFallback() {
+    String huge = "word ".repeat(230_000);
+    RoutingDecision decision = routed(route(request("specGeneration", huge).build()));
+    assertThat(decision.getEstimatedInputTokens()).isGreaterThan(200_000);
+    assertThat(decision.getModel()).isEqualTo("kimi-k2");
+    assertThat(decision.getReason()).contains("exceeds claude-sonnet-4-5's 200,000-token context → kimi-k2 (262,144)");
+    assertThat(decision.getFallbacks()).extracting(f -> f.getModel()).containsExactly("gpt-4.1-mini");
+  }
+
+  @Test
+  void aPromptTooLargeForEveryModelIsRejectedNamingMessages() {
+    String huge = "word ".repeat(230_000);
+    RouteOutcome.Rejected rejected = rejected(route(request("interactiveChat", huge).setModel("claude-haiku-4-5").build()));
+    assertThat(rejected.code()).isEqualTo("CONTEXT_WINDOW_EXCEEDED");
+    assertThat(rejected.field()).isEqualTo("messages");
+    assertThat(rejected.reason()).contains("largest: claude-haiku-4-5, 200,000 tokens");
+  }
+
+  @Test
+  void maxTokensAreCappedAtTheModelsLimit() {
+    RoutingDecision decision = routed(route(request("interactiveChat", "hi").setMaxTokens(100_000).build()));
+    assertThat(decision.getMaxTokens()).isEqualTo(64_000);
+    assertThat(decision.getReason()).contains("maxTokens 100,000 capped at claude-haiku-4-5's limit 64,000");
+  }
+
+  @Test
+  void decisionRecordsPolicyVersionEstimatesAndCost() {
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.setTeamId("team-a");
+    policy.setVersion(7);
+    RoutingDecision decision = routed(route(request("specGeneration", "Write the spec for exports.")
+        .setSystemPrompt("You write specs.").build(), policy, BudgetStatus.NORMAL));
+    assertThat(decision.getPolicyVersion()).isEqualTo("team-a@7");
+    assertThat(decision.getEstimatedInputTokens()).isBetween(10, 30);
+    assertThat(decision.getEstimatedOutputTokens()).isEqualTo(4000);
+    assertThat(decision.getEstimatedCostMicros()).isEqualTo(
+        io.modelrouter.schemas.Pricing.costMicros(models.get("claude-sonnet-4-5"), decision.getEstimatedInputTokens(),
+            4000, 0));
+    assertThat(decision.getMaxTokens()).isEqualTo(8192);
+    assertThat(decision.getTemperature()).isEqualTo(0.1);
+    assertThat(decision.getFallbacks()).extracting(f -> f.getModel())
+        .containsExactly("bedrock-claude-sonnet-4-5", "kimi-k2", "gpt-4.1-mini");
+    assertThat(decision.getDecidedAt()).isEqualTo(NOW);
+  }
+
+  @Test
+  void aProfileWhoseModelLeftTheCatalogIsAPolicyError() {
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getProfiles().get("fast").setModel("retired-model");
+    RouteOutcome.Rejected rejected = rejected(route(Requests.chat("hi"), policy, BudgetStatus.NORMAL));
+    assertThat(rejected.code()).isEqualTo("POLICY_ERROR");
+    assertThat(rejected.reason()).contains("uses model 'retired-model', which is not in the catalog");
+  }
+
+  static Stream<Arguments> invalidRequests() {
+    return Stream.of(
+        Arguments.of(request("interactiveChat", "hi").setRequestId(null).build(), "requestId", "is required"),
+        Arguments.of(request("interactiveChat", "hi").setTeamId(" ").build(), "teamId", "is required"),
+        Arguments.of(request("interactiveChat", "hi").setTaskType(null).build(), "taskType", "is required"),
+        Arguments.of(request("interactiveChat", "hi").setMessages(List.of()).build(), "messages",
+            "must hold at least one message"),
+        Arguments.of(request("interactiveChat", "hi").setMessages(List.of(new Message(Role.USER, "  "))).build(),
+            "messages", "every message is empty"),
+        Arguments.of(request("interactiveChat", "hi").setMaxTokens(0).build(), "maxTokens", "must be positive, got 0"),
+        Arguments.of(request("interactiveChat", "hi").setTemperature(3.5).build(), "temperature",
+            "must be between 0 and 2, got 3.5"));
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @MethodSource("invalidRequests")
+  void invalidRequestsAreRejectedNamingTheField(InferenceRequest request, String field, String reason) {
+    RouteOutcome.Rejected rejected = rejected(route(request));
+    assertThat(rejected.code()).isEqualTo("INVALID_REQUEST");
+    assertThat(rejected.field()).isEqualTo(field);
+    assertThat(rejected.reason()).startsWith(reason);
+  }
+
+  /** A large review touching many files, APIs, migrations and design questions. */
+  static String complexPrompt() {
+    StringBuilder prompt = new StringBuilder("Review this change for security and concurrency. Analyze the "
+        + "architecture trade-off, find the root cause of the race condition and every edge case.\n"
+        + "It touches the payments API, the database migration, the OAuth endpoint and the Kafka queue.\n");
+    for (String file : List.of("src/main/java/pay/Ledger.java", "src/main/java/pay/Api.java", "db/V12__ledger.sql",
+        "src/main/java/pay/Queue.java", "config/app.yaml", "src/test/java/pay/LedgerTest.java", "docs/design.md")) {
+      prompt.append("File ").append(file).append(":\n```java\n");
+      prompt.append("class X { void run() { /* ... */ } }\n".repeat(120));
+      prompt.append("```\n");
+    }
+    return prompt.toString();
+  }
+}
