@@ -6,7 +6,6 @@ import io.modelrouter.router.internal.RouterOutcome;
 import io.modelrouter.router.internal.RouterProcessor;
 import io.modelrouter.router.routing.ComplexityEstimator;
 import io.modelrouter.router.routing.RoutingEngine;
-import io.modelrouter.router.routing.TokenEstimator;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import java.util.Map;
@@ -58,7 +57,7 @@ public final class RouterTopology {
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("budget-actions-source"),
         bytesStore(BUDGET_ACTIONS_STORE));
 
-    RoutingEngine engine = new RoutingEngine(new TokenEstimator(), new ComplexityEstimator());
+    RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
     KStream<String, byte[]> requests = builder.stream(topics.requests().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("requests-source"));
     KStream<String, byte[]> rekeyed = routeAndSplit(requests, "route", topics, engine, defaultPolicy, defaultCatalog, true);
@@ -79,7 +78,7 @@ public final class RouterTopology {
     BranchedKStream<String, RouterOutcome> split = outcomes.split(Named.as(name + "-"))
         .branch((key, outcome) -> outcome instanceof RouterOutcome.Routed, Branched.withConsumer(routed -> routed
             .mapValues(outcome -> ((RouterOutcome.Routed) outcome).value(), Named.as(name + "-routed-value"))
-            .to(topics.routed().name(), Produced.with(Serdes.String(), topics.routed().valueSerde())
+            .to(topics.routed().name(), Produced.with(Serdes.String(), Serdes.ByteArray())
                 .withName(name + "-routed-sink")), "routed"))
         .branch((key, outcome) -> outcome instanceof RouterOutcome.Answered, Branched.withConsumer(answered -> answered
             .mapValues(outcome -> ((RouterOutcome.Answered) outcome).value(), Named.as(name + "-answered-value"))

@@ -1,13 +1,12 @@
 package io.modelrouter.router.internal;
 
 import io.modelrouter.avro.InferenceResult;
-import io.modelrouter.avro.RoutedRequest;
 
 /** What the route processor emits for a record; the topology sends each kind to its own sink. Never serialized. */
 public sealed interface RouterOutcome {
 
-  /** To {@code llm.requests.routed}. */
-  record Routed(RoutedRequest value) implements RouterOutcome {}
+  /** To {@code llm.requests.routed}: a {@code RoutedRequest}, already on the wire format. */
+  record Routed(byte[] value) implements RouterOutcome {}
 
   /** To {@code llm.results}: a REJECTED or PAUSED answer. */
   record Answered(InferenceResult value) implements RouterOutcome {}

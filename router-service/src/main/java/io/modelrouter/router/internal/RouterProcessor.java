@@ -5,7 +5,6 @@ import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.ResultStatus;
-import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.TokenUsage;
 import io.modelrouter.router.RouterTopology;
@@ -54,6 +53,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private StoreView<BudgetAction> budgets;
   private CompiledPolicy builtinPolicy;
   private ModelCatalog catalog;
+  private RoutedRequestEncoder encoder;
 
   /**
    * @param rekeyMismatches true on the first pass; false after the repartition, where keys are team ids
@@ -75,6 +75,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     this.models = new StoreView<>(store(RouterTopology.CATALOG_STORE), topics.models()::deserializeValue);
     this.budgets = new StoreView<>(store(RouterTopology.BUDGET_ACTIONS_STORE), topics.budgetActions()::deserializeValue);
     this.builtinPolicy = CompiledPolicy.compile(defaultPolicy);
+    this.encoder = new RoutedRequestEncoder(topics);
     this.catalog = id -> {
       if (id == null) {
         return null;
@@ -137,7 +138,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     String key = teamId == null ? record.key() : teamId;
     switch (outcome) {
       case RouteOutcome.Routed routed -> context.forward(record.withKey(key)
-          .withValue(new RouterOutcome.Routed(new RoutedRequest(request, routed.decision()))));
+          .withValue(new RouterOutcome.Routed(encoder.encode(record.value(), request, routed.decision()))));
       case RouteOutcome.Rejected rejected -> context.forward(record.withKey(key)
           .withValue(new RouterOutcome.Answered(rejected(request, rejected, now, record))));
       case RouteOutcome.Paused paused -> context.forward(record.withKey(key)

@@ -2,7 +2,6 @@ package io.modelrouter.router.routing;
 
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.Message;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 
@@ -21,8 +20,8 @@ import java.util.Map;
  *   <tr><td>distinct reasoning keywords (architecture, design, trade-off, root cause, edge case, concurrency, prove ...)</td><td>0.10</td><td>0</td><td>4</td></tr>
  * </table>
  *
- * <p>Keywords are matched on lower-cased ASCII words (and two-word phrases) by 64-bit hash, so scanning allocates
- * nothing per word.
+ * <p>Features come from {@link PromptScan}: keywords ({@link Keywords}) are matched on lower-cased ASCII words and
+ * two-word phrases by 64-bit hash.
  */
 public final class ComplexityEstimator {
   static final double W_PRIOR = 0.30;
@@ -43,24 +42,6 @@ public final class ComplexityEstimator {
       Map.entry("chat", 0.20), Map.entry("hookactions", 0.10), Map.entry("hooks", 0.10));
   static final double UNKNOWN_PRIOR = 0.50;
 
-  private static final String[] INTEGRATION_WORDS = {"api", "apis", "endpoint", "endpoints", "rest", "graphql", "grpc",
-      "webhook", "webhooks", "migration", "migrations", "migrate", "schema", "schemas", "database", "databases", "sql",
-      "security", "auth", "authentication", "authorization", "oauth", "jwt", "encryption", "payment", "payments",
-      "billing", "kafka", "queue", "queues", "integration", "integrations", "external", "sdk", "third party"};
-  private static final String[] REASONING_WORDS = {"architecture", "architectural", "design", "tradeoff", "tradeoffs",
-      "trade off", "trade offs", "why", "prove", "proof", "analyze", "analyse", "analysis", "investigate", "root cause",
-      "edge case", "edge cases", "concurrency", "concurrent", "race condition", "deadlock", "optimize", "optimise",
-      "refactor", "strategy", "evaluate", "compare", "validate", "audit", "invariant", "invariants", "novel"};
-  private static final String[] SOURCE_EXTENSIONS = {"java", "kt", "scala", "py", "ts", "tsx", "js", "jsx", "go", "rs",
-      "rb", "c", "h", "cc", "cpp", "hpp", "cs", "swift", "sql", "yaml", "yml", "json", "toml", "xml", "proto", "avsc",
-      "tf", "sh", "gradle", "md", "html", "css", "vue", "php"};
-
-  private static final long[] INTEGRATION_HASHES = hashes(INTEGRATION_WORDS);
-  private static final long[] REASONING_HASHES = hashes(REASONING_WORDS);
-  private static final long[] EXTENSION_HASHES = hashes(SOURCE_EXTENSIONS);
-  private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-  private static final long FNV_PRIME = 0x100000001b3L;
-
   /** A score and the features it came from. */
   public record Score(double value, double prior, double size, double output, double files, double code,
       double integrations, double reasoning) {
@@ -72,22 +53,28 @@ public final class ComplexityEstimator {
   }
 
   /**
+   * Scores a request by scanning its text (tests and tools; the router scans once for tokens and score together).
+   *
    * @param inputTokens the request's estimated input tokens
    * @param maxTokens the output cap the request asked for, 0 when it named none
    */
   public Score score(InferenceRequest request, int inputTokens, int maxTokens) {
-    double prior = prior(request.getTaskType());
-    double size = logScale(inputTokens, 200, 20_000);
-    double output = logScale(maxTokens, 512, 16_384);
-    Scan scan = new Scan();
+    PromptScan scan = new PromptScan();
     if (request.getSystemPrompt() != null) {
-      scan.text(request.getSystemPrompt());
+      scan.scan(request.getSystemPrompt());
     }
     for (Message message : request.getMessages()) {
-      if (message != null && message.getContent() != null) {
-        scan.text(message.getContent());
+      if (message != null) {
+        scan.scan(message.getContent());
       }
     }
+    return score(request.getTaskType(), scan, inputTokens, maxTokens);
+  }
+
+  Score score(String taskType, PromptScan scan, int inputTokens, int maxTokens) {
+    double prior = prior(taskType);
+    double size = logScale(inputTokens, 200, 20_000);
+    double output = logScale(maxTokens, 512, 16_384);
     double files = Math.min(1.0, scan.distinctFiles() / 6.0);
     double code = Math.min(1.0, (scan.fences / 2) / 3.0);
     double integrations = Math.min(1.0, Long.bitCount(scan.integrationMask) / 4.0);
@@ -113,149 +100,5 @@ public final class ComplexityEstimator {
 
   private static double clamp(double v) {
     return Math.max(0, Math.min(1, v));
-  }
-
-  /** One pass over text: words and two-word phrases for keywords, whitespace-separated tokens for file paths. */
-  private static final class Scan {
-    long integrationMask;
-    long reasoningMask;
-    int fences;
-    private long[] files = new long[8];
-    private int fileCount;
-
-    void text(String text) {
-      int n = text.length();
-      long word = FNV_OFFSET;
-      int wordLength = 0;
-      long previousWord = 0;
-      boolean previousWordValid = false;
-      int backticks = 0;
-      int tokenStart = -1;
-      for (int i = 0; i <= n; i++) {
-        char c = i < n ? text.charAt(i) : ' ';
-        // fenced code blocks: runs of three backticks
-        if (c == '`') {
-          backticks++;
-          if (backticks == 3) {
-            fences++;
-          }
-        } else {
-          backticks = 0;
-        }
-        // words (ASCII letters and digits), lower-cased, hashed as they go
-        char lower = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
-        boolean wordChar = (lower >= 'a' && lower <= 'z') || (c >= '0' && c <= '9');
-        if (wordChar) {
-          word = (word ^ lower) * FNV_PRIME;
-          wordLength++;
-        } else if (wordLength > 0) {
-          match(word);
-          if (previousWordValid) {
-            match(phrase(previousWord, word));
-          }
-          previousWord = word;
-          previousWordValid = c == ' ' || c == '-' || c == '\n' || c == '\t';
-          word = FNV_OFFSET;
-          wordLength = 0;
-        } else if (c != ' ' && c != '-') {
-          previousWordValid = false;
-        }
-        // whitespace-separated tokens, checked for file paths
-        boolean space = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '`' || c == '(' || c == ')'
-            || c == ',' || c == '"' || c == '\'';
-        if (!space && tokenStart < 0) {
-          tokenStart = i;
-        } else if (space && tokenStart >= 0) {
-          path(text, tokenStart, i);
-          tokenStart = -1;
-        }
-      }
-    }
-
-    private void match(long hash) {
-      int integration = Arrays.binarySearch(INTEGRATION_HASHES, hash);
-      if (integration >= 0) {
-        integrationMask |= 1L << (integration % 64);
-      }
-      int reasoning = Arrays.binarySearch(REASONING_HASHES, hash);
-      if (reasoning >= 0) {
-        reasoningMask |= 1L << (reasoning % 64);
-      }
-    }
-
-    /** A path has a '/' between word characters, or ends in a known source extension. */
-    private void path(String text, int start, int end) {
-      while (end > start && ".,:;!?".indexOf(text.charAt(end - 1)) >= 0) {
-        end--;
-      }
-      if (end - start < 3) {
-        return;
-      }
-      boolean slash = false;
-      int lastDot = -1;
-      for (int i = start; i < end; i++) {
-        char c = text.charAt(i);
-        if (c == '/' && i > start && i < end - 1) {
-          slash = true;
-        } else if (c == '.') {
-          lastDot = i;
-        }
-      }
-      boolean extension = false;
-      if (lastDot > start && lastDot < end - 1) {
-        long hash = FNV_OFFSET;
-        for (int i = lastDot + 1; i < end; i++) {
-          char c = text.charAt(i);
-          hash = (hash ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * FNV_PRIME;
-        }
-        extension = Arrays.binarySearch(EXTENSION_HASHES, hash) >= 0;
-      }
-      boolean url = end - start > 4 && text.startsWith("http", start);
-      if ((slash || extension) && !url) {
-        long hash = FNV_OFFSET;
-        for (int i = start; i < end; i++) {
-          hash = (hash ^ text.charAt(i)) * FNV_PRIME;
-        }
-        for (int i = 0; i < fileCount; i++) {
-          if (files[i] == hash) {
-            return;
-          }
-        }
-        if (fileCount == files.length) {
-          files = Arrays.copyOf(files, fileCount * 2);
-        }
-        files[fileCount++] = hash;
-      }
-    }
-
-    int distinctFiles() {
-      return fileCount;
-    }
-  }
-
-  private static long phrase(long first, long second) {
-    return (first * 31 + 0x20) ^ (second * FNV_PRIME);
-  }
-
-  private static long[] hashes(String[] words) {
-    long[] out = new long[words.length];
-    for (int i = 0; i < words.length; i++) {
-      String[] parts = words[i].split(" ");
-      long h = hashWord(parts[0]);
-      for (int p = 1; p < parts.length; p++) {
-        h = phrase(h, hashWord(parts[p]));
-      }
-      out[i] = h;
-    }
-    Arrays.sort(out);
-    return out;
-  }
-
-  private static long hashWord(String word) {
-    long h = FNV_OFFSET;
-    for (int i = 0; i < word.length(); i++) {
-      h = (h ^ word.charAt(i)) * FNV_PRIME;
-    }
-    return h;
   }
 }

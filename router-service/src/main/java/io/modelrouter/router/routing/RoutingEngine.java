@@ -27,11 +27,9 @@ import java.util.Objects;
 public final class RoutingEngine {
   private static final String AUTO = "auto";
 
-  private final TokenEstimator tokens;
   private final ComplexityEstimator complexity;
 
-  public RoutingEngine(TokenEstimator tokens, ComplexityEstimator complexity) {
-    this.tokens = Objects.requireNonNull(tokens);
+  public RoutingEngine(ComplexityEstimator complexity) {
     this.complexity = Objects.requireNonNull(complexity);
   }
 
@@ -52,10 +50,11 @@ public final class RoutingEngine {
       return new RouteOutcome.Paused(budget.reason(), version);
     }
 
-    int inputTokens = inputTokens(request);
+    PromptScan scan = new PromptScan();
+    int inputTokens = inputTokens(request, scan);
     String taskType = request.getTaskType();
     // Only an explicit maxTokens says something about the output; the task type's prior covers the rest.
-    ComplexityEstimator.Score score = complexity.score(request, inputTokens,
+    ComplexityEstimator.Score score = complexity.score(taskType, scan, inputTokens,
         request.getMaxTokens() != null ? request.getMaxTokens() : 0);
     List<String> reason = new ArrayList<>();
 
@@ -179,13 +178,17 @@ public final class RoutingEngine {
 
   /** Estimated input tokens: system prompt and every message, with the per-message overhead. */
   public int inputTokens(InferenceRequest request) {
+    return inputTokens(request, new PromptScan());
+  }
+
+  private static int inputTokens(InferenceRequest request, PromptScan scan) {
     int total = 0;
     if (request.getSystemPrompt() != null) {
-      total += tokens.estimate(request.getSystemPrompt()) + TokenEstimator.PER_MESSAGE_OVERHEAD;
+      total += scan.scan(request.getSystemPrompt()) + TokenEstimator.PER_MESSAGE_OVERHEAD;
     }
     for (Message message : request.getMessages()) {
       if (message != null) {
-        total += tokens.estimate(message.getContent()) + TokenEstimator.PER_MESSAGE_OVERHEAD;
+        total += scan.scan(message.getContent()) + TokenEstimator.PER_MESSAGE_OVERHEAD;
       }
     }
     return total;

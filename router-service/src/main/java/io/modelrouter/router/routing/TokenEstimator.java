@@ -1,8 +1,8 @@
 package io.modelrouter.router.routing;
 
 /**
- * Estimates how many tokens a text is, in one pass over its characters, so that the router
- * can afford it on every request. It counts what drives a BPE tokenizer's output (words, the excess length of long
+ * Estimates how many tokens a text is, in one pass over its characters ({@link PromptScan}, which the router
+ * shares with the complexity score), so that the router can afford it on every request. It counts what drives a BPE tokenizer's output (words, the excess length of long
  * words, digit groups, symbols, indentation runs, newlines, non-ASCII characters) and weighs each with a
  * coefficient fitted against OpenAI's {@code o200k_base} tokenizer (via jtokkit) on prose, Markdown, source code,
  * JSON and non-ASCII text. {@code TokenEstimatorAccuracyTest} measures it against the tokenizer; the README
@@ -29,69 +29,22 @@ public final class TokenEstimator {
 
   /** Estimated tokens of the text (at least 1 for non-empty text). */
   public int estimate(CharSequence text) {
-    if (text == null || text.isEmpty()) {
-      return 0;
-    }
-    double[] f = features(text);
+    return new PromptScan().scan(text);
+  }
+
+  /** The weighted sum of the features {@link PromptScan} counted, at least 1. */
+  static int tokens(double[] features) {
     double sum = 0;
     for (int i = 0; i < WEIGHTS.length; i++) {
-      sum += WEIGHTS[i] * f[i];
+      sum += WEIGHTS[i] * features[i];
     }
     return Math.max(1, (int) Math.round(sum));
   }
 
-  /** The counted features, exposed for calibration. */
+  /** The counted features of a text, for calibration. */
   static double[] features(CharSequence text) {
-    double[] f = new double[WEIGHTS.length];
-    int n = text.length();
-    int wordLength = 0;
-    int digitRun = 0;
-    int spaceRun = 0;
-    for (int i = 0; i < n; i++) {
-      char c = text.charAt(i);
-      boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-      boolean digit = c >= '0' && c <= '9';
-      if (letter) {
-        if (wordLength == 0) {
-          f[WORDS]++;
-        }
-        wordLength++;
-      } else {
-        if (wordLength > 6) {
-          f[LONG_WORD_EXCESS] += wordLength - 6;
-        }
-        wordLength = 0;
-      }
-      if (digit) {
-        if (digitRun % 3 == 0) {
-          f[DIGIT_GROUPS]++;
-        }
-        digitRun++;
-      } else {
-        digitRun = 0;
-      }
-      if (c == ' ' || c == '\t') {
-        spaceRun++;
-      } else {
-        if (spaceRun > 1) {
-          f[INDENT_RUNS]++;
-        }
-        spaceRun = 0;
-      }
-      if (c == '\n') {
-        f[NEWLINES]++;
-      } else if (c > 127) {
-        f[NON_ASCII]++;
-      } else if (!letter && !digit && c != ' ' && c != '\t' && c != '\r') {
-        f[SYMBOLS]++;
-      }
-    }
-    if (wordLength > 6) {
-      f[LONG_WORD_EXCESS] += wordLength - 6;
-    }
-    if (spaceRun > 1) {
-      f[INDENT_RUNS]++;
-    }
-    return f;
+    PromptScan scan = new PromptScan();
+    scan.scan(text);
+    return scan.tokenFeatures.clone();
   }
 }

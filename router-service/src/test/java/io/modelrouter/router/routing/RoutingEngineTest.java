@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class RoutingEngineTest {
-  private final RoutingEngine engine = new RoutingEngine(new TokenEstimator(), new ComplexityEstimator());
+  private final RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
   private final Map<String, ModelSpec> models = DefaultPolicies.catalogById();
   private final ModelCatalog catalog = ModelCatalog.of(models);
 

@@ -1,0 +1,135 @@
+package io.modelrouter.bench;
+
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.config.Settings;
+import io.modelrouter.embedded.EmbeddedKafka;
+import io.modelrouter.embedded.EmbeddedSchemaRegistry;
+import io.modelrouter.router.RouterConfig;
+import io.modelrouter.router.RouterTopology;
+import io.modelrouter.schemas.TopicAdmin;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.TopicsConfig;
+import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routed requests per second against a pass-through Kafka Streams app: same broker (in this JVM), same records,
+ * same partitions, same exactly_once_v2 settings, alternating rounds in one run so that machine noise hits both.
+ *
+ * <pre>bench/run RouterBenchmark --requests 400000 --rounds 3</pre>
+ */
+public final class RouterBenchmark {
+  private static final Logger LOG = LoggerFactory.getLogger(RouterBenchmark.class);
+
+  private RouterBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    BenchArgs options = new BenchArgs(args, Map.of("requests", "400000", "rounds", "3", "partitions", "8",
+        "threads", "2", "teams", "200"));
+    LOG.info("router benchmark {}", options);
+    Path data = Files.createTempDirectory("router-bench");
+    try (EmbeddedKafka kafka = EmbeddedKafka.start();
+        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder(kafka.bootstrapServers()).build();
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      Topics topics = Topics.create(TopicsConfig.builder().serde(AvroSerdeConfig.forUrl(registry.url())).build());
+      int partitions = options.integer("partitions");
+      TopicAdmin.ensureTopics(admin, topics.all(), partitions, (short) 1, Duration.ofSeconds(30));
+      TopicAdmin.createAndAwait(admin, List.of(new NewTopic("bench.passthrough", partitions, (short) 1)),
+          Duration.ofSeconds(30));
+      int n = options.integer("requests");
+      produce(kafka.bootstrapServers(), topics, n, options.integer("teams"));
+
+      Settings settings = Settings.of(Map.of("kafka.bootstrap.servers", kafka.bootstrapServers(),
+          "schema.registry.url", registry.url(), "router.threads", options.string("threads"),
+          "router.state.dir", data.toString()));
+      List<Double> passRates = new ArrayList<>();
+      List<Double> routerRates = new ArrayList<>();
+      List<String> lines = new ArrayList<>();
+      for (int round = 1; round <= options.integer("rounds"); round++) {
+        StreamsRun.Result pass = StreamsRun.measure(passThrough(topics), props(settings, "bench-pass-" + round),
+            admin, topics.requests().name(), Duration.ofMinutes(10));
+        StreamsRun.Result router = StreamsRun.measure(RouterTopology.buildTopology(topics),
+            props(settings, "bench-router-" + round), admin, topics.requests().name(), Duration.ofMinutes(10));
+        passRates.add(pass.recordsPerSecond());
+        routerRates.add(router.recordsPerSecond());
+        String line = String.format(Locale.ROOT, "round %d: pass-through %,.0f rec/s (%.1f µs CPU/rec), "
+            + "router %,.0f req/s (%.1f µs CPU/req), ratio %.2f", round, pass.recordsPerSecond(),
+            pass.cpuMicrosPerRecord(), router.recordsPerSecond(), router.cpuMicrosPerRecord(),
+            router.recordsPerSecond() / pass.recordsPerSecond());
+        lines.add(line);
+        LOG.info(line);
+      }
+      List<Double> ratios = new ArrayList<>();
+      for (int i = 0; i < passRates.size(); i++) {
+        ratios.add(routerRates.get(i) / passRates.get(i));
+      }
+      System.out.println();
+      System.out.printf(Locale.ROOT, "RouterBenchmark: %,d requests, %d partitions, %s stream threads, exactly_once_v2%n",
+          n, partitions, options.string("threads"));
+      lines.forEach(System.out::println);
+      System.out.printf(Locale.ROOT, "median: pass-through %,.0f rec/s, router %,.0f req/s, ratio %.2f (median of "
+          + "per-round ratios)%n", median(passRates), median(routerRates), median(ratios));
+    }
+  }
+
+  private static Properties props(Settings settings, String applicationId) {
+    Properties props = new RouterConfig(settings.with("router.application.id", applicationId)).streamsProperties();
+    props.put("auto.offset.reset", "earliest");
+    return props;
+  }
+
+  private static Topology passThrough(Topics topics) {
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream(topics.requests().name(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
+        .to("bench.passthrough", Produced.with(Serdes.String(), Serdes.ByteArray()));
+    return builder.build();
+  }
+
+  private static void produce(String bootstrap, Topics topics, int n, int teams) throws Exception {
+    Workload workload = new Workload(42, teams);
+    long started = System.nanoTime();
+    long bytes = 0;
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 10,
+        ProducerConfig.BATCH_SIZE_CONFIG, 262_144, ProducerConfig.ACKS_CONFIG, "all"),
+        new StringSerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < n; i++) {
+        InferenceRequest request = workload.next(i);
+        byte[] value = topics.requests().serializeValue(request);
+        bytes += value.length;
+        producer.send(new ProducerRecord<>(topics.requests().name(), request.getTeamId(), value));
+      }
+      producer.flush();
+    }
+    LOG.info(String.format(Locale.ROOT, "produced %,d requests (%.0f bytes on average) in %.1f s", n,
+        bytes / (double) n, (System.nanoTime() - started) / 1e9));
+  }
+
+  static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int mid = sorted.size() / 2;
+    return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
+  }
+}
