@@ -11,6 +11,8 @@ import java.util.function.Function;
  * ({@code MR_ROUTER_THREADS}). Secret settings are never printed.
  */
 public final class Setting<T> {
+  public static final String NAME_PLACEHOLDER = "<name>";
+
   private final String key;
   private final T defaultValue;
   private final String doc;
@@ -71,12 +73,33 @@ public final class Setting<T> {
     return key;
   }
 
+  /** True for a template such as {@code providers.<name>.timeout}, made concrete by {@link #forName}. */
+  public boolean isTemplate() {
+    return key.contains(NAME_PLACEHOLDER);
+  }
+
+  /** The concrete setting of a template for one name (letters and digits only, so env vars stay unambiguous). */
+  public Setting<T> forName(String name) {
+    if (!isTemplate()) {
+      throw new IllegalStateException(key + " is not a template");
+    }
+    if (!name.matches("[a-z][a-z0-9]*")) {
+      throw new IllegalArgumentException("names in " + key + " are lower-case letters and digits, got '" + name + "'");
+    }
+    return new Setting<>(key.replace(NAME_PLACEHOLDER, name), defaultValue, doc, parser, secret);
+  }
+
+  /** The same setting with another default (a template's default may depend on the name). */
+  public Setting<T> withDefault(T value) {
+    return new Setting<>(key, value, doc, parser, secret);
+  }
+
   public String envVar() {
     return envVarOf(key);
   }
 
   public static String envVarOf(String key) {
-    return "MR_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    return "MR_" + key.replace(NAME_PLACEHOLDER, "<NAME>").toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
   public T defaultValue() {

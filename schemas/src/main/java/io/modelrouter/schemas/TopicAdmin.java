@@ -84,6 +84,14 @@ public final class TopicAdmin {
                 .map(p -> d.name() + "-" + p.partition()))
             .toList();
         if (leaderless.isEmpty() && descriptions.size() == names.size()) {
+          // A leader in the metadata is not yet a leader that serves: list offsets, which the leader itself answers.
+          Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> partitions =
+              new java.util.HashMap<>();
+          descriptions.values().forEach(d -> d.partitions().forEach(p -> partitions.put(
+              new org.apache.kafka.common.TopicPartition(d.name(), p.partition()),
+              org.apache.kafka.clients.admin.OffsetSpec.latest())));
+          admin.listOffsets(partitions).all()
+              .get(Math.max(1, Duration.between(Instant.now(), deadline).toMillis()), TimeUnit.MILLISECONDS);
           return;
         }
         lastProblem = "partitions without a leader: " + leaderless;

@@ -1,0 +1,189 @@
+package io.modelrouter.worker;
+
+import io.modelrouter.config.CommonSettings;
+import io.modelrouter.config.Setting;
+import io.modelrouter.config.Settings;
+import io.modelrouter.worker.provider.SimulatedProvider;
+import io.modelrouter.worker.resilience.ProviderPolicy;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The worker's settings: delivery, the providers it may call, their resilience policies, the simulation. */
+public final class WorkerConfig {
+  public static final Setting<String> GROUP_ID = Setting.string("worker.group.id", "model-router-worker",
+      "Consumer group of the workers.");
+  public static final Setting<String> INSTANCE_ID = Setting.string("worker.instance.id", null,
+      "This worker's stable, unique id (transactional.id and static group membership); default worker-<hostname>.");
+  public static final Setting<Integer> MAX_IN_FLIGHT = Setting.integer("worker.max.in.flight", 10_000,
+      "Requests in flight at once; past it the worker pauses its partitions.");
+  public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("worker.commit.interval",
+      Duration.ofMillis(100), "How often finished results and offsets are committed, in one transaction.");
+  public static final Setting<Duration> DRAIN_TIMEOUT = Setting.duration("worker.drain.timeout",
+      Duration.ofSeconds(30), "How long a revoked partition's or a stopping worker's requests may finish.");
+  public static final Setting<Duration> TRANSACTION_TIMEOUT = Setting.duration("worker.transaction.timeout",
+      Duration.ofSeconds(30), "transaction.timeout.ms of the worker's producer.");
+  public static final Setting<String> PROVIDERS = Setting.string("worker.providers",
+      "anthropic,bedrock,openai,moonshot,ollama", "Provider names this worker serves (the catalog's provider field).");
+  public static final Setting<String> SIMULATE = Setting.string("worker.simulate", "auto",
+      "auto: simulate providers without credentials; all: simulate every provider; none: real providers only.");
+
+  public static final Setting<Duration> SIM_LATENCY = Setting.duration("simulator.latency", Duration.ofMillis(800),
+      "Simulated provider: mean latency of a call.");
+  public static final Setting<Double> SIM_LATENCY_SPREAD = Setting.decimal("simulator.latency.spread", 0.3,
+      "Simulated provider: sigma of the lognormal latency (0 = constant).");
+  public static final Setting<Integer> SIM_OUTPUT_TOKENS = Setting.integer("simulator.output.tokens", 350,
+      "Simulated provider: mean output tokens.");
+  public static final Setting<Long> SIM_SEED = Setting.longValue("simulator.seed", 42, "Simulated provider: seed.");
+  public static final Setting<Double> SIM_RATE_LIMITED = Setting.decimal("simulator.rate.limited", 0.0,
+      "Simulated provider: fraction of calls answered 429 with Retry-After.");
+  public static final Setting<Double> SIM_SERVER_ERRORS = Setting.decimal("simulator.server.errors", 0.0,
+      "Simulated provider: fraction of calls answered 503.");
+  public static final Setting<Double> SIM_TIMEOUTS = Setting.decimal("simulator.timeouts", 0.0,
+      "Simulated provider: fraction of calls that never answer.");
+  public static final Setting<Duration> SIM_RETRY_AFTER = Setting.duration("simulator.retry.after",
+      Duration.ofSeconds(1), "Simulated provider: the Retry-After of its 429s.");
+
+  // Per-provider templates: replace <name> with the provider's name.
+  public static final Setting<String> P_TYPE = Setting.string("providers.<name>.type", null,
+      "anthropic, openai (any OpenAI-compatible API), bedrock or simulated; default from the name.");
+  public static final Setting<String> P_BASE_URL = Setting.string("providers.<name>.base.url", null,
+      "API base URL (OpenAI-compatible ones end in /v1); Bedrock: an endpoint override.");
+  public static final Setting<String> P_API_KEY = Setting.secret("providers.<name>.api.key",
+      "API key (never logged); also read from ANTHROPIC_API_KEY, OPENAI_API_KEY, MOONSHOT_API_KEY.");
+  public static final Setting<String> P_API_KEY_FILE = Setting.string("providers.<name>.api.key.file", null,
+      "File holding the API key.");
+  public static final Setting<String> P_REGION = Setting.string("providers.<name>.region", null,
+      "AWS region (Bedrock); default AWS_REGION or us-east-1.");
+  public static final Setting<Duration> P_TIMEOUT = Setting.duration("providers.<name>.timeout",
+      Duration.ofSeconds(60), "Timeout of one call.");
+  public static final Setting<Integer> P_RPM = Setting.integer("providers.<name>.requests.per.minute", 0,
+      "Rate limit of this worker's calls (0 = none).");
+  public static final Setting<Integer> P_MAX_CONCURRENT = Setting.integer("providers.<name>.max.concurrent", 256,
+      "Calls in flight at once (bulkhead); simulated providers default to worker.max.in.flight.");
+  public static final Setting<Integer> P_MAX_ATTEMPTS = Setting.integer("providers.<name>.retry.max.attempts", 3,
+      "Calls per model, the first included.");
+  public static final Setting<Duration> P_BACKOFF = Setting.duration("providers.<name>.retry.initial.backoff",
+      Duration.ofMillis(500), "First backoff; doubles with jitter up to the max.");
+  public static final Setting<Duration> P_MAX_BACKOFF = Setting.duration("providers.<name>.retry.max.backoff",
+      Duration.ofSeconds(30), "Longest backoff, Retry-After included.");
+  public static final Setting<Double> P_FAILURE_RATE = Setting.decimal("providers.<name>.breaker.failure.rate", 50.0,
+      "Failure percentage that opens the circuit breaker.");
+  public static final Setting<Integer> P_WINDOW = Setting.integer("providers.<name>.breaker.window", 20,
+      "Calls in the breaker's sliding window.");
+  public static final Setting<Integer> P_MIN_CALLS = Setting.integer("providers.<name>.breaker.minimum.calls", 10,
+      "Calls before the breaker judges.");
+  public static final Setting<Duration> P_OPEN = Setting.duration("providers.<name>.breaker.open.duration",
+      Duration.ofSeconds(30), "How long the breaker stays open before probing.");
+
+  public static final List<Setting<?>> SETTINGS = List.of(GROUP_ID, INSTANCE_ID, MAX_IN_FLIGHT, COMMIT_INTERVAL,
+      DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
+      SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER);
+  public static final List<Setting<?>> PROVIDER_TEMPLATES = List.of(P_TYPE, P_BASE_URL, P_API_KEY, P_API_KEY_FILE,
+      P_REGION, P_TIMEOUT, P_RPM, P_MAX_CONCURRENT, P_MAX_ATTEMPTS, P_BACKOFF, P_MAX_BACKOFF, P_FAILURE_RATE, P_WINDOW,
+      P_MIN_CALLS, P_OPEN);
+
+  /** Simulate: which providers are simulated. */
+  public enum Simulate { AUTO, ALL, NONE }
+
+  private final Settings settings;
+
+  public WorkerConfig(Settings settings) {
+    this.settings = settings;
+    if (settings.get(MAX_IN_FLIGHT) < 1) {
+      throw new IllegalArgumentException(MAX_IN_FLIGHT.key() + " must be >= 1, got " + settings.get(MAX_IN_FLIGHT));
+    }
+    simulate();
+    providerNames();
+  }
+
+  public static List<Setting<?>> allSettings() {
+    List<Setting<?>> all = new ArrayList<>(CommonSettings.ALL);
+    all.addAll(SETTINGS);
+    all.addAll(PROVIDER_TEMPLATES);
+    return all;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public Simulate simulate() {
+    String value = settings.get(SIMULATE);
+    try {
+      return Simulate.valueOf(value.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(SIMULATE.key() + " must be auto, all or none, got '" + value + "'", e);
+    }
+  }
+
+  public List<String> providerNames() {
+    List<String> names = Arrays.stream(settings.get(PROVIDERS).split(",")).map(String::trim)
+        .filter(s -> !s.isEmpty()).toList();
+    for (String name : names) {
+      P_TYPE.forName(name);
+    }
+    return names;
+  }
+
+  public String instanceId() {
+    String id = settings.get(INSTANCE_ID);
+    if (id != null && !id.isBlank()) {
+      return id;
+    }
+    try {
+      return "worker-" + InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "worker-localhost";
+    }
+  }
+
+  public <T> T provider(Setting<T> template, String name) {
+    return settings.get(template.forName(name));
+  }
+
+  /** The provider's type: its setting, else guessed from its name (anthropic, bedrock, else OpenAI-compatible). */
+  public String providerType(String name) {
+    String type = provider(P_TYPE, name);
+    if (type != null && !type.isBlank()) {
+      String t = type.trim().toLowerCase(Locale.ROOT);
+      if (!List.of("anthropic", "openai", "bedrock", "simulated").contains(t)) {
+        throw new IllegalArgumentException(P_TYPE.forName(name).key()
+            + " must be anthropic, openai, bedrock or simulated, got '" + type + "'");
+      }
+      return t;
+    }
+    return switch (name) {
+      case "anthropic" -> "anthropic";
+      case "bedrock" -> "bedrock";
+      default -> "openai";
+    };
+  }
+
+  public ProviderPolicy policy(String name, boolean simulated) {
+    int maxConcurrent = settings.get(P_MAX_CONCURRENT.forName(name).withDefault(
+        simulated ? settings.get(MAX_IN_FLIGHT) : P_MAX_CONCURRENT.defaultValue()));
+    return new ProviderPolicy(provider(P_MAX_ATTEMPTS, name), provider(P_BACKOFF, name), 2.0, 0.5,
+        provider(P_MAX_BACKOFF, name), provider(P_RPM, name), Duration.ofSeconds(5), maxConcurrent,
+        Duration.ofSeconds(1), provider(P_TIMEOUT, name), provider(P_FAILURE_RATE, name).floatValue(),
+        provider(P_WINDOW, name), provider(P_MIN_CALLS, name), provider(P_OPEN, name), 3);
+  }
+
+  public SimulatedProvider.Behaviour simulatorBehaviour() {
+    return new SimulatedProvider.Behaviour(settings.get(SIM_LATENCY), settings.get(SIM_LATENCY_SPREAD),
+        settings.get(SIM_OUTPUT_TOKENS), settings.get(SIM_SEED));
+  }
+
+  public SimulatedProvider.Faults simulatorFaults() {
+    return new SimulatedProvider.Faults(settings.get(SIM_RATE_LIMITED), settings.get(SIM_SERVER_ERRORS),
+        settings.get(SIM_TIMEOUTS), settings.get(SIM_RETRY_AFTER));
+  }
+
+  public Map<String, Object> kafka() {
+    return CommonSettings.kafkaClientConfig(settings);
+  }
+}

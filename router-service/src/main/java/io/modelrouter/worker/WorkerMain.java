@@ -1,0 +1,33 @@
+package io.modelrouter.worker;
+
+import io.modelrouter.config.Settings;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code io.modelrouter.worker.WorkerMain}: the provider worker as its own process, configured by MR_* variables. */
+public final class WorkerMain {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+
+  private WorkerMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    Settings settings = Settings.fromEnvironment();
+    settings.describe(WorkerConfig.allSettings().stream().filter(s -> !s.isTemplate()).toList())
+        .forEach(line -> LOG.info("config {}", line));
+    WorkerService worker = new WorkerService(settings).start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      worker.close();
+      stopped.countDown();
+    }, "worker-shutdown"));
+    while (worker.isRunning()) {
+      Thread.sleep(1_000);
+    }
+    if (stopped.getCount() > 0) {
+      LOG.error("the worker loop stopped; exiting so that a supervisor restarts the worker");
+      worker.close();
+      System.exit(1);
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package io.modelrouter.worker;
+
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.config.CommonSettings;
+import io.modelrouter.config.Settings;
+import io.modelrouter.router.routing.ModelCatalog;
+import io.modelrouter.schemas.TableFollower;
+import io.modelrouter.schemas.TopicAdmin;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.policy.DefaultPolicies;
+import io.modelrouter.worker.internal.RequestExecutor;
+import io.modelrouter.worker.internal.WorkerLoop;
+import io.modelrouter.worker.provider.Provider;
+import io.modelrouter.worker.resilience.ProviderPolicy;
+import io.modelrouter.worker.resilience.ResilientCalls;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The provider worker: {@code llm.requests.routed} in, one {@code InferenceResult} per request on
+ * {@code llm.results} and one {@code UsageEvent} per provider call on {@code llm.usage} out, exactly once.
+ * Prices come from the catalog on {@code llm.models} (the shipped catalog until one is published).
+ */
+public final class WorkerService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerService.class);
+
+  private final WorkerConfig config;
+  private final Topics topics;
+  private final Map<String, Provider> providers;
+  private final ResilientCalls resilience;
+  private final TableFollower<ModelSpec> catalogFollower;
+  private final WorkerLoop loop;
+  private final Thread thread;
+
+  public WorkerService(Settings settings) {
+    this(settings, Providers.build(new WorkerConfig(settings), System.getenv()));
+  }
+
+  /** With these providers (tests and benchmarks inject simulated ones with a fault plan of their own). */
+  public WorkerService(Settings settings, Map<String, Provider> providers) {
+    this.config = new WorkerConfig(settings);
+    this.topics = CommonSettings.topics(settings);
+    this.providers = new LinkedHashMap<>(providers);
+    if (settings.get(CommonSettings.TOPIC_CREATE)) {
+      try (Admin admin = Admin.create(config.kafka())) {
+        TopicAdmin.ensureTopics(admin, topics.all(), settings.get(CommonSettings.TOPIC_PARTITIONS),
+            settings.get(CommonSettings.TOPIC_REPLICATION).shortValue(), Duration.ofSeconds(60));
+      }
+    }
+    Map<String, ProviderPolicy> policies = new HashMap<>();
+    Map<String, Duration> timeouts = new HashMap<>();
+    providers.forEach((name, provider) -> {
+      policies.put(name, config.policy(name, provider.simulated()));
+      timeouts.put(name, config.provider(WorkerConfig.P_TIMEOUT, name));
+    });
+    this.resilience = new ResilientCalls(policies);
+    this.catalogFollower = new TableFollower<>(topics.models(), config.kafka(), (id, spec) -> { }).start();
+    Map<String, ModelSpec> defaults = DefaultPolicies.catalogById();
+    ModelCatalog catalog = id -> catalogFollower.isEmpty() ? defaults.get(id) : catalogFollower.get(id);
+    RequestExecutor executor = new RequestExecutor(providers, resilience, catalog, timeouts, Clock.systemUTC());
+    String instance = config.instanceId();
+    this.loop = new WorkerLoop(consumer(instance), () -> producer(instance), topics, executor,
+        settings.get(WorkerConfig.MAX_IN_FLIGHT), settings.get(WorkerConfig.COMMIT_INTERVAL),
+        settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC());
+    this.thread = Thread.ofPlatform().name("worker-" + instance).unstarted(loop);
+  }
+
+  private KafkaConsumer<byte[], byte[]> consumer(String instance) {
+    Map<String, Object> props = new HashMap<>(config.kafka());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.settings().get(WorkerConfig.GROUP_ID));
+    props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, instance + "-consumer");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1_000);
+    props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private KafkaProducer<byte[], byte[]> producer(String instance) {
+    Map<String, Object> props = new HashMap<>(config.kafka());
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.settings().get(WorkerConfig.GROUP_ID) + "-" + instance);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, instance + "-producer");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 131_072);
+    // One request in flight per connection: a batch retried after CONCURRENT_TRANSACTIONS (the previous commit's
+    // markers still being written) cannot be overtaken by the next one, which transactions v2 brokers reject as
+    // OUT_OF_ORDER_SEQUENCE_NUMBER (seen with Kafka 4.1.2).
+    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        (int) config.settings().get(WorkerConfig.TRANSACTION_TIMEOUT).toMillis());
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  public WorkerService start() {
+    thread.start();
+    LOG.info("worker {} started: {} -> {} + {}, providers {}", config.instanceId(), topics.routed().name(),
+        topics.results().name(), topics.usage().name(), providers.values());
+    return this;
+  }
+
+  /** Stops after committing what finished (waits up to the drain timeout for requests in flight). */
+  public void stop() {
+    loop.stop();
+    join();
+  }
+
+  /** Stops at once without committing: for recovery tests. */
+  public void crash() {
+    loop.crash();
+    join();
+  }
+
+  private void join() {
+    try {
+      thread.join(config.settings().get(WorkerConfig.DRAIN_TIMEOUT).plusSeconds(30).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public boolean isRunning() {
+    return thread.isAlive();
+  }
+
+  public WorkerLoop loop() {
+    return loop;
+  }
+
+  public ResilientCalls resilience() {
+    return resilience;
+  }
+
+  public Map<String, Provider> providers() {
+    return providers;
+  }
+
+  @Override
+  public void close() {
+    if (thread.isAlive()) {
+      stop();
+    }
+    catalogFollower.close();
+    resilience.close();
+    providers.values().forEach(Provider::close);
+  }
+}

@@ -1,0 +1,309 @@
+package io.modelrouter.worker.internal;
+
+import io.github.resilience4j.bulkhead.BulkheadFullException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import io.modelrouter.avro.Attempt;
+import io.modelrouter.avro.AttemptOutcome;
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.ModelRef;
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.avro.TokenUsage;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.router.routing.ModelCatalog;
+import io.modelrouter.router.routing.TokenEstimator;
+import io.modelrouter.schemas.Pricing;
+import io.modelrouter.worker.provider.Provider;
+import io.modelrouter.worker.provider.ProviderException;
+import io.modelrouter.worker.provider.ProviderRequest;
+import io.modelrouter.worker.provider.ProviderResponse;
+import io.modelrouter.worker.resilience.ResilientCalls;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Executes one routed request: the decision's model, then its fallbacks, each under the provider's resilience
+ * policy. Every call made becomes a usage event (what was billed); every attempt, made or refused (open breaker,
+ * full bulkhead), is listed on the result. A context-window error skips to a model with a larger window. A request
+ * past its deadline is not sent. Thread-safe; one {@link #execute} per request, on its own virtual thread.
+ */
+public final class RequestExecutor {
+
+  /** What a request produced: the usage events of its calls, in order, and its one result. */
+  public record Outcome(List<UsageEvent> usage, InferenceResult result) {}
+
+  private final Map<String, Provider> providers;
+  private final ResilientCalls resilience;
+  private final ModelCatalog catalog;
+  private final Map<String, Duration> timeouts;
+  private final TokenEstimator tokens = new TokenEstimator();
+  private final Clock clock;
+
+  /**
+   * @param timeouts each provider's per-call timeout
+   */
+  public RequestExecutor(Map<String, Provider> providers, ResilientCalls resilience, ModelCatalog catalog,
+      Map<String, Duration> timeouts, Clock clock) {
+    this.providers = Map.copyOf(providers);
+    this.resilience = resilience;
+    this.catalog = catalog;
+    this.timeouts = Map.copyOf(timeouts);
+    this.clock = clock;
+  }
+
+  public Outcome execute(RoutedRequest routed) {
+    InferenceRequest request = routed.getRequest();
+    RoutingDecision decision = routed.getDecision();
+    Instant started = clock.instant();
+    Calls calls = new Calls(request);
+    if (expired(request, started)) {
+      return calls.finish(ResultStatus.EXPIRED, decision, null, null, "DEADLINE_EXCEEDED",
+          "the deadline " + request.getDeadline() + " passed before the request was sent", started);
+    }
+    List<ModelRef> chain = new ArrayList<>();
+    chain.add(new ModelRef(decision.getModel(), decision.getProvider(), decision.getProviderModelId()));
+    chain.addAll(decision.getFallbacks());
+    String lastCode = "NO_MODEL";
+    String lastMessage = "the decision named no model";
+    int contextTooSmall = 0;
+    for (ModelRef target : chain) {
+      ModelSpec spec = catalog.get(target.getModel());
+      if (contextTooSmall > 0 && spec != null && spec.getContextWindow() <= contextTooSmall) {
+        continue;
+      }
+      if (expired(request, clock.instant())) {
+        return calls.finish(ResultStatus.EXPIRED, decision, null, null, "DEADLINE_EXCEEDED",
+            "the deadline " + request.getDeadline() + " passed after " + calls.made() + " call(s); last: "
+                + lastMessage, started);
+      }
+      Provider provider = providers.get(target.getProvider());
+      if (provider == null) {
+        lastCode = ProviderException.Kind.NOT_CONFIGURED.name();
+        lastMessage = "no provider named '" + target.getProvider() + "' is configured on this worker";
+        calls.refused(target, AttemptOutcome.NON_RETRYABLE_ERROR, null, lastCode, lastMessage, Duration.ZERO);
+        continue;
+      }
+      int maxTokens = spec == null ? decision.getMaxTokens() : Math.min(decision.getMaxTokens(), spec.getMaxOutputTokens());
+      ProviderRequest call = new ProviderRequest(request.getRequestId(),
+          target.getProviderModelId().isEmpty() && spec != null ? spec.getProviderModelId() : target.getProviderModelId(),
+          request.getSystemPrompt(), request.getMessages(), maxTokens, decision.getTemperature(),
+          decision.getEstimatedInputTokens(), timeouts.getOrDefault(provider.name(), Duration.ofSeconds(60)), 0);
+      try {
+        ProviderResponse response = resilience.call(provider.name(), target.getModel(),
+            () -> provider.call(call.withCall(calls.next())),
+            (elapsed, answer, failure) -> calls.observed(target, spec, call, provider, elapsed, answer, failure));
+        return calls.finish(ResultStatus.OK, decision, target, response, null, null, started);
+      } catch (ProviderException e) {
+        lastCode = e.kind().name();
+        lastMessage = describe(target, e);
+        if (e.kind() == ProviderException.Kind.CONTEXT_WINDOW && spec != null) {
+          contextTooSmall = Math.max(contextTooSmall, spec.getContextWindow());
+        }
+      } catch (Exception e) {
+        lastCode = outcome(e).name();
+        lastMessage = target.getProvider() + "/" + target.getModel() + ": " + e.getMessage();
+      }
+    }
+    return calls.finish(ResultStatus.FAILED, decision, null, null, lastCode,
+        "every model of the chain failed (" + chain.size() + " model(s), " + calls.made() + " call(s)); last: "
+            + lastMessage, started);
+  }
+
+  private static boolean expired(InferenceRequest request, Instant now) {
+    return request.getDeadline() != null && !now.isBefore(request.getDeadline());
+  }
+
+  private static String describe(ModelRef target, ProviderException e) {
+    return target.getProvider() + "/" + target.getModel() + ": "
+        + (e.httpStatus() == null ? "" : e.httpStatus() + " ") + (e.errorCode() == null ? "" : e.errorCode() + ": ")
+        + e.getMessage();
+  }
+
+  static AttemptOutcome outcome(Throwable failure) {
+    if (failure instanceof ProviderException e) {
+      return switch (e.kind()) {
+        case RATE_LIMITED -> AttemptOutcome.RATE_LIMITED;
+        case SERVER_ERROR, NETWORK, MALFORMED_RESPONSE -> AttemptOutcome.RETRYABLE_ERROR;
+        case TIMEOUT -> AttemptOutcome.TIMEOUT;
+        case CONTEXT_WINDOW -> AttemptOutcome.CONTEXT_WINDOW_EXCEEDED;
+        case BAD_REQUEST, AUTH, CONTENT_POLICY, NOT_CONFIGURED, QUOTA_EXHAUSTED -> AttemptOutcome.NON_RETRYABLE_ERROR;
+      };
+    }
+    if (failure instanceof TimeoutException) {
+      return AttemptOutcome.TIMEOUT;
+    }
+    if (failure instanceof CallNotPermittedException) {
+      return AttemptOutcome.CIRCUIT_OPEN;
+    }
+    if (failure instanceof BulkheadFullException) {
+      return AttemptOutcome.BULKHEAD_FULL;
+    }
+    if (failure instanceof RequestNotPermitted) {
+      return AttemptOutcome.RATE_LIMITED;
+    }
+    return AttemptOutcome.UNKNOWN;
+  }
+
+  /** The calls of one request: numbering, attempts, usage events, and the result at the end. */
+  private final class Calls {
+    private final InferenceRequest request;
+    private final List<Attempt> attempts = new ArrayList<>();
+    private final List<UsageEvent> usage = new ArrayList<>();
+    private int numbered;
+    private int lastObserved;
+    private boolean simulated;
+
+    Calls(InferenceRequest request) {
+      this.request = request;
+    }
+
+    synchronized int next() {
+      return ++numbered;
+    }
+
+    synchronized int made() {
+      return usage.size();
+    }
+
+    synchronized void refused(ModelRef target, AttemptOutcome outcome, Integer status, String code, String message,
+        Duration elapsed) {
+      attempts.add(new Attempt(target.getProvider(), target.getModel(), outcome, elapsed.toMillis(), status, code,
+          message, 0L, 0L, clock.instant().minus(elapsed)));
+    }
+
+    /** One attempt the Retry made: a call reached the provider unless the breaker, bulkhead or limiter refused it. */
+    synchronized void observed(ModelRef target, ModelSpec spec, ProviderRequest call, Provider provider,
+        Duration elapsed, ProviderResponse response, Throwable failure) {
+      // The call was made if the attempt got as far as numbering it (an open breaker, a full bulkhead or a refused
+      // rate permit stops it before).
+      boolean reachedProvider = numbered > lastObserved;
+      lastObserved = numbered;
+      Instant startedAt = clock.instant().minus(elapsed);
+      if (response != null) {
+        boolean estimated = !response.usageReported();
+        long input = estimated ? call.estimatedInputTokens() : response.inputTokens();
+        long output = estimated ? tokens.estimate(response.content()) : response.outputTokens();
+        long cached = estimated ? 0 : response.cachedInputTokens();
+        simulated |= provider.simulated();
+        attempts.add(new Attempt(target.getProvider(), target.getModel(), AttemptOutcome.OK, elapsed.toMillis(), 200,
+            null, null, input, output, startedAt));
+        usage.add(event(target, spec, input, output, cached, estimated, elapsed, AttemptOutcome.OK, provider));
+        return;
+      }
+      AttemptOutcome outcome = outcome(failure);
+      Integer status = failure instanceof ProviderException e ? e.httpStatus() : null;
+      String code = failure instanceof ProviderException e ? e.errorCode() : outcome.name();
+      String message = failure instanceof ProviderException e ? e.getMessage() : String.valueOf(failure.getMessage());
+      ProviderResponse billed = failure instanceof ProviderException e ? e.billed().orElse(null) : null;
+      long input;
+      long output = 0;
+      long cached = 0;
+      boolean estimated;
+      if (billed != null) {
+        // The call failed the request but was billed (e.g. it stopped at the context window): count what it cost.
+        input = billed.inputTokens();
+        output = billed.outputTokens();
+        cached = billed.cachedInputTokens();
+        estimated = !billed.usageReported();
+      } else {
+        // A call that timed out may still have been processed and billed: count its input, marked estimated.
+        input = reachedProvider && outcome == AttemptOutcome.TIMEOUT ? call.estimatedInputTokens() : 0;
+        estimated = input > 0;
+      }
+      attempts.add(new Attempt(target.getProvider(), target.getModel(), outcome, elapsed.toMillis(), status, code,
+          message, input, output, startedAt));
+      if (reachedProvider) {
+        simulated |= provider.simulated();
+        usage.add(event(target, spec, input, output, cached, estimated, elapsed, outcome, provider));
+      }
+    }
+
+    private UsageEvent event(ModelRef target, ModelSpec spec, long input, long output, long cached, boolean estimated,
+        Duration elapsed, AttemptOutcome outcome, Provider provider) {
+      return UsageEvent.newBuilder()
+          .setEventId(request.getRequestId() + "#" + numbered)
+          .setRequestId(request.getRequestId())
+          .setTeamId(request.getTeamId())
+          .setPipelineId(request.getPipelineId())
+          .setSessionId(request.getSessionId())
+          .setTaskType(request.getTaskType())
+          .setProvider(target.getProvider())
+          .setModel(target.getModel())
+          .setInputTokens(input)
+          .setOutputTokens(output)
+          .setCachedInputTokens(cached)
+          .setEstimated(estimated)
+          .setCostMicros(spec == null ? 0 : Pricing.costMicros(spec, input, output, cached))
+          .setCreditsMicros(spec == null ? 0 : Pricing.creditsMicros(spec, input, output))
+          .setLatencyMs(elapsed.toMillis())
+          .setOutcome(outcome)
+          .setFinalCall(false)
+          .setSimulated(provider.simulated())
+          .setEventTime(clock.instant())
+          .build();
+    }
+
+    synchronized Outcome finish(ResultStatus status, RoutingDecision decision, ModelRef answeredBy,
+        ProviderResponse response, String errorCode, String errorMessage, Instant started) {
+      if (!usage.isEmpty()) {
+        usage.get(usage.size() - 1).setFinalCall(true);
+      }
+      long input = 0;
+      long output = 0;
+      long cached = 0;
+      long cost = 0;
+      long credits = 0;
+      boolean estimated = false;
+      for (UsageEvent e : usage) {
+        input += e.getInputTokens();
+        output += e.getOutputTokens();
+        cached += e.getCachedInputTokens();
+        cost += e.getCostMicros();
+        credits += e.getCreditsMicros();
+        estimated |= e.getEstimated();
+      }
+      Instant now = clock.instant();
+      Instant from = request.getCreatedAt() != null ? request.getCreatedAt() : started;
+      InferenceResult result = InferenceResult.newBuilder()
+          .setRequestId(request.getRequestId())
+          .setTeamId(request.getTeamId())
+          .setPipelineId(request.getPipelineId())
+          .setSessionId(request.getSessionId())
+          .setTaskType(request.getTaskType())
+          .setStatus(status)
+          .setProfile(decision.getProfile())
+          .setProvider(answeredBy == null ? null : answeredBy.getProvider())
+          .setModel(answeredBy == null ? null : answeredBy.getModel())
+          .setContent(response == null ? null : response.content())
+          .setStopReason(response == null ? null : response.stopReason())
+          .setUsage(new TokenUsage(input, output, cached, estimated))
+          .setCostMicros(cost)
+          .setCreditsMicros(credits)
+          .setAttempts(List.copyOf(attempts))
+          .setRoutingReason(decision.getReason())
+          .setPolicyVersion(decision.getPolicyVersion())
+          .setErrorCode(errorCode)
+          .setErrorMessage(errorMessage)
+          .setLatencyMs(Math.max(0, Duration.between(from, now).toMillis()))
+          .setSimulated(simulated)
+          .setCompletedAt(now)
+          .build();
+      return new Outcome(List.copyOf(usage), result);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return String.format(Locale.ROOT, "RequestExecutor(providers %s)", providers.keySet());
+  }
+}

@@ -1,0 +1,408 @@
+package io.modelrouter.worker.internal;
+
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.avro.TokenUsage;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.dlq.DeadLetters;
+import io.modelrouter.schemas.serde.SchemaSerdeException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's poll thread. It reads routed requests, runs each on a virtual thread (thousands in flight per
+ * partition), and every commit interval writes, in one transaction, the outputs of the requests that finished
+ * (usage events, results, dead letters) together with the input offsets and the completed-offsets metadata
+ * ({@link PartitionProgress}). A read_committed consumer therefore sees each request's result exactly once, also
+ * across crashes and rebalances; calls repeated after a crash produce usage events of their own, because they
+ * were billed.
+ *
+ * <p>When a partition is revoked, the loop waits (up to the drain timeout) for its requests in flight and commits
+ * them before letting it go; requests still running after that are abandoned to the new owner, and only their
+ * usage events (the calls were billed) are written later. Backpressure: past {@code maxInFlight} the loop pauses
+ * its partitions until it is back under 80%.
+ */
+public final class WorkerLoop implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
+  /** Below the broker's default offset.metadata.max.bytes (4096), with room to spare. */
+  static final int MAX_METADATA_CHARS = 3_500;
+  static final String SERVICE = "worker";
+
+  /** A request's outputs, or a dead letter, for one input record. */
+  private record Completion(TopicPartition partition, long offset, List<Object> outputs, List<Object> usageOnly) {}
+
+  private final Consumer<byte[], byte[]> consumer;
+  private final Supplier<Producer<byte[], byte[]>> producers;
+  private Producer<byte[], byte[]> producer;
+  private final Topics topics;
+  private final RequestExecutor executor;
+  private final int maxInFlight;
+  private final Duration commitInterval;
+  private final Duration drainTimeout;
+  private final Clock clock;
+  private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+  private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
+  private final Map<TopicPartition, PartitionProgress> partitions = new HashMap<>();
+  private final List<Object> orphanUsage = new ArrayList<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong completed = new AtomicLong();
+  private final AtomicLong transactions = new AtomicLong();
+  private volatile boolean running = true;
+  private volatile boolean crashed;
+  private boolean paused;
+  private Instant lastCommit;
+
+  /**
+   * @param producers makes the transactional producer (always with the same transactional.id); called again when a
+   *     producer fails beyond abort, since only a new one (a new epoch) can go on
+   */
+  public WorkerLoop(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers, Topics topics,
+      RequestExecutor executor, int maxInFlight, Duration commitInterval, Duration drainTimeout, Clock clock) {
+    this.consumer = consumer;
+    this.producers = producers;
+    this.producer = producers.get();
+    this.topics = topics;
+    this.executor = executor;
+    this.maxInFlight = maxInFlight;
+    this.commitInterval = commitInterval;
+    this.drainTimeout = drainTimeout;
+    this.clock = clock;
+  }
+
+  @Override
+  public void run() {
+    try {
+      producer.initTransactions();
+      consumer.subscribe(List.of(topics.routed().name()), new Rebalance());
+      lastCommit = clock.instant();
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+          dispatch(record);
+        }
+        drainCompletions();
+        if (!Duration.between(lastCommit, clock.instant()).minus(commitInterval).isNegative()) {
+          commit();
+        }
+        backpressure();
+      }
+      if (!crashed) {
+        shutdown();
+      }
+    } catch (WakeupException e) {
+      if (!crashed) {
+        shutdown();
+      }
+    } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+      LOG.error("worker fenced by another instance with the same worker.instance.id; stopping", e);
+    } catch (RuntimeException e) {
+      LOG.error("worker loop failed; stopping", e);
+      throw e;
+    } finally {
+      requests.shutdownNow();
+      closeQuietly();
+    }
+  }
+
+  private void dispatch(ConsumerRecord<byte[], byte[]> record) {
+    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+    PartitionProgress progress = partitions.get(partition);
+    if (progress == null) {
+      return;
+    }
+    if (progress.alreadyDone(record.offset())) {
+      progress.skipped(record.offset());
+      return;
+    }
+    progress.started(record.offset());
+    inFlight.incrementAndGet();
+    requests.execute(() -> completions.add(process(partition, record)));
+  }
+
+  /** Runs on the request's virtual thread: decode, execute, serialize the outputs. Never throws. */
+  private Completion process(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
+    RoutedRequest routed;
+    try {
+      routed = record.value() == null ? null : topics.routed().deserializeValue(record.value());
+      if (routed == null) {
+        throw new IllegalArgumentException("a routed-request record has no value (tombstone)");
+      }
+    } catch (SchemaSerdeException e) {
+      if (e.isRetryable()) {
+        // The registry is down, not the record: fail the attempt as a result so the record is never silent.
+        return outputs(partition, record.offset(), failed(null, record, "SCHEMA_REGISTRY_UNAVAILABLE", e), List.of());
+      }
+      return deadLetter(partition, record, e);
+    } catch (RuntimeException e) {
+      return deadLetter(partition, record, e);
+    }
+    try {
+      RequestExecutor.Outcome outcome = executor.execute(routed);
+      return outputs(partition, record.offset(), outcome.result(), outcome.usage());
+    } catch (RuntimeException e) {
+      LOG.error("request {} failed inside the worker", routed.getRequest().getRequestId(), e);
+      return outputs(partition, record.offset(), failed(routed, record, "INTERNAL_ERROR", e), List.of());
+    }
+  }
+
+  private Completion outputs(TopicPartition partition, long offset, InferenceResult result, List<UsageEvent> usage) {
+    List<Object> out = new ArrayList<>(usage.size() + 1);
+    List<Object> usageRecords = new ArrayList<>(usage.size());
+    for (UsageEvent event : usage) {
+      ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topics.usage().name(),
+          topics.usage().serializeKey(event.getTeamId()), topics.usage().serializeValue(event));
+      out.add(r);
+      usageRecords.add(r);
+    }
+    out.add(new ProducerRecord<>(topics.results().name(), topics.results().serializeKey(result.getTeamId()),
+        topics.results().serializeValue(result)));
+    return new Completion(partition, offset, out, usageRecords);
+  }
+
+  private Completion deadLetter(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Exception error) {
+    LOG.warn("routed request at {}-{}@{} sent to the DLQ: {}", record.topic(), record.partition(), record.offset(),
+        DeadLetters.describe(error));
+    return new Completion(partition, record.offset(), List.of(DeadLetters.record(topics.dlq().name(),
+        new DeadLetters.Source(record.topic(), record.partition(), record.offset()), record.key(), record.value(),
+        record.headers(), error, SERVICE, clock.millis())), List.of());
+  }
+
+  private InferenceResult failed(RoutedRequest routed, ConsumerRecord<byte[], byte[]> record, String code,
+      Exception error) {
+    String teamId = routed != null ? routed.getRequest().getTeamId()
+        : record.key() == null ? "" : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+    String requestId = routed != null ? routed.getRequest().getRequestId()
+        : "unknown@" + record.topic() + "-" + record.partition() + "-" + record.offset();
+    return InferenceResult.newBuilder()
+        .setRequestId(requestId).setTeamId(teamId)
+        .setPipelineId(routed == null ? null : routed.getRequest().getPipelineId())
+        .setSessionId(routed == null ? null : routed.getRequest().getSessionId())
+        .setTaskType(routed == null ? null : routed.getRequest().getTaskType())
+        .setStatus(ResultStatus.FAILED).setProfile(null).setProvider(null).setModel(null).setContent(null)
+        .setStopReason(null).setUsage(new TokenUsage(0L, 0L, 0L, false)).setCostMicros(0).setCreditsMicros(0)
+        .setAttempts(List.of()).setRoutingReason(routed == null ? null : routed.getDecision().getReason())
+        .setPolicyVersion(routed == null ? null : routed.getDecision().getPolicyVersion())
+        .setErrorCode(code).setErrorMessage(DeadLetters.describe(error)).setLatencyMs(0).setSimulated(false)
+        .setCompletedAt(clock.instant()).build();
+  }
+
+  private void drainCompletions() {
+    Completion completion;
+    while ((completion = completions.poll()) != null) {
+      inFlight.decrementAndGet();
+      completed.incrementAndGet();
+      PartitionProgress progress = partitions.get(completion.partition());
+      if (progress == null) {
+        // The partition went to another worker while this request ran: its new owner produces the result, but the
+        // calls made here were billed, so their usage events are still written.
+        orphanUsage.addAll(completion.usageOnly());
+        continue;
+      }
+      progress.finished(completion.offset(), completion.outputs());
+    }
+  }
+
+  /** Writes finished outputs and their offsets in one transaction. */
+  private void commit() {
+    lastCommit = clock.instant();
+    Map<TopicPartition, PartitionProgress.Plan> plans = new HashMap<>();
+    for (Map.Entry<TopicPartition, PartitionProgress> entry : partitions.entrySet()) {
+      PartitionProgress progress = entry.getValue();
+      if (progress.hasFinished()) {
+        plans.put(entry.getKey(), progress.plan(MAX_METADATA_CHARS));
+      }
+    }
+    if (plans.isEmpty() && orphanUsage.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    try {
+      producer.beginTransaction();
+      for (Object record : orphanUsage) {
+        producer.send(cast(record));
+      }
+      plans.forEach((partition, plan) -> {
+        plan.outputs().forEach(record -> producer.send(cast(record)));
+        offsets.put(partition, new OffsetAndMetadata(plan.commitOffset(), plan.metadata()));
+      });
+      if (!offsets.isEmpty()) {
+        producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      }
+      producer.commitTransaction();
+    } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+      throw e;
+    } catch (KafkaException | IllegalStateException e) {
+      // Nothing of this transaction is visible; its outputs stay pending and go with the next one.
+      LOG.warn("transaction failed, aborting; its outputs are written with the next one: {}", e.toString());
+      try {
+        producer.abortTransaction();
+      } catch (RuntimeException abortFailure) {
+        LOG.warn("abort failed ({}); replacing the producer", abortFailure.toString());
+        replaceProducer();
+      }
+      return;
+    }
+    transactions.incrementAndGet();
+    orphanUsage.clear();
+    plans.forEach((partition, plan) -> partitions.get(partition).committed(plan));
+  }
+
+  private void replaceProducer() {
+    try {
+      producer.close(Duration.ZERO);
+    } catch (RuntimeException e) {
+      LOG.debug("closing the failed producer: {}", e.toString());
+    }
+    producer = producers.get();
+    producer.initTransactions();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static ProducerRecord<byte[], byte[]> cast(Object record) {
+    return (ProducerRecord<byte[], byte[]>) record;
+  }
+
+  private void backpressure() {
+    int now = inFlight.get();
+    if (!paused && now >= maxInFlight) {
+      consumer.pause(consumer.assignment());
+      paused = true;
+    } else if (paused && now < maxInFlight * 0.8) {
+      consumer.resume(consumer.paused());
+      paused = false;
+    }
+  }
+
+  /** Waits (bounded) for the requests of these partitions, commits them, and forgets the partitions. */
+  private void release(Collection<TopicPartition> released, boolean commit) {
+    Set<TopicPartition> mine = new HashSet<>(released);
+    mine.retainAll(partitions.keySet());
+    if (mine.isEmpty()) {
+      return;
+    }
+    if (commit) {
+      Instant deadline = clock.instant().plus(drainTimeout);
+      while (mine.stream().anyMatch(p -> partitions.get(p).inFlight() > 0) && clock.instant().isBefore(deadline)) {
+        drainCompletions();
+        sleepQuietly(10);
+      }
+      drainCompletions();
+      commit();
+    }
+    for (TopicPartition partition : mine) {
+      PartitionProgress progress = partitions.remove(partition);
+      if (!progress.inFlightOffsets().isEmpty()) {
+        LOG.warn("{}: {} request(s) still in flight handed to the next owner (offsets from {})", partition,
+            progress.inFlightOffsets().size(), progress.inFlightOffsets().get(0));
+      }
+    }
+  }
+
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+      release(revoked, !crashed);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> lost) {
+      release(lost, false);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+      if (assigned.isEmpty()) {
+        return;
+      }
+      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(assigned));
+      for (TopicPartition partition : assigned) {
+        OffsetAndMetadata offset = committed.get(partition);
+        long position = offset == null ? -1 : offset.offset();
+        partitions.put(partition, new PartitionProgress(position,
+            offset == null ? new java.util.TreeSet<>() : CompletedOffsets.decode(position, offset.metadata())));
+      }
+      if (paused) {
+        consumer.pause(assigned);
+      }
+    }
+  }
+
+  private void shutdown() {
+    release(new ArrayList<>(partitions.keySet()), true);
+  }
+
+  private void closeQuietly() {
+    try {
+      consumer.close(crashed ? Duration.ZERO : Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
+      LOG.debug("closing the consumer: {}", e.toString());
+    }
+    try {
+      producer.close(crashed ? Duration.ZERO : Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
+      LOG.debug("closing the producer: {}", e.toString());
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Stops after committing what is finished (bounded by the drain timeout). */
+  public void stop() {
+    running = false;
+    consumer.wakeup();
+  }
+
+  /** Stops at once without committing anything: what a crash leaves behind, for tests of recovery. */
+  public void crash() {
+    crashed = true;
+    running = false;
+    consumer.wakeup();
+  }
+
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  public long completed() {
+    return completed.get();
+  }
+
+  public long transactions() {
+    return transactions.get();
+  }
+}

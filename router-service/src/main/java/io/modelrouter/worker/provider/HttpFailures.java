@@ -1,0 +1,87 @@
+package io.modelrouter.worker.provider;
+
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Locale;
+
+/** How the three vendors' HTTP failures map onto {@link ProviderException.Kind}, in one place. */
+final class HttpFailures {
+  private HttpFailures() {}
+
+  /**
+   * @param type the vendor's error type or code (overloaded_error, context_length_exceeded, ThrottlingException ...)
+   * @param message the vendor's error message
+   */
+  static ProviderException classify(String provider, int status, String type, String message, Duration retryAfter) {
+    String lowerType = type == null ? "" : type.toLowerCase(Locale.ROOT);
+    String lowerMessage = message == null ? "" : message.toLowerCase(Locale.ROOT);
+    ProviderException.Kind kind;
+    if (isContextWindow(lowerType, lowerMessage)) {
+      kind = ProviderException.Kind.CONTEXT_WINDOW;
+    } else if (status == 429) {
+      kind = lowerMessage.contains("spend limit") || lowerType.contains("spend_limit")
+          || lowerType.contains("insufficient_quota") || lowerMessage.contains("exceeded your current quota")
+          ? ProviderException.Kind.QUOTA_EXHAUSTED : ProviderException.Kind.RATE_LIMITED;
+    } else if (status == 401 || status == 403) {
+      kind = ProviderException.Kind.AUTH;
+    } else if (status == 408 || status == 504) {
+      kind = ProviderException.Kind.TIMEOUT;
+    } else if (status >= 500) {
+      kind = ProviderException.Kind.SERVER_ERROR;
+    } else if (lowerType.contains("content_filter") || lowerType.contains("content_policy")
+        || lowerMessage.contains("content policy")) {
+      kind = ProviderException.Kind.CONTENT_POLICY;
+    } else {
+      kind = ProviderException.Kind.BAD_REQUEST;
+    }
+    String text = provider + " answered " + status + (type == null || type.isEmpty() ? "" : " " + type) + ": "
+        + (message == null ? "(no message)" : truncate(message));
+    return new ProviderException(kind, status, type, text,
+        kind == ProviderException.Kind.RATE_LIMITED ? retryAfter : null, null);
+  }
+
+  static boolean isContextWindow(String lowerType, String lowerMessage) {
+    return lowerType.contains("context_length_exceeded") || lowerType.contains("context_window")
+        || lowerMessage.contains("prompt is too long") || lowerMessage.contains("input is too long")
+        || lowerMessage.contains("maximum context length") || lowerMessage.contains("context window")
+        || lowerMessage.contains("too many input tokens") || lowerMessage.contains("context length");
+  }
+
+  /** A transport failure: a timeout (also OkHttp's call timeout), or a connection that failed. */
+  static ProviderException transport(String provider, Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SocketTimeoutException || (t instanceof InterruptedIOException && !(t instanceof java.io.FileNotFoundException))) {
+        return new ProviderException(ProviderException.Kind.TIMEOUT, null, "timeout",
+            provider + " did not answer in time: " + t.getMessage(), null, failure);
+      }
+      if (t instanceof ConnectException) {
+        return new ProviderException(ProviderException.Kind.NETWORK, null, "connect",
+            provider + " could not be reached: " + t.getMessage(), null, failure);
+      }
+    }
+    return new ProviderException(ProviderException.Kind.NETWORK, null, "io",
+        provider + " call failed: " + failure.getMessage(), null, failure);
+  }
+
+  static String truncate(String text) {
+    return text.length() > 500 ? text.substring(0, 500) + "..." : text;
+  }
+
+  /** end_turn, max_tokens, stop_sequence, tool_use, content_filter, or other. */
+  static String normalizeStop(String raw) {
+    if (raw == null) {
+      return "other";
+    }
+    return switch (raw.toLowerCase(Locale.ROOT)) {
+      case "end_turn", "stop" -> "end_turn";
+      case "max_tokens", "length" -> "max_tokens";
+      case "stop_sequence" -> "stop_sequence";
+      case "tool_use", "tool_calls", "function_call" -> "tool_use";
+      case "content_filter", "guardrail_intervened", "refusal", "content_filtered" -> "content_filter";
+      case "model_context_window_exceeded" -> "context_window_exceeded";
+      default -> "other";
+    };
+  }
+}

@@ -1,0 +1,178 @@
+package io.modelrouter.worker.resilience;
+
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
+import io.github.resilience4j.timelimiter.TimeLimiter;
+import io.github.resilience4j.timelimiter.TimeLimiterConfig;
+import io.github.resilience4j.timelimiter.TimeLimiterRegistry;
+import io.modelrouter.worker.provider.ProviderException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Resilience4j around provider calls, composed in one order, outermost first:
+ * <b>Retry ▸ CircuitBreaker ▸ RateLimiter ▸ TimeLimiter ▸ Bulkhead</b>. Every retry attempt passes the breaker
+ * (which counts it), waits for a rate permit, is bounded in time, and holds a concurrency slot only while it runs.
+ *
+ * <p>Built once, held in registries: one Retry, RateLimiter, TimeLimiter and Bulkhead per provider (account-wide
+ * limits), one CircuitBreaker per provider and model (an overloaded model should not open the breaker of its
+ * siblings). Retries back off exponentially with jitter, or wait exactly the Retry-After the provider sent; only
+ * retryable failures are retried (a 400, a 401, a context-window or content-policy error never is). An open
+ * breaker, a full bulkhead or a refused rate permit is not retried either: the caller moves to the next model.
+ */
+public final class ResilientCalls implements AutoCloseable {
+
+  /** Told about every attempt the Retry makes, whether or not it reached the provider. */
+  @FunctionalInterface
+  public interface AttemptObserver<T> {
+    void attempted(Duration elapsed, T result, Throwable failure);
+  }
+
+  private final Map<String, ProviderPolicy> policies;
+  private final RetryRegistry retries = RetryRegistry.ofDefaults();
+  private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+  private final RateLimiterRegistry limiters = RateLimiterRegistry.ofDefaults();
+  private final TimeLimiterRegistry timeLimiters = TimeLimiterRegistry.ofDefaults();
+  private final BulkheadRegistry bulkheads = BulkheadRegistry.ofDefaults();
+  private final ExecutorService callThreads = Executors.newVirtualThreadPerTaskExecutor();
+
+  public ResilientCalls(Map<String, ProviderPolicy> policies) {
+    this.policies = Map.copyOf(policies);
+    policies.forEach((provider, policy) -> {
+      retries.addConfiguration(provider, retryConfig(policy));
+      breakers.addConfiguration(provider, breakerConfig(policy));
+      limiters.addConfiguration(provider, rateLimiterConfig(policy));
+      timeLimiters.addConfiguration(provider, TimeLimiterConfig.custom()
+          .timeoutDuration(policy.timeout()).cancelRunningFuture(true).build());
+      bulkheads.addConfiguration(provider, BulkheadConfig.custom()
+          .maxConcurrentCalls(policy.maxConcurrent()).maxWaitDuration(policy.bulkheadWait()).build());
+    });
+  }
+
+  /**
+   * Calls under the provider's policy, retrying as it says. Throws the last failure (unwrapped) when it gives up.
+   */
+  public <T> T call(String provider, String model, Callable<T> attempt, AttemptObserver<T> observer) throws Exception {
+    ProviderPolicy policy = policy(provider);
+    Retry retry = retries.retry(provider, provider);
+    CircuitBreaker breaker = breaker(provider, model);
+    RateLimiter limiter = limiters.rateLimiter(provider, provider);
+    TimeLimiter timeLimiter = timeLimiters.timeLimiter(provider, provider);
+    Bulkhead bulkhead = bulkheads.bulkhead(provider, provider);
+    Callable<T> limited = () -> timeLimiter.executeFutureSupplier(
+        () -> callThreads.submit(Bulkhead.decorateCallable(bulkhead, attempt)));
+    Callable<T> guarded = CircuitBreaker.decorateCallable(breaker, RateLimiter.decorateCallable(limiter, limited));
+    Callable<T> observed = () -> {
+      long started = System.nanoTime();
+      try {
+        T result = guarded.call();
+        observer.attempted(Duration.ofNanos(System.nanoTime() - started), result, null);
+        return result;
+      } catch (Exception e) {
+        Exception cause = unwrap(e);
+        observer.attempted(Duration.ofNanos(System.nanoTime() - started), null, cause);
+        throw cause;
+      }
+    };
+    return Retry.decorateCallable(retry, observed).call();
+  }
+
+  public CircuitBreaker breaker(String provider, String model) {
+    policy(provider);
+    return breakers.circuitBreaker(provider + "/" + model, provider);
+  }
+
+  public CircuitBreakerRegistry breakers() {
+    return breakers;
+  }
+
+  public BulkheadRegistry bulkheads() {
+    return bulkheads;
+  }
+
+  private ProviderPolicy policy(String provider) {
+    ProviderPolicy policy = policies.get(provider);
+    if (policy == null) {
+      throw new IllegalArgumentException("no resilience policy for provider '" + provider + "'");
+    }
+    return policy;
+  }
+
+  static Exception unwrap(Exception e) {
+    Throwable t = e;
+    while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t instanceof Exception ex ? ex : new RuntimeException(t);
+  }
+
+  static RetryConfig retryConfig(ProviderPolicy policy) {
+    IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(policy.initialBackoff(),
+        policy.backoffMultiplier(), policy.jitter(), policy.maxBackoff());
+    IntervalBiFunction<Object> wait = (attempt, outcome) -> {
+      if (outcome.isLeft() && outcome.getLeft() instanceof ProviderException failure
+          && failure.retryAfter().isPresent()) {
+        return Math.min(failure.retryAfter().get().toMillis(), policy.maxBackoff().toMillis());
+      }
+      return backoff.apply(attempt);
+    };
+    return RetryConfig.custom()
+        .maxAttempts(policy.maxAttempts())
+        .intervalBiFunction(wait)
+        .retryOnException(ResilientCalls::retryable)
+        .failAfterMaxAttempts(false)
+        .build();
+  }
+
+  static boolean retryable(Throwable failure) {
+    return (failure instanceof ProviderException provider && provider.retryable())
+        || failure instanceof TimeoutException;
+  }
+
+  static CircuitBreakerConfig breakerConfig(ProviderPolicy policy) {
+    return CircuitBreakerConfig.custom()
+        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+        .slidingWindowSize(policy.breakerWindow())
+        .minimumNumberOfCalls(policy.breakerMinimumCalls())
+        .failureRateThreshold(policy.breakerFailureRate())
+        .waitDurationInOpenState(policy.breakerOpenDuration())
+        .permittedNumberOfCallsInHalfOpenState(policy.breakerHalfOpenCalls())
+        .recordException(failure -> (failure instanceof ProviderException provider && provider.kind().providerFault())
+            || failure instanceof TimeoutException)
+        .ignoreException(failure -> failure instanceof ProviderException provider && !provider.kind().providerFault())
+        .build();
+  }
+
+  static RateLimiterConfig rateLimiterConfig(ProviderPolicy policy) {
+    int perSecond = policy.requestsPerMinute() <= 0 ? Integer.MAX_VALUE
+        : Math.max(1, (int) Math.ceil(policy.requestsPerMinute() / 60.0));
+    return RateLimiterConfig.custom()
+        .limitRefreshPeriod(Duration.ofSeconds(1))
+        .limitForPeriod(perSecond)
+        .timeoutDuration(policy.rateLimitWait())
+        .build();
+  }
+
+  @Override
+  public void close() {
+    callThreads.close();
+  }
+}

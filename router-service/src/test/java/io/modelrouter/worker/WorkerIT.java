@@ -1,0 +1,204 @@
+package io.modelrouter.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.modelrouter.avro.AttemptOutcome;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.ModelRef;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.config.Settings;
+import io.modelrouter.embedded.junit.IntegrationTest;
+import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.schemas.SampleRecords;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.dlq.DeadLetters;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The worker on a real broker: exactly one result per request, with faults, poison records and crashes. */
+@IntegrationTest
+class WorkerIT {
+  private Topics topics;
+  private String prefix;
+  private KafkaStack stack;
+  private final Map<String, List<InferenceResult>> results = new ConcurrentHashMap<>();
+  private final List<UsageEvent> usage = Collections.synchronizedList(new ArrayList<>());
+  private final List<ConsumerRecord<byte[], byte[]>> dead = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicBoolean reading = new AtomicBoolean(true);
+  private final List<WorkerService> workers = new ArrayList<>();
+  private Thread reader;
+
+  @BeforeEach
+  void start(KafkaStack stack) {
+    this.stack = stack;
+    prefix = stack.uniqueName("worker") + ".";
+    topics = stack.createTopics(prefix, 4);
+    reader = Thread.ofVirtual().start(this::readOutputs);
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    workers.forEach(WorkerService::close);
+    reading.set(false);
+    reader.join(10_000);
+  }
+
+  private WorkerService worker(String instance, Map<String, String> extra) {
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "kafka.bootstrap.servers", stack.bootstrapServers(),
+        "schema.registry.url", stack.registryUrl(),
+        "topics.prefix", prefix,
+        "topics.partitions", "4",
+        "worker.group.id", prefix + "workers",
+        "worker.instance.id", instance,
+        "worker.simulate", "all",
+        "simulator.latency", "150",
+        "simulator.latency.spread", "0.8",
+        "worker.transaction.timeout", "5000"));
+    for (String provider : List.of("anthropic", "bedrock")) {
+      settings.put("providers." + provider + ".retry.initial.backoff", "20");
+      settings.put("providers." + provider + ".retry.max.backoff", "200");
+    }
+    settings.putAll(extra);
+    WorkerService worker = new WorkerService(Settings.of(settings)).start();
+    workers.add(worker);
+    return worker;
+  }
+
+  private List<String> produce(int count, String label) throws Exception {
+    List<String> ids = new ArrayList<>();
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(),
+        new ByteArraySerializer())) {
+      for (int i = 0; i < count; i++) {
+        String id = label + "-" + i;
+        String team = "team-" + (i % 7);
+        RoutingDecision decision = SampleRecords.decision();
+        decision.setProvider("anthropic");
+        decision.setModel("claude-haiku-4-5");
+        decision.setProviderModelId("claude-haiku-4-5-20251001");
+        decision.setFallbacks(List.of(new ModelRef("bedrock-claude-haiku-4-5", "bedrock", "")));
+        RoutedRequest routed = new RoutedRequest(SampleRecords.request(id, team), decision);
+        routed.getRequest().setDeadline(null);
+        producer.send(new ProducerRecord<>(topics.routed().name(), team, topics.routed().serializeValue(routed)));
+        ids.add(id);
+      }
+      producer.flush();
+    }
+    return ids;
+  }
+
+  @Test
+  void everyRoutedRequestGetsExactlyOneResultAndEveryCallAUsageEvent() throws Exception {
+    // Retries, not the breaker, are under test here: 400 calls start at once and failures answer faster than
+    // successes, so a 10-call breaker would open on the first burst (RequestExecutorTest covers the breaker;
+    // Resilience4j caps the minimum number of calls at the window size, hence both).
+    worker("w-faults", Map.of("simulator.server.errors", "0.2", "simulator.rate.limited", "0.1",
+        "simulator.retry.after", "50",
+        "providers.anthropic.breaker.window", "5000", "providers.anthropic.breaker.minimum.calls", "5000",
+        "providers.bedrock.breaker.window", "5000", "providers.bedrock.breaker.minimum.calls", "5000"));
+    List<String> ids = produce(400, "faulty");
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(),
+        new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(topics.routed().name(), "team-x", new byte[] {0, 0, 0, 0, 99, 1})).get();
+    }
+
+    await().atMost(Duration.ofSeconds(90)).until(() -> results.keySet().containsAll(ids) && !dead.isEmpty());
+
+    assertThat(ids).allSatisfy(id -> assertThat(results.get(id)).as(id).hasSize(1));
+    // With 30% of calls failing, a request fails only when all 6 calls of its chain did (3 per model)
+    List<InferenceResult> firstResults = ids.stream().map(id -> results.get(id).get(0)).toList();
+    assertThat(firstResults).allSatisfy(r -> {
+      if (r.getStatus() != ResultStatus.OK) {
+        assertThat(r.getStatus()).isEqualTo(ResultStatus.FAILED);
+        assertThat(r.getAttempts()).hasSize(6);
+      }
+    });
+    assertThat(firstResults.stream().filter(r -> r.getStatus() == ResultStatus.OK).count()).isGreaterThan(390);
+    long callsMade = ids.stream().flatMap(id -> results.get(id).get(0).getAttempts().stream())
+        .filter(a -> a.getOutcome() != AttemptOutcome.CIRCUIT_OPEN && a.getOutcome() != AttemptOutcome.BULKHEAD_FULL)
+        .count();
+    await().atMost(Duration.ofSeconds(10)).until(() -> usage.size() >= callsMade);
+    assertThat(usage).hasSize((int) callsMade);
+    assertThat(usage.stream().map(UsageEvent::getEventId).distinct().count()).isEqualTo(callsMade);
+    assertThat(usage.stream().filter(UsageEvent::getFinalCall).count()).isEqualTo(ids.size());
+    assertThat(callsMade).isGreaterThan(ids.size());
+    assertThat(results.get(ids.get(0)).get(0).getSimulated()).isTrue();
+    assertThat(DeadLetters.header(dead.get(0).headers(), DeadLetters.ERROR_CLASS))
+        .isEqualTo("io.modelrouter.schemas.serde.UnknownSchemaIdException");
+    assertThat(DeadLetters.header(dead.get(0).headers(), DeadLetters.SERVICE)).isEqualTo("worker");
+  }
+
+  @Test
+  void aCrashedWorkerRestartedUnderItsIdLeavesExactlyOneResultPerRequest() throws Exception {
+    WorkerService first = worker("w-restart", Map.of("simulator.latency", "400"));
+    List<String> ids = produce(1_500, "restart");
+    await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= 300);
+
+    first.crash();
+    int seenAtCrash = results.size();
+    worker("w-restart", Map.of("simulator.latency", "100"));
+
+    await().atMost(Duration.ofSeconds(90)).until(() -> results.keySet().containsAll(ids));
+    assertThat(seenAtCrash).isLessThan(ids.size());
+    assertThat(ids).allSatisfy(id -> assertThat(results.get(id)).as(id).hasSize(1));
+    assertThat(results).hasSize(ids.size());
+  }
+
+  @Test
+  void aCrashedWorkersPartitionsGoToAnotherWorkerWithExactlyOneResultPerRequest() throws Exception {
+    Map<String, String> fastFailover = Map.of("kafka.session.timeout.ms", "6000", "simulator.latency", "400");
+    WorkerService crashed = worker("w-a", fastFailover);
+    worker("w-b", fastFailover);
+    List<String> ids = produce(1_500, "failover");
+    await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= 300);
+
+    crashed.crash();
+
+    await().atMost(Duration.ofSeconds(120)).until(() -> results.keySet().containsAll(ids));
+    assertThat(ids).allSatisfy(id -> assertThat(results.get(id)).as(id).hasSize(1));
+    assertThat(results).hasSize(ids.size());
+  }
+
+  private void readOutputs() {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(stack.consumerConfig(prefix + "reader"),
+        new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<byte[], byte[]> dlq = new KafkaConsumer<>(stack.consumerConfig(prefix + "dlq-reader"),
+            new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topics.results().name(), topics.usage().name()));
+      dlq.subscribe(List.of(topics.dlq().name()));
+      while (reading.get()) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          if (record.topic().equals(topics.results().name())) {
+            InferenceResult result = topics.results().deserializeValue(record.value());
+            results.computeIfAbsent(result.getRequestId(), id -> Collections.synchronizedList(new ArrayList<>()))
+                .add(result);
+          } else {
+            usage.add(topics.usage().deserializeValue(record.value()));
+          }
+        }
+        dlq.poll(Duration.ofMillis(10)).forEach(dead::add);
+      }
+    }
+  }
+}

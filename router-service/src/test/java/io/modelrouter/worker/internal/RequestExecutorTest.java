@@ -1,0 +1,271 @@
+package io.modelrouter.worker.internal;
+
+import static io.modelrouter.worker.provider.ScriptedProvider.failure;
+import static io.modelrouter.worker.provider.ScriptedProvider.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelrouter.avro.AttemptOutcome;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.ModelRef;
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.router.routing.ModelCatalog;
+import io.modelrouter.schemas.Pricing;
+import io.modelrouter.schemas.SampleRecords;
+import io.modelrouter.schemas.policy.DefaultPolicies;
+import io.modelrouter.worker.provider.Provider;
+import io.modelrouter.worker.provider.ProviderException;
+import io.modelrouter.worker.provider.ProviderResponse;
+import io.modelrouter.worker.provider.ScriptedProvider;
+import io.modelrouter.worker.resilience.ProviderPolicy;
+import io.modelrouter.worker.resilience.ResilientCalls;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RequestExecutorTest {
+  private static final Map<String, ModelSpec> CATALOG = DefaultPolicies.catalogById();
+
+  private final ScriptedProvider anthropic = new ScriptedProvider("anthropic");
+  private final ScriptedProvider bedrock = new ScriptedProvider("bedrock");
+  private final ScriptedProvider openai = new ScriptedProvider("openai");
+  private ResilientCalls resilience;
+
+  /** Fast backoff; a breaker that judges after 4 calls and opens for 300 ms; 500 ms per call. */
+  static ProviderPolicy testPolicy() {
+    return new ProviderPolicy(3, Duration.ofMillis(10), 2.0, 0.0, Duration.ofMillis(400), 0, Duration.ofMillis(100),
+        50, Duration.ofMillis(100), Duration.ofMillis(500), 50f, 4, 4, Duration.ofMillis(300), 1);
+  }
+
+  private RequestExecutor executor() {
+    Map<String, Provider> providers = Map.of("anthropic", anthropic, "bedrock", bedrock, "openai", openai);
+    resilience = new ResilientCalls(Map.of("anthropic", testPolicy(), "bedrock", testPolicy(), "openai", testPolicy()));
+    return new RequestExecutor(providers, resilience, ModelCatalog.of(CATALOG),
+        Map.of("anthropic", Duration.ofMillis(500), "bedrock", Duration.ofMillis(500), "openai", Duration.ofMillis(500)),
+        Clock.systemUTC());
+  }
+
+  @AfterEach
+  void close() {
+    if (resilience != null) {
+      resilience.close();
+    }
+  }
+
+  /** Primary claude-sonnet-4-5 (anthropic), then bedrock-claude-sonnet-4-5, then gpt-4.1-mini (openai). */
+  private static RoutedRequest routed(String requestId) {
+    RoutingDecision decision = SampleRecords.decision();
+    decision.setProvider("anthropic");
+    decision.setModel("claude-sonnet-4-5");
+    decision.setProviderModelId("claude-sonnet-4-5-20250929");
+    decision.setFallbacks(List.of(
+        new ModelRef("bedrock-claude-sonnet-4-5", "bedrock", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        new ModelRef("gpt-4.1-mini", "openai", "gpt-4.1-mini")));
+    return new RoutedRequest(SampleRecords.request(requestId, "team-a"), decision);
+  }
+
+  @Test
+  void answersWithThePrimaryModelAndCountsWhatItBilled() {
+    anthropic.then(ok("answer", 1_200, 300));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-ok"));
+
+    InferenceResult result = outcome.result();
+    assertThat(result.getStatus()).isEqualTo(ResultStatus.OK);
+    assertThat(result.getContent()).isEqualTo("answer");
+    assertThat(result.getProvider()).isEqualTo("anthropic");
+    assertThat(result.getModel()).isEqualTo("claude-sonnet-4-5");
+    assertThat(result.getUsage().getInputTokens()).isEqualTo(1_200);
+    assertThat(result.getCostMicros()).isEqualTo(Pricing.costMicros(CATALOG.get("claude-sonnet-4-5"), 1_200, 300, 0));
+    assertThat(outcome.usage()).singleElement().satisfies(u -> {
+      assertThat(u.getEventId()).isEqualTo("r-ok#1");
+      assertThat(u.getFinalCall()).isTrue();
+      assertThat(u.getOutcome()).isEqualTo(AttemptOutcome.OK);
+    });
+    assertThat(anthropic.calls()).singleElement().satisfies(call -> {
+      assertThat(call.providerModelId()).isEqualTo("claude-sonnet-4-5-20250929");
+      assertThat(call.maxTokens()).isEqualTo(2048);
+      assertThat(call.call()).isEqualTo(1);
+    });
+  }
+
+  @Test
+  void retriesARetryableFailureAndCountsEveryCall() {
+    anthropic.then(failure(ProviderException.Kind.SERVER_ERROR, 503), ok("second time", 100, 10));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-retry"));
+
+    assertThat(outcome.result().getStatus()).isEqualTo(ResultStatus.OK);
+    assertThat(outcome.result().getAttempts()).extracting(a -> a.getOutcome())
+        .containsExactly(AttemptOutcome.RETRYABLE_ERROR, AttemptOutcome.OK);
+    assertThat(outcome.usage()).extracting(UsageEvent::getEventId).containsExactly("r-retry#1", "r-retry#2");
+    assertThat(outcome.usage()).extracting(UsageEvent::getFinalCall).containsExactly(false, true);
+    assertThat(anthropic.calls()).extracting(c -> c.call()).containsExactly(1, 2);
+  }
+
+  @Test
+  void waitsTheRetryAfterTheProviderAskedFor() {
+    anthropic.then(new ProviderException(ProviderException.Kind.RATE_LIMITED, 429, "rate_limit_error", "slow down",
+        Duration.ofMillis(300), null), ok("after the wait", 100, 10));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-429"));
+
+    List<io.modelrouter.avro.Attempt> attempts = outcome.result().getAttempts();
+    assertThat(attempts).extracting(a -> a.getOutcome()).containsExactly(AttemptOutcome.RATE_LIMITED, AttemptOutcome.OK);
+    Instant firstEnded = attempts.get(0).getStartedAt().plusMillis(attempts.get(0).getLatencyMs());
+    assertThat(Duration.between(firstEnded, attempts.get(1).getStartedAt())).isGreaterThanOrEqualTo(Duration.ofMillis(290));
+  }
+
+  @Test
+  void neverRetriesABadRequestButTriesTheNextModel() {
+    anthropic.then(failure(ProviderException.Kind.BAD_REQUEST, 400));
+    bedrock.then(ok("from bedrock", 100, 10));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-400"));
+
+    assertThat(anthropic.calls()).hasSize(1);
+    assertThat(outcome.result().getModel()).isEqualTo("bedrock-claude-sonnet-4-5");
+    assertThat(outcome.result().getAttempts()).extracting(a -> a.getOutcome())
+        .containsExactly(AttemptOutcome.NON_RETRYABLE_ERROR, AttemptOutcome.OK);
+  }
+
+  @Test
+  void movesToTheFallbackWhenTheModelFailsForGood() {
+    anthropic.otherwise(failure(ProviderException.Kind.SERVER_ERROR, 529));
+    bedrock.then(ok("fallback", 100, 10));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-fallback"));
+
+    assertThat(outcome.result().getStatus()).isEqualTo(ResultStatus.OK);
+    assertThat(outcome.result().getProvider()).isEqualTo("bedrock");
+    assertThat(anthropic.calls()).hasSize(3);
+    assertThat(outcome.usage()).hasSize(4);
+    assertThat(outcome.result().getAttempts()).hasSize(4);
+  }
+
+  @Test
+  void aContextWindowErrorSkipsToAModelWithALargerWindow() {
+    anthropic.then(failure(ProviderException.Kind.CONTEXT_WINDOW, 400));
+    openai.then(ok("long context", 250_000, 10));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-context"));
+
+    assertThat(outcome.result().getModel()).isEqualTo("gpt-4.1-mini");
+    assertThat(bedrock.calls()).isEmpty();
+    assertThat(outcome.result().getAttempts()).extracting(a -> a.getOutcome())
+        .containsExactly(AttemptOutcome.CONTEXT_WINDOW_EXCEEDED, AttemptOutcome.OK);
+  }
+
+  @Test
+  void aBilledStopAtTheContextWindowIsCounted() {
+    ProviderResponse billed = new ProviderResponse("partial", "context_window_exceeded", 199_000, 1_000, 0, true, "x");
+    anthropic.then(failure(ProviderException.Kind.CONTEXT_WINDOW, 200).withBilled(billed));
+    openai.then(ok("long context", 199_000, 900));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-billed"));
+
+    assertThat(outcome.usage()).extracting(UsageEvent::getInputTokens).containsExactly(199_000L, 199_000L);
+    assertThat(outcome.result().getUsage().getOutputTokens()).isEqualTo(1_900);
+  }
+
+  @Test
+  void failsWithTheLastErrorWhenEveryModelFails() {
+    anthropic.otherwise(failure(ProviderException.Kind.AUTH, 401));
+    bedrock.otherwise(failure(ProviderException.Kind.AUTH, 403));
+    openai.otherwise(failure(ProviderException.Kind.QUOTA_EXHAUSTED, 429));
+
+    InferenceResult result = executor().execute(routed("r-fail")).result();
+
+    assertThat(result.getStatus()).isEqualTo(ResultStatus.FAILED);
+    assertThat(result.getErrorCode()).isEqualTo("QUOTA_EXHAUSTED");
+    assertThat(result.getErrorMessage()).startsWith("every model of the chain failed (3 model(s), 3 call(s)); last: openai/gpt-4.1-mini: 429");
+    assertThat(result.getContent()).isNull();
+  }
+
+  @Test
+  void aRequestPastItsDeadlineIsNotSent() {
+    RoutedRequest late = routed("r-late");
+    late.getRequest().setDeadline(Instant.now().minusSeconds(1));
+
+    RequestExecutor.Outcome outcome = executor().execute(late);
+
+    assertThat(outcome.result().getStatus()).isEqualTo(ResultStatus.EXPIRED);
+    assertThat(outcome.result().getErrorCode()).isEqualTo("DEADLINE_EXCEEDED");
+    assertThat(outcome.usage()).isEmpty();
+    assertThat(anthropic.calls()).isEmpty();
+  }
+
+  @Test
+  void aProviderThatReportsNoUsageIsEstimatedAndMarked() {
+    anthropic.then(new ProviderResponse("twelve words of answer in this particular reply for the test", "end_turn",
+        0, 0, 0, false, "x"));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-nousage"));
+
+    UsageEvent event = outcome.usage().get(0);
+    assertThat(event.getEstimated()).isTrue();
+    assertThat(event.getInputTokens()).isEqualTo(SampleRecords.decision().getEstimatedInputTokens());
+    assertThat(event.getOutputTokens()).isBetween(10L, 16L);
+    assertThat(outcome.result().getUsage().getEstimated()).isTrue();
+  }
+
+  @Test
+  void aCallThatTimesOutIsRetriedAndItsInputCountedAsEstimated() {
+    anthropic.then(Duration.ofSeconds(5), ok("quick", 100, 10));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-timeout"));
+
+    assertThat(outcome.result().getStatus()).isEqualTo(ResultStatus.OK);
+    assertThat(outcome.result().getAttempts()).extracting(a -> a.getOutcome())
+        .containsExactly(AttemptOutcome.TIMEOUT, AttemptOutcome.OK);
+    UsageEvent timedOut = outcome.usage().get(0);
+    assertThat(timedOut.getEstimated()).isTrue();
+    assertThat(timedOut.getInputTokens()).isEqualTo(SampleRecords.decision().getEstimatedInputTokens());
+  }
+
+  @Test
+  void aProviderThisWorkerDoesNotServeIsAnAttemptAndTheChainGoesOn() {
+    RoutedRequest routed = routed("r-unknown");
+    routed.getDecision().setProvider("vertex");
+    bedrock.then(ok("served", 100, 10));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed);
+
+    assertThat(outcome.result().getAttempts().get(0).getErrorCode()).isEqualTo("NOT_CONFIGURED");
+    assertThat(outcome.result().getProvider()).isEqualTo("bedrock");
+  }
+
+  @Test
+  void theBreakerOpensAfterFailuresMovesTrafficToTheFallbackAndClosesAfterRecovery() throws Exception {
+    RequestExecutor executor = executor();
+    anthropic.otherwise(failure(ProviderException.Kind.SERVER_ERROR, 503));
+    bedrock.otherwise(ok("fallback", 100, 10));
+
+    // Two requests make 6 failed calls: the breaker (4 calls, 50%) opens
+    executor.execute(routed("b-1"));
+    executor.execute(routed("b-2"));
+    int callsWhenOpen = anthropic.calls().size();
+    RequestExecutor.Outcome whileOpen = executor.execute(routed("b-3"));
+
+    assertThat(resilience.breaker("anthropic", "claude-sonnet-4-5").getState().name()).isEqualTo("OPEN");
+    assertThat(anthropic.calls()).hasSize(callsWhenOpen);
+    assertThat(whileOpen.result().getAttempts().get(0).getOutcome()).isEqualTo(AttemptOutcome.CIRCUIT_OPEN);
+    assertThat(whileOpen.usage()).extracting(UsageEvent::getProvider).containsExactly("bedrock");
+    assertThat(whileOpen.result().getProvider()).isEqualTo("bedrock");
+
+    // After the open duration, one probe call goes through; it succeeds and the breaker closes
+    anthropic.otherwise(ok("recovered", 100, 10));
+    Thread.sleep(350);
+    RequestExecutor.Outcome recovered = executor.execute(routed("b-4"));
+
+    assertThat(recovered.result().getProvider()).isEqualTo("anthropic");
+    assertThat(resilience.breaker("anthropic", "claude-sonnet-4-5").getState().name()).isEqualTo("CLOSED");
+  }
+}
