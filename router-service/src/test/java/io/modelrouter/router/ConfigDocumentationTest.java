@@ -8,13 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The README's configuration reference names every setting the router reads, with its environment variable. */
+/** The README's configuration reference names every setting the router and worker read, with its env variable. */
 class ConfigDocumentationTest {
 
   @Test
-  void readmeDocumentsEveryRouterSetting() throws IOException {
+  void readmeDocumentsEveryRouterAndWorkerSetting() throws IOException {
     String readme = Files.readString(Path.of("../README.md"));
-    for (Setting<?> setting : RouterConfig.allSettings()) {
+    java.util.List<Setting<?>> settings = new java.util.ArrayList<>(RouterConfig.allSettings());
+    settings.addAll(io.modelrouter.worker.WorkerConfig.allSettings());
+    for (Setting<?> setting : settings) {
       assertThat(readme).as("README row for " + setting.key())
           .contains("| `" + setting.key() + "` | `" + setting.envVar() + "` |");
     }
