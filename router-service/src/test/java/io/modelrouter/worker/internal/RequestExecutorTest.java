@@ -68,7 +68,10 @@ class RequestExecutorTest {
     decision.setFallbacks(List.of(
         new ModelRef("bedrock-claude-sonnet-4-5", "bedrock", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
         new ModelRef("gpt-4.1-mini", "openai", "gpt-4.1-mini")));
-    return new RoutedRequest(SampleRecords.request(requestId, "team-a"), decision);
+    RoutedRequest routed = new RoutedRequest(SampleRecords.request(requestId, "team-a"), decision);
+    // The executor runs on the system clock; the sample's fixed deadline would have passed.
+    routed.getRequest().setDeadline(null);
+    return routed;
   }
 
   @Test
