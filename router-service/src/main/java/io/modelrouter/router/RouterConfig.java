@@ -26,8 +26,17 @@ public final class RouterConfig {
   public static final Setting<String> INSTANCE_ID = Setting.string("router.instance.id", null,
       "Static group membership id (group.instance.id): set a distinct one per instance for fast restarts.");
 
+  public static final Setting<Boolean> BUDGET_ENFORCE = Setting.bool("router.budget.enforce", true,
+      "Hard caps at admission: reserve each request's tokens against its team's budget, refuse what would exceed it.");
+  public static final Setting<Double> RESERVATION_MARGIN = Setting.decimal("router.budget.reservation.margin", 0.15,
+      "Margin on the estimated input tokens a request reserves (the estimate's p90 error is about 12%).");
+  public static final Setting<Duration> RESERVATION_TTL = Setting.duration("router.budget.reservation.ttl",
+      Duration.ofMinutes(10), "How long a request without a result keeps its reservation.");
+
+  public static final Setting<Integer> METRICS_PORT = Setting.integer("router.metrics.port", 9401,
+      "port of GET /metrics (Prometheus) and GET /health when run as RouterMain; -1 turns it off, 0 picks one");
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, THREADS, PROCESSING_GUARANTEE,
-      COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID);
+      COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID, BUDGET_ENFORCE, RESERVATION_MARGIN, RESERVATION_TTL, METRICS_PORT);
 
   private final Settings settings;
 
@@ -38,6 +47,10 @@ public final class RouterConfig {
       throw new IllegalArgumentException(PROCESSING_GUARANTEE.key() + " must be exactly_once_v2 or at_least_once, got '"
           + guarantee + "'");
     }
+    if (settings.get(RESERVATION_MARGIN) < 0) {
+      throw new IllegalArgumentException(RESERVATION_MARGIN.key() + " must be >= 0, got "
+          + settings.get(RESERVATION_MARGIN));
+    }
     if (settings.get(THREADS) < 1) {
       throw new IllegalArgumentException(THREADS.key() + " must be >= 1, got " + settings.get(THREADS));
     }
@@ -45,6 +58,13 @@ public final class RouterConfig {
 
   public Settings settings() {
     return settings;
+  }
+
+  /** What admission control needs: whether it is on, the input margin, how long a reservation may live. */
+  public record Budget(boolean enforce, double margin, Duration reservationTtl) {}
+
+  public Budget budget() {
+    return new Budget(settings.get(BUDGET_ENFORCE), settings.get(RESERVATION_MARGIN), settings.get(RESERVATION_TTL));
   }
 
   public static List<Setting<?>> allSettings() {
@@ -59,12 +79,11 @@ public final class RouterConfig {
     props.putAll(kafka);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(APPLICATION_ID));
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.get(PROCESSING_GUARANTEE));
+    CommonSettings.putTransactionalProducerDefaults(props, "producer.", settings);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(COMMIT_INTERVAL).toMillis());
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(THREADS));
     props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get(STATE_DIR));
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.get(CommonSettings.TOPIC_REPLICATION));
-    // Source KTables (budget actions) restore from their topic instead of a changelog copy.
-    props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 65_536);
     props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2_000);

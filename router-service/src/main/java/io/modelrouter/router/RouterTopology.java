@@ -2,12 +2,17 @@ package io.modelrouter.router;
 
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.avro.Reservation;
+import io.modelrouter.avro.SpendLedger;
+import io.modelrouter.router.internal.LedgerProcessor;
+import io.modelrouter.router.internal.RouterMetrics;
 import io.modelrouter.router.internal.RouterOutcome;
 import io.modelrouter.router.internal.RouterProcessor;
 import io.modelrouter.router.routing.ComplexityEstimator;
 import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
+import io.modelrouter.schemas.serde.AvroSerde;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -28,24 +33,45 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The router: {@code llm.requests} to {@code llm.requests.routed}, or to {@code llm.results} (REJECTED, PAUSED),
- * or to {@code llm.dlq}. Routing policies and the catalog are global tables; budget states are a table
- * co-partitioned with the requests (both keyed by team id). A request keyed by something other than its team is
- * repartitioned by team first, so that it meets its team's budget state.
+ * or to {@code llm.dlq}. Routing policies and the catalog are global tables. Each team's budget (the aggregator's
+ * latest action, the budget policy, a spend ledger fed by {@code llm.usage} and {@code llm.results}, and the
+ * reservations of its requests in flight) lives in stores co-partitioned with its requests, all keyed by team id, so
+ * admission control holds across any number of router instances. A request keyed by something other than its team
+ * is repartitioned by team first, so that it meets its team's budget.
  */
 public final class RouterTopology {
   public static final String ROUTING_POLICIES_STORE = "routing-policies";
   public static final String CATALOG_STORE = "model-catalog";
   public static final String BUDGET_ACTIONS_STORE = "budget-actions";
+  public static final String LEDGERS_STORE = "spend-ledgers";
+  public static final String RESERVATIONS_STORE = "reservations";
+  public static final String BUDGET_POLICIES_STORE = "router-budget-policies";
   public static final String REKEY_TOPIC = "requests-by-team";
+  /** Admission control as configured by default: on, 15% input margin, 10-minute reservations. */
+  public static final RouterConfig.Budget DEFAULT_BUDGET =
+      new RouterConfig.Budget(true, 0.15, java.time.Duration.ofMinutes(10));
+  private static final String[] ROUTE_STORES = {BUDGET_ACTIONS_STORE, LEDGERS_STORE, RESERVATIONS_STORE,
+      BUDGET_POLICIES_STORE};
 
   private RouterTopology() {}
 
   /** The topology with the shipped default policy and catalog as fallbacks. Pure: builds, starts nothing. */
   public static Topology buildTopology(Topics topics) {
-    return buildTopology(topics, DefaultPolicies.routingPolicy(), DefaultPolicies.catalogById());
+    return buildTopology(topics, DEFAULT_BUDGET);
   }
 
-  public static Topology buildTopology(Topics topics, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog) {
+  public static Topology buildTopology(Topics topics, RouterConfig.Budget budget) {
+    return buildTopology(topics, DefaultPolicies.routingPolicy(), DefaultPolicies.catalogById(), budget);
+  }
+
+  public static Topology buildTopology(Topics topics, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog,
+      RouterConfig.Budget budget) {
+    return buildTopology(topics, defaultPolicy, defaultCatalog, budget, RouterMetrics.NONE);
+  }
+
+  /** The router topology; {@code metrics} only counts what the processors decide (it never changes a decision). */
+  public static Topology buildTopology(Topics topics, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog,
+      RouterConfig.Budget budget, RouterMetrics metrics) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.globalTable(topics.routingPolicies().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("routing-policies-source"),
@@ -53,16 +79,25 @@ public final class RouterTopology {
     builder.globalTable(topics.models().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("model-catalog-source"),
         bytesStore(CATALOG_STORE));
-    builder.table(topics.budgetActions().name(),
-        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("budget-actions-source"),
-        bytesStore(BUDGET_ACTIONS_STORE));
+    addBudgetStores(builder, topics);
+    KStream<String, LedgerProcessor.Input> ledgerInputs = ledgerInput(builder, topics.usage().name(), "usage",
+        LedgerProcessor.Kind.USAGE)
+        .merge(ledgerInput(builder, topics.results().name(), "results", LedgerProcessor.Kind.RESULT),
+            Named.as("merge-results"))
+        .merge(ledgerInput(builder, topics.budgetPolicies().name(), "budget-policies", LedgerProcessor.Kind.POLICY),
+            Named.as("merge-budget-policies"))
+        .merge(ledgerInput(builder, topics.budgetActions().name(), "budget-actions", LedgerProcessor.Kind.ACTION),
+            Named.as("merge-budget-actions"));
+    ledgerInputs.process(() -> new LedgerProcessor(topics, budget.reservationTtl()), Named.as("ledger"),
+        ROUTE_STORES);
 
     RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
     KStream<String, byte[]> requests = builder.stream(topics.requests().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("requests-source"));
-    KStream<String, byte[]> rekeyed = routeAndSplit(requests, "route", topics, engine, defaultPolicy, defaultCatalog, true);
+    KStream<String, byte[]> rekeyed = routeAndSplit(requests, "route", topics, engine, defaultPolicy, defaultCatalog,
+        budget, true, metrics);
     routeAndSplit(rekeyed.repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REKEY_TOPIC)),
-        "route-rekeyed", topics, engine, defaultPolicy, defaultCatalog, false);
+        "route-rekeyed", topics, engine, defaultPolicy, defaultCatalog, budget, false, metrics);
     return builder.build();
   }
 
@@ -71,10 +106,11 @@ public final class RouterTopology {
    * their team are returned for repartitioning; the second pass reads them keyed by team, so it has no such branch.
    */
   private static KStream<String, byte[]> routeAndSplit(KStream<String, byte[]> input, String name, Topics topics,
-      RoutingEngine engine, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog, boolean rekey) {
+      RoutingEngine engine, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog,
+      RouterConfig.Budget budget, boolean rekey, RouterMetrics metrics) {
     KStream<String, RouterOutcome> outcomes = input.process(
-        () -> new RouterProcessor(topics, engine, defaultPolicy, defaultCatalog, rekey),
-        Named.as(name), BUDGET_ACTIONS_STORE);
+        () -> new RouterProcessor(topics, engine, defaultPolicy, defaultCatalog, budget, rekey, metrics),
+        Named.as(name), ROUTE_STORES);
     BranchedKStream<String, RouterOutcome> split = outcomes.split(Named.as(name + "-"))
         .branch((key, outcome) -> outcome instanceof RouterOutcome.Routed, Branched.withConsumer(routed -> routed
             .mapValues(outcome -> ((RouterOutcome.Routed) outcome).value(), Named.as(name + "-routed-value"))
@@ -100,6 +136,24 @@ public final class RouterTopology {
           RouterOutcome.Rekey rekeyed = (RouterOutcome.Rekey) outcome;
           return KeyValue.pair(rekeyed.teamId(), rekeyed.value());
         }, Named.as(name + "-rekey-by-team"));
+  }
+
+  /** The team's budget as the router sees it: latest action, policy, spend ledger, reservations. */
+  private static void addBudgetStores(StreamsBuilder builder, Topics topics) {
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUDGET_ACTIONS_STORE),
+        Serdes.String(), Serdes.ByteArray()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUDGET_POLICIES_STORE),
+        Serdes.String(), topics.budgetPolicies().valueSerde()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEDGERS_STORE),
+        Serdes.String(), AvroSerde.forValues(SpendLedger.class, topics.config().client(), topics.config().serde())));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RESERVATIONS_STORE),
+        Serdes.String(), AvroSerde.forValues(Reservation.class, topics.config().client(), topics.config().serde())));
+  }
+
+  private static KStream<String, LedgerProcessor.Input> ledgerInput(StreamsBuilder builder, String topic, String name,
+      LedgerProcessor.Kind kind) {
+    return builder.stream(topic, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(name + "-source"))
+        .mapValues(value -> new LedgerProcessor.Input(kind, value), Named.as(name + "-ledger-input"));
   }
 
   private static Materialized<String, byte[], KeyValueStore<Bytes, byte[]>> bytesStore(String name) {

@@ -80,9 +80,11 @@ public final class WorkerConfig {
   public static final Setting<Duration> P_OPEN = Setting.duration("providers.<name>.breaker.open.duration",
       Duration.ofSeconds(30), "How long the breaker stays open before probing.");
 
+  public static final Setting<Integer> METRICS_PORT = Setting.integer("worker.metrics.port", 9402,
+      "port of GET /metrics (Prometheus) and GET /health when run as WorkerMain; -1 turns it off, 0 picks one");
   public static final List<Setting<?>> SETTINGS = List.of(GROUP_ID, INSTANCE_ID, MAX_IN_FLIGHT, COMMIT_INTERVAL,
       DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
-      SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER);
+      SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, METRICS_PORT);
   public static final List<Setting<?>> PROVIDER_TEMPLATES = List.of(P_TYPE, P_BASE_URL, P_API_KEY, P_API_KEY_FILE,
       P_REGION, P_TIMEOUT, P_RPM, P_MAX_CONCURRENT, P_MAX_ATTEMPTS, P_BACKOFF, P_MAX_BACKOFF, P_FAILURE_RATE, P_WINDOW,
       P_MIN_CALLS, P_OPEN);

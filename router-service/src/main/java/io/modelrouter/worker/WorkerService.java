@@ -1,9 +1,17 @@
 package io.modelrouter.worker;
 
+import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
 import io.modelrouter.router.routing.ModelCatalog;
+import io.modelrouter.runtime.Metrics;
+import io.modelrouter.runtime.MetricsServer;
 import io.modelrouter.schemas.TableFollower;
 import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
@@ -44,6 +52,8 @@ public final class WorkerService implements AutoCloseable {
   private final TableFollower<ModelSpec> catalogFollower;
   private final WorkerLoop loop;
   private final Thread thread;
+  private final PrometheusMeterRegistry registry = Metrics.registry("worker");
+  private KafkaClientMetrics consumerMetrics;
 
   public WorkerService(Settings settings) {
     this(settings, Providers.build(new WorkerConfig(settings), System.getenv()));
@@ -53,7 +63,8 @@ public final class WorkerService implements AutoCloseable {
   public WorkerService(Settings settings, Map<String, Provider> providers) {
     this.config = new WorkerConfig(settings);
     this.topics = CommonSettings.topics(settings);
-    this.providers = new LinkedHashMap<>(providers);
+    this.providers = new LinkedHashMap<>();
+    providers.forEach((name, provider) -> this.providers.put(name, new MeteredProvider(provider, registry)));
     if (settings.get(CommonSettings.TOPIC_CREATE)) {
       try (Admin admin = Admin.create(config.kafka())) {
         TopicAdmin.ensureTopics(admin, topics.all(), settings.get(CommonSettings.TOPIC_PARTITIONS),
@@ -70,12 +81,24 @@ public final class WorkerService implements AutoCloseable {
     this.catalogFollower = new TableFollower<>(topics.models(), config.kafka(), (id, spec) -> { }).start();
     Map<String, ModelSpec> defaults = DefaultPolicies.catalogById();
     ModelCatalog catalog = id -> catalogFollower.isEmpty() ? defaults.get(id) : catalogFollower.get(id);
-    RequestExecutor executor = new RequestExecutor(providers, resilience, catalog, timeouts, Clock.systemUTC());
+    TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(resilience.breakers()).bindTo(registry);
+    TaggedBulkheadMetrics.ofBulkheadRegistry(resilience.bulkheads()).bindTo(registry);
+    Map<String, Counter> results = new java.util.concurrent.ConcurrentHashMap<>();
+    RequestExecutor executor = new RequestExecutor(this.providers, resilience, catalog, timeouts, Clock.systemUTC(),
+        outcome -> results.computeIfAbsent(outcome.result().getStatus() + "|" + outcome.result().getModel(),
+            k -> Counter.builder("worker.results")
+                .description("results the worker produced, by status and the model that answered")
+                .tag("status", outcome.result().getStatus().name())
+                .tag("model", outcome.result().getModel() == null ? "" : outcome.result().getModel())
+                .register(registry)).increment());
     String instance = config.instanceId();
     this.loop = new WorkerLoop(consumer(instance), () -> producer(instance), topics, executor,
         settings.get(WorkerConfig.MAX_IN_FLIGHT), settings.get(WorkerConfig.COMMIT_INTERVAL),
         settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC());
     this.thread = Thread.ofPlatform().name("worker-" + instance).unstarted(loop);
+    Gauge.builder("worker.in.flight", loop, WorkerLoop::inFlight)
+        .description("requests being executed (past worker.max.in.flight the worker pauses its partitions)")
+        .register(registry);
   }
 
   private KafkaConsumer<byte[], byte[]> consumer(String instance) {
@@ -88,7 +111,12 @@ public final class WorkerService implements AutoCloseable {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1_000);
     props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+    // The consumer's metrics, its lag (records-lag-max, per partition records-lag) among them.
+    this.consumerMetrics = new KafkaClientMetrics(consumer);
+    consumerMetrics.bindTo(registry);
+    return consumer;
   }
 
   private KafkaProducer<byte[], byte[]> producer(String instance) {
@@ -151,12 +179,27 @@ public final class WorkerService implements AutoCloseable {
     return providers;
   }
 
+  /** Provider call latency histograms, breaker states, results, in-flight requests, consumer lag, JVM. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Healthy while the worker thread runs. */
+  public MetricsServer.Health health() {
+    return new MetricsServer.Health(thread.isAlive(), thread.isAlive()
+        ? "worker " + config.instanceId() + " running, " + loop.inFlight() + " in flight"
+        : "worker " + config.instanceId() + " stopped");
+  }
+
   @Override
   public void close() {
     if (thread.isAlive()) {
       stop();
     }
     catalogFollower.close();
+    if (consumerMetrics != null) {
+      consumerMetrics.close();
+    }
     resilience.close();
     providers.values().forEach(Provider::close);
   }

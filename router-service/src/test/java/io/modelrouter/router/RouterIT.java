@@ -129,6 +129,15 @@ class RouterIT {
     // Nothing was doubled: every request has exactly one outcome
     assertThat(duplicates).isEmpty();
     assertThat(routed.keySet()).doesNotContainAnyElementsOf(results.keySet());
+
+    // The router counted what it did, for Prometheus
+    String scrape = router.registry().scrape();
+    assertThat(scrape).contains("router_requests_total{budget_state=\"RESTRICT\",code=\"\",model=\"claude-haiku-4-5\","
+        + "outcome=\"routed\",profile=\"fast\",reason=\"restrict\"");
+    assertThat(scrape).contains("outcome=\"paused\"").contains("outcome=\"rejected\"")
+        .contains("outcome=\"dead_lettered\"");
+    assertThat(scrape).contains("kafka_consumer_fetch_manager_records_lag_max");
+    assertThat(router.health().healthy()).isTrue();
   }
 
   /** Sends probe requests until one is routed the way {@code done} expects (the change took effect). */

@@ -147,6 +147,15 @@ class WorkerIT {
     assertThat(DeadLetters.header(dead.get(0).headers(), DeadLetters.ERROR_CLASS))
         .isEqualTo("io.modelrouter.schemas.serde.UnknownSchemaIdException");
     assertThat(DeadLetters.header(dead.get(0).headers(), DeadLetters.SERVICE)).isEqualTo("worker");
+    // Latency histograms per provider and model, breaker states, results by status, consumer lag
+    String scrape = workers.get(0).registry().scrape();
+    assertThat(scrape).contains("worker_provider_call_seconds_bucket{model=\"claude-haiku-4-5-20251001\",outcome=\"ok\","
+        + "provider=\"anthropic\"");
+    assertThat(scrape).contains("outcome=\"server_error\"");
+    assertThat(scrape).contains("resilience4j_circuitbreaker_state{");
+    assertThat(scrape).contains("worker_results_total{model=\"claude-haiku-4-5\",service=\"worker\",status=\"OK\"}");
+    assertThat(scrape).contains("kafka_consumer_fetch_manager_records_lag_max");
+    assertThat(workers.get(0).health().healthy()).isTrue();
   }
 
   @Test

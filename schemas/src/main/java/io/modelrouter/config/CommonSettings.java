@@ -54,6 +54,20 @@ public final class CommonSettings {
         .build());
   }
 
+  /**
+   * What every transactional producer of ours needs on Kafka 4.1.2 brokers (transactions v2): one request in flight
+   * per connection. With more, a batch retried after CONCURRENT_TRANSACTIONS (the previous commit's markers still
+   * being written) is overtaken by the next one, which the broker rejects as OUT_OF_ORDER_SEQUENCE_NUMBER, and the
+   * producer cannot recover (seen in the worker, then in the aggregator's changelogs under a 2,000 req/s burst).
+   * Kafka Streams apps pass it with the {@code producer.} prefix; a user's {@code kafka.*} override wins.
+   */
+  public static void putTransactionalProducerDefaults(Map<Object, Object> config, String prefix, Settings settings) {
+    String key = prefix + "max.in.flight.requests.per.connection";
+    if (!settings.kafkaOverrides().containsKey(key)) {
+      config.put(key, 1);
+    }
+  }
+
   /** Base properties of every Kafka client: bootstrap servers plus the kafka.* pass-through. */
   public static Map<String, Object> kafkaClientConfig(Settings settings) {
     Map<String, Object> config = new HashMap<>(settings.kafkaOverrides());

@@ -1,19 +1,28 @@
 package io.modelrouter.router.internal;
 
 import io.modelrouter.avro.BudgetAction;
+import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.Reservation;
 import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.avro.TokenUsage;
+import io.modelrouter.router.RouterConfig;
 import io.modelrouter.router.RouterTopology;
+import io.modelrouter.router.routing.Admission;
 import io.modelrouter.router.routing.BudgetStatus;
 import io.modelrouter.router.routing.CompiledPolicy;
 import io.modelrouter.router.routing.ModelCatalog;
 import io.modelrouter.router.routing.RouteOutcome;
 import io.modelrouter.router.routing.RoutingEngine;
+import io.modelrouter.schemas.Pricing;
 import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.budget.BudgetMath;
 import io.modelrouter.schemas.dlq.DeadLetters;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
 import java.time.Instant;
@@ -45,7 +54,9 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private final RoutingEngine engine;
   private final RoutingPolicy defaultPolicy;
   private final Map<String, ModelSpec> defaultCatalog;
+  private final RouterConfig.Budget budget;
   private final boolean rekeyMismatches;
+  private final RouterMetrics metrics;
 
   private ProcessorContext<String, RouterOutcome> context;
   private StoreView<CompiledPolicy> policies;
@@ -54,26 +65,36 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private CompiledPolicy builtinPolicy;
   private ModelCatalog catalog;
   private RoutedRequestEncoder encoder;
+  private KeyValueStore<String, SpendLedger> ledgers;
+  private KeyValueStore<String, Reservation> reservations;
+  private KeyValueStore<String, BudgetPolicy> budgetPolicies;
 
   /**
    * @param rekeyMismatches true on the first pass; false after the repartition, where keys are team ids
    */
   public RouterProcessor(Topics topics, RoutingEngine engine, RoutingPolicy defaultPolicy,
-      Map<String, ModelSpec> defaultCatalog, boolean rekeyMismatches) {
+      Map<String, ModelSpec> defaultCatalog, RouterConfig.Budget budget, boolean rekeyMismatches,
+      RouterMetrics metrics) {
     this.topics = topics;
     this.engine = engine;
     this.defaultPolicy = defaultPolicy;
     this.defaultCatalog = defaultCatalog;
+    this.budget = budget;
     this.rekeyMismatches = rekeyMismatches;
+    this.metrics = metrics;
   }
 
   @Override
   public void init(ProcessorContext<String, RouterOutcome> context) {
     this.context = context;
-    this.policies = new StoreView<>(store(RouterTopology.ROUTING_POLICIES_STORE),
+    this.policies = StoreView.timestamped(store(RouterTopology.ROUTING_POLICIES_STORE),
         raw -> CompiledPolicy.compile(topics.routingPolicies().deserializeValue(raw)));
-    this.models = new StoreView<>(store(RouterTopology.CATALOG_STORE), topics.models()::deserializeValue);
-    this.budgets = new StoreView<>(store(RouterTopology.BUDGET_ACTIONS_STORE), topics.budgetActions()::deserializeValue);
+    this.models = StoreView.timestamped(store(RouterTopology.CATALOG_STORE), topics.models()::deserializeValue);
+    this.budgets = StoreView.plain(context.getStateStore(RouterTopology.BUDGET_ACTIONS_STORE),
+        topics.budgetActions()::deserializeValue);
+    this.ledgers = context.getStateStore(RouterTopology.LEDGERS_STORE);
+    this.reservations = context.getStateStore(RouterTopology.RESERVATIONS_STORE);
+    this.budgetPolicies = context.getStateStore(RouterTopology.BUDGET_POLICIES_STORE);
     this.builtinPolicy = CompiledPolicy.compile(defaultPolicy);
     this.encoder = new RoutedRequestEncoder(topics);
     this.catalog = id -> {
@@ -127,7 +148,12 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
     RouteOutcome outcome;
     try {
-      outcome = engine.route(request, policyFor(teamId), catalog, budgetOf(teamId), now);
+      CompiledPolicy policy = policyFor(teamId);
+      BudgetStatus status = budgetOf(teamId);
+      outcome = engine.route(request, policy, catalog, status, now);
+      if (budget.enforce() && teamId != null && outcome instanceof RouteOutcome.Routed) {
+        outcome = admit(request, (RouteOutcome.Routed) outcome, policy, status, now);
+      }
     } catch (SchemaSerdeException e) {
       if (e.isRetryable()) {
         throw e;
@@ -137,14 +163,80 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     }
     String key = teamId == null ? record.key() : teamId;
     switch (outcome) {
-      case RouteOutcome.Routed routed -> context.forward(record.withKey(key)
-          .withValue(new RouterOutcome.Routed(encoder.encode(record.value(), request, routed.decision()))));
-      case RouteOutcome.Rejected rejected -> context.forward(record.withKey(key)
-          .withValue(new RouterOutcome.Answered(rejected(request, rejected, now, record))));
-      case RouteOutcome.Paused paused -> context.forward(record.withKey(key)
-          .withValue(new RouterOutcome.Answered(paused(request, paused, now))));
+      case RouteOutcome.Routed routed -> {
+        RoutingDecision decision = routed.decision();
+        context.forward(record.withKey(key)
+            .withValue(new RouterOutcome.Routed(encoder.encode(record.value(), request, decision))));
+        metrics.routed(decision.getProfile(), decision.getModel(), ReasonKind.of(decision.getReason()),
+            decision.getBudgetState());
+      }
+      case RouteOutcome.Rejected rejected -> {
+        context.forward(record.withKey(key)
+            .withValue(new RouterOutcome.Answered(rejected(request, rejected, now, record))));
+        metrics.answered("REJECTED", rejected.code());
+      }
+      case RouteOutcome.Paused paused -> {
+        context.forward(record.withKey(key)
+            .withValue(new RouterOutcome.Answered(paused(request, paused, now))));
+        metrics.answered("PAUSED", "BUDGET_PAUSED");
+      }
     }
   }
+
+  /**
+   * Hard caps: reserves the request's tokens against its team's budget if that keeps the team out of PAUSE, routes
+   * it to the restrict profile if it would cross a restrict threshold, and answers PAUSED if it would cross a pause.
+   */
+  private RouteOutcome admit(InferenceRequest request, RouteOutcome.Routed routed, CompiledPolicy policy,
+      BudgetStatus status, Instant now) {
+    String team = request.getTeamId();
+    BudgetPolicy limits = budgetPolicies.get(team);
+    if (limits == null) {
+      return routed;
+    }
+    SpendLedger ledger = ledgers.get(team);
+    ledger = ledger != null ? ledger : SpendLedgers.empty(team);
+    SpendLedgers.advance(ledger, now, BudgetMath.zone(limits));
+    Admission.Amount ask = amount(routed.decision(), ledger);
+    Admission.Verdict verdict = Admission.check(limits, ledger, ask);
+    RouteOutcome outcome = routed;
+    if (verdict.state() == BudgetState.RESTRICT && status.state().ordinal() < BudgetState.RESTRICT.ordinal()
+        && !policy.restrictProfile().equals(routed.decision().getProfile())) {
+      outcome = engine.route(request, policy, catalog, new BudgetStatus(BudgetState.RESTRICT, verdict.reason()), now);
+      if (outcome instanceof RouteOutcome.Routed restricted) {
+        ask = amount(restricted.decision(), ledger);
+        verdict = Admission.check(limits, ledger, ask);
+      }
+    }
+    if (verdict.state() == BudgetState.PAUSE) {
+      return new RouteOutcome.Paused(verdict.reason(), policy.version());
+    }
+    if (outcome instanceof RouteOutcome.Routed admitted) {
+      Reservation previous = reservations.get(request.getRequestId());
+      if (previous != null) {
+        SpendLedgers.release(ledger, previous);
+      }
+      Reservation reservation = new Reservation(team, ask.inputTokens(), ask.outputTokens(), ask.costMicros(), now);
+      reservations.put(request.getRequestId(), reservation);
+      SpendLedgers.reserve(ledger, reservation);
+      admitted.decision().setReservedTokens(ask.inputTokens() + ask.outputTokens());
+    }
+    ledgers.put(team, ledger);
+    return outcome;
+  }
+
+  /**
+   * What a request is expected to spend, with the margin: its estimated input, and its expected output (the team's
+   * learned mean output, or the task type's prior until 20 requests were answered), never more than its maxTokens.
+   */
+  private Admission.Amount amount(RoutingDecision decision, SpendLedger ledger) {
+    long input = (long) Math.ceil(decision.getEstimatedInputTokens() * (1 + budget.margin()));
+    double expected = SpendLedgers.expectedOutput(ledger, decision.getEstimatedOutputTokens());
+    long output = Math.min(decision.getMaxTokens(), (long) Math.ceil(expected * (1 + budget.margin())));
+    ModelSpec model = catalog.get(decision.getModel());
+    return new Admission.Amount(input, output, model == null ? 0 : Pricing.costMicros(model, input, output, 0));
+  }
+
 
   private CompiledPolicy policyFor(String teamId) {
     CompiledPolicy policy = teamId == null ? null : readPolicy(teamId);
@@ -193,6 +285,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     context.forward(record
         .withHeaders(DeadLetters.headers(source, record.headers(), error, SERVICE, context.currentSystemTimeMs()))
         .withValue(new RouterOutcome.DeadLetter(record.value())));
+    metrics.deadLettered();
   }
 
   private InferenceResult rejected(InferenceRequest request, RouteOutcome.Rejected rejected, Instant now,

@@ -48,12 +48,22 @@ public final class RequestExecutor {
   private final Map<String, Duration> timeouts;
   private final TokenEstimator tokens = new TokenEstimator();
   private final Clock clock;
+  private final java.util.function.Consumer<Outcome> listener;
 
   /**
    * @param timeouts each provider's per-call timeout
    */
   public RequestExecutor(Map<String, Provider> providers, ResilientCalls resilience, ModelCatalog catalog,
       Map<String, Duration> timeouts, Clock clock) {
+    this(providers, resilience, catalog, timeouts, clock, outcome -> { });
+  }
+
+  /**
+   * @param listener told of every outcome (metrics); must be cheap and must not throw
+   */
+  public RequestExecutor(Map<String, Provider> providers, ResilientCalls resilience, ModelCatalog catalog,
+      Map<String, Duration> timeouts, Clock clock, java.util.function.Consumer<Outcome> listener) {
+    this.listener = listener;
     this.providers = Map.copyOf(providers);
     this.resilience = resilience;
     this.catalog = catalog;
@@ -62,6 +72,12 @@ public final class RequestExecutor {
   }
 
   public Outcome execute(RoutedRequest routed) {
+    Outcome outcome = run(routed);
+    listener.accept(outcome);
+    return outcome;
+  }
+
+  private Outcome run(RoutedRequest routed) {
     InferenceRequest request = routed.getRequest();
     RoutingDecision decision = routed.getDecision();
     Instant started = clock.instant();

@@ -1,0 +1,134 @@
+package io.modelrouter.budget;
+
+import io.modelrouter.budget.internal.TeamTokens;
+import io.modelrouter.config.CommonSettings;
+import io.modelrouter.config.Setting;
+import io.modelrouter.config.Settings;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * budget-service's settings, validated once. Tokens are secrets: they are never printed, and an error about one
+ * names its team (or its position in the list), never the token.
+ */
+public final class BudgetServiceConfig {
+  public static final Setting<String> HTTP_HOST = Setting.string("budget.http.host", "localhost",
+      "Interface the HTTP API listens on (0.0.0.0 for every interface).");
+  public static final Setting<Integer> HTTP_PORT = Setting.integer("budget.http.port", 8080,
+      "Port of the HTTP API (0 picks a free port).");
+  public static final Setting<String> ADMIN_TOKEN = Setting.secret("budget.admin.token",
+      "Bearer token that may do everything (required).");
+  public static final Setting<String> TEAM_TOKENS = Setting.secret("budget.team.tokens",
+      "Comma-separated team=token pairs: each token reads and changes only its own team.");
+  public static final Setting<Integer> ALERTS_HISTORY = Setting.integer("budget.alerts.history", 1000,
+      "Budget alerts kept in memory per team for GET /teams/{team}/alerts.");
+  public static final Setting<Integer> RESULTS_HISTORY = Setting.integer("budget.results.history", 50,
+      "Results kept in memory per team for the dashboard's recent routing reasons.");
+  public static final Setting<Integer> RESULTS_LOOKBACK = Setting.integer("budget.results.lookback", 10_000,
+      "Records of each llm.results partition read at start to fill the dashboard's recent results.");
+  public static final Setting<Boolean> BOOTSTRAP_DEFAULTS = Setting.bool("budget.bootstrap.defaults", true,
+      "At start, publish the shipped default routing policy (key *) and model catalog when their topics hold none.");
+
+  public static final List<Setting<?>> SETTINGS = List.of(HTTP_HOST, HTTP_PORT, ADMIN_TOKEN, TEAM_TOKENS,
+      ALERTS_HISTORY, RESULTS_HISTORY, RESULTS_LOOKBACK, BOOTSTRAP_DEFAULTS);
+
+  private final Settings settings;
+  private final String host;
+  private final int port;
+  private final String adminToken;
+  private final Map<String, String> teamTokens;
+  private final int alertsHistory;
+  private final int resultsHistory;
+  private final int resultsLookback;
+  private final boolean bootstrapDefaults;
+
+  public BudgetServiceConfig(Settings settings) {
+    this.settings = settings;
+    this.host = settings.get(HTTP_HOST);
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException(HTTP_HOST.key() + " (" + HTTP_HOST.envVar() + ") must not be empty");
+    }
+    this.port = settings.get(HTTP_PORT);
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException(HTTP_PORT.key() + " (" + HTTP_PORT.envVar()
+          + ") must be between 0 and 65535, got " + port);
+    }
+    String admin = settings.get(ADMIN_TOKEN);
+    if (admin == null || admin.isBlank()) {
+      throw new IllegalArgumentException(ADMIN_TOKEN.key() + " is required: set " + ADMIN_TOKEN.envVar()
+          + " to the bearer token that administers budgets, policies and the model catalog");
+    }
+    this.adminToken = admin.trim();
+    this.teamTokens = TeamTokens.parse(settings.get(TEAM_TOKENS), adminToken,
+        TEAM_TOKENS.key() + " (" + TEAM_TOKENS.envVar() + ")");
+    this.alertsHistory = settings.get(ALERTS_HISTORY);
+    if (alertsHistory < 1) {
+      throw new IllegalArgumentException(ALERTS_HISTORY.key() + " (" + ALERTS_HISTORY.envVar()
+          + ") must be >= 1, got " + alertsHistory);
+    }
+    this.resultsHistory = settings.get(RESULTS_HISTORY);
+    if (resultsHistory < 1) {
+      throw new IllegalArgumentException(RESULTS_HISTORY.key() + " (" + RESULTS_HISTORY.envVar()
+          + ") must be >= 1, got " + resultsHistory);
+    }
+    this.resultsLookback = settings.get(RESULTS_LOOKBACK);
+    if (resultsLookback < 0) {
+      throw new IllegalArgumentException(RESULTS_LOOKBACK.key() + " (" + RESULTS_LOOKBACK.envVar()
+          + ") must be >= 0, got " + resultsLookback);
+    }
+    this.bootstrapDefaults = settings.get(BOOTSTRAP_DEFAULTS);
+  }
+
+  /** CommonSettings.ALL and budget-service's own settings, for documentation and the start-up listing. */
+  public static List<Setting<?>> allSettings() {
+    List<Setting<?>> all = new ArrayList<>(CommonSettings.ALL);
+    all.addAll(SETTINGS);
+    return all;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String adminToken() {
+    return adminToken;
+  }
+
+  /** Team id to token; unmodifiable. */
+  public Map<String, String> teamTokens() {
+    return teamTokens;
+  }
+
+  public int alertsHistory() {
+    return alertsHistory;
+  }
+
+  public int resultsHistory() {
+    return resultsHistory;
+  }
+
+  public int resultsLookback() {
+    return resultsLookback;
+  }
+
+  public boolean bootstrapDefaults() {
+    return bootstrapDefaults;
+  }
+
+  @Override
+  public String toString() {
+    // Tokens are secrets: only the teams that have one are printed.
+    return "BudgetServiceConfig[" + host + ":" + port + ", team tokens for " + teamTokens.keySet()
+        + ", alerts history " + alertsHistory + ", results history " + resultsHistory + " (lookback " + resultsLookback
+        + "), bootstrap defaults " + bootstrapDefaults + "]";
+  }
+}

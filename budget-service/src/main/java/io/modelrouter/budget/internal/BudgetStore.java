@@ -1,0 +1,332 @@
+package io.modelrouter.budget.internal;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.modelrouter.avro.BudgetAction;
+import io.modelrouter.avro.BudgetAlert;
+import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.avro.UsageTotals;
+import io.modelrouter.runtime.BudgetStateGauges;
+import io.modelrouter.schemas.Topic;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.policy.DefaultPolicies;
+import io.modelrouter.schemas.policy.PolicyJson;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * budget-service's view of the topics and its writes to them. This service is the single writer of the policy
+ * topics ({@code llm.budget.policies}, {@code llm.routing.policies}, {@code llm.models}): it computes each new
+ * version from its own view, so run one instance (two would hand out the same version). Writes are serialized by
+ * one lock, wait for Kafka's acknowledgement, and are visible to the next read at once.
+ */
+public final class BudgetStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BudgetStore.class);
+
+  private final Topics topics;
+  private final Clock clock;
+  private final Publisher publisher;
+  private final TableView<BudgetPolicy> budgets;
+  private final TableView<RoutingPolicy> routing;
+  private final TableView<ModelSpec> models;
+  private final TableView<BudgetAction> actions;
+  private final TableView<UsageTotals> totals;
+  private final AlertHistory alerts;
+  // Highest version seen per key, also after a deletion, so a policy deleted and created again keeps counting up.
+  private final Map<String, Long> budgetVersions = new ConcurrentHashMap<>();
+  private final Map<String, Long> routingVersions = new ConcurrentHashMap<>();
+  private final ReentrantLock writes = new ReentrantLock();
+  private volatile boolean loaded;
+
+  public BudgetStore(Topics topics, Map<String, Object> clientConfig, int alertsPerTeam, Clock clock,
+      MeterRegistry registry) {
+    this.topics = topics;
+    this.clock = clock;
+    BudgetStateGauges gauges = new BudgetStateGauges(registry);
+    this.publisher = new Publisher(clientConfig, registry);
+    this.budgets = new TableView<>(topics.budgetPolicies(), clientConfig,
+        (team, p) -> remember(budgetVersions, team, p == null ? null : p.getVersion()));
+    this.routing = new TableView<>(topics.routingPolicies(), clientConfig,
+        (key, p) -> remember(routingVersions, key, p == null ? null : p.getVersion()));
+    this.models = new TableView<>(topics.models(), clientConfig, (id, m) -> { });
+    this.actions = new TableView<>(topics.budgetActions(), clientConfig, gauges::update);
+    this.totals = new TableView<>(topics.usageTotals(), clientConfig, (key, t) -> { });
+    this.alerts = new AlertHistory(topics.budgetAlerts(), clientConfig, alertsPerTeam);
+  }
+
+  private static void remember(Map<String, Long> versions, String key, Long version) {
+    if (version != null) {
+      versions.merge(key, version, Math::max);
+    }
+  }
+
+  /** Starts following every topic and returns when each has been read to its end, or fails after {@code timeout}. */
+  public BudgetStore start(Duration timeout) throws InterruptedException {
+    List<TableView<?>> views = List.of(budgets, routing, models, actions, totals);
+    views.forEach(TableView::start);
+    alerts.start();
+    Instant deadline = clock.instant().plus(timeout);
+    List<Topic<String, ?>> followed = List.of(topics.budgetPolicies(), topics.routingPolicies(), topics.models(),
+        topics.budgetActions(), topics.usageTotals());
+    for (int i = 0; i < views.size(); i++) {
+      if (!views.get(i).awaitLoaded(remaining(deadline))) {
+        throw new IllegalStateException(notLoaded(followed.get(i).name(), timeout));
+      }
+    }
+    if (!alerts.awaitLoaded(remaining(deadline))) {
+      throw new IllegalStateException(notLoaded(topics.budgetAlerts().name(), timeout));
+    }
+    loaded = true;
+    return this;
+  }
+
+  private Duration remaining(Instant deadline) {
+    Duration left = Duration.between(clock.instant(), deadline);
+    return left.isNegative() ? Duration.ZERO : left;
+  }
+
+  private static String notLoaded(String topic, Duration timeout) {
+    return "budget-service could not read " + topic + " to its end within " + timeout.toSeconds() + " s: check that"
+        + " Kafka is reachable (kafka.bootstrap.servers), that the topic exists (or topics.create=true) and that the"
+        + " schema registry is reachable";
+  }
+
+  /** Publishes the shipped default policy (version 1) and catalog when their topics hold none. */
+  public void bootstrapDefaults() {
+    if (routing.get(Topics.DEFAULT_POLICY_KEY) == null) {
+      RoutingPolicy policy = DefaultPolicies.routingPolicy();
+      policy.setVersion(Math.max(1, routingVersions.getOrDefault(Topics.DEFAULT_POLICY_KEY, 0L) + 1));
+      policy.setUpdatedAt(now());
+      write(topics.routingPolicies(), routing, Topics.DEFAULT_POLICY_KEY, policy);
+      LOG.info("published the shipped default routing policy to {} (version {})", topics.routingPolicies().name(),
+          policy.getVersion());
+    }
+    if (models.isEmpty()) {
+      List<ModelSpec> catalog = DefaultPolicies.catalog();
+      for (ModelSpec model : catalog) {
+        model.setUpdatedAt(now());
+        write(topics.models(), models, model.getId(), model);
+      }
+      LOG.info("published the shipped model catalog to {} ({} models)", topics.models().name(), catalog.size());
+    }
+  }
+
+  // ---------------------------------------------------------------- budgets
+
+  public BudgetPolicy budget(String team) {
+    return budgets.get(team);
+  }
+
+  /** Stores the team's budget as the next version; returns what was published. */
+  public BudgetPolicy putBudget(String team, BudgetPolicy policy) {
+    return locked(() -> {
+      policy.setTeamId(team);
+      policy.setVersion(budgetVersions.getOrDefault(team, 0L) + 1);
+      policy.setUpdatedAt(now());
+      write(topics.budgetPolicies(), budgets, team, policy);
+      remember(budgetVersions, team, policy.getVersion());
+      return policy;
+    });
+  }
+
+  /** @return false when the team had no budget */
+  public boolean deleteBudget(String team) {
+    return locked(() -> delete(topics.budgetPolicies(), budgets, team));
+  }
+
+  // ---------------------------------------------------------------- routing policies
+
+  /** The team's own policy, or the published default for {@code *}; null when there is none. */
+  public RoutingPolicy routingPolicy(String key) {
+    return routing.get(key);
+  }
+
+  /** The default policy: the published one, else the shipped one (what the router applies then). */
+  public RoutingPolicy defaultPolicy() {
+    RoutingPolicy published = routing.get(Topics.DEFAULT_POLICY_KEY);
+    return published != null ? published : DefaultPolicies.routingPolicy();
+  }
+
+  public RoutingPolicy putRoutingPolicy(String key, RoutingPolicy policy) {
+    return locked(() -> {
+      policy.setTeamId(key);
+      policy.setVersion(routingVersions.getOrDefault(key, 0L) + 1);
+      policy.setUpdatedAt(now());
+      write(topics.routingPolicies(), routing, key, policy);
+      remember(routingVersions, key, policy.getVersion());
+      return policy;
+    });
+  }
+
+  public boolean deleteRoutingPolicy(String key) {
+    return locked(() -> delete(topics.routingPolicies(), routing, key));
+  }
+
+  // ---------------------------------------------------------------- model catalog
+
+  /** The published catalog, or the shipped one while nothing is published (what router and worker use then). */
+  public Map<String, ModelSpec> catalog() {
+    Map<String, ModelSpec> published = models.snapshot();
+    return new TreeMap<>(published.isEmpty() ? DefaultPolicies.catalogById() : published);
+  }
+
+  public boolean catalogPublished() {
+    return !models.isEmpty();
+  }
+
+  public ModelSpec putModel(ModelSpec model) {
+    return locked(() -> {
+      model.setUpdatedAt(now());
+      write(topics.models(), models, model.getId(), model);
+      return model;
+    });
+  }
+
+  /**
+   * Removes a model unless a routing policy still names it: then 409 with each policy's problems as they would be
+   * without the model.
+   */
+  public boolean deleteModel(String id) {
+    return locked(() -> {
+      Map<String, ModelSpec> without = catalog();
+      if (without.remove(id) == null) {
+        return false;
+      }
+      Map<String, RoutingPolicy> policies = new TreeMap<>(routing.snapshot());
+      policies.putIfAbsent(Topics.DEFAULT_POLICY_KEY, DefaultPolicies.routingPolicy());
+      List<String> problems = new ArrayList<>();
+      policies.forEach((key, policy) -> PolicyJson.checkRoutingPolicy(policy, without).forEach(problem ->
+          problems.add((key.equals(Topics.DEFAULT_POLICY_KEY) ? "default policy" : "policy of team '" + key + "'")
+              + " " + problem)));
+      if (!problems.isEmpty()) {
+        throw new ApiException(409, "model '" + id + "' is still used by routing policies; change them first",
+            problems);
+      }
+      return delete(topics.models(), models, id);
+    });
+  }
+
+  // ---------------------------------------------------------------- state, usage, alerts
+
+  public BudgetAction action(String team) {
+    return actions.get(team);
+  }
+
+  /**
+   * Lifts a pause: a NORMAL action with {@code manualReset=true}, which the router applies at once and the
+   * aggregator answers with the team's recomputed state.
+   */
+  public BudgetAction reset(String team, Principal by) {
+    return locked(() -> {
+      BudgetPolicy policy = budgets.get(team);
+      BudgetAction action = BudgetAction.newBuilder()
+          .setTeamId(team)
+          .setState(BudgetState.NORMAL)
+          .setWindow(null)
+          .setWindowStart(null)
+          .setMetric(null)
+          .setUsage(0L)
+          .setLimit(0L)
+          .setFraction(0.0)
+          .setDailyState(BudgetState.NORMAL)
+          .setMonthlyState(BudgetState.NORMAL)
+          .setReason("manual reset by " + by.describe())
+          .setSince(now())
+          .setPolicyVersion(policy == null ? 0L : policy.getVersion())
+          .setManualReset(true)
+          .build();
+      write(topics.budgetActions(), actions, team, action);
+      return action;
+    });
+  }
+
+  public UsageTotals totals(String key) {
+    return totals.get(key);
+  }
+
+  public List<BudgetAlert> alerts(String team, int limit) {
+    return alerts.recent(team, limit);
+  }
+
+  public int alertsPerTeam() {
+    return alerts.perTeam();
+  }
+
+  /** Every team something is known about (budget, routing policy, action, totals), sorted. */
+  public TreeSet<String> teams() {
+    TreeSet<String> teams = new TreeSet<>(budgets.snapshot().keySet());
+    teams.addAll(actions.snapshot().keySet());
+    routing.snapshot().keySet().stream().filter(k -> !k.equals(Topics.DEFAULT_POLICY_KEY)).forEach(teams::add);
+    totals.snapshot().keySet().forEach(key -> {
+      int bar = key.indexOf('|');
+      teams.add(bar < 0 ? key : key.substring(0, bar));
+    });
+    return teams;
+  }
+
+  public Instant now() {
+    // Millisecond precision: what a timestamp-millis field keeps, so a write equals its copy read back.
+    return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  /** Healthy once every topic was loaded and the alert reader is alive. */
+  public String problem() {
+    if (!loaded) {
+      return "topics not loaded yet";
+    }
+    if (!alerts.isRunning()) {
+      return "the alert reader of " + topics.budgetAlerts().name() + " stopped";
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  private <V> void write(Topic<String, V> topic, TableView<V> view, String key, V value) {
+    publisher.publish(topic, key, value);
+    view.written(key, value);
+  }
+
+  private <V> boolean delete(Topic<String, V> topic, TableView<V> view, String key) {
+    if (view.get(key) == null) {
+      return false;
+    }
+    write(topic, view, key, null);
+    return true;
+  }
+
+  private <T> T locked(Supplier<T> write) {
+    writes.lock();
+    try {
+      return write.get();
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    List<AutoCloseable> parts = List.of(alerts, budgets, routing, models, actions, totals, publisher);
+    for (AutoCloseable part : parts) {
+      try {
+        part.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed: {}", part.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+}

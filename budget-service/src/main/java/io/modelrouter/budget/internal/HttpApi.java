@@ -1,0 +1,179 @@
+package io.modelrouter.budget.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server: Javalin with one wrapper around every endpoint that authenticates (401), lets the endpoint
+ * validate its path (400), authorizes (403), runs it, turns errors into JSON bodies, and counts requests by route
+ * template and status. {@code GET /health}, {@code GET /metrics} and the dashboard's static {@link #asset assets}
+ * need no token.
+ */
+public final class HttpApi implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  private static final String ROUTE = "budget.route";
+  private static final long MAX_BODY_BYTES = 1_000_000;
+
+  /** An endpoint's work, for an authenticated and authorized principal. */
+  @FunctionalInterface
+  public interface Endpoint {
+    void handle(Context ctx, Principal principal) throws Exception;
+  }
+
+  /** What an endpoint needs; may refuse a malformed path with an {@link ApiException} (400). */
+  @FunctionalInterface
+  public interface Guard {
+    Permission permission(Context ctx);
+  }
+
+  private final Javalin app;
+  private final Gatekeeper gatekeeper;
+  private final PrometheusMeterRegistry registry;
+
+  /** @param healthProblem null when healthy, else why not */
+  public HttpApi(Gatekeeper gatekeeper, PrometheusMeterRegistry registry, Supplier<String> healthProblem) {
+    this.gatekeeper = gatekeeper;
+    this.registry = registry;
+    this.app = Javalin.create(config -> {
+      config.showJavalinBanner = false;
+      config.useVirtualThreads = true;
+      config.startupWatcherEnabled = false;
+      config.http.maxRequestSize = MAX_BODY_BYTES;
+      config.requestLogger.http(this::count);
+    });
+    app.get("/health", ctx -> {
+      ctx.attribute(ROUTE, "/health");
+      String problem = healthProblem.get();
+      text(ctx, problem == null ? 200 : 503, problem == null ? "UP budget-service: topics loaded, serving\n"
+          : "DOWN budget-service: " + problem + "\n");
+    });
+    app.get("/metrics", ctx -> {
+      ctx.attribute(ROUTE, "/metrics");
+      ctx.status(200).contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape());
+    });
+    app.error(404, ctx -> {
+      if (ctx.attribute(ROUTE) == null) {
+        json(ctx, 404, Json.error("no endpoint " + ctx.method() + " " + ctx.path(), List.of()));
+      }
+    });
+  }
+
+  /**
+   * Serves a classpath resource at {@code path} without a token: the dashboard's page and assets, which hold no
+   * data (the page asks for a token and sends it with each API call). Read once here, so a missing resource fails
+   * at start, not on the first visit. The headers keep the page from loading anything from elsewhere or being framed.
+   */
+  public void asset(String path, String resource, String contentType) {
+    byte[] body;
+    try (InputStream in = HttpApi.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing classpath resource " + resource + " for " + path);
+      }
+      body = in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read classpath resource " + resource, e);
+    }
+    app.get(path, ctx -> {
+      ctx.attribute(ROUTE, path);
+      ctx.header("Cache-Control", "no-cache");
+      ctx.header("X-Content-Type-Options", "nosniff");
+      ctx.header("Referrer-Policy", "no-referrer");
+      ctx.header("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self';"
+          + " img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      ctx.status(200).contentType(contentType).result(body);
+    });
+  }
+
+  public void get(String path, Guard guard, Endpoint endpoint) {
+    add(HandlerType.GET, path, guard, endpoint);
+  }
+
+  public void put(String path, Guard guard, Endpoint endpoint) {
+    add(HandlerType.PUT, path, guard, endpoint);
+  }
+
+  public void post(String path, Guard guard, Endpoint endpoint) {
+    add(HandlerType.POST, path, guard, endpoint);
+  }
+
+  public void delete(String path, Guard guard, Endpoint endpoint) {
+    add(HandlerType.DELETE, path, guard, endpoint);
+  }
+
+  private void add(HandlerType method, String path, Guard guard, Endpoint endpoint) {
+    app.addHttpHandler(method, path, ctx -> {
+      ctx.attribute(ROUTE, path);
+      try {
+        // Authentication comes first, so a caller without a valid token learns nothing about paths or teams.
+        Gatekeeper.Decision authenticated = gatekeeper.authenticateHeader(ctx.header("Authorization"));
+        if (!authenticated.allowed()) {
+          ctx.header("WWW-Authenticate", "Bearer");
+          json(ctx, authenticated.status(), Json.error(authenticated.error(), List.of()));
+          return;
+        }
+        Gatekeeper.Decision authorized = Gatekeeper.authorize(authenticated.principal(), guard.permission(ctx));
+        if (!authorized.allowed()) {
+          json(ctx, authorized.status(), Json.error(authorized.error(), List.of()));
+          return;
+        }
+        endpoint.handle(ctx, authorized.principal());
+      } catch (ApiException e) {
+        json(ctx, e.status(), Json.error(e.getMessage(), e.problems()));
+      } catch (RuntimeException e) {
+        LOG.error("{} {} failed", method, path, e);
+        json(ctx, 500, Json.error("internal error: " + e.getClass().getSimpleName() + " (see the service log)",
+            List.of()));
+      }
+    });
+  }
+
+  private void count(Context ctx, Float millis) {
+    String route = ctx.attribute(ROUTE);
+    Timer.builder("budget.http.requests")
+        .description("HTTP requests by method, route template and status")
+        .tag("method", ctx.method().name())
+        .tag("route", route == null ? "unmatched" : route)
+        .tag("status", Integer.toString(ctx.statusCode()))
+        .register(registry)
+        .record(Duration.ofNanos((long) (millis * 1_000_000)));
+  }
+
+  public HttpApi start(String host, int port) {
+    try {
+      app.start(host, port);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("budget-service cannot listen on " + host + ":" + port + ": " + e.getMessage(),
+          e);
+    }
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  public static void json(Context ctx, int status, JsonNode body) {
+    ctx.status(status).contentType("application/json").result(Json.write(body));
+  }
+
+  public static void text(Context ctx, int status, String body) {
+    ctx.status(status).contentType("text/plain; charset=utf-8").result(body);
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+}

@@ -1,0 +1,308 @@
+package io.modelrouter.budget.internal;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.http.Context;
+import io.modelrouter.avro.BudgetAction;
+import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.policy.PolicyJson;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** The endpoints of budget-service, each a thin step between {@link HttpApi} and {@link BudgetStore}. */
+public final class Routes {
+  static final int DEFAULT_ALERTS = 50;
+  static final int MAX_SESSION_ID = 200;
+
+  private final BudgetStore store;
+  private final ResultHistory results;
+
+  private Routes(BudgetStore store, ResultHistory results) {
+    this.store = store;
+    this.results = results;
+  }
+
+  public static void register(HttpApi api, BudgetStore store, ResultHistory results) {
+    Routes r = new Routes(store, results);
+    api.get("/teams", ctx -> Permission.readShared("the list of teams"), r::teams);
+
+    api.get("/teams/{team}/budget", ctx -> Permission.readTeam(team(ctx), "the budget"), r::getBudget);
+    api.put("/teams/{team}/budget", ctx -> Permission.writeTeam(team(ctx), "the budget"), r::putBudget);
+    api.delete("/teams/{team}/budget", ctx -> Permission.writeTeam(team(ctx), "the budget"), r::deleteBudget);
+    api.post("/teams/{team}/budget/reset", ctx -> Permission.writeTeam(team(ctx), "the budget state"), r::reset);
+
+    api.get("/teams/{team}/policy", ctx -> Permission.readTeam(team(ctx), "the routing policy"), r::getPolicy);
+    api.put("/teams/{team}/policy", ctx -> Permission.writeTeam(team(ctx), "the routing policy"), r::putPolicy);
+    api.delete("/teams/{team}/policy", ctx -> Permission.writeTeam(team(ctx), "the routing policy"),
+        r::deletePolicy);
+    api.get("/policies/default", ctx -> Permission.readShared("the default routing policy"), r::getDefault);
+    api.put("/policies/default", ctx -> Permission.writeShared("the default routing policy"), r::putDefault);
+
+    api.get("/teams/{team}/state", ctx -> Permission.readTeam(team(ctx), "the budget state"), r::state);
+    api.get("/teams/{team}/alerts", ctx -> Permission.readTeam(team(ctx), "the alerts"), r::alerts);
+    api.get("/teams/{team}/usage", ctx -> Permission.readTeam(team(ctx), "the usage"), r::usage);
+
+    api.get("/models", ctx -> Permission.readShared("the model catalog"), r::models);
+    api.get("/models/{id}", ctx -> Permission.readShared("the model catalog"), r::getModel);
+    api.put("/models/{id}", ctx -> Permission.writeShared("the model catalog"), r::putModel);
+    api.delete("/models/{id}", ctx -> Permission.writeShared("the model catalog"), r::deleteModel);
+
+    // The page and its assets carry no data: the page asks for a token and calls /dashboard/summary with it.
+    api.asset("/", "/dashboard/index.html", "text/html; charset=utf-8");
+    api.asset("/dashboard/dashboard.js", "/dashboard/dashboard.js", "text/javascript; charset=utf-8");
+    api.asset("/dashboard/dashboard.css", "/dashboard/dashboard.css", "text/css; charset=utf-8");
+    api.get("/dashboard/summary", ctx -> Permission.readShared("the dashboard summary"), r::dashboard);
+  }
+
+  /** The path's team id, or 400 naming {@code team}. */
+  static String team(Context ctx) {
+    String team = ctx.pathParam("team");
+    if (!TeamTokens.TEAM_ID.matcher(team).matches()) {
+      throw new ApiException(400, "invalid team id in the path",
+          List.of("team: must be 1 to 64 of A-Z a-z 0-9 . _ -, got '" + cut(team, 80) + "'"));
+    }
+    return team;
+  }
+
+  // ---------------------------------------------------------------- teams
+
+  private void teams(Context ctx, Principal principal) {
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (String team : store.teams()) {
+      if (!principal.reaches(team)) {
+        continue;
+      }
+      BudgetAction action = store.action(team);
+      BudgetPolicy budget = store.budget(team);
+      ObjectNode node = out.addObject();
+      node.put("team", team);
+      node.put("state", action == null ? "NORMAL" : action.getState().name());
+      node.put("reason", action == null ? "" : action.getReason());
+      node.put("budgetVersion", budget == null ? null : budget.getVersion());
+      node.put("hasRoutingPolicy", store.routingPolicy(team) != null);
+    }
+    HttpApi.json(ctx, 200, out);
+  }
+
+  // ---------------------------------------------------------------- budgets
+
+  private void getBudget(Context ctx, Principal principal) {
+    String team = team(ctx);
+    BudgetPolicy policy = store.budget(team);
+    if (policy == null) {
+      throw ApiException.notFound("team '" + team + "' has no budget");
+    }
+    HttpApi.json(ctx, 200, budgetJson(policy));
+  }
+
+  private void putBudget(Context ctx, Principal principal) {
+    String team = team(ctx);
+    BudgetPolicy stored = store.putBudget(team, Bodies.budget(team, ctx.body()));
+    HttpApi.json(ctx, 200, budgetJson(stored));
+  }
+
+  private void deleteBudget(Context ctx, Principal principal) {
+    String team = team(ctx);
+    if (!store.deleteBudget(team)) {
+      throw ApiException.notFound("team '" + team + "' has no budget");
+    }
+    ctx.status(204);
+  }
+
+  private void reset(Context ctx, Principal principal) {
+    HttpApi.json(ctx, 202, Json.action(store.reset(team(ctx), principal)));
+  }
+
+  private static ObjectNode budgetJson(BudgetPolicy policy) {
+    ObjectNode out = PolicyJson.toJson(policy);
+    Json.instant(out, "updatedAt", policy.getUpdatedAt());
+    return out;
+  }
+
+  // ---------------------------------------------------------------- routing policies
+
+  private void getPolicy(Context ctx, Principal principal) {
+    String team = team(ctx);
+    RoutingPolicy policy = store.routingPolicy(team);
+    if (policy == null) {
+      throw ApiException.notFound("team '" + team + "' has no routing policy of its own: it uses the default"
+          + " policy (GET /policies/default)");
+    }
+    HttpApi.json(ctx, 200, policyJson(policy));
+  }
+
+  private void putPolicy(Context ctx, Principal principal) {
+    String team = team(ctx);
+    RoutingPolicy parsed = Bodies.routingPolicy(team, ctx.body(), store.catalog());
+    HttpApi.json(ctx, 200, policyJson(store.putRoutingPolicy(team, parsed)));
+  }
+
+  private void deletePolicy(Context ctx, Principal principal) {
+    String team = team(ctx);
+    if (!store.deleteRoutingPolicy(team)) {
+      throw ApiException.notFound("team '" + team + "' has no routing policy of its own");
+    }
+    ctx.status(204);
+  }
+
+  private void getDefault(Context ctx, Principal principal) {
+    HttpApi.json(ctx, 200, policyJson(store.defaultPolicy()));
+  }
+
+  private void putDefault(Context ctx, Principal principal) {
+    RoutingPolicy parsed = Bodies.routingPolicy(Topics.DEFAULT_POLICY_KEY, ctx.body(), store.catalog());
+    HttpApi.json(ctx, 200, policyJson(store.putRoutingPolicy(Topics.DEFAULT_POLICY_KEY, parsed)));
+  }
+
+  private static ObjectNode policyJson(RoutingPolicy policy) {
+    ObjectNode out = PolicyJson.toJson(policy);
+    Json.instant(out, "updatedAt", policy.getUpdatedAt());
+    return out;
+  }
+
+  // ---------------------------------------------------------------- state, alerts, usage
+
+  private void state(Context ctx, Principal principal) {
+    String team = team(ctx);
+    BudgetAction action = store.action(team);
+    if (action != null) {
+      HttpApi.json(ctx, 200, Json.action(action));
+      return;
+    }
+    ObjectNode out = Json.object();
+    out.put("team", team);
+    out.put("state", "NORMAL");
+    out.put("reason", "no budget action recorded for this team");
+    out.put("dailyState", "NORMAL");
+    out.put("monthlyState", "NORMAL");
+    HttpApi.json(ctx, 200, out);
+  }
+
+  private void alerts(Context ctx, Principal principal) {
+    String team = team(ctx);
+    int limit = intParam(ctx, "limit", DEFAULT_ALERTS, store.alertsPerTeam());
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    store.alerts(team, limit).forEach(a -> out.add(Json.alert(a)));
+    HttpApi.json(ctx, 200, out);
+  }
+
+  private void usage(Context ctx, Principal principal) {
+    String team = team(ctx);
+    String session = ctx.queryParam("session");
+    if (session != null && (session.isBlank() || session.length() > MAX_SESSION_ID)) {
+      throw new ApiException(400, "invalid session id",
+          List.of("session: must be 1 to " + MAX_SESSION_ID + " characters, got " + session.length()));
+    }
+    UsageReport report = UsageReport.of(team, store.now(), store.budget(team), store::totals, store.action(team),
+        session);
+    if (wantsText(ctx.header("Accept"))) {
+      HttpApi.text(ctx, 200, report.toText());
+    } else {
+      HttpApi.json(ctx, 200, report.toJson());
+    }
+  }
+
+  /** Text when the client asks for text/plain and not for JSON (browsers and curl send {@code *}/{@code *}). */
+  static boolean wantsText(String accept) {
+    if (accept == null) {
+      return false;
+    }
+    String a = accept.toLowerCase(Locale.ROOT);
+    return a.contains("text/plain") && !a.contains("application/json");
+  }
+
+  // ---------------------------------------------------------------- dashboard
+
+  /** Every team the token reaches (a team token: its own, known or not yet), as {@link TeamSummary} cards. */
+  private void dashboard(Context ctx, Principal principal) {
+    Instant at = store.now();
+    TreeSet<String> teams = new TreeSet<>();
+    if (principal.isAdmin()) {
+      teams.addAll(store.teams());
+      teams.addAll(results.teams());
+    } else {
+      teams.add(principal.team());
+    }
+    Map<String, ModelSpec> catalog = store.catalog();
+    RoutingPolicy defaultPolicy = store.defaultPolicy();
+    ObjectNode out = Json.object();
+    Json.instant(out, "at", at);
+    out.put("viewer", principal.describe());
+    ArrayNode cards = out.putArray("teams");
+    for (String team : teams) {
+      FrontierBaseline baseline = FrontierBaseline.of(store.routingPolicy(team), defaultPolicy, catalog);
+      cards.add(TeamSummary.of(team, at, store.budget(team), store::totals, store.action(team),
+          store.alerts(team, store.alertsPerTeam()), results.recent(team, TeamSummary.RESULTS_SHOWN), baseline)
+          .toJson());
+    }
+    HttpApi.json(ctx, 200, out);
+  }
+
+  // ---------------------------------------------------------------- model catalog
+
+  private void models(Context ctx, Principal principal) {
+    ObjectNode out = Json.object();
+    out.put("source", store.catalogPublished() ? "published" : "shipped default (nothing published yet)");
+    ArrayNode models = out.putArray("models");
+    store.catalog().values().forEach(m -> models.add(modelJson(m)));
+    HttpApi.json(ctx, 200, out);
+  }
+
+  private void getModel(Context ctx, Principal principal) {
+    String id = ctx.pathParam("id");
+    ModelSpec model = store.catalog().get(id);
+    if (model == null) {
+      throw ApiException.notFound("model '" + cut(id, 130) + "' is not in the catalog");
+    }
+    HttpApi.json(ctx, 200, modelJson(model));
+  }
+
+  private void putModel(Context ctx, Principal principal) {
+    ModelSpec parsed = Bodies.model(ctx.pathParam("id"), ctx.body());
+    HttpApi.json(ctx, 200, modelJson(store.putModel(parsed)));
+  }
+
+  private void deleteModel(Context ctx, Principal principal) {
+    String id = ctx.pathParam("id");
+    if (!store.deleteModel(id)) {
+      throw ApiException.notFound("model '" + cut(id, 130) + "' is not in the catalog");
+    }
+    ctx.status(204);
+  }
+
+  private static ObjectNode modelJson(ModelSpec model) {
+    ObjectNode out = PolicyJson.toJson(model);
+    Json.instant(out, "updatedAt", model.getUpdatedAt());
+    return out;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static int intParam(Context ctx, String name, int fallback, int max) {
+    String raw = ctx.queryParam(name);
+    if (raw == null) {
+      return Math.min(fallback, max);
+    }
+    try {
+      int value = Integer.parseInt(raw.trim());
+      if (value >= 1 && value <= max) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new ApiException(400, "invalid query parameter " + name,
+        List.of(name + ": must be a whole number from 1 to " + max + ", got '" + cut(raw, 40) + "'"));
+  }
+
+  private static String cut(String text, int max) {
+    String bounded = text.length() > max ? text.substring(0, max) + "..." : text;
+    return bounded.replaceAll("\\p{Cntrl}", "?");
+  }
+}

@@ -1,0 +1,271 @@
+// The budget-service dashboard: polls GET /dashboard/summary every 2 s with the bearer token kept in
+// sessionStorage and renders one card per team. Every number on the page is an API field: its element carries
+// data-field (within a data-team card) and data-value (the raw API value), so a test can trace it.
+// Built with DOM calls only (no innerHTML): routing reasons, task types and alert messages are data.
+'use strict';
+
+(function () {
+  const TOKEN_KEY = 'modelRouterToken';
+  const REFRESH_MS = 2000;
+  const GROUPING = new Intl.NumberFormat('en-US');
+  const WINDOWS = [['daily', 'Today'], ['monthly', 'This month']];
+
+  let lastRendered = null;
+  let timer = null;
+
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined) continue;
+      if (name === 'class') node.className = value;
+      else node.setAttribute(name, value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  // An element showing one API value: data-field names it, data-value holds it as the API sent it.
+  function field(tag, name, value, text, cls) {
+    return el(tag, {'data-field': name, 'data-value': value === null ? '' : String(value), class: cls}, text);
+  }
+
+  // ------------------------------------------------------------ formatting
+
+  function tokens(n) {
+    return n === null || n === undefined ? '—' : GROUPING.format(n);
+  }
+
+  // Dollars from micro-dollars with integer arithmetic, rounded half up: to the cent from one dollar, to a
+  // hundredth of a cent below (LLM calls are cheap one by one; $0.07 would hide what routing saves).
+  function usd(micros) {
+    if (micros === null || micros === undefined) return '—';
+    const negative = micros < 0;
+    const m = Math.abs(micros);
+    const scale = m !== 0 && m < 1000000 ? 4 : 2;
+    const unit = 10 ** (6 - scale);
+    const rounded = Math.floor((m + unit / 2) / unit);
+    const whole = Math.floor(rounded / 10 ** scale);
+    const cents = String(rounded % 10 ** scale).padStart(scale, '0');
+    return (negative ? '-' : '') + '$' + GROUPING.format(whole) + '.' + cents;
+  }
+
+  // A fraction as a percent with one decimal, rounded down (99.97% of a budget is not yet 100%).
+  function percent(fraction) {
+    if (fraction === null || fraction === undefined) return '—';
+    const tenths = Math.floor(fraction * 1000 + 1e-6);
+    const sign = tenths < 0 ? '-' : '';
+    const abs = Math.abs(tenths);
+    return sign + Math.floor(abs / 10) + '.' + (abs % 10) + '%';
+  }
+
+  function count(n, one, many) {
+    return n === 1 ? one : many;
+  }
+
+  function time(iso) {
+    if (!iso) return '—';
+    const d = new Date(iso);
+    return d.toISOString().replace('T', ' ').substring(0, 19) + ' UTC';
+  }
+
+  function level(fraction) {
+    if (fraction === null || fraction === undefined) return 'none';
+    if (fraction >= 1) return 'over';
+    if (fraction >= 0.8) return 'warn';
+    return 'ok';
+  }
+
+  // ------------------------------------------------------------ rendering
+
+  function badge(name, state) {
+    return field('span', name, state, state, 'badge state-' + String(state).toLowerCase());
+  }
+
+  function gauge(prefix, label, used, limit, fraction, money) {
+    const show = money ? usd : tokens;
+    const bar = el('div', {class: 'bar-fill level-' + level(fraction)});
+    bar.style.width = fraction === null ? '0%' : Math.min(Math.max(fraction, 0), 1) * 100 + '%';
+    return el('div', {class: 'gauge'},
+      el('div', {class: 'gauge-label'},
+        el('span', {class: 'metric'}, label),
+        el('span', {class: 'numbers'},
+          field('span', prefix, used, show(used), 'used'),
+          limit === null
+            ? el('span', {class: 'muted'}, ' · no limit')
+            : el('span', {}, ' of ', field('span', prefix.replace(/(Tokens)?$/, '') + 'Limit', limit, show(limit)))),
+        field('span', prefix.replace(/(Tokens)?$/, '') + 'Fraction', fraction, percent(fraction), 'fraction')),
+      el('div', {class: 'bar', role: 'meter', 'aria-label': label,
+        'aria-valuemin': '0', 'aria-valuemax': '1', 'aria-valuenow': fraction === null ? '0' : String(fraction)}, bar));
+  }
+
+  function windowPanel(team, key, title) {
+    const w = team[key];
+    const savedLevel = w.savedFraction === null ? 'none' : (w.savedFraction >= 0 ? 'good' : 'bad');
+    return el('div', {class: 'window', 'data-window': key},
+      el('h3', {}, title, ' ', el('span', {class: 'muted'}, w.start), ' ', badge(key + 'State', w.state)),
+      gauge(key + 'InputTokens', 'Input tokens', w.inputTokens, w.limits.inputTokens, w.fractions.inputTokens, false),
+      gauge(key + 'OutputTokens', 'Output tokens', w.outputTokens, w.limits.outputTokens, w.fractions.outputTokens,
+        false),
+      gauge(key + 'Cost', 'Cost', w.costMicros, w.limits.costMicros, w.fractions.cost, true),
+      el('p', {class: 'counts muted'},
+        field('span', key + 'Requests', w.requests, tokens(w.requests)), count(w.requests, ' request', ' requests'),
+        ' · ', field('span', key + 'Calls', w.calls, tokens(w.calls)),
+        count(w.calls, ' provider call', ' provider calls')),
+      el('div', {class: 'savings saved-' + savedLevel},
+        el('div', {},
+          el('span', {class: 'muted'}, 'All-frontier baseline '),
+          field('span', key + 'BaselineCost', w.baselineCostMicros, usd(w.baselineCostMicros)),
+          el('span', {class: 'muted'}, ' · actual '),
+          field('span', key + 'ActualCost', w.costMicros, usd(w.costMicros))),
+        el('div', {class: 'saved'},
+          'Saved ', field('span', key + 'Saved', w.savedMicros, usd(w.savedMicros)), ' (',
+          field('strong', key + 'SavedFraction', w.savedFraction, percent(w.savedFraction)), ')')));
+  }
+
+  function breakdownTable(title, rows, heading, keyField, keyAttr, withBaseline) {
+    const head = el('tr', {}, el('th', {}, heading), el('th', {class: 'num'}, 'Calls'),
+      el('th', {class: 'num'}, 'Input'), el('th', {class: 'num'}, 'Output'), el('th', {class: 'num'}, 'Cost'),
+      withBaseline ? el('th', {class: 'num'}, 'At frontier') : null);
+    const body = rows.map((row) => el('tr', {[keyAttr]: row[keyField]},
+      el('td', {class: 'key'}, row[keyField]),
+      field('td', 'calls', row.calls, tokens(row.calls), 'num'),
+      field('td', 'inputTokens', row.inputTokens, tokens(row.inputTokens), 'num'),
+      field('td', 'outputTokens', row.outputTokens, tokens(row.outputTokens), 'num'),
+      field('td', 'cost', row.costMicros, usd(row.costMicros), 'num'),
+      withBaseline ? field('td', 'baselineCost', row.baselineCostMicros, usd(row.baselineCostMicros), 'num') : null));
+    return el('div', {class: 'panel'}, el('h4', {}, title),
+      rows.length === 0 ? el('p', {class: 'muted'}, 'No usage today.')
+        : el('table', {}, el('thead', {}, head), el('tbody', {}, ...body)));
+  }
+
+  function resultsTable(results) {
+    const rows = results.map((r) => el('tr', {'data-request-id': r.requestId},
+      el('td', {class: 'muted nowrap'}, time(r.completedAt)),
+      field('td', 'status', r.status, r.status, 'status status-' + String(r.status).toLowerCase()),
+      el('td', {class: 'nowrap'}, field('span', 'profile', r.profile, r.profile || '—'), ' → ',
+        field('span', 'model', r.model, r.model || '—')),
+      field('td', 'routingReason', r.routingReason, r.routingReason || '—', 'reason-cell'),
+      field('td', 'cost', r.costMicros, usd(r.costMicros), 'num')));
+    return el('div', {class: 'panel wide'}, el('h4', {}, 'Recent routing'),
+      results.length === 0 ? el('p', {class: 'muted'}, 'No results seen yet.')
+        : el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Completed'), el('th', {}, 'Status'),
+          el('th', {}, 'Profile → model'), el('th', {}, 'Routing reason'), el('th', {class: 'num'}, 'Cost'))),
+        el('tbody', {}, ...rows)));
+  }
+
+  function alertsList(alerts) {
+    const items = alerts.recent.map((a) => el('li', {'data-alert-id': a.alertId},
+      badge('alertState', a.state), ' ',
+      field('span', 'message', a.message, a.message), ' ',
+      el('span', {class: 'muted'}, time(a.at))));
+    return el('div', {class: 'panel wide'},
+      el('h4', {}, 'Budget alerts · ', field('span', 'alertsToday', alerts.today, tokens(alerts.today)), ' today'),
+      items.length === 0 ? el('p', {class: 'muted'}, 'No alerts.') : el('ul', {class: 'alerts'}, ...items));
+  }
+
+  function card(team) {
+    const baseline = team.baseline;
+    return el('section', {class: 'team', 'data-team': team.team},
+      el('header', {class: 'team-head'},
+        field('h2', 'team', team.team, team.team),
+        badge('state', team.state),
+        field('span', 'reason', team.reason, team.reason, 'reason')),
+      el('div', {class: 'windows'}, ...WINDOWS.map(([key, title]) => windowPanel(team, key, title))),
+      el('p', {class: 'baseline muted'}, 'Baseline: every token priced on ',
+        field('strong', 'baselineModel', baseline ? baseline.model : null, baseline ? baseline.model : 'no model'),
+        baseline ? ' (' + baseline.source + ')' : ''),
+      el('div', {class: 'panels'},
+        breakdownTable('By model · today', team.daily.byModel, 'Model', 'model', 'data-model', true),
+        breakdownTable('By task type · today', team.daily.byTaskType, 'Task type', 'taskType', 'data-task-type',
+          false),
+        resultsTable(team.results),
+        alertsList(team.alerts)));
+  }
+
+  function render(summary) {
+    $('viewer').textContent = 'Signed in as ' + summary.viewer;
+    $('updated').textContent = 'updated ' + time(summary.at);
+    $('updated').setAttribute('data-value', summary.at);
+    // Rebuild only when the data changed, so elements a reader holds stay attached between identical polls.
+    const key = JSON.stringify(summary.teams);
+    if (key === lastRendered) return;
+    lastRendered = key;
+    const cards = summary.teams.map(card);
+    $('teams').replaceChildren(...(cards.length ? cards : [el('p', {class: 'muted empty'}, 'No teams yet.')]));
+    document.body.setAttribute('data-rendered', 'true');
+  }
+
+  // ------------------------------------------------------------ polling and sign-in
+
+  function showError(message) {
+    $('error').textContent = message;
+    $('error').hidden = !message;
+  }
+
+  function showLogin(message) {
+    clearTimeout(timer);
+    sessionStorage.removeItem(TOKEN_KEY);
+    lastRendered = null;
+    $('teams').replaceChildren();
+    $('viewer').textContent = '';
+    $('updated').textContent = '';
+    $('sign-out').hidden = true;
+    $('login').hidden = false;
+    $('login-error').textContent = message || '';
+    showError('');
+    $('token').focus();
+  }
+
+  async function poll() {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (!token) {
+      showLogin();
+      return;
+    }
+    try {
+      const response = await fetch('/dashboard/summary', {
+        headers: {'Authorization': 'Bearer ' + token, 'Accept': 'application/json'},
+        cache: 'no-store'
+      });
+      if (response.status === 401) {
+        showLogin('The token was not accepted (401). Check it and try again.');
+        return;
+      }
+      const body = await response.json();
+      if (!response.ok) {
+        showError('GET /dashboard/summary answered ' + response.status + ': ' + (body.error || ''));
+      } else {
+        showError('');
+        render(body);
+      }
+    } catch (e) {
+      showError('Cannot reach budget-service (' + e.message + '); retrying every 2 s.');
+    }
+    timer = setTimeout(poll, REFRESH_MS);
+  }
+
+  function start() {
+    $('login').hidden = true;
+    $('sign-out').hidden = false;
+    clearTimeout(timer);
+    poll();
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    $('token-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const token = $('token').value.trim();
+      if (!token) return;
+      sessionStorage.setItem(TOKEN_KEY, token);
+      $('token').value = '';
+      start();
+    });
+    $('sign-out').addEventListener('click', () => showLogin());
+    if (sessionStorage.getItem(TOKEN_KEY)) start(); else showLogin();
+  });
+})();

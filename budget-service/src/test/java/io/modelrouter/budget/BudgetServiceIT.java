@@ -1,0 +1,337 @@
+package io.modelrouter.budget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelrouter.avro.BudgetAction;
+import io.modelrouter.avro.BudgetAlert;
+import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.avro.UsageBreakdown;
+import io.modelrouter.avro.UsageTotals;
+import io.modelrouter.avro.WindowKind;
+import io.modelrouter.config.Settings;
+import io.modelrouter.embedded.junit.IntegrationTest;
+import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.schemas.Topic;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.TopicsConfig;
+import io.modelrouter.schemas.budget.BudgetMath;
+import io.modelrouter.schemas.policy.DefaultPolicies;
+import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** budget-service on the embedded broker and registry, driven over HTTP; each test uses teams of its own. */
+@IntegrationTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BudgetServiceIT {
+  private static final String ADMIN = "adm1n-s3cret";
+  private static final String ALPHA = "alpha-s3cret";
+  private static final String BETA = "beta-s3cret";
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private KafkaStack stack;
+  private Topics topics;
+  private BudgetService service;
+  private KafkaProducer<byte[], byte[]> producer;
+
+  @BeforeAll
+  void start(KafkaStack stack) {
+    this.stack = stack;
+    String prefix = stack.uniqueName("budget") + ".";
+    topics = Topics.create(TopicsConfig.builder().serde(AvroSerdeConfig.forUrl(stack.registryUrl())).prefix(prefix)
+        .build());
+    service = new BudgetService(Settings.of(Map.of(
+        "kafka.bootstrap.servers", stack.bootstrapServers(),
+        "schema.registry.url", stack.registryUrl(),
+        "topics.prefix", prefix,
+        "topics.partitions", "2",
+        "budget.http.port", "0",
+        "budget.admin.token", ADMIN,
+        "budget.team.tokens", "alpha=" + ALPHA + ",beta=" + BETA))).start();
+    producer = new KafkaProducer<>(stack.producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  @AfterAll
+  void stop() {
+    producer.close();
+    service.close();
+  }
+
+  @Test
+  void putBudgetPublishesTheNextVersionAndGetReadsItAtOnce() throws Exception {
+    // When
+    HttpResponse<String> first = send("PUT", "/teams/alpha/budget", ADMIN,
+        "{\"timeZone\": \"Europe/Berlin\", \"daily\": {\"inputTokens\": 100000, \"costUsd\": 12.5, \"action\": \"pause\"}}");
+    HttpResponse<String> read = send("GET", "/teams/alpha/budget", ALPHA, null);
+    HttpResponse<String> second = send("PUT", "/teams/alpha/budget", ALPHA, "{\"daily\": {\"inputTokens\": 200000}}");
+
+    // Then
+    assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+    assertThat(json(first).get("version").asLong()).isEqualTo(1);
+    assertThat(json(first).get("updatedAt").asText()).isNotBlank();
+    assertThat(read.statusCode()).isEqualTo(200);
+    assertThat(json(read).get("daily").get("costUsd").decimalValue()).isEqualByComparingTo("12.5");
+    assertThat(json(read).get("timeZone").asText()).isEqualTo("Europe/Berlin");
+    assertThat(json(second).get("version").asLong()).isEqualTo(2);
+    BudgetPolicy published = readTopic(topics.budgetPolicies()).get("alpha");
+    assertThat(published.getVersion()).isEqualTo(2);
+    assertThat(published.getDaily().getInputTokens()).isEqualTo(200_000);
+    assertThat(published.getUpdatedAt()).isNotNull();
+  }
+
+  @Test
+  void invalidBudgetIsRefusedNamingThePathAndNothingIsPublished() throws Exception {
+    // When
+    HttpResponse<String> response = send("PUT", "/teams/zeta/budget", ADMIN, "{\"daily\": {\"inputTokens\": 0}}");
+
+    // Then
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(json(response).get("error").asText()).startsWith("budget policy of team 'zeta' is invalid");
+    assertThat(json(response).get("problems").get(0).asText()).startsWith("$.daily.inputTokens: ");
+    assertThat(send("GET", "/teams/zeta/budget", ADMIN, null).statusCode()).isEqualTo(404);
+    assertThat(readTopic(topics.budgetPolicies())).doesNotContainKey("zeta");
+  }
+
+  @Test
+  void teamTokenCannotReadAnotherTeamsUsageAndNoTokenIsUnauthorized() throws Exception {
+    // When
+    HttpResponse<String> other = send("GET", "/teams/alpha/usage", BETA, null);
+    HttpResponse<String> anonymous = send("GET", "/teams/alpha/usage", null, null);
+    HttpResponse<String> own = send("GET", "/teams/beta/usage", BETA, null);
+
+    // Then
+    assertThat(other.statusCode()).isEqualTo(403);
+    assertThat(json(other).get("error").asText()).contains("team token of 'beta'", "usage of team 'alpha'");
+    assertThat(other.body()).doesNotContain(BETA, ALPHA, ADMIN);
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+    assertThat(own.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void defaultPolicyAndCatalogAreBootstrapped() throws Exception {
+    // When
+    HttpResponse<String> policy = send("GET", "/policies/default", BETA, null);
+    HttpResponse<String> models = send("GET", "/models", BETA, null);
+
+    // Then
+    assertThat(json(policy).get("version").asLong()).isEqualTo(1);
+    assertThat(json(policy).get("team").asText()).isEqualTo("*");
+    assertThat(json(models).get("source").asText()).isEqualTo("published");
+    Map<String, RoutingPolicy> routing = readTopic(topics.routingPolicies());
+    assertThat(routing.get(Topics.DEFAULT_POLICY_KEY).getVersion()).isEqualTo(1);
+    assertThat(routing.get(Topics.DEFAULT_POLICY_KEY).getProfiles())
+        .isEqualTo(DefaultPolicies.routingPolicy().getProfiles());
+    assertThat(readTopic(topics.models()).keySet()).containsAll(DefaultPolicies.catalogById().keySet());
+    assertThat(json(models).get("models").size()).isGreaterThanOrEqualTo(DefaultPolicies.catalog().size());
+  }
+
+  @Test
+  void catalogChangesAreAdminOnlyAndPoliciesMayUseTheNewModel() throws Exception {
+    // Given
+    String model = "{\"provider\": \"ollama\", \"providerModelId\": \"qwen3:8b\", \"inputUsdPerMTok\": 0,"
+        + " \"outputUsdPerMTok\": 0}";
+    String policy = "{\"profiles\": {\"fast\": {\"model\": \"%s\"}, \"primary\": {\"model\": \"claude-sonnet-4-5\"}},"
+        + " \"routing\": {\"interactiveChat\": \"fast\"}}";
+
+    // When
+    HttpResponse<String> byTeam = send("PUT", "/models/qwen3-8b", BETA, model);
+    HttpResponse<String> byAdmin = send("PUT", "/models/qwen3-8b", ADMIN, model);
+    HttpResponse<String> usesIt = send("PUT", "/teams/beta/policy", BETA, policy.formatted("qwen3-8b"));
+    HttpResponse<String> unknown = send("PUT", "/teams/beta/policy", BETA, policy.formatted("qwen9"));
+    HttpResponse<String> delete = send("DELETE", "/models/qwen3-8b", ADMIN, null);
+
+    // Then
+    assertThat(byTeam.statusCode()).isEqualTo(403);
+    assertThat(byAdmin.statusCode()).isEqualTo(200);
+    assertThat(usesIt.statusCode()).as(usesIt.body()).isEqualTo(200);
+    assertThat(unknown.statusCode()).isEqualTo(400);
+    assertThat(json(unknown).get("problems").get(0).asText())
+        .isEqualTo("$.profiles.fast.model: 'qwen9' is not in the model catalog");
+    assertThat(delete.statusCode()).isEqualTo(409);
+    assertThat(json(delete).get("problems").get(0).asText()).startsWith("policy of team 'beta' $.profiles.fast");
+    ModelSpec published = readTopic(topics.models()).get("qwen3-8b");
+    assertThat(published.getProvider()).isEqualTo("ollama");
+    assertThat(readTopic(topics.routingPolicies()).get("beta").getVersion()).isEqualTo(1);
+  }
+
+  @Test
+  void resetPublishesAManualResetActionReadableAtOnce() throws Exception {
+    // When
+    HttpResponse<String> reset = send("POST", "/teams/alpha/budget/reset", ALPHA, null);
+    HttpResponse<String> state = send("GET", "/teams/alpha/state", ALPHA, null);
+
+    // Then
+    assertThat(reset.statusCode()).isEqualTo(202);
+    assertThat(json(reset).get("reason").asText()).isEqualTo("manual reset by team token of alpha");
+    assertThat(json(state).get("state").asText()).isEqualTo("NORMAL");
+    assertThat(json(state).get("manualReset").asBoolean()).isTrue();
+    BudgetAction published = readTopic(topics.budgetActions()).get("alpha");
+    assertThat(published.getManualReset()).isTrue();
+    assertThat(published.getState()).isEqualTo(BudgetState.NORMAL);
+    assertThat(published.getWindow()).isNull();
+  }
+
+  @Test
+  void aggregatorsStateAfterAResetShowsWellBeforeTheReadYourWritesOverlayWouldExpire() throws Exception {
+    // Given: a reset, then the aggregator's recomputed state
+    send("POST", "/teams/eta/budget/reset", ADMIN, null);
+    produce(topics.budgetActions(), "eta", BudgetAction.newBuilder().setTeamId("eta").setState(BudgetState.NOTIFY)
+        .setReason("daily inputTokens at 85%").setSince(Instant.now()).build());
+
+    // Then: the service's own write was recognised on the topic and no longer hides newer records
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        json(send("GET", "/teams/eta/state", ADMIN, null)).get("state").asText().equals("NOTIFY"));
+  }
+
+  @Test
+  void totalsOnTheTopicAppearInUsageAsJsonAndText() throws Exception {
+    // Given: a budget and the aggregator's totals of today and this month
+    send("PUT", "/teams/gamma/budget", ADMIN, "{\"daily\": {\"inputTokens\": 100000}}");
+    Instant now = Instant.now();
+    BudgetMath.Window day = BudgetMath.window(WindowKind.DAILY, now, ZoneOffset.UTC);
+    BudgetMath.Window month = BudgetMath.window(WindowKind.MONTHLY, now, ZoneOffset.UTC);
+    Map<String, UsageBreakdown> sessions = new HashMap<>();
+    sessions.put("s-1|claude-sonnet-4-5", new UsageBreakdown(1_000L, 300L, 0L, 7_500L, 0L, 1L));
+    sessions.put("s-1|claude-haiku-4-5", new UsageBreakdown(500L, 100L, 0L, 1_000L, 0L, 1L));
+    produce(topics.usageTotals(), BudgetMath.totalsKey("gamma", day), totals(day, 12_000, 3_000, sessions));
+    produce(topics.usageTotals(), BudgetMath.totalsKey("gamma", month), totals(month, 40_000, 9_000, Map.of()));
+
+    // When
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        json(send("GET", "/teams/gamma/usage", ADMIN, null)).get("monthly").get("inputTokens").asLong() == 40_000);
+    JsonNode usage = json(send("GET", "/teams/gamma/usage", ADMIN, null));
+    String text = send("GET", "/teams/gamma/usage?session=s-1", ADMIN, null, "text/plain").body();
+
+    // Then
+    assertThat(usage.get("daily").get("inputTokens").asLong()).isEqualTo(12_000);
+    assertThat(usage.get("daily").get("share").get("fraction").decimalValue()).isEqualByComparingTo("0.12");
+    assertThat(usage.get("sessions").get(0).get("id").asText()).isEqualTo("s-1");
+    assertThat(text).contains("Session token usage (s-1):\n",
+        "  Input: 1,500 tokens (claude-sonnet-4-5: 1,000 | claude-haiku-4-5: 500)\n",
+        "  Estimated cost: $0.0085\n",
+        "Daily usage: 12,000 input / 3,000 output tokens (12% of daily budget)");
+  }
+
+  @Test
+  void alertsOnTheTopicAppearNewestFirstAndStatesShowInMetrics() throws Exception {
+    // Given
+    for (int i = 1; i <= 3; i++) {
+      produce(topics.budgetAlerts(), "delta", BudgetAlert.newBuilder().setAlertId("delta|DAILY|x|" + i)
+          .setTeamId("delta").setWindowStart("2026-11-22").setAt(Instant.now()).setState(BudgetState.NOTIFY)
+          .setMessage("alert " + i).build());
+    }
+    produce(topics.budgetActions(), "delta", BudgetAction.newBuilder().setTeamId("delta")
+        .setState(BudgetState.PAUSE).setReason("monthly limit reached").setSince(Instant.now()).build());
+
+    // When
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        json(send("GET", "/teams/delta/alerts?limit=2", ADMIN, null)).size() == 2);
+    JsonNode alerts = json(send("GET", "/teams/delta/alerts?limit=2", ADMIN, null));
+
+    // Then
+    assertThat(List.of(alerts.get(0).get("message").asText(), alerts.get(1).get("message").asText()))
+        .containsExactly("alert 3", "alert 2");
+    assertThat(send("GET", "/teams/delta/alerts", BETA, null).statusCode()).isEqualTo(403);
+    assertThat(send("GET", "/teams/delta/alerts?limit=0", ADMIN, null).statusCode()).isEqualTo(400);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(send("GET", "/metrics", null, null).body())
+        .containsPattern("budget_team_state\\{[^}]*team=\"delta\"[^}]*} 3\\.0"));
+    assertThat(teamsSeenBy(ADMIN)).contains("delta");
+    assertThat(teamsSeenBy(BETA)).doesNotContain("delta", "alpha", "gamma");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private List<String> teamsSeenBy(String token) throws Exception {
+    List<String> teams = new ArrayList<>();
+    json(send("GET", "/teams", token, null)).forEach(t -> teams.add(t.get("team").asText()));
+    return teams;
+  }
+
+  private static UsageTotals totals(BudgetMath.Window window, long input, long output,
+      Map<String, UsageBreakdown> sessions) {
+    return UsageTotals.newBuilder().setTeamId("gamma").setWindow(window.kind()).setWindowStart(window.start())
+        .setStartTime(window.from()).setEndTime(window.until()).setInputTokens(input).setOutputTokens(output)
+        .setCostMicros(input * 3).setBySession(sessions).build();
+  }
+
+  private <V> void produce(Topic<String, V> topic, String key, V value) throws Exception {
+    producer.send(new ProducerRecord<>(topic.name(), topic.serializeKey(key), topic.serializeValue(value))).get();
+  }
+
+  /** The topic's current table (latest value per key, tombstones applied). */
+  private <V> Map<String, V> readTopic(Topic<String, V> topic) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, byte[]> consumer =
+             new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+          .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      Map<String, V> table = new HashMap<>();
+      Instant deadline = Instant.now().plusSeconds(30);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        assertThat(Instant.now()).as("reading " + topic.name()).isBefore(deadline);
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          if (record.value() == null) {
+            table.remove(record.key());
+          } else {
+            table.put(record.key(), topic.deserializeValue(record.value()));
+          }
+        }
+      }
+      return table;
+    }
+  }
+
+  private HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
+    return send(method, path, token, body, "application/json");
+  }
+
+  private HttpResponse<String> send(String method, String path, String token, String body, String accept)
+      throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + service.port() + path))
+        .header("Accept", accept)
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws Exception {
+    return MAPPER.readTree(response.body());
+  }
+}

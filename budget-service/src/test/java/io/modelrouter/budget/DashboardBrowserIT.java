@@ -1,0 +1,402 @@
+package io.modelrouter.budget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelrouter.aggregator.AggregatorService;
+import io.modelrouter.avro.Attempt;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.TokenUsage;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.config.Settings;
+import io.modelrouter.embedded.junit.IntegrationTest;
+import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.schemas.Pricing;
+import io.modelrouter.schemas.Topic;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.TopicsConfig;
+import io.modelrouter.schemas.policy.DefaultPolicies;
+import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard end to end: the embedded broker and registry, the real usage aggregator and budget-service, usage
+ * and results produced with the project's serdes, and the page in headless Chromium (Debian's {@code chromium} and
+ * {@code chromium-driver}; Selenium Manager never runs). Every number checked on the page is compared with the
+ * same field of {@code GET /dashboard/summary}. Set {@code -Ddashboard.screenshot=<file.png>} to keep a picture.
+ */
+@IntegrationTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardBrowserIT {
+  private static final String ADMIN = "adm1n-s3cret";
+  private static final String ORION = "orion-s3cret";
+  private static final Path CHROMIUM = Path.of(System.getProperty("dashboard.chromium", "/usr/bin/chromium"));
+  private static final Path CHROMEDRIVER =
+      Path.of(System.getProperty("dashboard.chromedriver", "/usr/bin/chromedriver"));
+  private static final Path SCREENSHOT =
+      Path.of(System.getProperty("dashboard.screenshot", "target/dashboard-browser-it.png"));
+  private static final Map<String, ModelSpec> CATALOG = DefaultPolicies.catalogById();
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private Topics topics;
+  private Path temp;
+  private BudgetService service;
+  private AggregatorService aggregator;
+  private KafkaProducer<byte[], byte[]> producer;
+  private ChromeDriverService driverService;
+  private WebDriver browser;
+
+  @BeforeAll
+  void start(KafkaStack stack) throws IOException {
+    // A missing browser fails the run here, with what to install, instead of skipping the test.
+    assertThat(Files.isExecutable(CHROMIUM))
+        .as("%s is missing: install Debian's browser with 'apt-get install -y chromium chromium-driver'", CHROMIUM)
+        .isTrue();
+    assertThat(Files.isExecutable(CHROMEDRIVER))
+        .as("%s is missing: install it with 'apt-get install -y chromium chromium-driver'", CHROMEDRIVER)
+        .isTrue();
+    temp = Files.createTempDirectory("dashboard-it");
+    String prefix = stack.uniqueName("dashboard") + ".";
+    topics = Topics.create(TopicsConfig.builder().serde(AvroSerdeConfig.forUrl(stack.registryUrl())).prefix(prefix)
+        .build());
+    Map<String, String> common = Map.of(
+        "kafka.bootstrap.servers", stack.bootstrapServers(),
+        "schema.registry.url", stack.registryUrl(),
+        "topics.prefix", prefix,
+        "topics.partitions", "2");
+    Map<String, String> budget = new HashMap<>(common);
+    budget.putAll(Map.of("budget.http.port", "0", "budget.admin.token", ADMIN, "budget.team.tokens",
+        "orion=" + ORION));
+    service = new BudgetService(Settings.of(budget)).start();
+    Map<String, String> aggregation = new HashMap<>(common);
+    aggregation.putAll(Map.of(
+        "aggregator.application.id", stack.uniqueName("dashboard-aggregator"),
+        "aggregator.state.dir", temp.resolve("streams").toString(),
+        "aggregator.totals.interval", "200"));
+    aggregator = new AggregatorService(Settings.of(aggregation)).start();
+    producer = new KafkaProducer<>(stack.producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
+    browser = startBrowser(temp.resolve("chromium-profile"));
+  }
+
+  private WebDriver startBrowser(Path profile) {
+    // Debian's driver and browser, named explicitly, so Selenium Manager never looks for (or downloads) either.
+    System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--user-data-dir=" + profile, "--window-size=1360,2000");
+    driverService = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort().build();
+    return new ChromeDriver(driverService, options);
+  }
+
+  @AfterAll
+  void stop() throws IOException {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (driverService != null) {
+      driverService.stop();
+    }
+    if (producer != null) {
+      producer.close();
+    }
+    if (aggregator != null) {
+      aggregator.close();
+    }
+    if (service != null) {
+      service.close();
+    }
+    if (temp != null) {
+      try (Stream<Path> files = Files.walk(temp)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void pageShowsTheSummaryApisNumbersForEachTeam() throws Exception {
+    // Given: orion's budget, its usage (12,000 of 20,000 daily input tokens: past the 50% alert) and results
+    HttpResponse<String> put = send("PUT", "/teams/orion/budget", ADMIN, """
+        {"daily": {"inputTokens": 20000, "outputTokens": 10000, "costUsd": 1.00, "alertThresholds": [0.5, 0.8],
+                   "action": "restrict"},
+         "monthly": {"inputTokens": 1000000, "costUsd": 20}}""");
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    usage("orion", "o-1", "interactiveChat", "claude-haiku-4-5", 4_000, 1_200, 0);
+    usage("orion", "o-2", "interactiveChat", "claude-haiku-4-5", 3_000, 900, 0);
+    usage("orion", "o-3", "codeReview", "claude-sonnet-4-5", 3_500, 1_400, 1_000);
+    usage("orion", "o-4", "research", "claude-opus-4-5", 1_500, 600, 0);
+    usage("vega", "v-1", "hookActions", "claude-haiku-4-5", 800, 200, 0);
+    result("orion", "o-1", "fast", "claude-haiku-4-5", "routing table: interactiveChat → fast");
+    result("orion", "o-3", "primary", "claude-sonnet-4-5", "routing table: codeReview → primary");
+    result("orion", "o-4", "frontier", "claude-opus-4-5", "complexity 0.91 > 0.80: promoted to frontier");
+    result("vega", "v-1", "fast", "claude-haiku-4-5", "routing table: hookActions → fast");
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(() -> {
+      JsonNode orion = card(summary(ADMIN), "orion");
+      return orion != null && orion.get("daily").get("inputTokens").asLong() == 12_000
+          && orion.get("state").asText().equals("NOTIFY") && orion.get("alerts").get("today").asInt() == 1
+          && orion.get("results").size() == 3 && card(summary(ADMIN), "vega") != null
+          && card(summary(ADMIN), "vega").get("results").size() == 1;
+    });
+
+    // When: the admin signs in on the page
+    browser.get(base() + "/");
+    signOutIfSignedIn();
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(ADMIN);
+    browser.findElement(By.id("token-submit")).click();
+    wait.until(ExpectedConditions.attributeToBe(
+        By.cssSelector("[data-team='orion'] [data-field='dailyInputTokens']"), "data-value", "12000"));
+    JsonNode api = summary(ADMIN);
+    JsonNode orion = card(api, "orion");
+    screenshot();
+
+    // Then: the team's state, gauges, savings, breakdowns, alerts and routing reasons are the API's
+    assertThat(browser.findElements(By.cssSelector("section[data-team]"))).extracting(e -> e.getDomAttribute(
+        "data-team")).containsExactly("orion", "vega");
+    assertThat(browser.findElement(By.id("viewer")).getText()).isEqualTo("Signed in as admin");
+    WebElement page = browser.findElement(By.cssSelector("section[data-team='orion']"));
+    assertThat(text(page, "state")).isEqualTo(orion.get("state").asText()).isEqualTo("NOTIFY");
+    assertThat(text(page, "reason")).isEqualTo(orion.get("reason").asText());
+    assertThat(text(page, "baselineModel")).isEqualTo(orion.get("baseline").get("model").asText())
+        .isEqualTo("claude-opus-4-5");
+    for (String window : List.of("daily", "monthly")) {
+      assertWindow(page, window, orion.get(window));
+    }
+    assertThat(orion.get("daily").get("savedFraction").decimalValue()).isPositive();
+
+    JsonNode byModel = orion.get("daily").get("byModel");
+    assertThat(byModel).hasSize(3);
+    for (JsonNode row : byModel) {
+      WebElement tr = page.findElement(By.cssSelector("tr[data-model='" + row.get("model").asText() + "']"));
+      assertThat(text(tr, "inputTokens")).isEqualTo(tokens(row.get("inputTokens").asLong()));
+      assertThat(text(tr, "outputTokens")).isEqualTo(tokens(row.get("outputTokens").asLong()));
+      assertThat(value(tr, "cost")).isEqualTo(row.get("costMicros").asText());
+      assertThat(text(tr, "cost")).isEqualTo(usd(row.get("costMicros").asLong()));
+      assertThat(value(tr, "baselineCost")).isEqualTo(row.get("baselineCostMicros").asText());
+    }
+    JsonNode byTaskType = orion.get("daily").get("byTaskType");
+    assertThat(byTaskType).hasSize(3);
+    for (JsonNode row : byTaskType) {
+      WebElement tr = page.findElement(By.cssSelector("tr[data-task-type='" + row.get("taskType").asText() + "']"));
+      assertThat(text(tr, "calls")).isEqualTo(tokens(row.get("calls").asLong()));
+      assertThat(text(tr, "inputTokens")).isEqualTo(tokens(row.get("inputTokens").asLong()));
+      assertThat(text(tr, "cost")).isEqualTo(usd(row.get("costMicros").asLong()));
+    }
+
+    assertThat(text(page, "alertsToday")).isEqualTo(orion.get("alerts").get("today").asText()).isEqualTo("1");
+    assertThat(page.findElements(By.cssSelector("li[data-alert-id]"))).extracting(e -> e.getDomAttribute(
+        "data-alert-id")).containsExactly(orion.get("alerts").get("recent").get(0).get("alertId").asText());
+
+    assertThat(orion.get("results")).hasSize(3);
+    for (JsonNode result : orion.get("results")) {
+      WebElement tr = page.findElement(By.cssSelector("tr[data-request-id='" + result.get("requestId").asText()
+          + "']"));
+      assertThat(text(tr, "routingReason")).isEqualTo(result.get("routingReason").asText());
+      assertThat(text(tr, "model")).isEqualTo(result.get("model").asText());
+      assertThat(text(tr, "status")).isEqualTo(result.get("status").asText());
+    }
+    assertThat(text(page.findElement(By.cssSelector("tr[data-request-id='o-4']")), "routingReason"))
+        .isEqualTo("complexity 0.91 > 0.80: promoted to frontier");
+  }
+
+  /** Each gauge's used, limit and fraction, the window's state and its saving, as the API has them. */
+  private static void assertWindow(WebElement page, String w, JsonNode api) {
+    assertThat(text(page, w + "State")).as(w + " state").isEqualTo(api.get("state").asText());
+    assertThat(value(page, w + "InputTokens")).isEqualTo(api.get("inputTokens").asText());
+    assertThat(text(page, w + "InputTokens")).isEqualTo(tokens(api.get("inputTokens").asLong()));
+    assertThat(value(page, w + "OutputTokens")).isEqualTo(api.get("outputTokens").asText());
+    assertThat(text(page, w + "OutputTokens")).isEqualTo(tokens(api.get("outputTokens").asLong()));
+    assertThat(value(page, w + "Cost")).isEqualTo(api.get("costMicros").asText());
+    assertThat(text(page, w + "Cost")).isEqualTo(usd(api.get("costMicros").asLong()));
+    assertFraction(page, w + "InputFraction", api.get("fractions").get("inputTokens"));
+    assertFraction(page, w + "OutputFraction", api.get("fractions").get("outputTokens"));
+    assertFraction(page, w + "CostFraction", api.get("fractions").get("cost"));
+    JsonNode limits = api.get("limits");
+    if (!limits.get("inputTokens").isNull()) {
+      assertThat(value(page, w + "InputLimit")).isEqualTo(limits.get("inputTokens").asText());
+      assertThat(text(page, w + "InputLimit")).isEqualTo(tokens(limits.get("inputTokens").asLong()));
+    }
+    if (!limits.get("costMicros").isNull()) {
+      assertThat(value(page, w + "CostLimit")).isEqualTo(limits.get("costMicros").asText());
+      assertThat(text(page, w + "CostLimit")).isEqualTo(usd(limits.get("costMicros").asLong()));
+    }
+    assertThat(value(page, w + "BaselineCost")).isEqualTo(api.get("baselineCostMicros").asText());
+    assertThat(text(page, w + "BaselineCost")).isEqualTo(usd(api.get("baselineCostMicros").asLong()));
+    assertThat(value(page, w + "Saved")).isEqualTo(api.get("savedMicros").asText());
+    assertFraction(page, w + "SavedFraction", api.get("savedFraction"));
+  }
+
+  private static void assertFraction(WebElement page, String field, JsonNode api) {
+    if (api.isNull()) {
+      assertThat(value(page, field)).as(field).isEmpty();
+      assertThat(text(page, field)).as(field).isEqualTo("—");
+      return;
+    }
+    assertThat(new BigDecimal(value(page, field))).as(field).isEqualByComparingTo(api.decimalValue());
+    assertThat(text(page, field)).as(field).isEqualTo(percent(api.decimalValue()));
+  }
+
+  @Test
+  void teamTokenSeesOnlyItsOwnTeamAndARefusedTokenIsAskedForAgain() throws Exception {
+    // Given: the page and its assets need no token; the data does
+    assertThat(send("GET", "/", null, null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/dashboard/dashboard.js", null, null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "/dashboard/summary", null, null).statusCode()).isEqualTo(401);
+    JsonNode own = summary(ORION);
+    assertThat(own.get("teams")).hasSize(1);
+    assertThat(own.get("teams").get(0).get("team").asText()).isEqualTo("orion");
+
+    // When: a wrong token, then orion's own
+    browser.get(base() + "/");
+    signOutIfSignedIn();
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys("not-a-token");
+    browser.findElement(By.id("token-submit")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("login-error"), "401"));
+    browser.findElement(By.id("token")).sendKeys(ORION);
+    browser.findElement(By.id("token-submit")).click();
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("section[data-team='orion']")));
+
+    // Then
+    assertThat(browser.findElements(By.cssSelector("section[data-team]"))).extracting(e -> e.getDomAttribute(
+        "data-team")).containsExactly("orion");
+    assertThat(browser.findElement(By.id("viewer")).getText()).isEqualTo("Signed in as team token of orion");
+    assertThat(browser.getPageSource()).doesNotContain(ORION, ADMIN);
+  }
+
+  // ---------------------------------------------------------------- page helpers
+
+  private static String value(WebElement scope, String field) {
+    return scope.findElement(By.cssSelector("[data-field='" + field + "']")).getDomAttribute("data-value");
+  }
+
+  private static String text(WebElement scope, String field) {
+    return scope.findElement(By.cssSelector("[data-field='" + field + "']")).getText();
+  }
+
+  private void signOutIfSignedIn() {
+    List<WebElement> signOut = browser.findElements(By.id("sign-out"));
+    if (!signOut.isEmpty() && signOut.get(0).isDisplayed()) {
+      signOut.get(0).click();
+    }
+  }
+
+  private void screenshot() throws IOException {
+    byte[] png = ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES);
+    Path target = SCREENSHOT.toAbsolutePath();
+    Files.createDirectories(target.getParent());
+    Files.write(target, png);
+  }
+
+  // The page's formats, written out: thousands separators, dollars to the cent (to a hundredth of a cent below a
+  // dollar), percent to a tenth rounded down.
+  private static String tokens(long n) {
+    return String.format(Locale.ROOT, "%,d", n);
+  }
+
+  private static String usd(long micros) {
+    int scale = micros != 0 && Math.abs(micros) < 1_000_000 ? 4 : 2;
+    return String.format(Locale.ROOT, "$%,." + scale + "f",
+        BigDecimal.valueOf(micros, 6).setScale(scale, RoundingMode.HALF_UP));
+  }
+
+  private static String percent(BigDecimal fraction) {
+    return fraction.movePointRight(2).setScale(1, RoundingMode.FLOOR).toPlainString() + "%";
+  }
+
+  // ---------------------------------------------------------------- Kafka and HTTP helpers
+
+  private void usage(String team, String requestId, String taskType, String model, long input, long output,
+      long cached) throws Exception {
+    ModelSpec spec = CATALOG.get(model);
+    produce(topics.usage(), team, UsageEvent.newBuilder()
+        .setEventId(requestId + "#1").setRequestId(requestId).setTeamId(team).setSessionId("s-" + team)
+        .setTaskType(taskType).setProvider(spec.getProvider()).setModel(model)
+        .setInputTokens(input).setOutputTokens(output).setCachedInputTokens(cached)
+        .setCostMicros(Pricing.costMicros(spec, input, output, cached))
+        .setCreditsMicros(Pricing.creditsMicros(spec, input, output))
+        .setFinalCall(true).setEventTime(Instant.now()).build());
+  }
+
+  private void result(String team, String requestId, String profile, String model, String reason)
+      throws Exception {
+    ModelSpec spec = CATALOG.get(model);
+    produce(topics.results(), team, InferenceResult.newBuilder()
+        .setRequestId(requestId).setTeamId(team).setStatus(ResultStatus.OK).setProfile(profile)
+        .setProvider(spec.getProvider()).setModel(model).setContent("done")
+        .setUsage(new TokenUsage(100L, 50L, 0L, false)).setCostMicros(Pricing.costMicros(spec, 100, 50, 0))
+        .setAttempts(List.<Attempt>of()).setRoutingReason(reason).setCompletedAt(Instant.now()).build());
+  }
+
+  private <V> void produce(Topic<String, V> topic, String key, V value) throws Exception {
+    producer.send(new ProducerRecord<>(topic.name(), topic.serializeKey(key), topic.serializeValue(value))).get();
+  }
+
+  private String base() {
+    return "http://localhost:" + service.port();
+  }
+
+  private JsonNode summary(String token) throws Exception {
+    HttpResponse<String> response = send("GET", "/dashboard/summary", token, null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return MAPPER.readTree(response.body());
+  }
+
+  private static JsonNode card(JsonNode summary, String team) {
+    for (JsonNode card : summary.get("teams")) {
+      if (card.get("team").asText().equals(team)) {
+        return card;
+      }
+    }
+    return null;
+  }
+
+  private HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + path))
+        .header("Accept", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}

@@ -1,0 +1,46 @@
+package io.modelrouter.router;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.router.internal.RouterMetrics;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * {@code router_requests_total{outcome, profile, model, reason, budget_state, code}}: every request the router
+ * decided, by what happened to it. Counters are cached per tag combination (a few dozen in practice).
+ */
+final class MicrometerRouterMetrics implements RouterMetrics {
+  private final MeterRegistry registry;
+  private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
+
+  MicrometerRouterMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public void routed(String profile, String model, String reasonKind, BudgetState budgetState) {
+    String state = budgetState == null ? "NORMAL" : budgetState.name();
+    counter("routed", profile, model, reasonKind, state, "").increment();
+  }
+
+  @Override
+  public void answered(String status, String code) {
+    counter(status.toLowerCase(java.util.Locale.ROOT), "", "", "", "", code == null ? "" : code).increment();
+  }
+
+  @Override
+  public void deadLettered() {
+    counter("dead_lettered", "", "", "", "", "").increment();
+  }
+
+  private Counter counter(String outcome, String profile, String model, String reason, String state, String code) {
+    String key = outcome + '\u0000' + profile + '\u0000' + model + '\u0000' + reason + '\u0000' + state + '\u0000' + code;
+    return counters.computeIfAbsent(key, k -> Counter.builder("router.requests")
+        .description("requests decided by the router, by outcome (routed, rejected, paused, dead_lettered)")
+        .tag("outcome", outcome).tag("profile", profile).tag("model", model).tag("reason", reason)
+        .tag("budget_state", state).tag("code", code)
+        .register(registry));
+  }
+}

@@ -1,0 +1,30 @@
+package io.modelrouter.router.internal;
+
+import io.modelrouter.avro.BudgetState;
+
+/**
+ * What the router counts, for Prometheus. {@link #NONE} in tests and benchmarks; {@code RouterService} binds a
+ * Micrometer implementation. Called on stream threads: implementations must be thread-safe and cheap.
+ */
+public interface RouterMetrics {
+
+  RouterMetrics NONE = new RouterMetrics() {
+    @Override
+    public void routed(String profile, String model, String reasonKind, BudgetState budgetState) {}
+
+    @Override
+    public void answered(String status, String code) {}
+
+    @Override
+    public void deadLettered() {}
+  };
+
+  /** A request went to the worker; {@code reasonKind} is {@link ReasonKind#of}'s coarse label. */
+  void routed(String profile, String model, String reasonKind, BudgetState budgetState);
+
+  /** The router answered a request itself (REJECTED or PAUSED) with this error code. */
+  void answered(String status, String code);
+
+  /** A record went to the DLQ. */
+  void deadLettered();
+}

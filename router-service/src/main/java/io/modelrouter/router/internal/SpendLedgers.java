@@ -1,0 +1,104 @@
+package io.modelrouter.router.internal;
+
+import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.Reservation;
+import io.modelrouter.avro.SpendLedger;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.avro.WindowKind;
+import io.modelrouter.schemas.budget.BudgetMath;
+import java.time.Instant;
+import java.time.ZoneId;
+
+/**
+ * Operations on a team's {@link SpendLedger}. Windows only move forward: usage of an older window no longer counts
+ * for admission, usage of a newer one starts it. Reservations are not tied to a window: while in flight they count
+ * against the current ones, which errs on the side of the limit.
+ */
+final class SpendLedgers {
+  private SpendLedgers() {}
+
+  static SpendLedger empty(String team) {
+    return SpendLedger.newBuilder().setTeamId(team).setDailyStart(null).setMonthlyStart(null).setLiftedDaily(null)
+        .setLiftedMonthly(null).build();
+  }
+
+  /** Moves the ledger to the windows of {@code at}, unless it already reached later ones. */
+  static void advance(SpendLedger ledger, Instant at, ZoneId zone) {
+    String day = BudgetMath.window(WindowKind.DAILY, at, zone).start();
+    if (ledger.getDailyStart() == null || day.compareTo(ledger.getDailyStart()) > 0) {
+      ledger.setDailyStart(day);
+      ledger.setDailyInput(0);
+      ledger.setDailyOutput(0);
+      ledger.setDailyCost(0);
+      if (!day.equals(ledger.getLiftedDaily())) {
+        ledger.setLiftedDaily(null);
+      }
+    }
+    String month = BudgetMath.window(WindowKind.MONTHLY, at, zone).start();
+    if (ledger.getMonthlyStart() == null || month.compareTo(ledger.getMonthlyStart()) > 0) {
+      ledger.setMonthlyStart(month);
+      ledger.setMonthlyInput(0);
+      ledger.setMonthlyOutput(0);
+      ledger.setMonthlyCost(0);
+      if (!month.equals(ledger.getLiftedMonthly())) {
+        ledger.setLiftedMonthly(null);
+      }
+    }
+  }
+
+  /** Counts a billed call in the windows it falls in, if they are the current ones. */
+  static void settle(SpendLedger ledger, UsageEvent event, BudgetPolicy policy) {
+    ZoneId zone = BudgetMath.zone(policy);
+    advance(ledger, event.getEventTime(), zone);
+    if (BudgetMath.window(WindowKind.DAILY, event.getEventTime(), zone).start().equals(ledger.getDailyStart())) {
+      ledger.setDailyInput(ledger.getDailyInput() + event.getInputTokens());
+      ledger.setDailyOutput(ledger.getDailyOutput() + event.getOutputTokens());
+      ledger.setDailyCost(ledger.getDailyCost() + event.getCostMicros());
+    }
+    if (BudgetMath.window(WindowKind.MONTHLY, event.getEventTime(), zone).start().equals(ledger.getMonthlyStart())) {
+      ledger.setMonthlyInput(ledger.getMonthlyInput() + event.getInputTokens());
+      ledger.setMonthlyOutput(ledger.getMonthlyOutput() + event.getOutputTokens());
+      ledger.setMonthlyCost(ledger.getMonthlyCost() + event.getCostMicros());
+    }
+  }
+
+  /** Samples before the learned output mean replaces the task type's prior in reservations. */
+  static final int OUTPUT_SAMPLES_TRUSTED = 20;
+
+  /**
+   * Learns what the team's requests really write: a moving average of the output tokens of each answered request
+   * (its final call), the plain mean over the first 20, then exponential with weight 1/20 so that it follows a
+   * change of workload within a few dozen requests.
+   */
+  static void learnOutput(SpendLedger ledger, long outputTokens) {
+    long samples = ledger.getOutputSamples() + 1;
+    double weight = 1.0 / Math.min(samples, OUTPUT_SAMPLES_TRUSTED);
+    ledger.setOutputMean(ledger.getOutputMean() + weight * (outputTokens - ledger.getOutputMean()));
+    ledger.setOutputSamples(samples);
+  }
+
+  /** The output a new request is expected to write: the learned mean once trusted, else the prior. */
+  static double expectedOutput(SpendLedger ledger, int prior) {
+    return ledger.getOutputSamples() >= OUTPUT_SAMPLES_TRUSTED ? ledger.getOutputMean() : prior;
+  }
+
+  static void reserve(SpendLedger ledger, Reservation reservation) {
+    ledger.setReservedInput(ledger.getReservedInput() + reservation.getInputTokens());
+    ledger.setReservedOutput(ledger.getReservedOutput() + reservation.getOutputTokens());
+    ledger.setReservedCost(ledger.getReservedCost() + reservation.getCostMicros());
+    ledger.setReservations(ledger.getReservations() + 1);
+  }
+
+  static void release(SpendLedger ledger, Reservation reservation) {
+    ledger.setReservedInput(Math.max(0, ledger.getReservedInput() - reservation.getInputTokens()));
+    ledger.setReservedOutput(Math.max(0, ledger.getReservedOutput() - reservation.getOutputTokens()));
+    ledger.setReservedCost(Math.max(0, ledger.getReservedCost() - reservation.getCostMicros()));
+    ledger.setReservations(Math.max(0, ledger.getReservations() - 1));
+  }
+
+  /** A manual reset lifts the pause of the current windows. */
+  static void lift(SpendLedger ledger) {
+    ledger.setLiftedDaily(ledger.getDailyStart());
+    ledger.setLiftedMonthly(ledger.getMonthlyStart());
+  }
+}

@@ -1,0 +1,224 @@
+package io.modelrouter.router;
+
+import static io.modelrouter.router.routing.Requests.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelrouter.avro.AttemptOutcome;
+import io.modelrouter.avro.BudgetAction;
+import io.modelrouter.avro.BudgetActionType;
+import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.Escalation;
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.avro.TokenUsage;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.avro.WindowBudget;
+import io.modelrouter.router.routing.Requests;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.TopicsConfig;
+import io.modelrouter.schemas.registry.InMemorySchemaRegistryClient;
+import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Hard caps: the router reserves each request's tokens and refuses or restricts what would exceed the budget. */
+class AdmissionTopologyTest {
+  private final Topics topics = Topics.create(TopicsConfig.builder()
+      .serde(AvroSerdeConfig.forUrl("mock://admission")).client(new InMemorySchemaRegistryClient()).build());
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, byte[]> requests;
+  private TestInputTopic<String, byte[]> usage;
+  private TestInputTopic<String, byte[]> results;
+  private TestInputTopic<String, byte[]> budgets;
+  private TestInputTopic<String, byte[]> actions;
+  private TestOutputTopic<String, RoutedRequest> routed;
+  private TestOutputTopic<String, InferenceResult> answered;
+
+  @BeforeEach
+  void start() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "admission-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver = new TopologyTestDriver(RouterTopology.buildTopology(topics), props, Requests.NOW);
+    requests = input(topics.requests().name());
+    usage = input(topics.usage().name());
+    results = input(topics.results().name());
+    budgets = input(topics.budgetPolicies().name());
+    actions = input(topics.budgetActions().name());
+    routed = driver.createOutputTopic(topics.routed().name(), new StringDeserializer(),
+        topics.routed().valueSerde().deserializer());
+    answered = driver.createOutputTopic(topics.results().name(), new StringDeserializer(),
+        topics.results().valueSerde().deserializer());
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  private TestInputTopic<String, byte[]> input(String name) {
+    return driver.createInputTopic(name, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  /** Daily output tokens limited to {@code limit}: restrict at 80%, pause at the limit. */
+  private void outputBudget(long limit) {
+    BudgetPolicy policy = BudgetPolicy.newBuilder().setTeamId("team-a").setVersion(1).setTimeZone("UTC")
+        .setDaily(WindowBudget.newBuilder().setInputTokens(null).setOutputTokens(limit).setCostMicros(null)
+            .setAlertThresholds(List.of(0.5, 1.0)).setAction(BudgetActionType.PAUSE)
+            .setEscalations(List.of(new Escalation(0.8, BudgetActionType.RESTRICT))).build())
+        .setMonthly(null).setUpdatedAt(null).build();
+    budgets.pipeInput("team-a", topics.budgetPolicies().serializeValue(policy));
+  }
+
+  private void send(String requestId, int maxTokens) {
+    InferenceRequest request = request("specGeneration", "Write the spec for the export.").setRequestId(requestId)
+        .setMaxTokens(maxTokens).build();
+    requests.pipeInput("team-a", topics.requests().serializeValue(request));
+  }
+
+  @Test
+  void aRequestWithinBudgetIsAdmittedAndReservesItsTokens() {
+    outputBudget(10_000);
+    send("r-1", 2_000);
+
+    RoutedRequest out = routed.readValue();
+    long input = (long) Math.ceil(out.getDecision().getEstimatedInputTokens() * 1.15);
+    assertThat(out.getDecision().getReservedTokens()).isEqualTo(input + 2_000);
+    assertThat(out.getDecision().getProfile()).isEqualTo("primary");
+  }
+
+  @Test
+  void onceReservationsReachThePauseLimitRequestsArePausedBeforeAnySpend() {
+    outputBudget(5_000);
+    send("r-1", 3_000);
+    send("r-2", 3_000);   // crosses the limit: the last one admitted, restricted
+    send("r-3", 3_000);
+
+    List<RoutedRequest> out = routed.readValuesToList();
+    assertThat(out).extracting(r -> r.getRequest().getRequestId()).containsExactly("r-1", "r-2");
+    assertThat(out.get(1).getDecision().getProfile()).isEqualTo("fast");
+    InferenceResult paused = answered.readValue();
+    assertThat(paused.getRequestId()).isEqualTo("r-3");
+    assertThat(paused.getStatus()).isEqualTo(ResultStatus.PAUSED);
+    assertThat(paused.getErrorMessage()).contains("daily outputTokens at 120% of 5,000")
+        .contains("in flight 6,000, 2 request(s)").contains("PAUSE at admission");
+  }
+
+  @Test
+  void reservationsExpectTheTeamsLearnedOutputOnceEnoughRequestsWereAnswered() {
+    outputBudget(1_000_000);
+    for (int i = 0; i < 20; i++) {
+      usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("earlier-" + i, 200)));
+    }
+    send("r-1", 3_000);
+
+    RoutedRequest out = routed.readValue();
+    long input = (long) Math.ceil(out.getDecision().getEstimatedInputTokens() * 1.15);
+    assertThat(out.getDecision().getReservedTokens()).isEqualTo(input + 230);   // 200 learned, plus 15%
+  }
+
+  @Test
+  void aRequestThatWouldCrossTheRestrictThresholdGoesToTheFastProfile() {
+    outputBudget(10_000);
+    send("r-1", 4_000);   // reserves 4,000 (40%)
+    send("r-2", 4_000);   // would bring the team to 80%
+
+    List<RoutedRequest> out = routed.readValuesToList();
+    assertThat(out.get(0).getDecision().getProfile()).isEqualTo("primary");
+    assertThat(out.get(1).getDecision().getProfile()).isEqualTo("fast");
+    assertThat(out.get(1).getDecision().getReason()).contains("budget RESTRICT: primary → fast");
+  }
+
+  @Test
+  void resultsAndSettledUsageFreeTheReservations() {
+    outputBudget(5_000);
+    send("r-1", 3_000);
+    // The worker answers r-1: one call of 120 output tokens, then its result
+    usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("r-1", 120)));
+    results.pipeInput("team-a", topics.results().serializeValue(result("r-1")));
+    send("r-2", 3_000);
+
+    assertThat(routed.readValuesToList()).extracting(r -> r.getRequest().getRequestId()).containsExactly("r-1", "r-2");
+    assertThat(answered.isEmpty()).isTrue();
+  }
+
+  @Test
+  void settledUsageCountsAgainstTheLimit() {
+    outputBudget(5_000);
+    usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("earlier", 5_000)));
+    send("r-1", 2_000);
+
+    assertThat(answered.readValue().getStatus()).isEqualTo(ResultStatus.PAUSED);
+  }
+
+  @Test
+  void aManualResetLiftsThePauseForTheRestOfTheDay() {
+    outputBudget(5_000);
+    usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("earlier", 6_000)));
+    send("r-1", 1_000);
+    assertThat(answered.readValue().getStatus()).isEqualTo(ResultStatus.PAUSED);
+
+    actions.pipeInput("team-a", topics.budgetActions().serializeValue(reset()));
+    send("r-2", 1_000);
+
+    RoutedRequest admitted = routed.readValue();
+    assertThat(admitted.getRequest().getRequestId()).isEqualTo("r-2");
+    // Still over the restrict threshold: lifted from pause, restricted to the fast profile
+    assertThat(admitted.getDecision().getProfile()).isEqualTo("fast");
+  }
+
+  @Test
+  void aReservationWithoutAResultExpiresAfterItsTtl() {
+    outputBudget(4_000);
+    send("r-1", 4_000);
+    send("r-2", 1_000);
+    assertThat(answered.readValue().getStatus()).isEqualTo(ResultStatus.PAUSED);
+
+    driver.advanceWallClockTime(Duration.ofMinutes(11));
+    send("r-3", 1_000);
+
+    assertThat(routed.readValuesToList()).extracting(r -> r.getRequest().getRequestId()).containsExactly("r-1", "r-3");
+  }
+
+  @Test
+  void aTeamWithoutABudgetIsNeverHeldBack() {
+    send("r-1", 60_000);
+    send("r-2", 60_000);
+    assertThat(routed.readValuesToList()).hasSize(2);
+  }
+
+  private static UsageEvent usageEvent(String requestId, long outputTokens) {
+    return UsageEvent.newBuilder().setEventId(requestId + "#1").setRequestId(requestId).setTeamId("team-a")
+        .setPipelineId(null).setSessionId(null).setTaskType("specGeneration").setProvider("anthropic")
+        .setModel("claude-sonnet-4-5").setInputTokens(20).setOutputTokens(outputTokens).setCachedInputTokens(0)
+        .setEstimated(false).setCostMicros(1).setCreditsMicros(1).setLatencyMs(10).setOutcome(AttemptOutcome.OK)
+        .setFinalCall(true).setSimulated(false).setEventTime(Requests.NOW).build();
+  }
+
+  private static InferenceResult result(String requestId) {
+    return InferenceResult.newBuilder().setRequestId(requestId).setTeamId("team-a").setStatus(ResultStatus.OK)
+        .setUsage(new TokenUsage(20L, 120L, 0L, false)).setCompletedAt(Requests.NOW).build();
+  }
+
+  private static BudgetAction reset() {
+    return BudgetAction.newBuilder().setTeamId("team-a").setState(BudgetState.NORMAL).setWindow(null)
+        .setWindowStart(null).setMetric(null).setUsage(0).setLimit(0).setFraction(0)
+        .setDailyState(BudgetState.NORMAL).setMonthlyState(BudgetState.NORMAL).setReason("by admin")
+        .setSince(Instant.now()).setPolicyVersion(1).setManualReset(true).build();
+  }
+}

@@ -1,0 +1,103 @@
+package io.modelrouter.aggregator;
+
+import io.modelrouter.config.CommonSettings;
+import io.modelrouter.config.Setting;
+import io.modelrouter.config.Settings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** The usage aggregator's settings and the Kafka Streams properties derived from them. */
+public final class AggregatorConfig {
+  public static final Setting<String> APPLICATION_ID = Setting.string("aggregator.application.id",
+      "model-router-aggregator", "Kafka Streams application id.");
+  public static final Setting<Integer> THREADS = Setting.integer("aggregator.threads", 1, "Stream threads.");
+  public static final Setting<String> PROCESSING_GUARANTEE = Setting.string("aggregator.processing.guarantee",
+      StreamsConfig.EXACTLY_ONCE_V2, "exactly_once_v2 or at_least_once.");
+  public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("aggregator.commit.interval",
+      Duration.ofMillis(100), "Commit interval.");
+  public static final Setting<String> STATE_DIR = Setting.string("aggregator.state.dir",
+      System.getProperty("java.io.tmpdir") + "/model-router/aggregator", "Kafka Streams state directory.");
+  public static final Setting<String> INSTANCE_ID = Setting.string("aggregator.instance.id", null,
+      "Static group membership id, distinct per instance.");
+  public static final Setting<Duration> GRACE = Setting.duration("aggregator.grace", Duration.ofHours(1),
+      "How long after a window ends late usage may still cross its thresholds (alerts); later usage is still "
+          + "counted in the window's totals, as late.");
+  public static final Setting<Duration> TOTALS_INTERVAL = Setting.duration("aggregator.totals.interval",
+      Duration.ofSeconds(1), "How often changed totals are published to llm.usage.totals.");
+  public static final Setting<Duration> ROLLOVER_CHECK = Setting.duration("aggregator.rollover.check",
+      Duration.ofSeconds(30), "How often teams without traffic are moved into a new day or month.");
+  public static final Setting<Duration> RETENTION = Setting.duration("aggregator.retention", Duration.ofDays(400),
+      "How long window totals are kept in the aggregator's store.");
+
+  public static final Setting<Integer> METRICS_PORT = Setting.integer("aggregator.metrics.port", 9403,
+      "port of GET /metrics (Prometheus) and GET /health when run as AggregatorMain; -1 turns it off, 0 picks one");
+  public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, THREADS, PROCESSING_GUARANTEE,
+      COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID, GRACE, TOTALS_INTERVAL, ROLLOVER_CHECK, RETENTION, METRICS_PORT);
+
+  private final Settings settings;
+
+  public AggregatorConfig(Settings settings) {
+    this.settings = settings;
+    String guarantee = settings.get(PROCESSING_GUARANTEE);
+    if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+      throw new IllegalArgumentException(PROCESSING_GUARANTEE.key() + " must be exactly_once_v2 or at_least_once, "
+          + "got '" + guarantee + "'");
+    }
+    for (Setting<Duration> interval : List.of(TOTALS_INTERVAL, ROLLOVER_CHECK, RETENTION)) {
+      if (settings.get(interval).isNegative() || settings.get(interval).isZero()) {
+        throw new IllegalArgumentException(interval.key() + " must be positive, got " + settings.get(interval));
+      }
+    }
+    if (settings.get(GRACE).isNegative()) {
+      throw new IllegalArgumentException(GRACE.key() + " must not be negative, got " + settings.get(GRACE));
+    }
+  }
+
+  public static List<Setting<?>> allSettings() {
+    List<Setting<?>> all = new ArrayList<>(CommonSettings.ALL);
+    all.addAll(SETTINGS);
+    return all;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public Duration grace() {
+    return settings.get(GRACE);
+  }
+
+  public Duration totalsInterval() {
+    return settings.get(TOTALS_INTERVAL);
+  }
+
+  public Duration rolloverCheck() {
+    return settings.get(ROLLOVER_CHECK);
+  }
+
+  public Duration retention() {
+    return settings.get(RETENTION);
+  }
+
+  public Properties streamsProperties() {
+    Properties props = new Properties();
+    props.putAll(CommonSettings.kafkaClientConfig(settings));
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(APPLICATION_ID));
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.get(PROCESSING_GUARANTEE));
+    CommonSettings.putTransactionalProducerDefaults(props, "producer.", settings);
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(COMMIT_INTERVAL).toMillis());
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(THREADS));
+    props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get(STATE_DIR));
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.get(CommonSettings.TOPIC_REPLICATION));
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2_000);
+    String instance = settings.get(INSTANCE_ID);
+    if (instance != null && !instance.isBlank()) {
+      props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instance);
+    }
+    return props;
+  }
+}

@@ -1,0 +1,91 @@
+package io.modelrouter.aggregator.internal;
+
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.UsageBreakdown;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.avro.UsageTotals;
+import io.modelrouter.avro.WindowKind;
+import io.modelrouter.schemas.budget.BudgetMath;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Adds usage events to a window's {@link UsageTotals}. Breakdowns: by model, by task type, and (daily windows only)
+ * by session and model, keyed {@code <sessionId>|<model>} so that /usage can show a session's tokens by model. A
+ * day with more than {@value #MAX_SESSION_KEYS} session-and-model keys counts the rest under {@code (other)}.
+ */
+final class WindowTotals {
+  static final int MAX_SESSION_KEYS = 500;
+  static final String NO_SESSION = "(none)";
+  static final String OTHER_SESSIONS = "(other)";
+
+  private WindowTotals() {}
+
+  static UsageTotals empty(String teamId, BudgetMath.Window window, ZoneId zone) {
+    return UsageTotals.newBuilder()
+        .setTeamId(teamId)
+        .setWindow(window.kind())
+        .setWindowStart(window.start())
+        .setTimeZone(zone.getId())
+        .setStartTime(window.from())
+        .setEndTime(window.until())
+        .setInputTokens(0)
+        .setOutputTokens(0)
+        .setCachedInputTokens(0)
+        .setCostMicros(0)
+        .setCreditsMicros(0)
+        .setCalls(0)
+        .setRequests(0)
+        .setLateEvents(0)
+        .setByModel(new HashMap<>())
+        .setByTaskType(new HashMap<>())
+        .setBySession(new HashMap<>())
+        .setBudgetState(BudgetState.NORMAL)
+        .setFraction(0)
+        .setUpdatedAt(null)
+        .build();
+  }
+
+  static void add(UsageTotals totals, UsageEvent event, boolean late, Instant now) {
+    totals.setInputTokens(totals.getInputTokens() + event.getInputTokens());
+    totals.setOutputTokens(totals.getOutputTokens() + event.getOutputTokens());
+    totals.setCachedInputTokens(totals.getCachedInputTokens() + event.getCachedInputTokens());
+    totals.setCostMicros(totals.getCostMicros() + event.getCostMicros());
+    totals.setCreditsMicros(totals.getCreditsMicros() + event.getCreditsMicros());
+    totals.setCalls(totals.getCalls() + 1);
+    if (event.getFinalCall()) {
+      totals.setRequests(totals.getRequests() + 1);
+    }
+    if (late) {
+      totals.setLateEvents(totals.getLateEvents() + 1);
+    }
+    addTo(totals.getByModel(), event.getModel(), event);
+    addTo(totals.getByTaskType(), event.getTaskType() == null ? "(none)" : event.getTaskType(), event);
+    if (totals.getWindow() == WindowKind.DAILY) {
+      Map<String, UsageBreakdown> sessions = totals.getBySession();
+      String session = event.getSessionId() == null ? NO_SESSION : event.getSessionId();
+      String key = session + "|" + event.getModel();
+      if (!sessions.containsKey(key) && sessions.size() >= MAX_SESSION_KEYS) {
+        key = OTHER_SESSIONS + "|" + event.getModel();
+      }
+      addTo(sessions, key, event);
+    }
+    totals.setUpdatedAt(now);
+  }
+
+  private static void addTo(Map<String, UsageBreakdown> map, String key, UsageEvent event) {
+    UsageBreakdown slice = map.get(key);
+    if (slice == null) {
+      slice = new UsageBreakdown(0L, 0L, 0L, 0L, 0L, 0L);
+      map.put(key, slice);
+    }
+    slice.setInputTokens(slice.getInputTokens() + event.getInputTokens());
+    slice.setOutputTokens(slice.getOutputTokens() + event.getOutputTokens());
+    slice.setCachedInputTokens(slice.getCachedInputTokens() + event.getCachedInputTokens());
+    slice.setCostMicros(slice.getCostMicros() + event.getCostMicros());
+    slice.setCreditsMicros(slice.getCreditsMicros() + event.getCreditsMicros());
+    slice.setCalls(slice.getCalls() + 1);
+  }
+}

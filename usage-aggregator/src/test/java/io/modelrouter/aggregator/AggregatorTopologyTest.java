@@ -1,0 +1,346 @@
+package io.modelrouter.aggregator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelrouter.avro.AttemptOutcome;
+import io.modelrouter.avro.BudgetAction;
+import io.modelrouter.avro.BudgetActionType;
+import io.modelrouter.avro.BudgetAlert;
+import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.Escalation;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.avro.UsageTotals;
+import io.modelrouter.avro.WindowBudget;
+import io.modelrouter.avro.WindowKind;
+import io.modelrouter.config.Settings;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.TopicsConfig;
+import io.modelrouter.schemas.dlq.DeadLetters;
+import io.modelrouter.schemas.registry.InMemorySchemaRegistryClient;
+import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The aggregator with explicit event times in Europe/Berlin (UTC+1 in November and December). */
+class AggregatorTopologyTest {
+  /** 2026-11-22 10:00 in Berlin. */
+  private static final Instant DAY1 = Instant.parse("2026-11-22T09:00:00Z");
+  private static final String TEAM = "team-a";
+
+  private final Topics topics = Topics.create(TopicsConfig.builder()
+      .serde(AvroSerdeConfig.forUrl("mock://aggregator")).client(new InMemorySchemaRegistryClient()).build());
+  private final AtomicInteger calls = new AtomicInteger();
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, byte[]> usage;
+  private TestInputTopic<String, byte[]> policies;
+  private TestInputTopic<String, byte[]> actionsIn;
+  private TestOutputTopic<String, BudgetAction> actions;
+  private TestOutputTopic<String, BudgetAlert> alerts;
+  private TestOutputTopic<String, UsageTotals> totals;
+  private TestOutputTopic<byte[], byte[]> dlq;
+
+  @BeforeEach
+  void start() {
+    AggregatorConfig config = new AggregatorConfig(Settings.of(Map.of("aggregator.grace", "PT1H",
+        "aggregator.totals.interval", "1000", "aggregator.rollover.check", "30000")));
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "aggregator-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver = new TopologyTestDriver(AggregatorTopology.buildTopology(config, topics), props, DAY1);
+    usage = driver.createInputTopic(topics.usage().name(), new StringSerializer(), new ByteArraySerializer());
+    policies = driver.createInputTopic(topics.budgetPolicies().name(), new StringSerializer(), new ByteArraySerializer());
+    actionsIn = driver.createInputTopic(topics.budgetActions().name(), new StringSerializer(), new ByteArraySerializer());
+    actions = driver.createOutputTopic(topics.budgetActions().name(), new StringDeserializer(),
+        topics.budgetActions().valueSerde().deserializer());
+    alerts = driver.createOutputTopic(topics.budgetAlerts().name(), new StringDeserializer(),
+        topics.budgetAlerts().valueSerde().deserializer());
+    totals = driver.createOutputTopic(topics.usageTotals().name(), new StringDeserializer(),
+        topics.usageTotals().valueSerde().deserializer());
+    dlq = driver.createOutputTopic(topics.dlq().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  @AfterEach
+  void stop() {
+    driver.close();
+  }
+
+  /** Daily: 1,000 input tokens, alerts at 50/80/100%, restrict at 80%, pause at the limit. */
+  private void dailyBudget(long version, long inputLimit) {
+    BudgetPolicy policy = BudgetPolicy.newBuilder()
+        .setTeamId(TEAM).setVersion(version).setTimeZone("Europe/Berlin")
+        .setDaily(WindowBudget.newBuilder().setInputTokens(inputLimit).setOutputTokens(null).setCostMicros(null)
+            .setAlertThresholds(List.of(0.5, 0.8, 1.0)).setAction(BudgetActionType.PAUSE)
+            .setEscalations(List.of(new Escalation(0.8, BudgetActionType.RESTRICT))).build())
+        .setMonthly(null).setUpdatedAt(null).build();
+    policies.pipeInput(TEAM, topics.budgetPolicies().serializeValue(policy), DAY1.minusSeconds(60));
+  }
+
+  private void use(long inputTokens, Instant eventTime) {
+    use(inputTokens, eventTime, eventTime, "session-1");
+  }
+
+  private void use(long inputTokens, Instant eventTime, Instant arrival, String session) {
+    int call = calls.incrementAndGet();
+    UsageEvent event = UsageEvent.newBuilder()
+        .setEventId("r-" + call + "#1").setRequestId("r-" + call).setTeamId(TEAM).setPipelineId(null)
+        .setSessionId(session).setTaskType("codeReview").setProvider("anthropic").setModel("claude-haiku-4-5")
+        .setInputTokens(inputTokens).setOutputTokens(10).setCachedInputTokens(0).setEstimated(false)
+        .setCostMicros(inputTokens).setCreditsMicros(inputTokens * 400).setLatencyMs(100)
+        .setOutcome(AttemptOutcome.OK).setFinalCall(true).setSimulated(false).setEventTime(eventTime).build();
+    usage.pipeInput(TEAM, topics.usage().serializeValue(event), arrival);
+  }
+
+  private List<BudgetState> states() {
+    return actions.readValuesToList().stream().map(BudgetAction::getState).toList();
+  }
+
+  @Test
+  void eachThresholdCrossedEmitsOneAlertAndEachStateChangeOneAction() {
+    dailyBudget(1, 1_000);
+    use(400, DAY1);
+    use(200, DAY1.plusSeconds(1));
+    use(250, DAY1.plusSeconds(2));
+    use(10, DAY1.plusSeconds(3));
+    use(200, DAY1.plusSeconds(4));
+
+    assertThat(alerts.readValuesToList()).extracting(BudgetAlert::getThreshold).containsExactly(0.5, 0.8, 1.0);
+    List<BudgetAction> published = actions.readValuesToList();
+    assertThat(published).extracting(BudgetAction::getState)
+        .containsExactly(BudgetState.NOTIFY, BudgetState.RESTRICT, BudgetState.PAUSE);
+    BudgetAction pause = published.get(2);
+    assertThat(pause.getWindow()).isEqualTo(WindowKind.DAILY);
+    assertThat(pause.getWindowStart()).isEqualTo("2026-11-22");
+    assertThat(pause.getMetric()).isEqualTo("inputTokens");
+    assertThat(pause.getUsage()).isEqualTo(1_060);
+    assertThat(pause.getLimit()).isEqualTo(1_000);
+    assertThat(pause.getReason()).contains("holds until a manual reset");
+    assertThat(pause.getPolicyVersion()).isEqualTo(1);
+  }
+
+  @Test
+  void anAlertNamesTheThresholdUsageAndStates() {
+    dailyBudget(1, 1_000);
+    use(850, DAY1);
+
+    List<BudgetAlert> emitted = alerts.readValuesToList();
+    assertThat(emitted).hasSize(2);
+    BudgetAlert eighty = emitted.get(1);
+    assertThat(eighty.getAlertId()).isEqualTo("team-a|DAILY|2026-11-22|0.8");
+    assertThat(eighty.getFraction()).isEqualTo(0.85);
+    assertThat(eighty.getUsage()).isEqualTo(850);
+    assertThat(eighty.getState()).isEqualTo(BudgetState.RESTRICT);
+    assertThat(eighty.getPreviousState()).isEqualTo(BudgetState.NORMAL);
+    assertThat(eighty.getMessage()).contains("85% of its daily inputTokens budget (850 of 1,000)");
+  }
+
+  @Test
+  void midnightInTheTeamsTimeZoneStartsANewDayAndReturnsTheTeamToNormal() {
+    dailyBudget(1, 1_000);
+    Instant beforeMidnight = Instant.parse("2026-11-22T22:59:59Z");   // 23:59:59 in Berlin
+    Instant afterMidnight = Instant.parse("2026-11-22T23:00:01Z");    // 00:00:01 on the 23rd in Berlin
+    use(850, beforeMidnight);
+    use(100, afterMidnight);
+
+    // one event jumped from NORMAL to RESTRICT: one state change, one action (and two alerts)
+    assertThat(states()).containsExactly(BudgetState.RESTRICT, BudgetState.NORMAL);
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    Map<String, UsageTotals> byKey = totals.readKeyValuesToMap();
+    assertThat(byKey.get("team-a|DAILY|2026-11-22").getInputTokens()).isEqualTo(850);
+    assertThat(byKey.get("team-a|DAILY|2026-11-23").getInputTokens()).isEqualTo(100);
+    assertThat(byKey.get("team-a|DAILY|2026-11-23").getStartTime()).isEqualTo(afterMidnight.minusSeconds(1));
+  }
+
+  @Test
+  void aTeamWithoutTrafficReturnsToNormalAtMidnightByWallClock() {
+    dailyBudget(1, 1_000);
+    use(850, Instant.parse("2026-11-22T22:00:00Z"));
+    assertThat(states()).containsExactly(BudgetState.RESTRICT);
+
+    // The driver's wall clock started at DAY1 (09:00Z); 14 hours later it is past midnight in Berlin
+    driver.advanceWallClockTime(Duration.ofHours(14));
+
+    List<BudgetAction> after = actions.readValuesToList();
+    assertThat(after).extracting(BudgetAction::getState).containsExactly(BudgetState.NORMAL);
+    assertThat(after.get(0).getReason()).startsWith("new window");
+  }
+
+  @Test
+  void monthEndFollowsTheTeamsTimeZoneNotUtc() {
+    BudgetPolicy policy = BudgetPolicy.newBuilder().setTeamId(TEAM).setVersion(1).setTimeZone("Europe/Berlin")
+        .setDaily(null).setMonthly(WindowBudget.newBuilder().setInputTokens(1_000L).setOutputTokens(null)
+            .setCostMicros(null).setAlertThresholds(List.of(0.5, 1.0)).setAction(BudgetActionType.RESTRICT)
+            .setEscalations(List.of()).build()).setUpdatedAt(null).build();
+    policies.pipeInput(TEAM, topics.budgetPolicies().serializeValue(policy), Instant.parse("2026-11-30T10:00:00Z"));
+    use(1_000, Instant.parse("2026-11-30T22:30:00Z"));   // 23:30 on Nov 30 in Berlin
+    use(10, Instant.parse("2026-11-30T23:30:00Z"));      // 00:30 on Dec 1 in Berlin, still Nov 30 in UTC
+
+    assertThat(states()).containsExactly(BudgetState.RESTRICT, BudgetState.NORMAL);
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    Map<String, UsageTotals> byKey = totals.readKeyValuesToMap();
+    assertThat(byKey.get("team-a|MONTHLY|2026-11").getInputTokens()).isEqualTo(1_000);
+    assertThat(byKey.get("team-a|MONTHLY|2026-12").getInputTokens()).isEqualTo(10);
+  }
+
+  @Test
+  void lateUsageLandsInItsOwnWindowAndWithinGraceMayStillAlert() {
+    dailyBudget(1, 1_000);
+    Instant yesterdayEvening = Instant.parse("2026-11-22T22:00:00Z");
+    use(400, yesterdayEvening);
+    use(10, Instant.parse("2026-11-22T23:10:00Z"));        // the new day begins
+    actions.readValuesToList();
+    // A call of 23:30 on the 22nd, reported 40 minutes after midnight: within the hour of grace
+    use(200, Instant.parse("2026-11-22T22:30:00Z"), Instant.parse("2026-11-22T23:40:00Z"), "session-1");
+
+    assertThat(alerts.readValuesToList()).extracting(BudgetAlert::getAlertId)
+        .containsExactly("team-a|DAILY|2026-11-22|0.5");
+    assertThat(actions.readValuesToList()).as("yesterday's window no longer drives the state").isEmpty();
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    UsageTotals yesterday = totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22");
+    assertThat(yesterday.getInputTokens()).isEqualTo(600);
+    assertThat(yesterday.getLateEvents()).isZero();
+  }
+
+  @Test
+  void usageLaterThanTheGraceIsStillCountedButRaisesNoAlert() {
+    dailyBudget(1, 1_000);
+    use(10, Instant.parse("2026-11-23T03:00:00Z"));
+    use(900, Instant.parse("2026-11-22T20:00:00Z"), Instant.parse("2026-11-23T03:00:01Z"), "session-1");
+
+    assertThat(alerts.readValuesToList()).isEmpty();
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    UsageTotals yesterday = totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22");
+    assertThat(yesterday.getInputTokens()).isEqualTo(900);
+    assertThat(yesterday.getLateEvents()).isEqualTo(1);
+  }
+
+  @Test
+  void aPauseHoldsAcrossMidnightUntilAManualReset() {
+    dailyBudget(1, 1_000);
+    use(1_100, DAY1);
+    use(10, DAY1.plus(Duration.ofDays(1)));
+    driver.advanceWallClockTime(Duration.ofDays(2));
+
+    assertThat(states()).containsExactly(BudgetState.PAUSE);
+
+    reset(DAY1.plus(Duration.ofDays(2)));
+    List<BudgetAction> afterReset = actions.readValuesToList();
+    assertThat(afterReset).extracting(BudgetAction::getState).containsExactly(BudgetState.NORMAL);
+    assertThat(afterReset.get(0).getReason()).startsWith("after a manual reset (by admin)");
+    assertThat(alerts.readValuesToList()).last().satisfies(a -> {
+      assertThat(a.getPreviousState()).isEqualTo(BudgetState.PAUSE);
+      assertThat(a.getMessage()).contains("was reset manually");
+    });
+  }
+
+  @Test
+  void aResetKeepsTheCurrentDayFromPausingAgainButTheNextDayMay() {
+    dailyBudget(1, 1_000);
+    use(1_100, DAY1);
+    reset(DAY1.plusSeconds(10));
+    assertThat(states()).containsExactly(BudgetState.PAUSE, BudgetState.RESTRICT);
+
+    use(500, DAY1.plusSeconds(20));
+    assertThat(states()).as("still over the limit today, but lifted: restricted, not paused").isEmpty();
+
+    use(1_100, DAY1.plus(Duration.ofDays(1)));
+    assertThat(states()).containsExactly(BudgetState.PAUSE);
+  }
+
+  @Test
+  void raisingTheLimitLiftsARestrictionAtOnce() {
+    dailyBudget(1, 1_000);
+    use(850, DAY1);
+    assertThat(states()).containsExactly(BudgetState.RESTRICT);
+
+    dailyBudget(2, 10_000);
+
+    List<BudgetAction> after = actions.readValuesToList();
+    assertThat(after).extracting(BudgetAction::getState).containsExactly(BudgetState.NORMAL);
+    assertThat(after.get(0).getPolicyVersion()).isEqualTo(2);
+    assertThat(after.get(0).getReason()).startsWith("budget changed");
+  }
+
+  @Test
+  void totalsArePublishedOnTheIntervalWithBreakdowns() {
+    dailyBudget(1, 1_000);
+    use(100, DAY1, DAY1, "session-1");
+    use(200, DAY1.plusSeconds(1), DAY1.plusSeconds(1), "session-2");
+    assertThat(totals.isEmpty()).isTrue();
+
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+    Map<String, UsageTotals> byKey = totals.readKeyValuesToMap();
+    assertThat(byKey).containsOnlyKeys("team-a|DAILY|2026-11-22", "team-a|MONTHLY|2026-11");
+    UsageTotals day = byKey.get("team-a|DAILY|2026-11-22");
+    assertThat(day.getInputTokens()).isEqualTo(300);
+    assertThat(day.getOutputTokens()).isEqualTo(20);
+    assertThat(day.getCostMicros()).isEqualTo(300);
+    assertThat(day.getCalls()).isEqualTo(2);
+    assertThat(day.getRequests()).isEqualTo(2);
+    assertThat(day.getTimeZone()).isEqualTo("Europe/Berlin");
+    assertThat(day.getFraction()).isEqualTo(0.3);
+    assertThat(day.getByModel().get("claude-haiku-4-5").getInputTokens()).isEqualTo(300);
+    assertThat(day.getByTaskType().get("codeReview").getCalls()).isEqualTo(2);
+    assertThat(day.getBySession()).containsOnlyKeys("session-1|claude-haiku-4-5", "session-2|claude-haiku-4-5");
+    assertThat(byKey.get("team-a|MONTHLY|2026-11").getBySession()).isEmpty();
+  }
+
+  @Test
+  void aTeamWithoutABudgetIsCountedAndStaysNormal() {
+    use(1_000_000, DAY1);
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    assertThat(actions.isEmpty()).isTrue();
+    assertThat(totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22").getInputTokens()).isEqualTo(1_000_000);
+  }
+
+  @Test
+  void aRecordThatIsNotUsageGoesToTheDlqAndTheStreamGoesOn() {
+    usage.pipeInput(TEAM, new byte[] {42, 1, 2, 3}, DAY1);
+    use(10, DAY1);
+
+    assertThat(DeadLetters.header(dlq.readRecord().headers(), DeadLetters.SERVICE)).isEqualTo("usage-aggregator");
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    assertThat(totals.readKeyValuesToMap()).containsKey("team-a|DAILY|2026-11-22");
+  }
+
+  /** Run with {@code -Dsnapshots.update=true} to rewrite the snapshot after an intended change. */
+  @Test
+  void topologyMatchesTheSnapshot() throws IOException {
+    AggregatorConfig config = new AggregatorConfig(Settings.of(Map.of()));
+    String actual = AggregatorTopology.buildTopology(config, topics).describe().toString().strip() + "\n";
+    Path snapshot = Path.of("src/test/resources/aggregator-topology.txt");
+    if (Boolean.getBoolean("snapshots.update")) {
+      Files.writeString(snapshot, actual);
+    }
+    assertThat(actual).as("the topology changed: check store and topic names, then rerun with "
+        + "-Dsnapshots.update=true").isEqualTo(Files.readString(snapshot));
+  }
+
+  private void reset(Instant at) {
+    BudgetAction reset = BudgetAction.newBuilder().setTeamId(TEAM).setState(BudgetState.NORMAL).setWindow(null)
+        .setWindowStart(null).setMetric(null).setUsage(0).setLimit(0).setFraction(0)
+        .setDailyState(BudgetState.NORMAL).setMonthlyState(BudgetState.NORMAL).setReason("by admin").setSince(at)
+        .setPolicyVersion(1).setManualReset(true).build();
+    actionsIn.pipeInput(TEAM, topics.budgetActions().serializeValue(reset), at);
+  }
+
+}
