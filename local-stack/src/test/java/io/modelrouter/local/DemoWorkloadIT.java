@@ -1,0 +1,258 @@
+package io.modelrouter.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.modelrouter.aggregator.AggregatorService;
+import io.modelrouter.avro.BudgetAction;
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.budget.BudgetService;
+import io.modelrouter.config.Settings;
+import io.modelrouter.embedded.junit.IntegrationTest;
+import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.router.RouterService;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.policy.DefaultPolicies;
+import io.modelrouter.worker.WorkerService;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The demo on every real service (simulated provider, fast): seed 003's loop is routed as the seed says, the
+ * small-budget team goes NOTIFY → RESTRICT → PAUSE while the others stay within budget, and the console summary's
+ * numbers are those on {@code llm.results}.
+ */
+@IntegrationTest
+class DemoWorkloadIT {
+  private static final String ADMIN = "demo-admin-token";
+  private static final long SMALL_BUDGET = 15_000;
+  private static final String TINY = "team-tiny";
+  private static final String PRO = "team-borealis";
+  private static final List<String> POWER = List.of("team-atlas", "team-cosmos");
+  /** Seed 003's tiers as the default routing table names them. */
+  private static final Map<String, String> SEED_003 = Map.ofEntries(
+      Map.entry("research", "frontier"), Map.entry("planning", "frontier"), Map.entry("validation", "frontier"),
+      Map.entry("deepAudit", "frontier"), Map.entry("buildPlan", "primary"), Map.entry("implementation", "primary"),
+      Map.entry("review", "primary"), Map.entry("remediation", "primary"), Map.entry("e2eTesting", "primary"),
+      Map.entry("chat", "fast"), Map.entry("hooks", "fast"), Map.entry("documentationUpdate", "fast"));
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<AutoCloseable> running = new ArrayList<>();
+  private final List<InferenceResult> results = new CopyOnWriteArrayList<>();
+  private final List<BudgetAction> actions = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean reading = new AtomicBoolean(true);
+  private KafkaStack stack;
+  private String prefix;
+  private Topics topics;
+  private BudgetService budget;
+  private Thread reader;
+
+  @BeforeEach
+  void start(KafkaStack stack, @TempDir Path state) {
+    this.stack = stack;
+    prefix = stack.uniqueName("demo") + ".";
+    topics = stack.createTopics(prefix, 2);
+    Map<String, String> common = Map.of(
+        "kafka.bootstrap.servers", stack.bootstrapServers(),
+        "schema.registry.url", stack.registryUrl(),
+        "topics.prefix", prefix,
+        "topics.partitions", "2");
+    budget = new BudgetService(settings(common, Map.of("budget.http.port", "0", "budget.admin.token", ADMIN)))
+        .start();
+    running.add(budget);
+    AggregatorService aggregator = new AggregatorService(settings(common, Map.of(
+        "aggregator.application.id", prefix + "aggregator", "aggregator.state.dir", state.resolve("agg").toString(),
+        "aggregator.threads", "1", "aggregator.totals.interval", "200")));
+    running.add(aggregator.start());
+    RouterService router = new RouterService(settings(common, Map.of(
+        "router.application.id", prefix + "router", "router.state.dir", state.resolve("router").toString(),
+        "router.threads", "1")));
+    running.add(router.start());
+    WorkerService worker = new WorkerService(settings(common, Map.of(
+        "worker.group.id", prefix + "worker", "worker.instance.id", prefix + "w1", "worker.simulate", "all",
+        "simulator.latency", "20", "simulator.output.tokens", "300")));
+    running.add(worker.start());
+    reader = Thread.ofVirtual().start(this::read);
+    await().atMost(Duration.ofSeconds(60)).until(() -> router.state() == KafkaStreams.State.RUNNING
+        && aggregator.state() == KafkaStreams.State.RUNNING);
+  }
+
+  private static Settings settings(Map<String, String> common, Map<String, String> own) {
+    Map<String, String> all = new HashMap<>(common);
+    all.putAll(own);
+    return Settings.of(all);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    reading.set(false);
+    reader.join(10_000);
+    for (AutoCloseable service : running.reversed()) {
+      service.close();
+    }
+  }
+
+  @Test
+  void theDemoRoutesSeed003sLoopAndPausesOnlyTheSmallBudgetTeam() throws Exception {
+    // Given: budgets left by an earlier run, the summary reading, then the demo at 30 requests/s with a small budget
+    // of 15,000 output tokens
+    assertThat(putBudget("team-atlas", 123_456_789).statusCode()).isEqualTo(200);
+    assertThat(putBudget(TINY, 999_999).statusCode()).isEqualTo(200);
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    ConsoleSummary summary = new ConsoleSummary(topics, stack.consumerConfig(prefix + "summary"),
+        DefaultPolicies.catalogById(), new PrintStream(printed, true, StandardCharsets.UTF_8), Duration.ofSeconds(1))
+        .start();
+    running.add(summary);
+    DemoWorkload.Options options = DemoWorkload.Options.defaults().withRequestsPerSecond(30).withSeed(7)
+        .withSmallBudgetOutputTokens(SMALL_BUDGET);
+    DemoWorkload workload = new DemoWorkload(topics, stack.producerConfig(),
+        URI.create("http://localhost:" + budget.port()), ADMIN, options);
+
+    // When: it runs until the small team is paused and every team has been through the loop
+    try (workload) {
+      workload.start();
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() ->
+          states(TINY).contains(BudgetState.PAUSE)
+              && results.stream().anyMatch(r -> r.getTeamId().equals(TINY) && r.getStatus() == ResultStatus.PAUSED)
+              && POWER.stream().allMatch(team -> okTaskTypes(team).containsAll(SEED_003.keySet()))
+              && okTaskTypes(PRO).containsAll(SEED_003.keySet()));
+    }
+    // Every request sent gets exactly one result, and the summary has read them all
+    await().atMost(Duration.ofSeconds(60)).until(() -> results.size() == workload.sent());
+    await().atMost(Duration.ofSeconds(30)).until(() -> summary.snapshot().results() == results.size());
+    assertThat(workload.counts().failed()).isZero();
+    assertThat(results).extracting(InferenceResult::getRequestId).doesNotHaveDuplicates();
+
+    // Then: an earlier budget is kept, except the small team's, which is sized for this run
+    assertThat(getBudget("team-atlas")).contains("\"outputTokens\":123456789");
+    assertThat(getBudget(TINY)).contains("\"outputTokens\":" + SMALL_BUDGET);
+    assertThat(getBudget("team-cosmos")).contains("\"outputTokens\":" + DemoWorkload.GENEROUS_DAILY_OUTPUT);
+
+    // The power teams' calls went where seed 003 says, step by step
+    for (String team : POWER) {
+      assertThat(ok(team)).as(team).isNotEmpty().allSatisfy(r -> assertThat(r.getProfile())
+          .as("%s %s: %s", team, r.getTaskType(), r.getRoutingReason()).isEqualTo(SEED_003.get(r.getTaskType())));
+    }
+    // The pro tier may not use frontier: its frontier steps went to primary, and the reason says so
+    assertThat(ok(PRO)).filteredOn(r -> SEED_003.get(r.getTaskType()).equals("frontier")).isNotEmpty()
+        .allSatisfy(r -> {
+          assertThat(r.getProfile()).isEqualTo("primary");
+          assertThat(r.getRoutingReason()).contains("tier pro");
+        });
+
+    // The small team went NOTIFY → RESTRICT (everything to fast) → PAUSE (answered at once)
+    assertThat(states(TINY)).containsSubsequence(BudgetState.NOTIFY, BudgetState.RESTRICT, BudgetState.PAUSE);
+    assertThat(ok(TINY)).anySatisfy(r -> {
+      assertThat(r.getProfile()).isEqualTo("fast");
+      assertThat(r.getRoutingReason()).contains("budget RESTRICT");
+    });
+    assertThat(results).filteredOn(r -> r.getTeamId().equals(TINY) && r.getStatus() == ResultStatus.PAUSED)
+        .isNotEmpty();
+    // The others never left NORMAL or NOTIFY
+    for (String team : List.of("team-atlas", PRO, "team-cosmos")) {
+      assertThat(states(team)).as(team).isSubsetOf(BudgetState.NORMAL, BudgetState.NOTIFY);
+      assertThat(results).filteredOn(r -> r.getTeamId().equals(team))
+          .allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(ResultStatus.OK));
+    }
+
+    // And the summary's numbers are those on llm.results
+    ConsoleSummary.Snapshot s = summary.snapshot();
+    for (ResultStatus status : ResultStatus.values()) {
+      assertThat(s.count(status)).as(status.name())
+          .isEqualTo(results.stream().filter(r -> r.getStatus() == status).count());
+    }
+    assertThat(s.costMicros()).isEqualTo(results.stream().mapToLong(InferenceResult::getCostMicros).sum());
+    assertThat(s.routes().stream().mapToLong(ConsoleSummary.Route::requests).sum())
+        .isEqualTo(results.stream().filter(r -> r.getModel() != null).count());
+    for (DemoWorkload.Team team : workload.teams()) {
+      assertThat(s.team(team.id()).requests()).as(team.id())
+          .isEqualTo(results.stream().filter(r -> r.getTeamId().equals(team.id())).count())
+          .isEqualTo(workload.counts().byTeam().get(team.id()));
+    }
+    assertThat(s.team(TINY).state()).isEqualTo(BudgetState.PAUSE);
+    assertThat(s.savedPercent()).isPresent();
+    assertThat(s.savedPercent().getAsDouble()).isPositive();
+    assertThat(printed.toString(StandardCharsets.UTF_8)).contains("routing saved", TINY, "PAUSE");
+    System.out.print(summary.render());
+  }
+
+  private HttpResponse<String> putBudget(String team, long dailyOutputTokens) throws Exception {
+    return http.send(budgetRequest(team).PUT(HttpRequest.BodyPublishers.ofString(
+        "{\"daily\": {\"outputTokens\": " + dailyOutputTokens + "}}")).header("Content-Type", "application/json")
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private String getBudget(String team) throws Exception {
+    HttpResponse<String> response = http.send(budgetRequest(team).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return response.body().replace(" ", "");
+  }
+
+  private HttpRequest.Builder budgetRequest(String team) {
+    return HttpRequest.newBuilder(URI.create("http://localhost:" + budget.port() + "/teams/" + team + "/budget"))
+        .header("Authorization", "Bearer " + ADMIN);
+  }
+
+  private List<InferenceResult> ok(String team) {
+    return results.stream().filter(r -> r.getTeamId().equals(team) && r.getStatus() == ResultStatus.OK).toList();
+  }
+
+  private Set<String> okTaskTypes(String team) {
+    return ok(team).stream().map(InferenceResult::getTaskType).collect(Collectors.toSet());
+  }
+
+  private List<BudgetState> states(String team) {
+    List<BudgetState> states = new ArrayList<>();
+    for (BudgetAction action : actions) {
+      if (action.getTeamId().equals(team) && (states.isEmpty() || states.getLast() != action.getState())) {
+        states.add(action.getState());
+      }
+    }
+    return states;
+  }
+
+  private void read() {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(stack.consumerConfig(prefix + "reader"),
+        new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topics.results().name(), topics.budgetActions().name()));
+      while (reading.get()) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          if (record.value() == null) {
+            continue;
+          }
+          if (record.topic().equals(topics.results().name())) {
+            results.add(topics.results().deserializeValue(record.value()));
+          } else {
+            actions.add(topics.budgetActions().deserializeValue(record.value()));
+          }
+        }
+      }
+    }
+  }
+}
