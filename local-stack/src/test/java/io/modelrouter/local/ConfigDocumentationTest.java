@@ -24,6 +24,7 @@ class ConfigDocumentationTest {
     settings.addAll(WorkerConfig.allSettings());
     settings.addAll(AggregatorConfig.allSettings());
     settings.addAll(BudgetServiceConfig.allSettings());
+    settings.addAll(LocalStackConfig.allSettings());
     List<String> missing = settings.stream().filter(s -> !readme.contains("| `" + s.key() + "` | `" + s.envVar() + "` |"))
         .map(Setting::key).distinct().toList();
     assertThat(missing).as("settings without a README row").isEmpty();

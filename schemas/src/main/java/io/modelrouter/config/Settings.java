@@ -55,6 +55,12 @@ public final class Settings {
     return new Settings(values);
   }
 
+  /** Whether a non-blank value is set for this key. */
+  public boolean has(String key) {
+    String value = values.get(key);
+    return value != null && !value.isBlank();
+  }
+
   public Settings with(String key, String value) {
     Map<String, String> copy = new HashMap<>(values);
     copy.put(key, value);

@@ -1,0 +1,108 @@
+package io.modelrouter.local;
+
+import io.modelrouter.config.Setting;
+import io.modelrouter.config.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Settings of the one-command local stack ({@code local.*}, env {@code MR_LOCAL_*}), and the command-line flags that
+ * set them. Every service setting ({@code router.*}, {@code budget.*}, ...) applies too.
+ */
+public final class LocalStackConfig {
+  public static final Setting<String> DATA_DIR = Setting.string("local.data.dir", ".local-stack",
+      "where the broker's log, the registry's schemas and the stream state live; delete it to start over");
+  public static final Setting<Integer> KAFKA_PORT = Setting.integer("local.kafka.port", 9092,
+      "port of the embedded broker (its controller listens on the next port)");
+  public static final Setting<Integer> REGISTRY_PORT = Setting.integer("local.registry.port", 8081,
+      "port of the embedded schema registry");
+  public static final Setting<Boolean> DEMO = Setting.bool("local.demo", true,
+      "run the demo workload (seed 003's development loop for a few teams)");
+  public static final Setting<Double> DEMO_RATE = Setting.decimal("local.demo.rate",
+      DemoWorkload.Options.DEFAULT_RATE, "demo requests per second, all teams together");
+  public static final Setting<Integer> DEMO_TEAMS = Setting.integer("local.demo.teams",
+      DemoWorkload.Options.DEFAULT_TEAMS, "demo teams, the small-budget team included (2 to 9)");
+  public static final Setting<Duration> SUMMARY_INTERVAL = Setting.duration("local.summary.interval",
+      Duration.ofSeconds(5), "how often the console summary is printed");
+  public static final List<Setting<?>> SETTINGS = List.of(DATA_DIR, KAFKA_PORT, REGISTRY_PORT, DEMO, DEMO_RATE,
+      DEMO_TEAMS, SUMMARY_INTERVAL);
+
+  /** Command-line flags and the setting each one sets; flags without a value set {@code true}/{@code false}. */
+  private static final Map<String, String> FLAGS = Map.of(
+      "--data-dir", DATA_DIR.key(),
+      "--kafka-port", KAFKA_PORT.key(),
+      "--registry-port", REGISTRY_PORT.key(),
+      "--http-port", "budget.http.port",
+      "--rate", DEMO_RATE.key(),
+      "--teams", DEMO_TEAMS.key());
+
+  static final String USAGE = """
+      usage: bin/local-stack [options]
+        --no-demo              start the services without the demo workload
+        --data-dir DIR         data directory (default .local-stack; delete it to start over)
+        --kafka-port N         embedded broker port (default 9092; the controller uses N+1)
+        --registry-port N      embedded schema registry port (default 8081)
+        --http-port N          budget-service and dashboard port (default 8080)
+        --rate R               demo requests per second (default 20)
+        --teams N              demo teams, 2 to 9 (default 4)
+        --help                 this text
+      Every setting of the README's configuration reference also works as an MR_* environment variable.
+      """;
+
+  private LocalStackConfig() {}
+
+  /** The environment's settings with the command line's on top; an unknown flag or a missing value is an error. */
+  static Settings parse(String[] args, Map<String, String> environment) {
+    Map<String, String> overrides = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--no-demo")) {
+        overrides.put(DEMO.key(), "false");
+      } else if (FLAGS.containsKey(arg)) {
+        if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+          throw new IllegalArgumentException(arg + " needs a value\n" + USAGE);
+        }
+        overrides.put(FLAGS.get(arg), args[++i]);
+      } else {
+        throw new IllegalArgumentException("unknown option '" + arg + "'\n" + USAGE);
+      }
+    }
+    Settings settings = Settings.from(environment, overrides);
+    validate(settings);
+    return settings;
+  }
+
+  private static void validate(Settings settings) {
+    for (Setting<Integer> port : List.of(KAFKA_PORT, REGISTRY_PORT)) {
+      int value = settings.get(port);
+      if (value < 1 || value > 65534) {
+        throw new IllegalArgumentException(port.key() + " must be a port between 1 and 65534, got " + value);
+      }
+    }
+    double rate = settings.get(DEMO_RATE);
+    if (!(rate > 0) || rate > 5_000) {
+      throw new IllegalArgumentException(DEMO_RATE.key() + " must be above 0 and at most 5000 requests/s, got "
+          + String.format(Locale.ROOT, "%s", rate));
+    }
+    int teams = settings.get(DEMO_TEAMS);
+    if (teams < 2 || teams > 9) {
+      throw new IllegalArgumentException(DEMO_TEAMS.key() + " must be between 2 and 9, got " + teams);
+    }
+    Duration interval = settings.get(SUMMARY_INTERVAL);
+    if (interval.isNegative() || interval.isZero()) {
+      throw new IllegalArgumentException(SUMMARY_INTERVAL.key() + " must be positive, got " + interval);
+    }
+  }
+
+  static Path dataDir(Settings settings) {
+    return Path.of(settings.get(DATA_DIR)).toAbsolutePath().normalize();
+  }
+
+  public static List<Setting<?>> allSettings() {
+    return SETTINGS;
+  }
+}
