@@ -3,6 +3,7 @@ package io.modelrouter.aggregator;
 import io.modelrouter.aggregator.internal.AggregatorRecord;
 import io.modelrouter.aggregator.internal.BudgetProcessor;
 import io.modelrouter.avro.BudgetLedger;
+import io.modelrouter.avro.UsageBreakdown;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.serde.AvroSerde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -28,10 +29,15 @@ public final class AggregatorTopology {
     StreamsBuilder builder = new StreamsBuilder();
     AvroSerde<BudgetLedger> ledgerSerde = AvroSerde.forValues(BudgetLedger.class, topics.config().client(),
         topics.config().serde());
+    // Cached: a hot team's windows and ledger change with every usage event; the record cache writes each key once
+    // per commit to RocksDB and the changelog instead of once per event.
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BudgetProcessor.WINDOWS_STORE),
-        Serdes.String(), topics.usageTotals().valueSerde()));
+        Serdes.String(), topics.usageTotals().valueSerde()).withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BudgetProcessor.SESSIONS_STORE),
+        Serdes.String(), AvroSerde.forValues(UsageBreakdown.class, topics.config().client(), topics.config().serde()))
+        .withCachingEnabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BudgetProcessor.LEDGERS_STORE),
-        Serdes.String(), ledgerSerde));
+        Serdes.String(), ledgerSerde).withCachingEnabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BudgetProcessor.POLICIES_STORE),
         Serdes.String(), topics.budgetPolicies().valueSerde()));
 
@@ -46,7 +52,8 @@ public final class AggregatorTopology {
         .merge(resets, Named.as("merge-actions"))
         .process(() -> new BudgetProcessor(topics, config.grace(), config.totalsInterval(), config.rolloverCheck(),
                 config.retention()), Named.as("budget"),
-            BudgetProcessor.WINDOWS_STORE, BudgetProcessor.LEDGERS_STORE, BudgetProcessor.POLICIES_STORE);
+            BudgetProcessor.WINDOWS_STORE, BudgetProcessor.SESSIONS_STORE, BudgetProcessor.LEDGERS_STORE,
+            BudgetProcessor.POLICIES_STORE);
 
     outputs.split(Named.as("out-"))
         .branch((key, out) -> out instanceof AggregatorRecord.Totals, Branched.withConsumer(totals -> totals

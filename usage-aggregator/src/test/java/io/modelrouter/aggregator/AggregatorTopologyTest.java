@@ -9,6 +9,7 @@ import io.modelrouter.avro.BudgetAlert;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.Escalation;
+import io.modelrouter.avro.UsageBreakdown;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.avro.UsageTotals;
 import io.modelrouter.avro.WindowBudget;
@@ -302,6 +303,26 @@ class AggregatorTopologyTest {
     assertThat(day.getByTaskType().get("codeReview").getCalls()).isEqualTo(2);
     assertThat(day.getBySession()).containsOnlyKeys("session-1|claude-haiku-4-5", "session-2|claude-haiku-4-5");
     assertThat(byKey.get("team-a|MONTHLY|2026-11").getBySession()).isEmpty();
+  }
+
+  @Test
+  void aDayKeepsAtMost500SessionsAndCountsTheRestUnderOther() {
+    // Given 502 sessions in one day, the first one used twice
+    use(1, DAY1, DAY1, "session-0");
+    for (int i = 0; i < 502; i++) {
+      use(10, DAY1.plusMillis(i + 1), DAY1.plusMillis(i + 1), "session-" + i);
+    }
+
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+    // Then the first 500 have their own line, the last two share "(other)", and nothing is lost
+    Map<String, UsageBreakdown> sessions = totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22").getBySession();
+    assertThat(sessions).hasSize(501).containsKey("(other)|claude-haiku-4-5")
+        .doesNotContainKeys("session-500|claude-haiku-4-5", "session-501|claude-haiku-4-5");
+    assertThat(sessions.get("session-0|claude-haiku-4-5").getInputTokens()).isEqualTo(11);
+    assertThat(sessions.get("session-499|claude-haiku-4-5").getCalls()).isEqualTo(1);
+    assertThat(sessions.get("(other)|claude-haiku-4-5").getInputTokens()).isEqualTo(20);
+    assertThat(sessions.values().stream().mapToLong(UsageBreakdown::getInputTokens).sum()).isEqualTo(5_021);
   }
 
   @Test

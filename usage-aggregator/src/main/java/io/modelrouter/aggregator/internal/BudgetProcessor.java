@@ -46,6 +46,9 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   public static final String WINDOWS_STORE = "usage-windows";
   public static final String LEDGERS_STORE = "budget-ledgers";
   public static final String POLICIES_STORE = "budget-policies";
+  public static final String SESSIONS_STORE = "usage-sessions";
+  /** Decoded values kept per store: every team's current windows and ledgers, for thousands of teams. */
+  private static final int DECODED = 10_000;
   private static final Logger LOG = LoggerFactory.getLogger(BudgetProcessor.class);
   private static final String SERVICE = "usage-aggregator";
 
@@ -56,9 +59,10 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private final Duration retention;
   private final Set<String> dirty = new LinkedHashSet<>();
   private ProcessorContext<String, AggregatorRecord.Out> context;
-  private KeyValueStore<String, UsageTotals> windows;
-  private KeyValueStore<String, BudgetLedger> ledgers;
-  private KeyValueStore<String, BudgetPolicy> policies;
+  private DecodedStore<UsageTotals> windows;
+  private DecodedStore<BudgetLedger> ledgers;
+  private DecodedStore<BudgetPolicy> policies;
+  private SessionUsage sessions;
 
   public BudgetProcessor(Topics topics, Duration grace, Duration totalsInterval, Duration rolloverCheck,
       Duration retention) {
@@ -72,11 +76,15 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   @Override
   public void init(ProcessorContext<String, AggregatorRecord.Out> context) {
     this.context = context;
-    this.windows = context.getStateStore(WINDOWS_STORE);
-    this.ledgers = context.getStateStore(LEDGERS_STORE);
-    this.policies = context.getStateStore(POLICIES_STORE);
+    // New every time: init() runs again whenever Kafka Streams restores the stores, and what memory held before
+    // may be ahead of them (an aborted transaction).
+    this.windows = new DecodedStore<>(context.getStateStore(WINDOWS_STORE), DECODED);
+    this.ledgers = new DecodedStore<>(context.getStateStore(LEDGERS_STORE), DECODED);
+    this.policies = new DecodedStore<>(context.getStateStore(POLICIES_STORE), DECODED);
+    this.sessions = new SessionUsage(context.getStateStore(SESSIONS_STORE));
+    dirty.clear();
     // After a restart, publish the current windows' totals again: changes made before the crash may not have been.
-    try (KeyValueIterator<String, BudgetLedger> all = ledgers.all()) {
+    try (KeyValueIterator<String, BudgetLedger> all = ledgers.store().all()) {
       all.forEachRemaining(entry -> {
         BudgetLedger ledger = entry.value;
         if (ledger.getDailyStart() != null) {
@@ -141,6 +149,9 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
       }
       boolean late = now.isAfter(window.until().plus(grace));
       WindowTotals.add(totals, event, late, now);
+      if (kind == WindowKind.DAILY) {
+        sessions.add(key, event);
+      }
       annotate(totals, policy, ledger);
       windows.put(key, totals);
       dirty.add(key);
@@ -300,7 +311,11 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     for (String key : dirty) {
       UsageTotals totals = windows.get(key);
       if (totals != null) {
-        context.forward(new Record<>(key, new AggregatorRecord.Totals(key, totals), timestamp));
+        UsageTotals published = totals;
+        if (totals.getWindow() == WindowKind.DAILY) {
+          published = UsageTotals.newBuilder(totals).setBySession(sessions.of(key)).build();
+        }
+        context.forward(new Record<>(key, new AggregatorRecord.Totals(key, published), timestamp));
       }
     }
     dirty.clear();
@@ -310,7 +325,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private void rollover(long timestamp) {
     Instant now = Instant.ofEpochMilli(timestamp);
     List<KeyValue<String, BudgetLedger>> all = new ArrayList<>();
-    try (KeyValueIterator<String, BudgetLedger> it = ledgers.all()) {
+    try (KeyValueIterator<String, BudgetLedger> it = ledgers.store().all()) {
       it.forEachRemaining(all::add);
     }
     for (KeyValue<String, BudgetLedger> entry : all) {
@@ -326,14 +341,17 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private void expire(long timestamp) {
     Instant horizon = Instant.ofEpochMilli(timestamp).minus(retention);
     List<String> old = new ArrayList<>();
-    try (KeyValueIterator<String, UsageTotals> it = windows.all()) {
+    try (KeyValueIterator<String, UsageTotals> it = windows.store().all()) {
       it.forEachRemaining(entry -> {
         if (entry.value.getEndTime().isBefore(horizon)) {
           old.add(entry.key);
         }
       });
     }
-    old.forEach(windows::delete);
+    for (String key : old) {
+      windows.delete(key);
+      sessions.deleteWindow(key);
+    }
   }
 
   private BudgetLedger ledger(String team) {

@@ -4,7 +4,6 @@ import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.UsageBreakdown;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.avro.UsageTotals;
-import io.modelrouter.avro.WindowKind;
 import io.modelrouter.schemas.budget.BudgetMath;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -12,15 +11,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Adds usage events to a window's {@link UsageTotals}. Breakdowns: by model, by task type, and (daily windows only)
- * by session and model, keyed {@code <sessionId>|<model>} so that /usage can show a session's tokens by model. A
- * day with more than {@value #MAX_SESSION_KEYS} session-and-model keys counts the rest under {@code (other)}.
+ * Adds usage events to a window's {@link UsageTotals}: the sums, and breakdowns by model and by task type. The
+ * breakdown by session and model is kept apart ({@link SessionUsage}) and filled in when the totals are published.
  */
 final class WindowTotals {
-  static final int MAX_SESSION_KEYS = 500;
-  static final String NO_SESSION = "(none)";
-  static final String OTHER_SESSIONS = "(other)";
-
   private WindowTotals() {}
 
   static UsageTotals empty(String teamId, BudgetMath.Window window, ZoneId zone) {
@@ -63,15 +57,6 @@ final class WindowTotals {
     }
     addTo(totals.getByModel(), event.getModel(), event);
     addTo(totals.getByTaskType(), event.getTaskType() == null ? "(none)" : event.getTaskType(), event);
-    if (totals.getWindow() == WindowKind.DAILY) {
-      Map<String, UsageBreakdown> sessions = totals.getBySession();
-      String session = event.getSessionId() == null ? NO_SESSION : event.getSessionId();
-      String key = session + "|" + event.getModel();
-      if (!sessions.containsKey(key) && sessions.size() >= MAX_SESSION_KEYS) {
-        key = OTHER_SESSIONS + "|" + event.getModel();
-      }
-      addTo(sessions, key, event);
-    }
     totals.setUpdatedAt(now);
   }
 
@@ -81,6 +66,10 @@ final class WindowTotals {
       slice = new UsageBreakdown(0L, 0L, 0L, 0L, 0L, 0L);
       map.put(key, slice);
     }
+    addTo(slice, event);
+  }
+
+  static void addTo(UsageBreakdown slice, UsageEvent event) {
     slice.setInputTokens(slice.getInputTokens() + event.getInputTokens());
     slice.setOutputTokens(slice.getOutputTokens() + event.getOutputTokens());
     slice.setCachedInputTokens(slice.getCachedInputTokens() + event.getCachedInputTokens());

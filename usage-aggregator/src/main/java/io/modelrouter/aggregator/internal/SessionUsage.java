@@ -1,0 +1,84 @@
+package io.modelrouter.aggregator.internal;
+
+import io.modelrouter.avro.UsageBreakdown;
+import io.modelrouter.avro.UsageEvent;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A daily window's usage by session and model, one store entry per {@code <windowKey>|<session>|<model>}, so that a
+ * usage event rewrites one small entry instead of a window's whole session table (hundreds of sessions a day for a
+ * busy team). The table is assembled only when the window's totals are published. A day with more than
+ * {@value #MAX_SESSION_KEYS} session-and-model keys counts the rest under {@code (other)}.
+ */
+final class SessionUsage {
+  static final int MAX_SESSION_KEYS = 500;
+  static final String NO_SESSION = "(none)";
+  static final String OTHER_SESSIONS = "(other)";
+  private static final StringSerializer KEYS = new StringSerializer();
+
+  private final DecodedStore<UsageBreakdown> entries;
+  /** Keys per window, counted from the store the first time a window is seen after init. */
+  private final Map<String, Integer> counts = new HashMap<>();
+
+  SessionUsage(KeyValueStore<String, UsageBreakdown> store) {
+    this.entries = new DecodedStore<>(store, 20_000);
+  }
+
+  void add(String windowKey, UsageEvent event) {
+    String session = event.getSessionId() == null ? NO_SESSION : event.getSessionId();
+    String key = windowKey + "|" + session + "|" + event.getModel();
+    UsageBreakdown slice = entries.get(key);
+    if (slice == null) {
+      int count = counts.computeIfAbsent(windowKey, this::count);
+      if (count >= MAX_SESSION_KEYS) {
+        key = windowKey + "|" + OTHER_SESSIONS + "|" + event.getModel();
+        slice = entries.get(key);
+      }
+      if (slice == null) {
+        slice = new UsageBreakdown(0L, 0L, 0L, 0L, 0L, 0L);
+        counts.merge(windowKey, 1, Integer::sum);
+      }
+    }
+    WindowTotals.addTo(slice, event);
+    entries.put(key, slice);
+  }
+
+  /** The window's table, keyed {@code <session>|<model>} as {@code UsageTotals.bySession} has it. */
+  Map<String, UsageBreakdown> of(String windowKey) {
+    Map<String, UsageBreakdown> out = new HashMap<>();
+    String prefix = windowKey + "|";
+    try (KeyValueIterator<String, UsageBreakdown> it = entries.store().prefixScan(prefix, KEYS)) {
+      while (it.hasNext()) {
+        KeyValue<String, UsageBreakdown> entry = it.next();
+        out.put(entry.key.substring(prefix.length()), entry.value);
+      }
+    }
+    return out;
+  }
+
+  void deleteWindow(String windowKey) {
+    of(windowKey).keySet().forEach(k -> entries.delete(windowKey + "|" + k));
+    counts.remove(windowKey);
+  }
+
+  void clear() {
+    entries.clear();
+    counts.clear();
+  }
+
+  private int count(String windowKey) {
+    int n = 0;
+    try (KeyValueIterator<String, UsageBreakdown> it = entries.store().prefixScan(windowKey + "|", KEYS)) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
+  }
+}
