@@ -1,0 +1,169 @@
+package io.modelrouter.bench;
+
+import io.modelrouter.avro.BudgetAction;
+import io.modelrouter.avro.BudgetAlert;
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.avro.UsageTotals;
+import io.modelrouter.avro.WindowKind;
+import io.modelrouter.schemas.Topics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads every output topic from the beginning with read_committed, as a pipeline would, and keeps what the
+ * reliability scenarios check: results per request id, usage events per event id, alerts per alert id, the latest
+ * totals per window, the actions per team, and when each topic last received a record.
+ */
+final class ChaosCollector implements Runnable {
+  private final String bootstrap;
+  private final Topics topics;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final Map<String, Integer> results = new ConcurrentHashMap<>();
+  private final Map<ResultStatus, Integer> byStatus = new EnumMap<>(ResultStatus.class);
+  private final Map<String, Integer> usage = new HashMap<>();
+  private long usageOutputTokens;
+  private final Map<String, Integer> alerts = new HashMap<>();
+  private final Map<String, UsageTotals> totals = new HashMap<>();
+  private final Map<String, List<BudgetState>> actions = new HashMap<>();
+  /**
+   * When each topic's records became visible to this read_committed reader (not their timestamps: Kafka Streams
+   * stamps outputs with the input's time), to find when each service produced again after a restart.
+   */
+  private final Map<String, List<Long>> times = new HashMap<>();
+  private volatile int totalsRecords;
+
+  ChaosCollector(String bootstrap, Topics topics) {
+    this.bootstrap = bootstrap;
+    this.topics = topics;
+  }
+
+  int uniqueResults() {
+    return results.size();
+  }
+
+  int totalsRecords() {
+    return totalsRecords;
+  }
+
+  void stop() {
+    running.set(false);
+  }
+
+  @Override
+  public void run() {
+    List<String> names = List.of(topics.results().name(), topics.routed().name(), topics.usage().name(),
+        topics.budgetAlerts().name(), topics.usageTotals().name(), topics.budgetActions().name());
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000), new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String name : names) {
+        consumer.partitionsFor(name).forEach(p -> partitions.add(new TopicPartition(name, p.partition())));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      while (running.get()) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          if (record.value() != null) {
+            accept(record);
+          }
+        }
+      }
+    }
+  }
+
+  private synchronized void accept(ConsumerRecord<String, byte[]> record) {
+    String topic = record.topic();
+    times.computeIfAbsent(topic, t -> new ArrayList<>()).add(System.currentTimeMillis());
+    if (topic.equals(topics.results().name())) {
+      InferenceResult result = topics.results().deserializeValue(record.value());
+      results.merge(result.getRequestId(), 1, Integer::sum);
+      byStatus.merge(result.getStatus(), 1, Integer::sum);
+    } else if (topic.equals(topics.usage().name())) {
+      UsageEvent event = topics.usage().deserializeValue(record.value());
+      if (usage.merge(event.getEventId(), 1, Integer::sum) == 1) {
+        usageOutputTokens += event.getOutputTokens();
+      }
+    } else if (topic.equals(topics.budgetAlerts().name())) {
+      BudgetAlert alert = topics.budgetAlerts().deserializeValue(record.value());
+      alerts.merge(alert.getAlertId(), 1, Integer::sum);
+    } else if (topic.equals(topics.usageTotals().name())) {
+      totals.put(record.key(), topics.usageTotals().deserializeValue(record.value()));
+      totalsRecords++;
+    } else if (topic.equals(topics.budgetActions().name())) {
+      BudgetAction action = topics.budgetActions().deserializeValue(record.value());
+      actions.computeIfAbsent(action.getTeamId(), t -> new ArrayList<>()).add(action.getState());
+    }
+  }
+
+  /** When the first record on the topic became visible at or after {@code after}, or null. */
+  private synchronized Instant firstAfter(String topic, Instant after) {
+    return times.getOrDefault(topic, List.of()).stream().filter(t -> t >= after.toEpochMilli()).min(Long::compare)
+        .map(Instant::ofEpochMilli).orElse(null);
+  }
+
+  /** What the scenario checks, as the lines RELIABILITY.md reports. */
+  synchronized String report(int sent, List<String> kills, List<ChildProcess> processes) {
+    StringBuilder out = new StringBuilder();
+    long duplicates = results.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();
+    long missing = sent - results.size();
+    out.append(String.format(Locale.ROOT, "requests sent %,d; results %,d (unique %,d); duplicates %,d; missing %,d%n",
+        sent, results.values().stream().mapToInt(Integer::intValue).sum(), results.size(), duplicates, missing));
+    out.append("results by status: ").append(byStatus).append('\n');
+    long usageDuplicates = usage.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();
+    long dailyCalls = 0;
+    long dailyOutput = 0;
+    for (UsageTotals t : totals.values()) {
+      if (t.getWindow() == WindowKind.DAILY) {
+        dailyCalls += t.getCalls();
+        dailyOutput += t.getOutputTokens();
+      }
+    }
+    out.append(String.format(Locale.ROOT, "usage events %,d (duplicate event ids %,d); aggregator's daily totals: "
+            + "%,d calls, %,d output tokens; usage events on the topic: %,d calls, %,d output tokens -> %s%n",
+        usage.size(), usageDuplicates, dailyCalls, dailyOutput, usage.size(), usageOutputTokens,
+        dailyCalls == usage.size() && dailyOutput == usageOutputTokens ? "equal" : "DIFFERENT"));
+    long alertDuplicates = alerts.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();
+    long repeatedActions = 0;
+    for (List<BudgetState> states : actions.values()) {
+      for (int i = 1; i < states.size(); i++) {
+        if (states.get(i) == states.get(i - 1)) {
+          repeatedActions++;
+        }
+      }
+    }
+    out.append(String.format(Locale.ROOT, "alerts %,d (duplicate alert ids %,d); budget actions %,d (same state "
+            + "published twice in a row: %,d)%n", alerts.size(), alertDuplicates,
+        actions.values().stream().mapToInt(List::size).sum(), repeatedActions));
+    Map<String, String> output = Map.of("worker", topics.usage().name(), "router", topics.routed().name(),
+        "aggregator", topics.usageTotals().name());
+    for (String kill : kills) {
+      String name = kill.substring(0, kill.indexOf('@'));
+      Instant killed = Instant.ofEpochMilli(Long.parseLong(kill.substring(kill.indexOf('@') + 1)));
+      ChildProcess process = processes.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+      Instant restarted = process.startedAt();
+      Instant first = firstAfter(output.get(name), restarted);
+      out.append(String.format(Locale.ROOT, "%s: killed, restarted after %,d ms, first committed output seen %s after the kill%n",
+          name, Duration.between(killed, restarted).toMillis(),
+          first == null ? "NEVER" : String.format(Locale.ROOT, "%,d ms", Duration.between(killed, first).toMillis())));
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,185 @@
+package io.modelrouter.bench;
+
+import io.modelrouter.avro.BudgetActionType;
+import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.WindowBudget;
+import io.modelrouter.embedded.EmbeddedKafka;
+import io.modelrouter.embedded.EmbeddedSchemaRegistry;
+import io.modelrouter.schemas.TopicAdmin;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.TopicsConfig;
+import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Process crashes under load (RELIABILITY.md, scenario 1). The router, the worker (simulated provider) and the usage
+ * aggregator run as three JVMs of their own against an in-process broker; requests flow at {@code --rate} for
+ * {@code --seconds}; the worker, then the router, then the aggregator are killed with SIGKILL (at 20%, 45% and 70%
+ * of the run) and started again {@code --down-ms} later. Ten of the forty teams have daily budgets that cross their
+ * alert thresholds during the run, so alerts and actions are being emitted around the crashes.
+ *
+ * <p>Then, read_committed: every request must have exactly one result; every usage event (one per provider call)
+ * must appear once; the aggregator's totals must count exactly the usage events on the topic; no alert id may
+ * appear twice. Recovery time is from the kill to the restarted process's first committed output.
+ *
+ * <pre>bench/run CrashBenchmark --rate 2000 --seconds 60</pre>
+ */
+public final class CrashBenchmark {
+  private static final Logger LOG = LoggerFactory.getLogger(CrashBenchmark.class);
+  private static final int TEAMS = 40;
+
+  private CrashBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    BenchArgs options = new BenchArgs(args, Map.of("rate", "2000", "seconds", "60", "down-ms", "2000",
+        "partitions", "8", "latency-ms", "200"));
+    LOG.info("crash benchmark {}", options);
+    int rate = options.integer("rate");
+    int seconds = options.integer("seconds");
+    Path dir = Files.createTempDirectory("crash-bench");
+    try (EmbeddedKafka kafka = EmbeddedKafka.start();
+        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder(kafka.bootstrapServers()).build();
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      Topics topics = Topics.create(TopicsConfig.builder().serde(AvroSerdeConfig.forUrl(registry.url())).build());
+      TopicAdmin.ensureTopics(admin, topics.all(), options.integer("partitions"), (short) 1, Duration.ofSeconds(30));
+      Map<String, String> env = new HashMap<>(Map.of(
+          "MR_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "MR_SCHEMA_REGISTRY_URL", registry.url(),
+          "MR_TOPICS_PARTITIONS", options.string("partitions"),
+          "MR_ROUTER_METRICS_PORT", "-1", "MR_WORKER_METRICS_PORT", "-1", "MR_AGGREGATOR_METRICS_PORT", "-1"));
+      ChildProcess router = child("router", "io.modelrouter.router.RouterMain", env, dir, Map.of(
+          "MR_ROUTER_INSTANCE_ID", "crash-router", "MR_ROUTER_STATE_DIR", dir.resolve("router-state").toString()));
+      ChildProcess worker = child("worker", "io.modelrouter.worker.WorkerMain", env, dir, Map.of(
+          "MR_WORKER_INSTANCE_ID", "crash-worker", "MR_WORKER_SIMULATE", "all",
+          "MR_SIMULATOR_LATENCY", options.string("latency-ms"), "MR_SIMULATOR_LATENCY_SPREAD", "0.3"));
+      ChildProcess aggregator = child("aggregator", "io.modelrouter.aggregator.AggregatorMain", env, dir, Map.of(
+          "MR_AGGREGATOR_INSTANCE_ID", "crash-aggregator",
+          "MR_AGGREGATOR_STATE_DIR", dir.resolve("aggregator-state").toString()));
+      ChaosCollector collector = new ChaosCollector(kafka.bootstrapServers(), topics);
+      Thread reader = Thread.ofPlatform().name("crash-collector").start(collector);
+      List<String> kills = new ArrayList<>();
+      int sent;
+      try (router; worker; aggregator;
+          KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+              ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 5,
+              ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+              new StringSerializer(), new ByteArraySerializer())) {
+        budgets(producer, topics, rate, seconds);
+        router.start();
+        worker.start();
+        aggregator.start();
+        warmUp(producer, topics, collector);
+        LOG.info("services up; sending {} requests/s for {} s", rate, seconds);
+
+        Workload workload = new Workload(5, TEAMS);
+        long total = (long) rate * seconds;
+        List<ChildProcess> victims = List.of(worker, router, aggregator);
+        double[] at = {0.20, 0.45, 0.70};
+        int next = 0;
+        long start = System.nanoTime();
+        for (long i = 0; i < total; i++) {
+          long due = start + (long) (i * 1e9 / rate);
+          long wait = due - System.nanoTime();
+          if (wait > 1_000_000) {
+            Thread.sleep(wait / 1_000_000);
+          }
+          if (next < victims.size() && i >= total * at[next]) {
+            ChildProcess victim = victims.get(next++);
+            Instant killed = victim.kill();
+            LOG.info("killed {} (SIGKILL)", victim.name());
+            Thread.ofVirtual().start(() -> restartLater(victim, options.integer("down-ms")));
+            kills.add(victim.name() + "@" + killed.toEpochMilli());
+          }
+          InferenceRequest request = workload.next(i);
+          request.setRequestId("crash-" + i);
+          producer.send(new ProducerRecord<>(topics.requests().name(), request.getTeamId(),
+              topics.requests().serializeValue(request)));
+        }
+        producer.flush();
+        sent = (int) total;
+        LOG.info("sent {} requests; waiting for their results", sent);
+        long deadline = System.currentTimeMillis() + 300_000;
+        while (collector.uniqueResults() < sent + 1 && System.currentTimeMillis() < deadline) {
+          Thread.sleep(500);
+        }
+        Thread.sleep(5_000);   // the aggregator's last totals (published every second)
+        collector.stop();
+        reader.join();
+      }
+      System.out.println();
+      System.out.printf(Locale.ROOT, "CrashBenchmark: %,d requests/s for %d s, %d teams (10 with budgets), simulated "
+          + "latency %s ms; kill -9 of worker, router, aggregator at 20%%, 45%%, 70%%, each down %s ms%n", rate,
+          seconds, TEAMS, options.string("latency-ms"), options.string("down-ms"));
+      System.out.println(collector.report(sent + 1, kills, List.of(worker, router, aggregator)));
+    }
+  }
+
+  private static ChildProcess child(String name, String mainClass, Map<String, String> common, Path dir,
+      Map<String, String> own) {
+    Map<String, String> env = new HashMap<>(common);
+    env.putAll(own);
+    return new ChildProcess(name, mainClass, env, dir.resolve(name + ".log"));
+  }
+
+  private static void restartLater(ChildProcess victim, int downMs) {
+    try {
+      Thread.sleep(downMs);
+      victim.start();
+      LOG.info("restarted {}", victim.name());
+    } catch (Exception e) {
+      LOG.error("could not restart {}", victim.name(), e);
+    }
+  }
+
+  /** Ten teams get daily output budgets that their share of the traffic crosses at different times in the run. */
+  private static void budgets(KafkaProducer<String, byte[]> producer, Topics topics, int rate, int seconds)
+      throws Exception {
+    double perTeamPerSecond = rate / (double) TEAMS * 350;
+    for (int t = 0; t < 10; t++) {
+      String team = "team-" + t;
+      long limit = Math.round(perTeamPerSecond * seconds * (0.3 + 0.1 * t));
+      BudgetPolicy policy = BudgetPolicy.newBuilder().setTeamId(team).setVersion(1).setTimeZone("UTC")
+          .setDaily(WindowBudget.newBuilder().setInputTokens(null).setOutputTokens(limit).setCostMicros(null)
+              .setAlertThresholds(List.of(0.25, 0.5, 0.75)).setAction(BudgetActionType.PAUSE)
+              .setEscalations(List.of()).build())
+          .setMonthly(null).setUpdatedAt(null).build();
+      producer.send(new ProducerRecord<>(topics.budgetPolicies().name(), team,
+          topics.budgetPolicies().serializeValue(policy))).get();
+    }
+  }
+
+  /** One request through router and worker, and the aggregator's first totals: every service is up. */
+  private static void warmUp(KafkaProducer<String, byte[]> producer, Topics topics, ChaosCollector collector)
+      throws Exception {
+    InferenceRequest request = new Workload(1, 1).next(0);
+    request.setRequestId("warm-up");
+    request.setTeamId("team-warm-up");
+    producer.send(new ProducerRecord<>(topics.requests().name(), request.getTeamId(),
+        topics.requests().serializeValue(request))).get();
+    long deadline = System.currentTimeMillis() + 180_000;
+    while ((collector.uniqueResults() < 1 || collector.totalsRecords() < 1)
+        && System.currentTimeMillis() < deadline) {
+      Thread.sleep(200);
+    }
+    if (collector.uniqueResults() < 1 || collector.totalsRecords() < 1) {
+      throw new IllegalStateException("the services did not answer a warm-up request within 180 s; see their logs");
+    }
+  }
+}
