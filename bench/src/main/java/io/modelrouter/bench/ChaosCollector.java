@@ -36,6 +36,7 @@ final class ChaosCollector implements Runnable {
   private final Topics topics;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final Map<String, Integer> results = new ConcurrentHashMap<>();
+  private final Map<String, Long> resultSeenAt = new HashMap<>();
   private final Map<ResultStatus, Integer> byStatus = new EnumMap<>(ResultStatus.class);
   private final Map<String, Integer> usage = new HashMap<>();
   private long usageOutputTokens;
@@ -95,6 +96,7 @@ final class ChaosCollector implements Runnable {
     if (topic.equals(topics.results().name())) {
       InferenceResult result = topics.results().deserializeValue(record.value());
       results.merge(result.getRequestId(), 1, Integer::sum);
+      resultSeenAt.putIfAbsent(result.getRequestId(), System.currentTimeMillis());
       byStatus.merge(result.getStatus(), 1, Integer::sum);
     } else if (topic.equals(topics.usage().name())) {
       UsageEvent event = topics.usage().deserializeValue(record.value());
@@ -117,6 +119,23 @@ final class ChaosCollector implements Runnable {
   private synchronized Instant firstAfter(String topic, Instant after) {
     return times.getOrDefault(topic, List.of()).stream().filter(t -> t >= after.toEpochMilli()).min(Long::compare)
         .map(Instant::ofEpochMilli).orElse(null);
+  }
+
+  /** When the result of this request became visible to this reader (epoch ms), or -1. */
+  synchronized long resultSeenAt(String requestId) {
+    return resultSeenAt.getOrDefault(requestId, -1L);
+  }
+
+  /** Records that became visible on the topic in each second from {@code start}, for {@code seconds} seconds. */
+  synchronized int[] perSecond(String topic, Instant start, int seconds) {
+    int[] counts = new int[seconds];
+    for (long t : times.getOrDefault(topic, List.of())) {
+      long bucket = (t - start.toEpochMilli()) / 1000;
+      if (bucket >= 0 && bucket < seconds) {
+        counts[(int) bucket]++;
+      }
+    }
+    return counts;
   }
 
   /** What the scenario checks, as the lines RELIABILITY.md reports. */

@@ -34,6 +34,9 @@ public interface EmbeddedKafka extends AutoCloseable {
   /** Stops one broker (a controlled shutdown); the others keep serving. */
   void stopBroker(int brokerId);
 
+  /** Starts a broker stopped by {@link #stopBroker} again, with its data; returns once it is serving. */
+  void startBroker(int brokerId);
+
   @Override
   void close();
 

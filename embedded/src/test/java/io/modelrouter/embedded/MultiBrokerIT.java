@@ -27,12 +27,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Three brokers, replication 3, min ISR 2: losing one broker loses no acknowledged write. */
+/** Three brokers, replication 3, min ISR 2: losing one broker loses no acknowledged write, and it comes back. */
 @Tag("integration")
 class MultiBrokerIT {
 
   @Test
-  void keepsAcceptingAcksAllWritesWithOneBrokerStoppedAndLosesNothing() throws Exception {
+  void keepsAcceptingAcksAllWritesWithOneBrokerStoppedLosesNothingAndTakesItBack() throws Exception {
     try (EmbeddedKafka cluster = EmbeddedKafka.builder().brokers(3).build();
         Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers()))) {
       String topic = "replicated";
@@ -58,10 +58,25 @@ class MultiBrokerIT {
 
         // Then acks=all writes still succeed (2 in-sync replicas remain) and every acknowledged record is kept
         acknowledged.addAll(sendBatch(producer, topic, "after", 300));
+
+        // When it comes back, it catches up and is in sync again for every partition
+        cluster.startBroker(leader);
+        assertThat(cluster.runningBrokers()).hasSize(3).contains(leader);
+        acknowledged.addAll(sendBatch(producer, topic, "back", 300));
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (!inSyncEverywhere(admin, topic, leader) && Instant.now().isBefore(deadline)) {
+          Thread.sleep(200);
+        }
+        assertThat(inSyncEverywhere(admin, topic, leader)).as("broker %d back in every ISR", leader).isTrue();
       }
-      assertThat(acknowledged).hasSize(600);
-      assertThat(readValues(cluster.bootstrapServers(), topic, 600)).containsAll(acknowledged);
+      assertThat(acknowledged).hasSize(900);
+      assertThat(readValues(cluster.bootstrapServers(), topic, 900)).containsAll(acknowledged);
     }
+  }
+
+  private static boolean inSyncEverywhere(Admin admin, String topic, int broker) throws Exception {
+    TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+    return description.partitions().stream().allMatch(p -> p.isr().stream().anyMatch(n -> n.id() == broker));
   }
 
   private static List<String> sendBatch(KafkaProducer<String, String> producer, String topic, String label, int count)

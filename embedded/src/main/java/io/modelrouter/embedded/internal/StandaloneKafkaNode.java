@@ -147,6 +147,12 @@ public final class StandaloneKafkaNode implements EmbeddedKafka {
   }
 
   @Override
+  public void startBroker(int brokerId) {
+    throw new UnsupportedOperationException("a persistent node is started again by building it again on its data "
+        + "directory");
+  }
+
+  @Override
   public void close() {
     if (running) {
       running = false;

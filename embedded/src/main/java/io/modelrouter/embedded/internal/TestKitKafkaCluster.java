@@ -81,6 +81,28 @@ public final class TestKitKafkaCluster implements EmbeddedKafka {
   }
 
   @Override
+  public void startBroker(int brokerId) {
+    var broker = cluster.brokers().get(brokerId);
+    if (broker == null) {
+      throw new IllegalArgumentException("no broker " + brokerId + "; brokers are " + cluster.brokers().keySet());
+    }
+    if (!stopped.contains(brokerId)) {
+      throw new IllegalStateException("broker " + brokerId + " is running");
+    }
+    broker.startup();
+    try {
+      cluster.waitForReadyBrokers();
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("broker " + brokerId + " did not become ready: " + e, e);
+    }
+    stopped.remove(brokerId);
+    LOG.info("Embedded Kafka broker {} started again", brokerId);
+  }
+
+  @Override
   public void close() {
     try {
       cluster.close();
