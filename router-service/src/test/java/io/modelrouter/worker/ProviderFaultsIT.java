@@ -1,0 +1,282 @@
+package io.modelrouter.worker;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.modelrouter.avro.Attempt;
+import io.modelrouter.avro.AttemptOutcome;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.ModelRef;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.config.Settings;
+import io.modelrouter.embedded.junit.IntegrationTest;
+import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.schemas.SampleRecords;
+import io.modelrouter.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IntSummaryStatistics;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Provider faults (RELIABILITY.md, scenario 3), on the real worker, broker and the vendors' SDKs against WireMock:
+ * the primary (Anthropic Messages API) answers 503, then times out, then 429 with Retry-After, then recovers; the
+ * fallback (OpenAI chat completions) stays healthy. Every request must be answered, the breaker must open and move
+ * traffic to the fallback without a retry storm, and close again once the primary recovers.
+ */
+@IntegrationTest
+class ProviderFaultsIT {
+  private static final int MAX_ATTEMPTS = 3;
+  private static final String SONNET = """
+      {"id": "msg_013Zva2CMHLNnXjNJJKqJ2EF", "type": "message", "role": "assistant",
+       "model": "claude-sonnet-4-5-20250929",
+       "content": [{"type": "text", "text": "From Claude."}],
+       "stop_reason": "end_turn", "stop_sequence": null,
+       "usage": {"input_tokens": 120, "output_tokens": 40, "cache_creation_input_tokens": 0,
+                 "cache_read_input_tokens": 0}}
+      """;
+  private static final String GPT = """
+      {"id": "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT", "object": "chat.completion", "created": 1741569952,
+       "model": "gpt-4.1-mini-2025-04-14",
+       "choices": [{"index": 0, "message": {"role": "assistant", "content": "From GPT.", "refusal": null,
+                    "annotations": []}, "logprobs": null, "finish_reason": "stop"}],
+       "usage": {"prompt_tokens": 118, "completion_tokens": 30, "total_tokens": 148,
+                 "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                 "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                   "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}},
+       "service_tier": "default", "system_fingerprint": "fp_44709d6fcb"}
+      """;
+
+  private final WireMockServer wiremock = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+  private final Map<String, InferenceResult> results = new ConcurrentHashMap<>();
+  private final AtomicBoolean reading = new AtomicBoolean(true);
+  private final java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
+  private KafkaStack stack;
+  private Topics topics;
+  private String prefix;
+  private WorkerService worker;
+  private Thread reader;
+
+  @BeforeEach
+  void start(KafkaStack stack) {
+    this.stack = stack;
+    prefix = stack.uniqueName("faults") + ".";
+    topics = stack.createTopics(prefix, 4);
+    wiremock.start();
+    wiremock.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(json(200, GPT)));
+    Map<String, String> settings = new HashMap<>(Map.of(
+        "kafka.bootstrap.servers", stack.bootstrapServers(),
+        "schema.registry.url", stack.registryUrl(),
+        "topics.prefix", prefix,
+        "topics.partitions", "4",
+        "worker.group.id", prefix + "workers",
+        "worker.instance.id", prefix + "w1",
+        "worker.simulate", "none",
+        "worker.providers", "anthropic,openai"));
+    for (String provider : List.of("anthropic", "openai")) {
+      String p = "providers." + provider + ".";
+      // The OpenAI SDK's base URL ends in /v1 (as api.openai.com/v1 does); the Anthropic SDK's does not.
+      settings.put(p + "base.url", "http://127.0.0.1:" + wiremock.port() + (provider.equals("openai") ? "/v1" : ""));
+      settings.put(p + "api.key", "test-key-" + provider);
+      settings.put(p + "timeout", "1000");
+      settings.put(p + "retry.max.attempts", Integer.toString(MAX_ATTEMPTS));
+      settings.put(p + "retry.initial.backoff", "20");
+      settings.put(p + "retry.max.backoff", "200");
+      settings.put(p + "breaker.window", "20");
+      settings.put(p + "breaker.minimum.calls", "10");
+      settings.put(p + "breaker.open.duration", "3000");
+    }
+    worker = new WorkerService(Settings.of(settings)).start();
+    reader = Thread.ofVirtual().start(this::read);
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    worker.close();
+    reading.set(false);
+    reader.join(10_000);
+    wiremock.stop();
+  }
+
+  @Test
+  void theBreakerMovesTrafficToTheFallbackThroughEveryFaultAndClosesWhenThePrimaryRecovers() throws Exception {
+    CircuitBreaker breaker = worker.resilience().breaker("anthropic", "claude-sonnet-4-5");
+    List<String> report = new ArrayList<>();
+
+    // 503 overloaded: the breaker opens, everything is answered by the fallback
+    primary(json(503, error("overloaded_error", "Overloaded")));
+    List<InferenceResult> overloaded = sendAndAwait("overloaded", 100);
+    report.add(phase("503", overloaded));
+    assertThat(failures(overloaded)).isEmpty();
+    assertThat(overloaded).extracting(InferenceResult::getModel).containsOnly("gpt-4.1-mini");
+    assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    int burstCalls = primaryCalls();
+    assertThat(burstCalls).as("HTTP calls to the primary for a burst of 100 (retries stop when the breaker opens)")
+        .isLessThan(100 * MAX_ATTEMPTS / 2);
+    // The next requests skip the open breaker without calling the primary at all
+    List<InferenceResult> whileOpen = sendAndAwait("open", 50);
+    report.add(phase("open", whileOpen));
+    assertThat(failures(whileOpen)).isEmpty();
+    assertThat(whileOpen).filteredOn(r -> firstOutcome(r) == AttemptOutcome.CIRCUIT_OPEN)
+        .as("requests that skipped the primary").hasSizeGreaterThan(40);
+    assertThat(primaryCalls() - burstCalls).as("HTTP calls to the primary while its breaker is open").isLessThan(10);
+
+    // Timeouts: calls that get through (half-open) time out, the breaker opens again, nothing is lost
+    primary(json(200, SONNET).withFixedDelay(3_000));
+    waitOutTheOpenBreaker();
+    List<InferenceResult> slow = sendAndAwait("timeout", 60);
+    report.add(phase("timeout", slow));
+    assertThat(failures(slow)).isEmpty();
+    assertThat(slow).flatExtracting(InferenceResult::getAttempts).extracting(Attempt::getOutcome)
+        .contains(AttemptOutcome.TIMEOUT);
+    assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+
+    // 429 with Retry-After: rate limited, never more than the configured attempts, answered by the fallback
+    primary(json(429, error("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"))
+        .withHeader("retry-after", "1"));
+    waitOutTheOpenBreaker();
+    List<InferenceResult> limited = sendAndAwait("limited", 60);
+    report.add(phase("429", limited));
+    assertThat(failures(limited)).isEmpty();
+    assertThat(limited).flatExtracting(InferenceResult::getAttempts).extracting(Attempt::getOutcome)
+        .contains(AttemptOutcome.RATE_LIMITED);
+
+    // Recovery: after the open period the half-open calls succeed, the breaker closes, the primary answers again
+    primary(json(200, SONNET));
+    List<InferenceResult> recovered = new ArrayList<>();
+    int round = 0;
+    while (breaker.getState() != CircuitBreaker.State.CLOSED && round < 30) {
+      recovered.addAll(sendAndAwait("recovery-" + round++, 5));
+      Thread.sleep(300);
+    }
+    assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    List<InferenceResult> healthy = sendAndAwait("healthy", 50);
+    recovered.addAll(healthy);
+    report.add(phase("recovered", recovered));
+    assertThat(healthy).allSatisfy(r -> {
+      assertThat(r.getStatus()).isEqualTo(ResultStatus.OK);
+      assertThat(r.getModel()).isEqualTo("claude-sonnet-4-5");
+      assertThat(r.getAttempts()).hasSize(1);
+    });
+
+    // No retry storm: per request at most MAX_ATTEMPTS calls to the primary and one to the healthy fallback
+    List<InferenceResult> all = new ArrayList<>(results.values());
+    assertThat(all).allSatisfy(r -> assertThat(r.getAttempts().stream()
+        .filter(a -> a.getProvider().equals("anthropic") && a.getOutcome() != AttemptOutcome.CIRCUIT_OPEN).count())
+        .isLessThanOrEqualTo(MAX_ATTEMPTS));
+    int primaryCalls = primaryCalls();
+    int requests = all.size();
+    report.add("requests " + requests + ", answered OK " + all.stream().filter(r -> r.getStatus() == ResultStatus.OK)
+        .count() + ", HTTP calls to the primary " + primaryCalls + " (" + String.format("%.2f", primaryCalls
+        / (double) requests) + " per request), to the fallback "
+        + wiremock.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))).size());
+    assertThat(primaryCalls).as("calls to the failing primary").isLessThan(requests);
+    assertThat(duplicates.get()).as("requests answered twice").isZero();
+    report.forEach(line -> System.out.println("provider faults: " + line));
+  }
+
+  private static String phase(String name, List<InferenceResult> results) {
+    IntSummaryStatistics attempts = results.stream().mapToInt(r -> r.getAttempts().size()).summaryStatistics();
+    Map<String, Long> byModel = new HashMap<>();
+    results.forEach(r -> byModel.merge(String.valueOf(r.getModel()), 1L, Long::sum));
+    long ok = results.stream().filter(r -> r.getStatus() == ResultStatus.OK).count();
+    return String.format("%-9s %3d requests, %3d OK, answered by %s, attempts per request mean %.2f max %d", name,
+        results.size(), ok, byModel, attempts.getAverage(), attempts.getMax());
+  }
+
+  /** Requests not answered OK, with their error: what an assertion should print, not whole results. */
+  private static List<String> failures(List<InferenceResult> results) {
+    return results.stream().filter(r -> r.getStatus() != ResultStatus.OK)
+        .map(r -> r.getRequestId() + " " + r.getStatus() + ": " + r.getErrorMessage()).toList();
+  }
+
+  private static AttemptOutcome firstOutcome(InferenceResult result) {
+    return result.getAttempts().isEmpty() ? null : result.getAttempts().get(0).getOutcome();
+  }
+
+  /** The breaker moves to half-open on the first call after its open duration (3 s), not by itself. */
+  private static void waitOutTheOpenBreaker() throws InterruptedException {
+    Thread.sleep(3_300);
+  }
+
+  private int primaryCalls() {
+    return wiremock.findAll(postRequestedFor(urlEqualTo("/v1/messages"))).size();
+  }
+
+  private void primary(ResponseDefinitionBuilder response) {
+    wiremock.stubFor(post(urlEqualTo("/v1/messages")).willReturn(response));
+  }
+
+  private static ResponseDefinitionBuilder json(int status, String body) {
+    return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body);
+  }
+
+  private static String error(String type, String message) {
+    return "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message
+        + "\"},\"request_id\":\"req_011CSHoEeqs5C35K2UUqR7Fy\"}";
+  }
+
+  /** Sends {@code count} requests routed to claude-sonnet-4-5 (anthropic), falling back to gpt-4.1-mini (openai). */
+  private List<InferenceResult> sendAndAwait(String label, int count) throws Exception {
+    List<String> ids = new ArrayList<>();
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(),
+        new ByteArraySerializer())) {
+      for (int i = 0; i < count; i++) {
+        String id = label + "-" + i;
+        String team = "team-" + (i % 5);
+        RoutingDecision decision = SampleRecords.decision();
+        decision.setProvider("anthropic");
+        decision.setModel("claude-sonnet-4-5");
+        decision.setProviderModelId("claude-sonnet-4-5-20250929");
+        decision.setFallbacks(List.of(new ModelRef("gpt-4.1-mini", "openai", "gpt-4.1-mini")));
+        RoutedRequest routed = new RoutedRequest(SampleRecords.request(id, team), decision);
+        routed.getRequest().setDeadline(null);
+        producer.send(new ProducerRecord<>(topics.routed().name(), team, topics.routed().serializeValue(routed)));
+        ids.add(id);
+      }
+      producer.flush();
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> results.keySet().containsAll(ids));
+    return ids.stream().map(results::get).toList();
+  }
+
+  private void read() {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(stack.consumerConfig(prefix + "reader"),
+        new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topics.results().name()));
+      while (reading.get()) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          InferenceResult result = topics.results().deserializeValue(record.value());
+          if (results.putIfAbsent(result.getRequestId(), result) != null) {
+            duplicates.incrementAndGet();
+          }
+        }
+      }
+    }
+  }
+}
