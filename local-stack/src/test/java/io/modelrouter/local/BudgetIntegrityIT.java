@@ -1,0 +1,250 @@
+package io.modelrouter.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelrouter.aggregator.AggregatorService;
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.Message;
+import io.modelrouter.avro.Priority;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.Role;
+import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.budget.BudgetService;
+import io.modelrouter.config.Settings;
+import io.modelrouter.embedded.junit.IntegrationTest;
+import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.router.RouterService;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.worker.WorkerService;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Budget integrity (RELIABILITY.md, scenario 5): twenty teams burst at once, each asking for about twice its daily
+ * output budget, through two router instances of one application (the replicas LiteLLM's users see multiply a
+ * limit), the worker and the aggregator. No team may overshoot its limit by more than the bound admission control
+ * gives (what the requests in flight write beyond their reservations: here at most 6% of the limit), every team must
+ * get close to its limit (admission is not just refusing), and /usage must count exactly the usage events.
+ *
+ * <p>The bound: admission control reserves each request's expected output (the team's learned mean plus 15%, at most
+ * its maxTokens), so a team can overshoot by what its requests in flight at the crossing write beyond their
+ * reservations: at most (requests in flight) x (maxTokens - reservation). Here a team sends 30 requests/s with about
+ * 0.5 s from decision to usage (100 ms provider latency, three 100 ms commit intervals), so about 15 are in flight,
+ * each able to exceed its ~300-token reservation by ~100 tokens: 1,500 tokens, 6% of its 25,000.
+ */
+@IntegrationTest
+class BudgetIntegrityIT {
+  private static final String ADMIN = "integrity-admin-token";
+  private static final int TEAMS = 20;
+  private static final int REQUESTS_PER_TEAM = 150;
+  private static final long DAILY_OUTPUT = 25_000;
+  /**
+   * All teams together, requests/s: a burst over a few seconds. (Sent all at once, admission is conservative: every
+   * request in flight holds a reservation of up to its maxTokens, so a team is paused at admission before it has
+   * written its limit; later requests are admitted again as the reservations settle.)
+   */
+  private static final int RATE = 600;
+  /** Caps each request's output, so that a request can exceed its reservation by little (and the bound is small). */
+  private static final int MAX_TOKENS = 400;
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<AutoCloseable> running = new ArrayList<>();
+  private final Map<String, InferenceResult> results = new ConcurrentHashMap<>();
+  private final Map<String, UsageEvent> usage = new ConcurrentHashMap<>();
+  private final AtomicInteger duplicates = new AtomicInteger();
+  private final AtomicBoolean reading = new AtomicBoolean(true);
+  private final List<RouterService> routers = new ArrayList<>();
+  private KafkaStack stack;
+  private Topics topics;
+  private BudgetService budget;
+  private Thread reader;
+
+  @BeforeEach
+  void start(KafkaStack stack, @TempDir Path state) {
+    this.stack = stack;
+    String prefix = stack.uniqueName("integrity") + ".";
+    topics = stack.createTopics(prefix, 4);
+    Map<String, String> common = Map.of(
+        "kafka.bootstrap.servers", stack.bootstrapServers(),
+        "schema.registry.url", stack.registryUrl(),
+        "topics.prefix", prefix,
+        "topics.partitions", "4");
+    budget = new BudgetService(settings(common, Map.of("budget.http.port", "0", "budget.admin.token", ADMIN)))
+        .start();
+    running.add(budget);
+    running.add(new AggregatorService(settings(common, Map.of(
+        "aggregator.application.id", prefix + "aggregator", "aggregator.state.dir", state.resolve("agg").toString(),
+        "aggregator.totals.interval", "200"))).start());
+    for (String instance : List.of("r1", "r2")) {
+      RouterService router = new RouterService(settings(common, Map.of(
+          "router.application.id", prefix + "router", "router.instance.id", prefix + instance,
+          "router.state.dir", state.resolve(instance).toString(), "router.threads", "1"))).start();
+      routers.add(router);
+      running.add(router);
+    }
+    running.add(new WorkerService(settings(common, Map.of(
+        "worker.group.id", prefix + "worker", "worker.instance.id", prefix + "w1", "worker.simulate", "all",
+        "simulator.latency", "100", "simulator.output.tokens", "300"))).start());
+    reader = Thread.ofVirtual().start(() -> read(prefix));
+    await().atMost(Duration.ofSeconds(90)).until(() -> routers.stream().allMatch(r -> r.state()
+        == KafkaStreams.State.RUNNING && !r.streams().metadataForLocalThreads().iterator().next().activeTasks()
+        .isEmpty()));
+  }
+
+  private static Settings settings(Map<String, String> common, Map<String, String> own) {
+    Map<String, String> all = new HashMap<>(common);
+    all.putAll(own);
+    return Settings.of(all);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    reading.set(false);
+    reader.join(10_000);
+    for (AutoCloseable service : running.reversed()) {
+      service.close();
+    }
+  }
+
+  @Test
+  void concurrentBurstsAcrossTwoRoutersStayWithinEachTeamsLimitAndUsageAddsUp() throws Exception {
+    // Given: twenty teams with the same daily output budget, pause at the limit
+    for (int t = 0; t < TEAMS; t++) {
+      HttpResponse<String> put = send("PUT", "/teams/" + team(t) + "/budget",
+          "{\"daily\": {\"outputTokens\": " + DAILY_OUTPUT + ", \"alertThresholds\": [0.5], \"action\": \"pause\"}}");
+      assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    }
+    Thread.sleep(3_000);   // the routers and the aggregator read the budgets from llm.budget.policies
+
+    // When: every team bursts at the same time, interleaved, about twice its budget each
+    int total = TEAMS * REQUESTS_PER_TEAM;
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(),
+        new ByteArraySerializer())) {
+      long start = System.nanoTime();
+      for (int i = 0; i < total; i++) {
+        long wait = start + i * 1_000_000_000L / RATE - System.nanoTime();
+        if (wait > 1_000_000) {
+          Thread.sleep(wait / 1_000_000);
+        }
+        String team = team(i % TEAMS);
+        producer.send(new ProducerRecord<>(topics.requests().name(), team,
+            topics.requests().serializeValue(request("burst-" + i, team))));
+      }
+      producer.flush();
+    }
+    await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() -> results.size() >= total);
+    Thread.sleep(1_000);   // the last usage events and totals
+
+    // Then: each team spent close to its limit and never more than the bound over it
+    List<String> lines = new ArrayList<>();
+    double worst = 0;
+    for (int t = 0; t < TEAMS; t++) {
+      String team = team(t);
+      long written = usage.values().stream().filter(u -> u.getTeamId().equals(team))
+          .mapToLong(UsageEvent::getOutputTokens).sum();
+      long paused = results.values().stream().filter(r -> r.getTeamId().equals(team)
+          && r.getStatus() == ResultStatus.PAUSED).count();
+      double overshoot = Math.max(0, written - DAILY_OUTPUT) * 100.0 / DAILY_OUTPUT;
+      worst = Math.max(worst, overshoot);
+      lines.add(String.format(Locale.ROOT, "%s wrote %,d of %,d (%.2f%% over), %d paused", team, written,
+          DAILY_OUTPUT, overshoot, paused));
+      assertThat(written).as(team + " output tokens").isLessThanOrEqualTo(DAILY_OUTPUT * 106 / 100)
+          .isGreaterThanOrEqualTo(DAILY_OUTPUT * 80 / 100);
+      assertThat(paused).as(team + " requests paused at admission").isPositive();
+    }
+    assertThat(duplicates.get()).as("results or usage events seen twice").isZero();
+    assertThat(results).hasSize(total);
+
+    // And /usage counts exactly the usage events on the topic, team by team
+    for (int t = 0; t < TEAMS; t++) {
+      String team = team(t);
+      long calls = usage.values().stream().filter(u -> u.getTeamId().equals(team)).count();
+      long output = usage.values().stream().filter(u -> u.getTeamId().equals(team))
+          .mapToLong(UsageEvent::getOutputTokens).sum();
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        JsonNode daily = MAPPER.readTree(send("GET", "/teams/" + team + "/usage", null).body()).get("daily");
+        assertThat(daily.get("calls").asLong()).as(team + " calls in /usage").isEqualTo(calls);
+        assertThat(daily.get("outputTokens").asLong()).as(team + " output tokens in /usage").isEqualTo(output);
+      });
+    }
+    lines.forEach(line -> System.out.println("budget integrity: " + line));
+    System.out.printf(Locale.ROOT, "budget integrity: %d teams x %d requests over 2 routers; worst overshoot %.2f%%%n",
+        TEAMS, REQUESTS_PER_TEAM, worst);
+  }
+
+  private static String team(int t) {
+    return "burst-team-" + t;
+  }
+
+  private static InferenceRequest request(String id, String team) {
+    return InferenceRequest.newBuilder().setRequestId(id).setTeamId(team).setPipelineId("integrity-it")
+        .setSessionId("s-" + team).setTaskType("implementation").setTier("pro")
+        .setMessages(List.of(new Message(Role.USER, "Implement the retry policy for the order handler.")))
+        .setSystemPrompt(null).setMaxTokens(MAX_TOKENS).setTemperature(null).setModel("auto")
+        .setPriority(Priority.BATCH).setDeadline(null).setMetadata(Map.of()).setCreatedAt(Instant.now()).build();
+  }
+
+  private void read(String prefix) {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(stack.consumerConfig(prefix + "reader"),
+        new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topics.results().name(), topics.usage().name()));
+      while (reading.get()) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          if (record.topic().equals(topics.results().name())) {
+            InferenceResult result = topics.results().deserializeValue(record.value());
+            if (results.putIfAbsent(result.getRequestId(), result) != null) {
+              duplicates.incrementAndGet();
+            }
+          } else {
+            UsageEvent event = topics.usage().deserializeValue(record.value());
+            if (usage.putIfAbsent(event.getEventId(), event) != null) {
+              duplicates.incrementAndGet();
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private HttpResponse<String> send(String method, String path, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + budget.port() + path))
+        .header("Authorization", "Bearer " + ADMIN)
+        .header("Accept", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
