@@ -1,0 +1,394 @@
+package io.modelrouter.local;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.StackTraceElementProxy;
+import ch.qos.logback.core.AppenderBase;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.modelrouter.aggregator.AggregatorConfig;
+import io.modelrouter.aggregator.AggregatorService;
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.Message;
+import io.modelrouter.avro.Priority;
+import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.Role;
+import io.modelrouter.budget.BudgetService;
+import io.modelrouter.budget.BudgetServiceConfig;
+import io.modelrouter.config.Settings;
+import io.modelrouter.embedded.junit.IntegrationTest;
+import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.router.RouterConfig;
+import io.modelrouter.router.RouterService;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.worker.WorkerConfig;
+import io.modelrouter.worker.WorkerService;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Security checks (RELIABILITY.md, scenario 6), on every service: provider keys reach the providers (WireMock sees
+ * them) and nothing else: no record of any topic, internal ones included, no log line at INFO (DEBUG for our own
+ * code), no result, successful or failed; budget-service's tokens neither. budget-service refuses requests without a
+ * valid token, and a team's token cannot read or change another team's budget, policy, usage or alerts.
+ */
+@IntegrationTest
+class SecurityIT {
+  private static final String RUN = UUID.randomUUID().toString().replace("-", "");
+  private static final String ANTHROPIC_KEY = "sk-ant-api03-" + RUN + "-SECRET";
+  private static final String OPENAI_KEY = "sk-proj-" + RUN + "-SECRET";
+  private static final String ADMIN = "admin-" + RUN + "-SECRET";
+  private static final String ALPHA = "alpha-" + RUN + "-SECRET";
+  private static final String BETA = "beta-" + RUN + "-SECRET";
+  private static final List<String> SECRETS = List.of(ANTHROPIC_KEY, OPENAI_KEY, ADMIN, ALPHA, BETA);
+  private static final String SONNET = """
+      {"id": "msg_01", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+       "content": [{"type": "text", "text": "Done."}], "stop_reason": "end_turn", "stop_sequence": null,
+       "usage": {"input_tokens": 50, "output_tokens": 10, "cache_creation_input_tokens": 0,
+                 "cache_read_input_tokens": 0}}
+      """;
+  private static final String GPT = """
+      {"id": "chatcmpl-1", "object": "chat.completion", "created": 1741569952, "model": "gpt-4.1-mini",
+       "choices": [{"index": 0, "message": {"role": "assistant", "content": "Done.", "refusal": null},
+                    "logprobs": null, "finish_reason": "stop"}],
+       "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60}}
+      """;
+
+  private final WireMockServer wiremock = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<AutoCloseable> running = new ArrayList<>();
+  private final Map<String, InferenceResult> results = new ConcurrentHashMap<>();
+  private final List<String> logLines = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean reading = new AtomicBoolean(true);
+  private final List<String> configLines = new ArrayList<>();
+  private CapturingAppender appender;
+  private Level rootLevel;
+  private Level ownLevel;
+  private KafkaStack stack;
+  private Topics topics;
+  private BudgetService budget;
+  private Thread reader;
+
+  @BeforeEach
+  void start(KafkaStack stack, @TempDir Path state) {
+    this.stack = stack;
+    captureLogs();
+    wiremock.start();
+    // The primary answers, except for prompts that ask for an auth failure or a server error (error paths log more)
+    wiremock.stubFor(post(urlEqualTo("/v1/messages")).willReturn(json(200, SONNET)));
+    wiremock.stubFor(post(urlEqualTo("/v1/messages")).withRequestBody(containing("fail-auth"))
+        .willReturn(json(401, "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\","
+            + "\"message\":\"invalid x-api-key\"},\"request_id\":\"req_01\"}")));
+    wiremock.stubFor(post(urlEqualTo("/v1/messages")).withRequestBody(containing("fail-server"))
+        .willReturn(json(500, "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal\"}}")));
+    wiremock.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(json(200, GPT)));
+
+    String prefix = stack.uniqueName("security") + ".";
+    topics = stack.createTopics(prefix, 2);
+    Map<String, String> common = Map.of(
+        "kafka.bootstrap.servers", stack.bootstrapServers(),
+        "schema.registry.url", stack.registryUrl(),
+        "topics.prefix", prefix,
+        "topics.partitions", "2");
+    Settings budgetSettings = settings(common, Map.of("budget.http.port", "0", "budget.admin.token", ADMIN,
+        "budget.team.tokens", "alpha=" + ALPHA + ",beta=" + BETA));
+    budget = new BudgetService(budgetSettings).start();
+    running.add(budget);
+    Settings aggregatorSettings = settings(common, Map.of("aggregator.application.id", prefix + "aggregator",
+        "aggregator.state.dir", state.resolve("agg").toString()));
+    AggregatorService aggregator = new AggregatorService(aggregatorSettings);
+    running.add(aggregator.start());
+    Settings routerSettings = settings(common, Map.of("router.application.id", prefix + "router",
+        "router.state.dir", state.resolve("router").toString(), "router.threads", "1"));
+    RouterService router = new RouterService(routerSettings);
+    running.add(router.start());
+    Map<String, String> worker = new HashMap<>(Map.of("worker.group.id", prefix + "worker",
+        "worker.instance.id", prefix + "w1", "worker.simulate", "none", "worker.providers", "anthropic,openai",
+        "providers.anthropic.base.url", "http://127.0.0.1:" + wiremock.port(),
+        "providers.anthropic.api.key", ANTHROPIC_KEY,
+        "providers.openai.base.url", "http://127.0.0.1:" + wiremock.port() + "/v1",
+        "providers.openai.api.key", OPENAI_KEY,
+        "providers.anthropic.retry.initial.backoff", "10"));
+    Settings workerSettings = settings(common, worker);
+    running.add(new WorkerService(workerSettings).start());
+    // What the services' main classes log at start-up: their effective settings, secrets masked
+    configLines.addAll(budgetSettings.describe(BudgetServiceConfig.allSettings()));
+    configLines.addAll(aggregatorSettings.describe(AggregatorConfig.allSettings()));
+    configLines.addAll(routerSettings.describe(RouterConfig.allSettings()));
+    configLines.addAll(workerSettings.describe(WorkerConfig.allSettings().stream().filter(s -> !s.isTemplate())
+        .toList()));
+    configLines.addAll(workerSettings.describe(List.of(WorkerConfig.P_API_KEY.forName("anthropic"),
+        WorkerConfig.P_API_KEY.forName("openai"))));
+    reader = Thread.ofVirtual().start(() -> read(prefix));
+    await().atMost(Duration.ofSeconds(60)).until(() -> router.state() == KafkaStreams.State.RUNNING
+        && aggregator.state() == KafkaStreams.State.RUNNING);
+  }
+
+  private static Settings settings(Map<String, String> common, Map<String, String> own) {
+    Map<String, String> all = new HashMap<>(common);
+    all.putAll(own);
+    return Settings.of(all);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    reading.set(false);
+    reader.join(10_000);
+    for (AutoCloseable service : running.reversed()) {
+      service.close();
+    }
+    wiremock.stop();
+    releaseLogs();
+  }
+
+  @Test
+  void keysAndTokensReachNoTopicLogOrResultAndTokensGuardEachTeam() throws Exception {
+    // Given traffic that succeeds, fails authentication at the primary, and meets a server error there
+    List<String> ids = new ArrayList<>();
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(),
+        new ByteArraySerializer())) {
+      for (int i = 0; i < 30; i++) {
+        String team = i % 2 == 0 ? "alpha" : "beta";
+        String prompt = switch (i % 3) {
+          case 0 -> "Summarise the change log.";
+          case 1 -> "fail-auth: summarise the change log.";
+          default -> "fail-server: summarise the change log.";
+        };
+        String id = "sec-" + i;
+        producer.send(new ProducerRecord<>(topics.requests().name(), team,
+            topics.requests().serializeValue(request(id, team, prompt))));
+        ids.add(id);
+      }
+      producer.flush();
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> results.keySet().containsAll(ids));
+    assertThat(results.values()).extracting(InferenceResult::getStatus).contains(ResultStatus.OK);
+    assertThat(results.values()).anySatisfy(r -> assertThat(r.getAttempts()).anySatisfy(a ->
+        assertThat(a.getHttpStatus()).isEqualTo(401)));
+
+    // The keys were used: the providers received them
+    List<LoggedRequest> calls = wiremock.getAllServeEvents().stream().map(e -> e.getRequest()).toList();
+    assertThat(calls).anySatisfy(c -> assertThat(c.getHeaders().all().toString()).contains(ANTHROPIC_KEY));
+    assertThat(calls).anySatisfy(c -> assertThat(c.getHeaders().all().toString()).contains(OPENAI_KEY));
+
+    // budget-service: no token, a wrong token, another team's token
+    assertThat(call("GET", "/teams/alpha/budget", null, null)).isEqualTo(401);
+    assertThat(call("GET", "/teams/alpha/budget", "not-" + ALPHA, null)).isEqualTo(401);
+    assertThat(call("GET", "/teams/alpha/usage", ALPHA, null)).isEqualTo(200);
+    String budgetBody = "{\"daily\": {\"outputTokens\": 1000}}";
+    assertThat(call("PUT", "/teams/alpha/budget", ALPHA, budgetBody)).isEqualTo(200);
+    for (String[] forbidden : List.of(
+        new String[] {"GET", "/teams/alpha/budget", null}, new String[] {"PUT", "/teams/alpha/budget", budgetBody},
+        new String[] {"DELETE", "/teams/alpha/budget", null}, new String[] {"POST", "/teams/alpha/budget/reset", null},
+        new String[] {"GET", "/teams/alpha/policy", null}, new String[] {"DELETE", "/teams/alpha/policy", null},
+        new String[] {"GET", "/teams/alpha/usage", null}, new String[] {"GET", "/teams/alpha/alerts", null},
+        new String[] {"GET", "/teams/alpha/state", null}, new String[] {"PUT", "/policies/default", "{}"},
+        new String[] {"DELETE", "/models/claude-sonnet-4-5", null})) {
+      assertThat(call(forbidden[0], forbidden[1], BETA, forbidden[2])).as("beta's token: %s %s", forbidden[0],
+          forbidden[1]).isEqualTo(403);
+    }
+    assertThat(send("GET", "/teams", ALPHA, null).body()).contains("\"alpha\"");
+    assertThat(send("GET", "/teams", BETA, null).body()).doesNotContain("alpha");
+
+    // Then: no secret in any record of any topic (internal ones, aborted transactions included) ...
+    Map<String, Integer> scanned = new HashMap<>();
+    List<String> leaks = new ArrayList<>(scanTopics(scanned));
+    // ... in any log line or stack trace, in the logged settings, or in any result
+    for (String line : logLines) {
+      SECRETS.stream().filter(line::contains).forEach(s -> leaks.add("log: " + line));
+    }
+    for (String line : configLines) {
+      SECRETS.stream().filter(line::contains).forEach(s -> leaks.add("settings: " + line));
+    }
+    for (InferenceResult result : results.values()) {
+      SECRETS.stream().filter(result.toString()::contains).forEach(s -> leaks.add("result " + result.getRequestId()));
+    }
+    assertThat(leaks).isEmpty();
+    assertThat(configLines).anySatisfy(line -> assertThat(line).isEqualTo("providers.anthropic.api.key = ***"));
+    assertThat(scanned).containsKeys(topics.requests().name(), topics.results().name(), topics.usage().name(),
+        topics.routed().name());
+    System.out.printf("security: scanned %d topics (%d records) and %d log lines for %d secrets: no leak%n",
+        scanned.size(), scanned.values().stream().mapToInt(Integer::intValue).sum(), logLines.size(), SECRETS.size());
+  }
+
+  /** Every record of every topic on the broker, from the start, read_uncommitted so that aborted data counts too. */
+  private List<String> scanTopics(Map<String, Integer> scanned) throws Exception {
+    String prefix = topics.requests().name().substring(0, topics.requests().name().indexOf("llm.requests"));
+    List<String> leaks = new ArrayList<>();
+    // This test's topics (the services' internal changelog and repartition topics carry its prefix too), the
+    // broker's internal ones and the registry's; other tests' topics on the shared broker are theirs to check.
+    Set<String> names = stack.admin().listTopics(new ListTopicsOptions().listInternal(true)).names().get().stream()
+        .filter(n -> n.startsWith(prefix) || n.startsWith("__") || n.startsWith("_schemas"))
+        .collect(java.util.stream.Collectors.toSet());
+    Map<String, Object> config = new HashMap<>(stack.consumerConfig("security-scan-" + RUN));
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String name : names) {
+        consumer.partitionsFor(name).forEach(p -> partitions.add(new TopicPartition(name, p.partition())));
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))
+          && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          scanned.merge(record.topic(), 1, Integer::sum);
+          List<byte[]> parts = new ArrayList<>();
+          parts.add(record.key());
+          parts.add(record.value());
+          for (Header header : record.headers()) {
+            parts.add(header.value());
+          }
+          for (byte[] part : parts) {
+            if (part == null) {
+              continue;
+            }
+            String text = new String(part, StandardCharsets.ISO_8859_1);
+            for (String secret : SECRETS) {
+              if (text.contains(secret)) {
+                leaks.add("topic " + record.topic() + "-" + record.partition() + "@" + record.offset());
+              }
+            }
+          }
+        }
+      }
+      List<TopicPartition> unread = partitions.stream().filter(p -> consumer.position(p) < ends.get(p)).toList();
+      assertThat(unread).as("partitions not scanned to the end within 60 s").isEmpty();
+    }
+    return leaks;
+  }
+
+  private int call(String method, String path, String token, String body) throws Exception {
+    return send(method, path, token, body).statusCode();
+  }
+
+  private HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + budget.port() + path))
+        .header("Accept", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(int status, String body) {
+    return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body);
+  }
+
+  private static InferenceRequest request(String id, String team, String prompt) {
+    return InferenceRequest.newBuilder().setRequestId(id).setTeamId(team).setPipelineId("security-it")
+        .setSessionId(null).setTaskType("codeReview").setTier("pro")
+        .setMessages(List.of(new Message(Role.USER, prompt))).setSystemPrompt(null).setMaxTokens(null)
+        .setTemperature(null).setModel("auto").setPriority(Priority.BATCH).setDeadline(null).setMetadata(Map.of())
+        .setCreatedAt(Instant.now()).build();
+  }
+
+  private void read(String prefix) {
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(stack.consumerConfig(prefix + "reader"),
+        new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topics.results().name()));
+      while (reading.get()) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          InferenceResult result = topics.results().deserializeValue(record.value());
+          results.put(result.getRequestId(), result);
+        }
+      }
+    }
+  }
+
+  /** Every log event of every logger at INFO (DEBUG for io.modelrouter), formatted, with its stack trace. */
+  private void captureLogs() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Logger own = context.getLogger("io.modelrouter");
+    rootLevel = root.getLevel();
+    ownLevel = own.getLevel();
+    root.setLevel(Level.INFO);
+    own.setLevel(Level.DEBUG);
+    appender = new CapturingAppender(logLines);
+    appender.setContext(context);
+    appender.start();
+    root.addAppender(appender);
+  }
+
+  private void releaseLogs() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.detachAppender(appender);
+    appender.stop();
+    root.setLevel(rootLevel);
+    context.getLogger("io.modelrouter").setLevel(ownLevel);
+  }
+
+  private static final class CapturingAppender extends AppenderBase<ILoggingEvent> {
+    private final List<String> lines;
+
+    CapturingAppender(List<String> lines) {
+      this.lines = lines;
+    }
+
+    @Override
+    protected void append(ILoggingEvent event) {
+      StringBuilder line = new StringBuilder(event.getLoggerName()).append(' ').append(event.getFormattedMessage());
+      for (IThrowableProxy t = event.getThrowableProxy(); t != null; t = t.getCause()) {
+        line.append(" | ").append(t.getClassName()).append(": ").append(t.getMessage());
+        for (StackTraceElementProxy frame : t.getStackTraceElementProxyArray()) {
+          line.append(' ').append(frame.getSTEAsString());
+        }
+      }
+      lines.add(line.toString());
+    }
+  }
+}
