@@ -53,14 +53,16 @@ import org.junit.jupiter.api.io.TempDir;
  * Budget integrity (RELIABILITY.md, scenario 5): twenty teams burst at once, each asking for about twice its daily
  * output budget, through two router instances of one application (the replicas LiteLLM's users see multiply a
  * limit), the worker and the aggregator. No team may overshoot its limit by more than the bound admission control
- * gives (what the requests in flight write beyond their reservations: here at most 6% of the limit), every team must
+ * gives (what the requests in flight write beyond their reservations: here at most 8% of the limit), every team must
  * get close to its limit (admission is not just refusing), and /usage must count exactly the usage events.
  *
  * <p>The bound: admission control reserves each request's expected output (the team's learned mean plus 15%, at most
- * its maxTokens), so a team can overshoot by what its requests in flight at the crossing write beyond their
- * reservations: at most (requests in flight) x (maxTokens - reservation). Here a team sends 30 requests/s with about
- * 0.5 s from decision to usage (100 ms provider latency, three 100 ms commit intervals), so about 15 are in flight,
- * each able to exceed its ~300-token reservation by ~100 tokens: 1,500 tokens, 6% of its 25,000.
+ * its maxTokens) and admits requests until settled usage plus reservations reach the pause point, the crossing one
+ * included. So a team can overshoot by that request's output plus what its other requests in flight write beyond
+ * their reservations: at most maxTokens + (requests in flight) x (maxTokens - reservation). Here a team sends 30
+ * requests/s with about 0.5 s from decision to usage (100 ms provider latency, three 100 ms commit intervals), so
+ * about 15 are in flight, each able to exceed its ~300-token reservation by ~100 tokens, plus one of at most 400:
+ * 1,900 tokens, 7.6% of its 25,000.
  */
 @IntegrationTest
 class BudgetIntegrityIT {
@@ -179,7 +181,7 @@ class BudgetIntegrityIT {
       worst = Math.max(worst, overshoot);
       lines.add(String.format(Locale.ROOT, "%s wrote %,d of %,d (%.2f%% over), %d paused", team, written,
           DAILY_OUTPUT, overshoot, paused));
-      assertThat(written).as(team + " output tokens").isLessThanOrEqualTo(DAILY_OUTPUT * 106 / 100)
+      assertThat(written).as(team + " output tokens").isLessThanOrEqualTo(DAILY_OUTPUT * 108 / 100)
           .isGreaterThanOrEqualTo(DAILY_OUTPUT * 80 / 100);
       assertThat(paused).as(team + " requests paused at admission").isPositive();
     }
