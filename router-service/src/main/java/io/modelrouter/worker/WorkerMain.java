@@ -1,7 +1,7 @@
 package io.modelrouter.worker;
 
 import io.modelrouter.config.Settings;
-import io.modelrouter.runtime.MetricsServer;
+import io.modelrouter.runtime.ServiceMain;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,19 +17,8 @@ public final class WorkerMain {
     settings.describe(WorkerConfig.allSettings().stream().filter(s -> !s.isTemplate()).toList())
         .forEach(line -> LOG.info("config {}", line));
     WorkerService worker = new WorkerService(settings).start();
-    int port = settings.get(WorkerConfig.METRICS_PORT);
-    MetricsServer metrics = port < 0 ? null : new MetricsServer("0.0.0.0", port, worker.registry(), worker::health);
-    if (metrics != null) {
-      LOG.info("worker metrics on http://0.0.0.0:{}/metrics, health on /health", metrics.port());
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (metrics != null) {
-        metrics.close();
-      }
-      worker.close();
-      stopped.countDown();
-    }, "worker-shutdown"));
+    CountDownLatch stopped = ServiceMain.serve("worker", worker, worker.registry(), worker::health,
+        settings.get(WorkerConfig.METRICS_PORT));
     while (worker.isRunning()) {
       Thread.sleep(1_000);
     }
