@@ -138,7 +138,6 @@ public final class BrokerFailureBenchmark {
         while (collector.uniqueResults() < sent && System.currentTimeMillis() < deadline) {
           Thread.sleep(500);
         }
-        Thread.sleep(3_000);
         collector.stop();
         reader.join();
       }

@@ -1,6 +1,7 @@
 package io.modelrouter.bench;
 
 import io.modelrouter.aggregator.AggregatorService;
+import io.modelrouter.aggregator.internal.BudgetProcessor;
 import io.modelrouter.avro.BudgetActionType;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.InferenceRequest;
@@ -13,6 +14,7 @@ import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.EmbeddedKafka;
 import io.modelrouter.embedded.EmbeddedSchemaRegistry;
 import io.modelrouter.router.RouterService;
+import io.modelrouter.router.RouterTopology;
 import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
@@ -41,6 +43,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,7 +154,13 @@ public final class BudgetBenchmark {
           .setMonthly(null).setUpdatedAt(null).build();
       producer.send(new ProducerRecord<>(topics.budgetPolicies().name(), TEAM,
           topics.budgetPolicies().serializeValue(policy))).get();
-      Thread.sleep(3_000);   // the router and the aggregator read the policy
+      // The router and the aggregator have read the policy before the burst starts
+      long policyDeadline = System.currentTimeMillis() + 60_000;
+      while ((policyIn(router.streams(), RouterTopology.BUDGET_POLICIES_STORE) == null
+          || policyIn(aggregator.streams(), BudgetProcessor.POLICIES_STORE) == null)
+          && System.currentTimeMillis() < policyDeadline) {
+        Thread.sleep(100);
+      }
 
       Collector collector = new Collector(bootstrap, prefix, topics);
       Thread reader = Thread.ofPlatform().name("budget-bench-reader").start(collector);
@@ -158,13 +169,27 @@ public final class BudgetBenchmark {
       while (collector.results() < sent && System.currentTimeMillis() < deadline) {
         Thread.sleep(200);
       }
-      Thread.sleep(2_000);   // the last usage events
+      // The usage events of the last results (same transactions; the reader may see them a poll later)
+      long usageDeadline = System.currentTimeMillis() + 30_000;
+      while (collector.usageEvents() < collector.admitted() && System.currentTimeMillis() < usageDeadline) {
+        Thread.sleep(100);
+      }
       collector.stop();
       reader.join();
       if (collector.results() < sent) {
         throw new IllegalStateException("only " + collector.results() + " of " + sent + " requests were answered");
       }
       return collector.summarize(enforce ? "admission" : "actions only", limit, sent);
+    }
+  }
+
+  /** The team's budget policy in a Kafka Streams app's local store, or null (not read yet, not queryable yet). */
+  private static BudgetPolicy policyIn(KafkaStreams streams, String store) {
+    try {
+      return streams.store(StoreQueryParameters.fromNameAndType(store,
+          QueryableStoreTypes.<String, BudgetPolicy>keyValueStore())).get(TEAM);
+    } catch (InvalidStateStoreException e) {
+      return null;
     }
   }
 
@@ -206,6 +231,8 @@ public final class BudgetBenchmark {
     private final List<Long> usageTimes = new ArrayList<>();
     private final List<RoutedRequest> routed = new ArrayList<>();
     private volatile int results;
+    private volatile int usageEvents;
+    private volatile int admitted;
     private int paused;
     private String lastPause = "";
     private final List<String> actions = new ArrayList<>();
@@ -214,6 +241,14 @@ public final class BudgetBenchmark {
       this.bootstrap = bootstrap;
       this.prefix = prefix;
       this.topics = topics;
+    }
+
+    int usageEvents() {
+      return usageEvents;
+    }
+
+    int admitted() {
+      return admitted;
     }
 
     int results() {
@@ -240,11 +275,13 @@ public final class BudgetBenchmark {
             if (record.topic().equals(topics.usage().name())) {
               usage.add(topics.usage().deserializeValue(record.value()));
               usageTimes.add(record.timestamp());
+              usageEvents++;
             } else if (record.topic().equals(topics.budgetActions().name())) {
               actions.add(topics.budgetActions().deserializeValue(record.value()).getState() + "@"
                   + Instant.ofEpochMilli(record.timestamp()));
             } else if (record.topic().equals(topics.routed().name())) {
               routed.add(topics.routed().deserializeValue(record.value()));
+              admitted++;
             } else {
               InferenceResult result = topics.results().deserializeValue(record.value());
               if (result.getStatus() == ResultStatus.PAUSED) {

@@ -121,6 +121,19 @@ final class ChaosCollector implements Runnable {
         .map(Instant::ofEpochMilli).orElse(null);
   }
 
+  /** Whether the aggregator's latest daily totals count every usage event read so far (calls and output tokens). */
+  synchronized boolean totalsCaughtUp() {
+    long calls = 0;
+    long output = 0;
+    for (UsageTotals t : totals.values()) {
+      if (t.getWindow() == WindowKind.DAILY) {
+        calls += t.getCalls();
+        output += t.getOutputTokens();
+      }
+    }
+    return calls == usage.size() && output == usageOutputTokens;
+  }
+
   /** When the result of this request became visible to this reader (epoch ms), or -1. */
   synchronized long resultSeenAt(String requestId) {
     return resultSeenAt.getOrDefault(requestId, -1L);

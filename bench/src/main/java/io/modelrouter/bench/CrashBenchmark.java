@@ -119,7 +119,11 @@ public final class CrashBenchmark {
         while (collector.uniqueResults() < sent + 1 && System.currentTimeMillis() < deadline) {
           Thread.sleep(500);
         }
-        Thread.sleep(5_000);   // the aggregator's last totals (published every second)
+        // The aggregator's last totals (published every second); the report says so if they never catch up
+        long totalsDeadline = System.currentTimeMillis() + 60_000;
+        while (!collector.totalsCaughtUp() && System.currentTimeMillis() < totalsDeadline) {
+          Thread.sleep(200);
+        }
         collector.stop();
         reader.join();
       }

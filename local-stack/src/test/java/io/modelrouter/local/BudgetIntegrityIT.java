@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelrouter.aggregator.AggregatorService;
+import io.modelrouter.aggregator.internal.BudgetProcessor;
+import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.Message;
@@ -18,6 +20,7 @@ import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.router.RouterService;
+import io.modelrouter.router.RouterTopology;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.worker.WorkerService;
 import java.net.URI;
@@ -35,6 +38,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -44,6 +48,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -90,6 +98,7 @@ class BudgetIntegrityIT {
   private KafkaStack stack;
   private Topics topics;
   private BudgetService budget;
+  private AggregatorService aggregator;
   private Thread reader;
 
   @BeforeEach
@@ -105,9 +114,10 @@ class BudgetIntegrityIT {
     budget = new BudgetService(settings(common, Map.of("budget.http.port", "0", "budget.admin.token", ADMIN)))
         .start();
     running.add(budget);
-    running.add(new AggregatorService(settings(common, Map.of(
+    aggregator = new AggregatorService(settings(common, Map.of(
         "aggregator.application.id", prefix + "aggregator", "aggregator.state.dir", state.resolve("agg").toString(),
-        "aggregator.totals.interval", "200"))).start());
+        "aggregator.totals.interval", "200"))).start();
+    running.add(aggregator);
     for (String instance : List.of("r1", "r2")) {
       RouterService router = new RouterService(settings(common, Map.of(
           "router.application.id", prefix + "router", "router.instance.id", prefix + instance,
@@ -147,7 +157,10 @@ class BudgetIntegrityIT {
           "{\"daily\": {\"outputTokens\": " + DAILY_OUTPUT + ", \"alertThresholds\": [0.5], \"action\": \"pause\"}}");
       assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
     }
-    Thread.sleep(3_000);   // the routers and the aggregator read the budgets from llm.budget.policies
+    // ... which the routers and the aggregator have read from llm.budget.policies before the burst starts
+    await().atMost(Duration.ofSeconds(30)).until(() -> IntStream.range(0, TEAMS).mapToObj(BudgetIntegrityIT::team)
+        .allMatch(team -> routers.stream().anyMatch(r -> budgetOf(r.streams(), RouterTopology.BUDGET_POLICIES_STORE,
+            team) != null) && budgetOf(aggregator.streams(), BudgetProcessor.POLICIES_STORE, team) != null));
 
     // When: every team bursts at the same time, interleaved, about twice its budget each
     int total = TEAMS * REQUESTS_PER_TEAM;
@@ -166,7 +179,9 @@ class BudgetIntegrityIT {
       producer.flush();
     }
     await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() -> results.size() >= total);
-    Thread.sleep(1_000);   // the last usage events and totals
+    // Each OK result came with its one usage event, in the same transaction; the reader may see it a poll later
+    await().atMost(Duration.ofSeconds(30)).until(() -> usage.size() >= results.values().stream()
+        .filter(r -> r.getStatus() == ResultStatus.OK).count());
 
     // Then: each team spent close to its limit and never more than the bound over it
     List<String> lines = new ArrayList<>();
@@ -203,6 +218,17 @@ class BudgetIntegrityIT {
     lines.forEach(line -> System.out.println("budget integrity: " + line));
     System.out.printf(Locale.ROOT, "budget integrity: %d teams x %d requests over 2 routers; worst overshoot %.2f%%%n",
         TEAMS, REQUESTS_PER_TEAM, worst);
+  }
+
+  /** The budget a Kafka Streams app holds for the team in its local store (null: none, or another instance's). */
+  private static BudgetPolicy budgetOf(KafkaStreams streams, String store, String team) {
+    try {
+      ReadOnlyKeyValueStore<String, BudgetPolicy> policies = streams.store(StoreQueryParameters.fromNameAndType(
+          store, QueryableStoreTypes.<String, BudgetPolicy>keyValueStore()));
+      return policies.get(team);
+    } catch (InvalidStateStoreException e) {
+      return null;   // not queryable yet (rebalancing)
+    }
   }
 
   private static String team(int t) {

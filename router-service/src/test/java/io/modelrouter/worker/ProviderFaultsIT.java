@@ -24,6 +24,7 @@ import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.schemas.SampleRecords;
 import io.modelrouter.schemas.Topics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IntSummaryStatistics;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -52,6 +54,7 @@ import org.junit.jupiter.api.Test;
 @IntegrationTest
 class ProviderFaultsIT {
   private static final int MAX_ATTEMPTS = 3;
+  private static final Duration OPEN_DURATION = Duration.ofSeconds(3);
   private static final String SONNET = """
       {"id": "msg_013Zva2CMHLNnXjNJJKqJ2EF", "type": "message", "role": "assistant",
        "model": "claude-sonnet-4-5-20250929",
@@ -75,12 +78,13 @@ class ProviderFaultsIT {
   private final WireMockServer wiremock = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
   private final Map<String, InferenceResult> results = new ConcurrentHashMap<>();
   private final AtomicBoolean reading = new AtomicBoolean(true);
-  private final java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger duplicates = new AtomicInteger();
   private KafkaStack stack;
   private Topics topics;
   private String prefix;
   private WorkerService worker;
   private Thread reader;
+  private volatile Instant openedAt = Instant.MIN;
 
   @BeforeEach
   void start(KafkaStack stack) {
@@ -109,7 +113,7 @@ class ProviderFaultsIT {
       settings.put(p + "retry.max.backoff", "200");
       settings.put(p + "breaker.window", "20");
       settings.put(p + "breaker.minimum.calls", "10");
-      settings.put(p + "breaker.open.duration", "3000");
+      settings.put(p + "breaker.open.duration", Long.toString(OPEN_DURATION.toMillis()));
     }
     worker = new WorkerService(Settings.of(settings)).start();
     reader = Thread.ofVirtual().start(this::read);
@@ -126,6 +130,11 @@ class ProviderFaultsIT {
   @Test
   void theBreakerMovesTrafficToTheFallbackThroughEveryFaultAndClosesWhenThePrimaryRecovers() throws Exception {
     CircuitBreaker breaker = worker.resilience().breaker("anthropic", "claude-sonnet-4-5");
+    breaker.getEventPublisher().onStateTransition(event -> {
+      if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+        openedAt = event.getCreationTime().toInstant();
+      }
+    });
     List<String> report = new ArrayList<>();
 
     // 503 overloaded: the breaker opens, everything is answered by the fallback
@@ -148,7 +157,7 @@ class ProviderFaultsIT {
 
     // Timeouts: calls that get through (half-open) time out, the breaker opens again, nothing is lost
     primary(json(200, SONNET).withFixedDelay(3_000));
-    waitOutTheOpenBreaker();
+    waitOutTheOpenBreaker(breaker);
     List<InferenceResult> slow = sendAndAwait("timeout", 60);
     report.add(phase("timeout", slow));
     assertThat(failures(slow)).isEmpty();
@@ -159,7 +168,7 @@ class ProviderFaultsIT {
     // 429 with Retry-After: rate limited, never more than the configured attempts, answered by the fallback
     primary(json(429, error("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"))
         .withHeader("retry-after", "1"));
-    waitOutTheOpenBreaker();
+    waitOutTheOpenBreaker(breaker);
     List<InferenceResult> limited = sendAndAwait("limited", 60);
     report.add(phase("429", limited));
     assertThat(failures(limited)).isEmpty();
@@ -169,12 +178,11 @@ class ProviderFaultsIT {
     // Recovery: after the open period the half-open calls succeed, the breaker closes, the primary answers again
     primary(json(200, SONNET));
     List<InferenceResult> recovered = new ArrayList<>();
-    int round = 0;
-    while (breaker.getState() != CircuitBreaker.State.CLOSED && round < 30) {
-      recovered.addAll(sendAndAwait("recovery-" + round++, 5));
-      Thread.sleep(300);
-    }
-    assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    AtomicInteger round = new AtomicInteger();
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
+      recovered.addAll(sendAndAwait("recovery-" + round.getAndIncrement(), 5));
+      return breaker.getState() == CircuitBreaker.State.CLOSED;
+    });
     List<InferenceResult> healthy = sendAndAwait("healthy", 50);
     recovered.addAll(healthy);
     report.add(phase("recovered", recovered));
@@ -219,9 +227,13 @@ class ProviderFaultsIT {
     return result.getAttempts().isEmpty() ? null : result.getAttempts().get(0).getOutcome();
   }
 
-  /** The breaker moves to half-open on the first call after its open duration (3 s), not by itself. */
-  private static void waitOutTheOpenBreaker() throws InterruptedException {
-    Thread.sleep(3_300);
+  /**
+   * Until the breaker's open duration has passed since it last opened: it then moves to half-open on the next call
+   * (not by itself, so its state cannot be awaited).
+   */
+  private void waitOutTheOpenBreaker(CircuitBreaker breaker) {
+    assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(openedAt.plus(OPEN_DURATION)));
   }
 
   private int primaryCalls() {
