@@ -15,23 +15,16 @@ import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.Role;
 import io.modelrouter.avro.UsageEvent;
-import io.modelrouter.budget.BudgetService;
-import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.router.RouterService;
 import io.modelrouter.router.RouterTopology;
 import io.modelrouter.schemas.Topics;
-import io.modelrouter.worker.WorkerService;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -88,8 +81,6 @@ class BudgetIntegrityIT {
   private static final int MAX_TOKENS = 400;
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final List<AutoCloseable> running = new ArrayList<>();
   private final Map<String, InferenceResult> results = new ConcurrentHashMap<>();
   private final Map<String, UsageEvent> usage = new ConcurrentHashMap<>();
   private final AtomicInteger duplicates = new AtomicInteger();
@@ -97,7 +88,7 @@ class BudgetIntegrityIT {
   private final List<RouterService> routers = new ArrayList<>();
   private KafkaStack stack;
   private Topics topics;
-  private BudgetService budget;
+  private TestServices services;
   private AggregatorService aggregator;
   private Thread reader;
 
@@ -106,47 +97,23 @@ class BudgetIntegrityIT {
     this.stack = stack;
     String prefix = stack.uniqueName("integrity") + ".";
     topics = stack.createTopics(prefix, 4);
-    Map<String, String> common = Map.of(
-        "kafka.bootstrap.servers", stack.bootstrapServers(),
-        "schema.registry.url", stack.registryUrl(),
-        "topics.prefix", prefix,
-        "topics.partitions", "4");
-    budget = new BudgetService(settings(common, Map.of("budget.http.port", "0", "budget.admin.token", ADMIN)))
-        .start();
-    running.add(budget);
-    aggregator = new AggregatorService(settings(common, Map.of(
-        "aggregator.application.id", prefix + "aggregator", "aggregator.state.dir", state.resolve("agg").toString(),
-        "aggregator.totals.interval", "200"))).start();
-    running.add(aggregator);
-    for (String instance : List.of("r1", "r2")) {
-      RouterService router = new RouterService(settings(common, Map.of(
-          "router.application.id", prefix + "router", "router.instance.id", prefix + instance,
-          "router.state.dir", state.resolve(instance).toString(), "router.threads", "1"))).start();
-      routers.add(router);
-      running.add(router);
-    }
-    running.add(new WorkerService(settings(common, Map.of(
-        "worker.group.id", prefix + "worker", "worker.instance.id", prefix + "w1", "worker.simulate", "all",
-        "simulator.latency", "100", "simulator.output.tokens", "300"))).start());
+    services = new TestServices(stack, prefix, 4, state);
+    services.budget(Map.of("budget.admin.token", ADMIN));
+    aggregator = services.aggregator(Map.of("aggregator.totals.interval", "200"));
+    routers.add(services.router("r1", Map.of()));
+    routers.add(services.router("r2", Map.of()));
+    services.worker(Map.of("worker.simulate", "all", "simulator.latency", "100", "simulator.output.tokens", "300"));
     reader = Thread.ofVirtual().start(() -> read(prefix));
     await().atMost(Duration.ofSeconds(90)).until(() -> routers.stream().allMatch(r -> r.state()
         == KafkaStreams.State.RUNNING && !r.streams().metadataForLocalThreads().iterator().next().activeTasks()
         .isEmpty()));
   }
 
-  private static Settings settings(Map<String, String> common, Map<String, String> own) {
-    Map<String, String> all = new HashMap<>(common);
-    all.putAll(own);
-    return Settings.of(all);
-  }
-
   @AfterEach
   void stop() throws Exception {
     reading.set(false);
     reader.join(10_000);
-    for (AutoCloseable service : running.reversed()) {
-      service.close();
-    }
+    services.close();
   }
 
   @Test
@@ -266,13 +233,6 @@ class BudgetIntegrityIT {
   }
 
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + budget.port() + path))
-        .header("Authorization", "Bearer " + ADMIN)
-        .header("Accept", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      request.header("Content-Type", "application/json");
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return services.call(method, path, ADMIN, body);
   }
 }

@@ -13,23 +13,16 @@ import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.UsageEvent;
-import io.modelrouter.budget.BudgetService;
-import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.router.RouterService;
 import io.modelrouter.schemas.SampleRecords;
 import io.modelrouter.schemas.Topics;
-import io.modelrouter.worker.WorkerService;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,8 +54,6 @@ class BudgetLifecycleIT {
   private static final long DAILY_OUTPUT = 12_000;
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final List<AutoCloseable> running = new ArrayList<>();
   private final Map<String, InferenceResult> results = new ConcurrentHashMap<>();
   private final List<BudgetAlert> alerts = new CopyOnWriteArrayList<>();
   private final List<BudgetAction> actions = new CopyOnWriteArrayList<>();
@@ -70,43 +61,22 @@ class BudgetLifecycleIT {
   private final AtomicBoolean reading = new AtomicBoolean(true);
   private Topics topics;
   private KafkaProducer<String, byte[]> producer;
-  private BudgetService budget;
+  private TestServices services;
   private Thread reader;
 
   @BeforeEach
   void start(KafkaStack stack, @TempDir Path state) {
     String prefix = stack.uniqueName("lifecycle") + ".";
     topics = stack.createTopics(prefix, 2);
-    Map<String, String> common = Map.of(
-        "kafka.bootstrap.servers", stack.bootstrapServers(),
-        "schema.registry.url", stack.registryUrl(),
-        "topics.prefix", prefix,
-        "topics.partitions", "2");
-    budget = new BudgetService(settings(common, Map.of("budget.http.port", "0", "budget.admin.token", ADMIN)))
-        .start();
-    running.add(budget);
-    AggregatorService aggregator = new AggregatorService(settings(common, Map.of(
-        "aggregator.application.id", prefix + "aggregator", "aggregator.state.dir", state.resolve("agg").toString(),
-        "aggregator.threads", "1", "aggregator.totals.interval", "200")));
-    running.add(aggregator.start());
-    RouterService router = new RouterService(settings(common, Map.of(
-        "router.application.id", prefix + "router", "router.state.dir", state.resolve("router").toString(),
-        "router.threads", "1")));
-    running.add(router.start());
-    WorkerService worker = new WorkerService(settings(common, Map.of(
-        "worker.group.id", prefix + "worker", "worker.instance.id", prefix + "w1", "worker.simulate", "all",
-        "simulator.latency", "20", "simulator.output.tokens", "300")));
-    running.add(worker.start());
+    services = new TestServices(stack, prefix, 2, state);
+    services.budget(Map.of("budget.admin.token", ADMIN));
+    AggregatorService aggregator = services.aggregator(Map.of("aggregator.totals.interval", "200"));
+    RouterService router = services.router("router", Map.of());
+    services.worker(Map.of("worker.simulate", "all", "simulator.latency", "20", "simulator.output.tokens", "300"));
     producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(), new ByteArraySerializer());
     reader = Thread.ofVirtual().start(() -> read(stack, prefix));
     await().atMost(Duration.ofSeconds(60)).until(() -> router.state() == KafkaStreams.State.RUNNING
         && aggregator.state() == KafkaStreams.State.RUNNING);
-  }
-
-  private static Settings settings(Map<String, String> common, Map<String, String> own) {
-    Map<String, String> all = new HashMap<>(common);
-    all.putAll(own);
-    return Settings.of(all);
   }
 
   @AfterEach
@@ -114,9 +84,7 @@ class BudgetLifecycleIT {
     reading.set(false);
     reader.join(10_000);
     producer.close();
-    for (AutoCloseable service : running.reversed()) {
-      service.close();
-    }
+    services.close();
   }
 
   @Test
@@ -239,14 +207,7 @@ class BudgetLifecycleIT {
   }
 
   private HttpResponse<String> send(String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + budget.port() + path))
-        .header("Authorization", "Bearer " + ADMIN)
-        .header("Accept", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      request.header("Content-Type", "application/json");
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return services.call(method, path, ADMIN, body);
   }
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {

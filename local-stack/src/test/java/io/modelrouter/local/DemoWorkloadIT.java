@@ -9,24 +9,19 @@ import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.budget.BudgetService;
-import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.router.RouterService;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
-import io.modelrouter.worker.WorkerService;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,14 +57,13 @@ class DemoWorkloadIT {
       Map.entry("review", "primary"), Map.entry("remediation", "primary"), Map.entry("e2eTesting", "primary"),
       Map.entry("chat", "fast"), Map.entry("hooks", "fast"), Map.entry("documentationUpdate", "fast"));
 
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final List<AutoCloseable> running = new ArrayList<>();
   private final List<InferenceResult> results = new CopyOnWriteArrayList<>();
   private final List<BudgetAction> actions = new CopyOnWriteArrayList<>();
   private final AtomicBoolean reading = new AtomicBoolean(true);
   private KafkaStack stack;
   private String prefix;
   private Topics topics;
+  private TestServices services;
   private BudgetService budget;
   private Thread reader;
 
@@ -78,44 +72,21 @@ class DemoWorkloadIT {
     this.stack = stack;
     prefix = stack.uniqueName("demo") + ".";
     topics = stack.createTopics(prefix, 2);
-    Map<String, String> common = Map.of(
-        "kafka.bootstrap.servers", stack.bootstrapServers(),
-        "schema.registry.url", stack.registryUrl(),
-        "topics.prefix", prefix,
-        "topics.partitions", "2");
-    budget = new BudgetService(settings(common, Map.of("budget.http.port", "0", "budget.admin.token", ADMIN)))
-        .start();
-    running.add(budget);
-    AggregatorService aggregator = new AggregatorService(settings(common, Map.of(
-        "aggregator.application.id", prefix + "aggregator", "aggregator.state.dir", state.resolve("agg").toString(),
-        "aggregator.threads", "1", "aggregator.totals.interval", "200")));
-    running.add(aggregator.start());
-    RouterService router = new RouterService(settings(common, Map.of(
-        "router.application.id", prefix + "router", "router.state.dir", state.resolve("router").toString(),
-        "router.threads", "1")));
-    running.add(router.start());
-    WorkerService worker = new WorkerService(settings(common, Map.of(
-        "worker.group.id", prefix + "worker", "worker.instance.id", prefix + "w1", "worker.simulate", "all",
-        "simulator.latency", "20", "simulator.output.tokens", "300")));
-    running.add(worker.start());
+    services = new TestServices(stack, prefix, 2, state);
+    budget = services.budget(Map.of("budget.admin.token", ADMIN));
+    AggregatorService aggregator = services.aggregator(Map.of("aggregator.totals.interval", "200"));
+    RouterService router = services.router("router", Map.of());
+    services.worker(Map.of("worker.simulate", "all", "simulator.latency", "20", "simulator.output.tokens", "300"));
     reader = Thread.ofVirtual().start(this::read);
     await().atMost(Duration.ofSeconds(60)).until(() -> router.state() == KafkaStreams.State.RUNNING
         && aggregator.state() == KafkaStreams.State.RUNNING);
-  }
-
-  private static Settings settings(Map<String, String> common, Map<String, String> own) {
-    Map<String, String> all = new HashMap<>(common);
-    all.putAll(own);
-    return Settings.of(all);
   }
 
   @AfterEach
   void stop() throws Exception {
     reading.set(false);
     reader.join(10_000);
-    for (AutoCloseable service : running.reversed()) {
-      service.close();
-    }
+    services.close();
   }
 
   @Test
@@ -128,7 +99,7 @@ class DemoWorkloadIT {
     ConsoleSummary summary = new ConsoleSummary(topics, stack.consumerConfig(prefix + "summary"),
         DefaultPolicies.catalogById(), new PrintStream(printed, true, StandardCharsets.UTF_8), Duration.ofSeconds(1))
         .start();
-    running.add(summary);
+    services.closeLater(summary);
     DemoWorkload.Options options = DemoWorkload.Options.defaults().withRequestsPerSecond(30).withSeed(7)
         .withSmallBudgetOutputTokens(SMALL_BUDGET);
     DemoWorkload workload = new DemoWorkload(topics, stack.producerConfig(),
@@ -203,20 +174,14 @@ class DemoWorkloadIT {
   }
 
   private HttpResponse<String> putBudget(String team, long dailyOutputTokens) throws Exception {
-    return http.send(budgetRequest(team).PUT(HttpRequest.BodyPublishers.ofString(
-        "{\"daily\": {\"outputTokens\": " + dailyOutputTokens + "}}")).header("Content-Type", "application/json")
-        .build(), HttpResponse.BodyHandlers.ofString());
+    return services.call("PUT", "/teams/" + team + "/budget", ADMIN,
+        "{\"daily\": {\"outputTokens\": " + dailyOutputTokens + "}}");
   }
 
   private String getBudget(String team) throws Exception {
-    HttpResponse<String> response = http.send(budgetRequest(team).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = services.call("GET", "/teams/" + team + "/budget", ADMIN, null);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return response.body().replace(" ", "");
-  }
-
-  private HttpRequest.Builder budgetRequest(String team) {
-    return HttpRequest.newBuilder(URI.create("http://localhost:" + budget.port() + "/teams/" + team + "/budget"))
-        .header("Authorization", "Bearer " + ADMIN);
   }
 
   private List<InferenceResult> ok(String team) {

@@ -25,7 +25,6 @@ import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.Role;
-import io.modelrouter.budget.BudgetService;
 import io.modelrouter.budget.BudgetServiceConfig;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
@@ -34,10 +33,6 @@ import io.modelrouter.router.RouterConfig;
 import io.modelrouter.router.RouterService;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.worker.WorkerConfig;
-import io.modelrouter.worker.WorkerService;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -100,8 +95,6 @@ class SecurityIT {
       """;
 
   private final WireMockServer wiremock = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-  private final HttpClient http = HttpClient.newHttpClient();
-  private final List<AutoCloseable> running = new ArrayList<>();
   private final Map<String, InferenceResult> results = new ConcurrentHashMap<>();
   private final List<String> logLines = new CopyOnWriteArrayList<>();
   private final AtomicBoolean reading = new AtomicBoolean(true);
@@ -111,7 +104,7 @@ class SecurityIT {
   private Level ownLevel;
   private KafkaStack stack;
   private Topics topics;
-  private BudgetService budget;
+  private TestServices services;
   private Thread reader;
 
   @BeforeEach
@@ -130,36 +123,24 @@ class SecurityIT {
 
     String prefix = stack.uniqueName("security") + ".";
     topics = stack.createTopics(prefix, 2);
-    Map<String, String> common = Map.of(
-        "kafka.bootstrap.servers", stack.bootstrapServers(),
-        "schema.registry.url", stack.registryUrl(),
-        "topics.prefix", prefix,
-        "topics.partitions", "2");
-    Settings budgetSettings = settings(common, Map.of("budget.http.port", "0", "budget.admin.token", ADMIN,
-        "budget.team.tokens", "alpha=" + ALPHA + ",beta=" + BETA));
-    budget = new BudgetService(budgetSettings).start();
-    running.add(budget);
-    Settings aggregatorSettings = settings(common, Map.of("aggregator.application.id", prefix + "aggregator",
-        "aggregator.state.dir", state.resolve("agg").toString()));
-    AggregatorService aggregator = new AggregatorService(aggregatorSettings);
-    running.add(aggregator.start());
-    Settings routerSettings = settings(common, Map.of("router.application.id", prefix + "router",
-        "router.state.dir", state.resolve("router").toString(), "router.threads", "1"));
-    RouterService router = new RouterService(routerSettings);
-    running.add(router.start());
-    Map<String, String> worker = new HashMap<>(Map.of("worker.group.id", prefix + "worker",
-        "worker.instance.id", prefix + "w1", "worker.simulate", "none", "worker.providers", "anthropic,openai",
+    services = new TestServices(stack, prefix, 2, state);
+    Map<String, String> budgetOwn = Map.of("budget.admin.token", ADMIN, "budget.team.tokens",
+        "alpha=" + ALPHA + ",beta=" + BETA);
+    services.budget(budgetOwn);
+    AggregatorService aggregator = services.aggregator(Map.of());
+    RouterService router = services.router("router", Map.of());
+    Map<String, String> workerOwn = Map.of("worker.simulate", "none", "worker.providers", "anthropic,openai",
         "providers.anthropic.base.url", "http://127.0.0.1:" + wiremock.port(),
         "providers.anthropic.api.key", ANTHROPIC_KEY,
         "providers.openai.base.url", "http://127.0.0.1:" + wiremock.port() + "/v1",
         "providers.openai.api.key", OPENAI_KEY,
-        "providers.anthropic.retry.initial.backoff", "10"));
-    Settings workerSettings = settings(common, worker);
-    running.add(new WorkerService(workerSettings).start());
+        "providers.anthropic.retry.initial.backoff", "10");
+    services.worker(workerOwn);
     // What the services' main classes log at start-up: their effective settings, secrets masked
-    configLines.addAll(budgetSettings.describe(BudgetServiceConfig.allSettings()));
-    configLines.addAll(aggregatorSettings.describe(AggregatorConfig.allSettings()));
-    configLines.addAll(routerSettings.describe(RouterConfig.allSettings()));
+    Settings workerSettings = services.settings(workerOwn);
+    configLines.addAll(services.settings(budgetOwn).describe(BudgetServiceConfig.allSettings()));
+    configLines.addAll(services.settings(Map.of()).describe(AggregatorConfig.allSettings()));
+    configLines.addAll(services.settings(Map.of()).describe(RouterConfig.allSettings()));
     configLines.addAll(workerSettings.describe(WorkerConfig.allSettings().stream().filter(s -> !s.isTemplate())
         .toList()));
     configLines.addAll(workerSettings.describe(List.of(WorkerConfig.P_API_KEY.forName("anthropic"),
@@ -169,19 +150,11 @@ class SecurityIT {
         && aggregator.state() == KafkaStreams.State.RUNNING);
   }
 
-  private static Settings settings(Map<String, String> common, Map<String, String> own) {
-    Map<String, String> all = new HashMap<>(common);
-    all.putAll(own);
-    return Settings.of(all);
-  }
-
   @AfterEach
   void stop() throws Exception {
     reading.set(false);
     reader.join(10_000);
-    for (AutoCloseable service : running.reversed()) {
-      service.close();
-    }
+    services.close();
     wiremock.stop();
     releaseLogs();
   }
@@ -307,20 +280,11 @@ class SecurityIT {
   }
 
   private int call(String method, String path, String token, String body) throws Exception {
-    return send(method, path, token, body).statusCode();
+    return services.call(method, path, token, body).statusCode();
   }
 
   private HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + budget.port() + path))
-        .header("Accept", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      request.header("Authorization", "Bearer " + token);
-    }
-    if (body != null) {
-      request.header("Content-Type", "application/json");
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return services.call(method, path, token, body);
   }
 
   private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(int status, String body) {
