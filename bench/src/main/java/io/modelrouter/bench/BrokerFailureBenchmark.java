@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -67,7 +68,9 @@ public final class BrokerFailureBenchmark {
           "topics.replication", "3");
       ChaosCollector collector = new ChaosCollector(kafka.bootstrapServers(), topics);
       Thread reader;
-      List<String> events = new ArrayList<>();
+      AtomicReference<Instant> stopAt = new AtomicReference<>();
+      AtomicReference<Instant> startAt = new AtomicReference<>();
+      AtomicReference<Instant> isrAt = new AtomicReference<>();
       int sent;
       Instant loadStart;
       try (AggregatorService aggregator = new AggregatorService(settings(common, Map.of(
@@ -102,24 +105,20 @@ public final class BrokerFailureBenchmark {
           }
           if (!stopped && i >= warm + (total - warm) / 3) {
             stopped = true;
-            Instant at = Instant.now();
+            stopAt.set(Instant.now());
             Thread.ofVirtual().start(() -> kafka.stopBroker(victim));
-            events.add("stop@" + at.toEpochMilli());
             LOG.info("stopping broker {}", victim);
           }
           if (!restarted && i >= warm + 2 * (total - warm) / 3) {
             restarted = true;
-            Instant at = Instant.now();
-            events.add("start@" + at.toEpochMilli());
+            startAt.set(Instant.now());
             Thread.ofVirtual().start(() -> {
               kafka.startBroker(victim);
               try {
                 while (!inSyncEverywhere(admin, topics, victim)) {
                   Thread.sleep(100);
                 }
-                synchronized (events) {
-                  events.add("isr@" + Instant.now().toEpochMilli());
-                }
+                isrAt.set(Instant.now());
                 LOG.info("broker {} is back in every ISR", victim);
               } catch (Exception e) {
                 LOG.error("watching the ISR failed", e);
@@ -143,11 +142,8 @@ public final class BrokerFailureBenchmark {
       }
       int window = warmup + seconds + 30;
       int[] perSecond = collector.perSecond(topics.results().name(), loadStart, window);
-      long stopAt = time(events, "stop");
-      long startAt = time(events, "start");
-      long isrAt = time(events, "isr");
-      int stopSecond = (int) ((stopAt - loadStart.toEpochMilli()) / 1000);
-      int startSecond = (int) ((startAt - loadStart.toEpochMilli()) / 1000);
+      int stopSecond = (int) Duration.between(loadStart, stopAt.get()).toSeconds();
+      int startSecond = (int) Duration.between(loadStart, startAt.get()).toSeconds();
       int before = median(Arrays.copyOfRange(perSecond, warmup, stopSecond));
       int during = Arrays.stream(perSecond, stopSecond, startSecond).min().orElse(0);
       int recovered = -1;
@@ -162,15 +158,15 @@ public final class BrokerFailureBenchmark {
           + "%d s after a %d s warm-up; the leader of %s-0 stopped at %d s and started again at %d s%n", rate, seconds,
           warmup,
           topics.requests().name(), stopSecond, startSecond);
-      String report = collector.report(sent, List.of(), List.of());
-      System.out.print(report.substring(0, report.indexOf('\n', report.indexOf("results by status")) + 1));
+      System.out.print(collector.deliveries(sent));
       System.out.printf(Locale.ROOT, "results/s: median before the stop %,d; lowest while stopped %,d; back to 90%% "
               + "of the rate %s after the stop%n", before, during,
           recovered < 0 ? "NEVER" : String.format(Locale.ROOT, "%d s", Math.max(0, recovered - stopSecond)));
       long startMs = loadStart.toEpochMilli();
       String[] phases = {"before the stop", "broker stopped", "broker back"};
-      long[][] ranges = {{warmup * 1_000L, stopAt - startMs}, {stopAt - startMs, startAt - startMs},
-          {startAt - startMs, (warmup + seconds) * 1_000L}};
+      long stopMs = stopAt.get().toEpochMilli() - startMs;
+      long startedMs = startAt.get().toEpochMilli() - startMs;
+      long[][] ranges = {{warmup * 1_000L, stopMs}, {stopMs, startedMs}, {startedMs, (warmup + seconds) * 1_000L}};
       for (int p = 0; p < phases.length; p++) {
         List<Long> latencies = new ArrayList<>();
         for (long i = 0; i < sent; i++) {
@@ -186,17 +182,12 @@ public final class BrokerFailureBenchmark {
             latencies.isEmpty() ? 0 : latencies.getLast(), latencies.size());
       }
       System.out.printf(Locale.ROOT, "broker back in every ISR %s after it was started again%n",
-          isrAt < 0 ? "NEVER" : String.format(Locale.ROOT, "%,d ms", isrAt - startAt));
+          isrAt.get() == null ? "NEVER"
+              : String.format(Locale.ROOT, "%,d ms", Duration.between(startAt.get(), isrAt.get()).toMillis()));
       System.out.println("results per second: " + Arrays.toString(Arrays.copyOf(perSecond, window)));
     }
   }
 
-  private static long time(List<String> events, String kind) {
-    synchronized (events) {
-      return events.stream().filter(e -> e.startsWith(kind + "@")).mapToLong(e -> Long.parseLong(e.substring(
-          e.indexOf('@') + 1))).findFirst().orElse(-1);
-    }
-  }
 
   private static long pct(List<Long> sorted, double q) {
     return sorted.isEmpty() ? 0 : sorted.get((int) Math.min(sorted.size() - 1, Math.floor(q * sorted.size())));

@@ -121,8 +121,13 @@ final class ChaosCollector implements Runnable {
         .map(Instant::ofEpochMilli).orElse(null);
   }
 
-  /** Whether the aggregator's latest daily totals count every usage event read so far (calls and output tokens). */
-  synchronized boolean totalsCaughtUp() {
+  /** A process of {@link CrashBenchmark} killed at a time; its restart time is the process's last start. */
+  record Kill(ChildProcess process, Instant at) {}
+
+  private record Daily(long calls, long outputTokens) {}
+
+  /** The aggregator's latest daily totals, all teams. */
+  private Daily daily() {
     long calls = 0;
     long output = 0;
     for (UsageTotals t : totals.values()) {
@@ -131,7 +136,13 @@ final class ChaosCollector implements Runnable {
         output += t.getOutputTokens();
       }
     }
-    return calls == usage.size() && output == usageOutputTokens;
+    return new Daily(calls, output);
+  }
+
+  /** Whether the aggregator's latest daily totals count every usage event read so far (calls and output tokens). */
+  synchronized boolean totalsCaughtUp() {
+    Daily daily = daily();
+    return daily.calls() == usage.size() && daily.outputTokens() == usageOutputTokens;
   }
 
   /** When the result of this request became visible to this reader (epoch ms), or -1. */
@@ -151,27 +162,23 @@ final class ChaosCollector implements Runnable {
     return counts;
   }
 
-  /** What the scenario checks, as the lines RELIABILITY.md reports. */
-  synchronized String report(int sent, List<String> kills, List<ChildProcess> processes) {
-    StringBuilder out = new StringBuilder();
+  /** Results against requests sent: total, unique, duplicates, missing, and by status. */
+  synchronized String deliveries(int sent) {
     long duplicates = results.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();
-    long missing = sent - results.size();
-    out.append(String.format(Locale.ROOT, "requests sent %,d; results %,d (unique %,d); duplicates %,d; missing %,d%n",
-        sent, results.values().stream().mapToInt(Integer::intValue).sum(), results.size(), duplicates, missing));
-    out.append("results by status: ").append(byStatus).append('\n');
+    return String.format(Locale.ROOT, "requests sent %,d; results %,d (unique %,d); duplicates %,d; missing %,d%n",
+        sent, results.values().stream().mapToInt(Integer::intValue).sum(), results.size(), duplicates,
+        sent - results.size()) + "results by status: " + byStatus + "\n";
+  }
+
+  /** What the crash scenario checks, as the lines RELIABILITY.md reports: deliveries, usage, alerts, recovery. */
+  synchronized String report(int sent, List<Kill> kills) {
+    StringBuilder out = new StringBuilder(deliveries(sent));
     long usageDuplicates = usage.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();
-    long dailyCalls = 0;
-    long dailyOutput = 0;
-    for (UsageTotals t : totals.values()) {
-      if (t.getWindow() == WindowKind.DAILY) {
-        dailyCalls += t.getCalls();
-        dailyOutput += t.getOutputTokens();
-      }
-    }
+    Daily daily = daily();
     out.append(String.format(Locale.ROOT, "usage events %,d (duplicate event ids %,d); aggregator's daily totals: "
             + "%,d calls, %,d output tokens; usage events on the topic: %,d calls, %,d output tokens -> %s%n",
-        usage.size(), usageDuplicates, dailyCalls, dailyOutput, usage.size(), usageOutputTokens,
-        dailyCalls == usage.size() && dailyOutput == usageOutputTokens ? "equal" : "DIFFERENT"));
+        usage.size(), usageDuplicates, daily.calls(), daily.outputTokens(), usage.size(), usageOutputTokens,
+        totalsCaughtUp() ? "equal" : "DIFFERENT"));
     long alertDuplicates = alerts.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();
     long repeatedActions = 0;
     for (List<BudgetState> states : actions.values()) {
@@ -186,15 +193,13 @@ final class ChaosCollector implements Runnable {
         actions.values().stream().mapToInt(List::size).sum(), repeatedActions));
     Map<String, String> output = Map.of("worker", topics.usage().name(), "router", topics.routed().name(),
         "aggregator", topics.usageTotals().name());
-    for (String kill : kills) {
-      String name = kill.substring(0, kill.indexOf('@'));
-      Instant killed = Instant.ofEpochMilli(Long.parseLong(kill.substring(kill.indexOf('@') + 1)));
-      ChildProcess process = processes.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
-      Instant restarted = process.startedAt();
+    for (Kill kill : kills) {
+      String name = kill.process().name();
+      Instant restarted = kill.process().startedAt();
       Instant first = firstAfter(output.get(name), restarted);
-      out.append(String.format(Locale.ROOT, "%s: killed, restarted after %,d ms, first committed output seen %s after the kill%n",
-          name, Duration.between(killed, restarted).toMillis(),
-          first == null ? "NEVER" : String.format(Locale.ROOT, "%,d ms", Duration.between(killed, first).toMillis())));
+      out.append(String.format(Locale.ROOT, "%s: killed, restarted after %,d ms, first committed output seen %s "
+              + "after the kill%n", name, Duration.between(kill.at(), restarted).toMillis(),
+          first == null ? "NEVER" : String.format(Locale.ROOT, "%,d ms", Duration.between(kill.at(), first).toMillis())));
     }
     return out.toString();
   }

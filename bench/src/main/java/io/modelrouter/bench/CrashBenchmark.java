@@ -74,7 +74,7 @@ public final class CrashBenchmark {
           "MR_AGGREGATOR_STATE_DIR", dir.resolve("aggregator-state").toString()));
       ChaosCollector collector = new ChaosCollector(kafka.bootstrapServers(), topics);
       Thread reader = Thread.ofPlatform().name("crash-collector").start(collector);
-      List<String> kills = new ArrayList<>();
+      List<ChaosCollector.Kill> kills = new ArrayList<>();
       int sent;
       try (router; worker; aggregator;
           KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
@@ -105,7 +105,7 @@ public final class CrashBenchmark {
             Instant killed = victim.kill();
             LOG.info("killed {} (SIGKILL)", victim.name());
             Thread.ofVirtual().start(() -> restartLater(victim, options.integer("down-ms")));
-            kills.add(victim.name() + "@" + killed.toEpochMilli());
+            kills.add(new ChaosCollector.Kill(victim, killed));
           }
           InferenceRequest request = workload.next(i);
           request.setRequestId("crash-" + i);
@@ -131,7 +131,7 @@ public final class CrashBenchmark {
       System.out.printf(Locale.ROOT, "CrashBenchmark: %,d requests/s for %d s, %d teams (10 with budgets), simulated "
           + "latency %s ms; kill -9 of worker, router, aggregator at 20%%, 45%%, 70%%, each down %s ms%n", rate,
           seconds, TEAMS, options.string("latency-ms"), options.string("down-ms"));
-      System.out.println(collector.report(sent + 1, kills, List.of(worker, router, aggregator)));
+      System.out.println(collector.report(sent + 1, kills));
     }
   }
 
