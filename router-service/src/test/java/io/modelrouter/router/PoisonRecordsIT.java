@@ -14,6 +14,8 @@ import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.dlq.DeadLetters;
+import io.modelrouter.schemas.serde.UnknownSchemaIdException;
+import io.modelrouter.schemas.serde.WireFormatException;
 import io.modelrouter.worker.WorkerService;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -26,7 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -36,6 +41,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -59,7 +66,8 @@ class PoisonRecordsIT {
   private static final int TEN_MB = 10 * 1024 * 1024;
 
   private final Map<String, InferenceResult> results = new ConcurrentHashMap<>();
-  private final Map<String, ConsumerRecord<byte[], byte[]>> dead = new ConcurrentHashMap<>();
+  /** Every DLQ record the reader saw, none collapsed: a record dead-lettered twice is here twice. */
+  private final List<ConsumerRecord<byte[], byte[]>> dead = new CopyOnWriteArrayList<>();
   private final AtomicInteger duplicates = new AtomicInteger();
   private final AtomicBoolean reading = new AtomicBoolean(true);
   private final List<KafkaStreams.State> routerStates = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -111,11 +119,11 @@ class PoisonRecordsIT {
     Random random = new Random(11);
     List<String> valid = new ArrayList<>();
     Map<String, String> rejectedExpected = new HashMap<>();
-    Map<String, String> deadExpected = new HashMap<>();
+    Map<String, Poison> deadExpected = new HashMap<>();
     Map<String, Object> config = new HashMap<>(stack.producerConfig());
     config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+    Map<String, Future<RecordMetadata>> sends = new HashMap<>();
     Set<String> threadsBefore = threads();
     long started = System.nanoTime();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
@@ -133,17 +141,17 @@ class PoisonRecordsIT {
               value = new byte[1 + random.nextInt(200)];
               random.nextBytes(value);
               value[0] = (byte) (1 + random.nextInt(100));   // never the magic byte, so never a valid frame
-              deadExpected.put(id, "random bytes");
+              deadExpected.put(id, new Poison("random bytes", value, WireFormatException.class));
             }
             case 1 -> {       // a Confluent frame with the wrong magic byte
               value = topics.requests().serializeValue(request(id, team, "hello"));
               value[0] = 1;
-              deadExpected.put(id, "wrong magic byte");
+              deadExpected.put(id, new Poison("wrong magic byte", value, WireFormatException.class));
             }
             case 2 -> {       // the right magic byte and an id the registry never issued
               value = topics.requests().serializeValue(request(id, team, "hello"));
               ByteBuffer.wrap(value).putInt(1, 987_654_321);
-              deadExpected.put(id, "unknown schema id");
+              deadExpected.put(id, new Poison("unknown schema id", value, UnknownSchemaIdException.class));
             }
             case 3 -> {       // valid Avro, required fields missing
               InferenceRequest missing = request(id, team, "hello");
@@ -158,9 +166,9 @@ class PoisonRecordsIT {
             }
           }
         }
-        sends.add(producer.send(new ProducerRecord<>(topics.requests().name(), team, value)));
+        sends.put(id, producer.send(new ProducerRecord<>(topics.requests().name(), team, value)));
       }
-      for (java.util.concurrent.Future<?> send : sends) {
+      for (Future<RecordMetadata> send : sends.values()) {
         send.get();
       }
     }
@@ -176,33 +184,76 @@ class PoisonRecordsIT {
       assertThat(result.getStatus()).as(id).isEqualTo(ResultStatus.REJECTED);
       assertThat(result.getErrorMessage()).as(id).contains(reason);
     });
-    List<String> deadOffsets = dead.values().stream()
-        .map(r -> DeadLetters.header(r.headers(), DeadLetters.SOURCE_TOPIC) + "-"
-            + DeadLetters.header(r.headers(), DeadLetters.SOURCE_PARTITION) + "@"
-            + DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET)).toList();
-    assertThat(dead).hasSize(deadExpected.size());
-    assertThat(dead.values()).allSatisfy(record -> {
+    assertThat(duplicates.get()).as("requests answered twice").isZero();
+
+    // Every record on the DLQ, read again from the start to its end, grouped by the record it came from: each
+    // poison record exactly once, with the bytes that were sent and the error of its kind; nothing else
+    Map<String, List<ConsumerRecord<byte[], byte[]>>> bySource = new HashMap<>();
+    List<ConsumerRecord<byte[], byte[]>> dlq = readToEnd(topics.dlq().name());
+    dlq.forEach(r -> bySource.computeIfAbsent(source(r), s -> new ArrayList<>()).add(r));
+    deadExpected.forEach((id, poison) -> {
+      RecordMetadata sent = get(sends.get(id));
+      String where = sent.topic() + "-" + sent.partition() + "@" + sent.offset();
+      List<ConsumerRecord<byte[], byte[]>> letters = bySource.getOrDefault(where, List.of());
+      assertThat(letters).as("dead letters of %s (%s, %s)", id, poison.kind(), where).hasSize(1);
+      ConsumerRecord<byte[], byte[]> letter = letters.getFirst();
       for (String header : List.of(DeadLetters.SOURCE_TOPIC, DeadLetters.SOURCE_PARTITION, DeadLetters.SOURCE_OFFSET,
           DeadLetters.ERROR_CLASS, DeadLetters.ERROR_MESSAGE)) {
-        assertThat(DeadLetters.header(record.headers(), header)).as(header).isNotBlank();
+        assertThat(DeadLetters.header(letter.headers(), header)).as(id + " " + header).isNotBlank();
       }
-      assertThat(DeadLetters.header(record.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(topics.requests().name());
+      assertThat(DeadLetters.header(letter.headers(), DeadLetters.ERROR_CLASS)).as(id + " " + poison.kind())
+          .isEqualTo(poison.error().getName());
+      assertThat(letter.value()).as(id + " bytes on the DLQ").isEqualTo(poison.value());
     });
-    assertThat(deadOffsets).doesNotHaveDuplicates();
-    assertThat(duplicates.get()).as("requests answered twice").isZero();
+    assertThat(dlq).as("records on the DLQ").hasSize(deadExpected.size());
 
     // And the services never stopped: the router stayed RUNNING, the worker's loop is alive
     assertThat(router.state()).isEqualTo(KafkaStreams.State.RUNNING);
     assertThat(routerStates).doesNotContain(KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR);
     assertThat(threads()).as("no stream thread was replaced after a failure").isEqualTo(threadsBefore);
     assertThat(worker.isRunning()).isTrue();
-    Map<String, Long> reasons = new HashMap<>();
-    dead.values().forEach(r -> reasons.merge(DeadLetters.header(r.headers(), DeadLetters.ERROR_CLASS)
+    Map<String, Long> reasons = new TreeMap<>();
+    dlq.forEach(r -> reasons.merge(DeadLetters.header(r.headers(), DeadLetters.ERROR_CLASS)
         .replaceAll(".*\\.", ""), 1L, Long::sum));
     System.out.printf("poison records: %d records in %.1f s (%d/s), %d valid -> %d OK; %d rejected; %d dead-lettered "
             + "%s; router states %s%n", RECORDS, seconds, Math.round(RECORDS / seconds), valid.size(),
-        count(results.values(), ResultStatus.OK), count(results.values(), ResultStatus.REJECTED), dead.size(),
+        count(results.values(), ResultStatus.OK), count(results.values(), ResultStatus.REJECTED), dlq.size(),
         reasons, routerStates);
+  }
+
+  /** A record that must end on the DLQ: what kind of bad it is, the bytes sent, and the error class it must get. */
+  private record Poison(String kind, byte[] value, Class<? extends Exception> error) {}
+
+  private static String source(ConsumerRecord<byte[], byte[]> letter) {
+    return DeadLetters.header(letter.headers(), DeadLetters.SOURCE_TOPIC) + "-"
+        + DeadLetters.header(letter.headers(), DeadLetters.SOURCE_PARTITION) + "@"
+        + DeadLetters.header(letter.headers(), DeadLetters.SOURCE_OFFSET);
+  }
+
+  private static RecordMetadata get(Future<RecordMetadata> send) {
+    try {
+      return send.get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Every committed record of the topic, from its beginning to its end offsets as of now. */
+  private List<ConsumerRecord<byte[], byte[]>> readToEnd(String topic) {
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(stack.consumerConfig(stack.uniqueName("check")),
+        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        consumer.poll(Duration.ofMillis(100)).forEach(records::add);
+        return partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p));
+      });
+    }
+    return records;
   }
 
   private Set<String> threads() {
@@ -238,8 +289,7 @@ class PoisonRecordsIT {
           }
         }
         for (ConsumerRecord<byte[], byte[]> record : dlq.poll(Duration.ofMillis(10))) {
-          dead.put(DeadLetters.header(record.headers(), DeadLetters.SOURCE_PARTITION) + "@"
-              + DeadLetters.header(record.headers(), DeadLetters.SOURCE_OFFSET), record);
+          dead.add(record);
         }
       }
     }
