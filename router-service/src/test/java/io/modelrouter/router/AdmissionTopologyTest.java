@@ -77,12 +77,15 @@ class AdmissionTopologyTest {
 
   /** Daily output tokens limited to {@code limit}: restrict at 80%, pause at the limit. */
   private void outputBudget(long limit) {
-    BudgetPolicy policy = BudgetPolicy.newBuilder().setTeamId("team-a").setVersion(1).setTimeZone("UTC")
+    budgets.pipeInput("team-a", topics.budgetPolicies().serializeValue(outputPolicy(limit)));
+  }
+
+  private static BudgetPolicy outputPolicy(long limit) {
+    return BudgetPolicy.newBuilder().setTeamId("team-a").setVersion(1).setTimeZone("UTC")
         .setDaily(WindowBudget.newBuilder().setInputTokens(null).setOutputTokens(limit).setCostMicros(null)
             .setAlertThresholds(List.of(0.5, 1.0)).setAction(BudgetActionType.PAUSE)
             .setEscalations(List.of(new Escalation(0.8, BudgetActionType.RESTRICT))).build())
         .setMonthly(null).setUpdatedAt(null).build();
-    budgets.pipeInput("team-a", topics.budgetPolicies().serializeValue(policy));
   }
 
   private void send(String requestId, int maxTokens) {
@@ -180,6 +183,47 @@ class AdmissionTopologyTest {
     assertThat(admitted.getRequest().getRequestId()).isEqualTo("r-2");
     // Still over the restrict threshold: lifted from pause, restricted to the fast profile
     assertThat(admitted.getDecision().getProfile()).isEqualTo("fast");
+  }
+
+  @Test
+  void aResetWhileWithinBudgetLeavesTheHardCapInPlace() {
+    // Given a team within its budget that is reset anyway
+    outputBudget(5_000);
+    actions.pipeInput("team-a", topics.budgetActions().serializeValue(reset()));
+
+    // When its settled usage then reaches the limit
+    usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("earlier", 6_000)));
+    send("r-1", 1_000);
+
+    // Then its next request is paused: the reset lifted nothing
+    assertThat(answered.readValue().getStatus()).isEqualTo(ResultStatus.PAUSED);
+    assertThat(routed.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aDailyResetKeepsTheMonthlyHardCap() {
+    // Given daily 5,000 and monthly 8,000 output tokens, both pausing, and a day paused at 6,000
+    WindowBudget monthly = WindowBudget.newBuilder().setInputTokens(null).setOutputTokens(8_000L)
+        .setCostMicros(null).setAlertThresholds(List.of(1.0)).setAction(BudgetActionType.PAUSE)
+        .setEscalations(List.of()).build();
+    budgets.pipeInput("team-a", topics.budgetPolicies().serializeValue(BudgetPolicy.newBuilder(outputPolicy(5_000))
+        .setMonthly(monthly).build()));
+    usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("earlier", 6_000)));
+    send("r-1", 1_000);
+    assertThat(answered.readValue().getStatus()).isEqualTo(ResultStatus.PAUSED);
+
+    // When the pause is reset, the next request is admitted and then the month reaches its limit
+    actions.pipeInput("team-a", topics.budgetActions().serializeValue(reset()));
+    send("r-2", 1_000);
+    assertThat(routed.readValue().getRequest().getRequestId()).isEqualTo("r-2");
+    usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("r-2", 3_000)));
+    send("r-3", 1_000);
+
+    // Then the monthly limit pauses the team: the reset lifted only the daily window
+    InferenceResult paused = answered.readValue();
+    assertThat(paused.getRequestId()).isEqualTo("r-3");
+    assertThat(paused.getStatus()).isEqualTo(ResultStatus.PAUSED);
+    assertThat(paused.getErrorMessage()).contains("monthly outputTokens");
   }
 
   @Test

@@ -95,6 +95,12 @@ class AggregatorTopologyTest {
     policies.pipeInput(TEAM, topics.budgetPolicies().serializeValue(policy), DAY1.minusSeconds(60));
   }
 
+  /** Input tokens limited to {@code limit}, alerts at 50% and the limit, pause at the limit. */
+  private static WindowBudget pausingAt(long limit) {
+    return WindowBudget.newBuilder().setInputTokens(limit).setOutputTokens(null).setCostMicros(null)
+        .setAlertThresholds(List.of(0.5, 1.0)).setAction(BudgetActionType.PAUSE).setEscalations(List.of()).build();
+  }
+
   private void use(long inputTokens, Instant eventTime) {
     use(inputTokens, eventTime, eventTime, "session-1");
   }
@@ -264,6 +270,41 @@ class AggregatorTopologyTest {
 
     use(1_100, DAY1.plus(Duration.ofDays(1)));
     assertThat(states()).containsExactly(BudgetState.PAUSE);
+  }
+
+  @Test
+  void aResetWhileNothingIsPausedLeavesTheHardCapInPlace() {
+    // Given a team at 10% of its daily limit, reset anyway
+    dailyBudget(1, 1_000);
+    use(100, DAY1);
+    reset(DAY1.plusSeconds(10));
+    assertThat(states()).containsExactly(BudgetState.NORMAL);
+
+    // When it then reaches the limit the same day
+    use(1_000, DAY1.plusSeconds(20));
+
+    // Then it is paused: the reset lifted nothing
+    assertThat(states()).containsExactly(BudgetState.PAUSE);
+  }
+
+  @Test
+  void aDailyResetKeepsTheMonthlyLimitsHardCap() {
+    // Given a daily limit of 1,000 and a monthly one of 3,000 input tokens, both pausing
+    BudgetPolicy policy = BudgetPolicy.newBuilder().setTeamId(TEAM).setVersion(1).setTimeZone("Europe/Berlin")
+        .setDaily(pausingAt(1_000)).setMonthly(pausingAt(3_000)).setUpdatedAt(null).build();
+    policies.pipeInput(TEAM, topics.budgetPolicies().serializeValue(policy), DAY1.minusSeconds(60));
+    use(1_100, DAY1);
+    assertThat(states()).containsExactly(BudgetState.PAUSE);
+
+    // When the daily pause is reset and the team goes on to the monthly limit that day
+    reset(DAY1.plusSeconds(10));
+    assertThat(states()).containsExactly(BudgetState.NOTIFY);
+    use(2_000, DAY1.plusSeconds(20));
+
+    // Then the monthly limit pauses it
+    List<BudgetAction> after = actions.readValuesToList();
+    assertThat(after).extracting(BudgetAction::getState).containsExactly(BudgetState.PAUSE);
+    assertThat(after.get(0).getWindow()).isEqualTo(WindowKind.MONTHLY);
   }
 
   @Test

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Keeps the router's view of each team's budget, co-partitioned with its requests: settled usage (from
  * {@code llm.usage}, the moment the worker commits it), reservations released when a request's result arrives
  * (or its final call's usage), the team's budget policy, and the aggregator's latest action (the team's state;
- * a manual reset also lifts the router's own pause check for the current windows). Forwards nothing.
+ * a manual reset also lifts the router's own pause check for the current windows at their pause point). Forwards nothing.
  */
 public final class LedgerProcessor implements Processor<String, LedgerProcessor.Input, Void, Void> {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerProcessor.class);
@@ -110,7 +110,7 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
               SpendLedger ledger = ledger(team);
               SpendLedgers.advance(ledger, Instant.ofEpochMilli(record.timestamp()),
                   BudgetMath.zone(policies.get(team)));
-              SpendLedgers.lift(ledger);
+              SpendLedgers.lift(ledger, policies.get(team));
               ledgers.put(team, ledger);
             }
           }

@@ -1,9 +1,11 @@
 package io.modelrouter.router.internal;
 
 import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.Reservation;
 import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.avro.WindowBudget;
 import io.modelrouter.avro.WindowKind;
 import io.modelrouter.schemas.budget.BudgetMath;
 import java.time.Instant;
@@ -96,9 +98,30 @@ final class SpendLedgers {
     ledger.setReservations(Math.max(0, ledger.getReservations() - 1));
   }
 
-  /** A manual reset lifts the pause of the current windows. */
-  static void lift(SpendLedger ledger) {
-    ledger.setLiftedDaily(ledger.getDailyStart());
-    ledger.setLiftedMonthly(ledger.getMonthlyStart());
+  /**
+   * A manual reset lifts the pause of the current windows that are at their pause point, as admission sees them
+   * (settled usage plus the reservations in flight). A window below it keeps its hard cap, so a reset sent while
+   * nothing is paused lifts nothing, and a daily reset does not switch off the monthly limit.
+   */
+  static void lift(SpendLedger ledger, BudgetPolicy policy) {
+    for (WindowKind kind : WindowKind.values()) {
+      WindowBudget budget = BudgetMath.budget(policy, kind);
+      if (budget == null) {
+        continue;
+      }
+      boolean daily = kind == WindowKind.DAILY;
+      BudgetMath.Fraction committed = BudgetMath.fraction(budget,
+          (daily ? ledger.getDailyInput() : ledger.getMonthlyInput()) + ledger.getReservedInput(),
+          (daily ? ledger.getDailyOutput() : ledger.getMonthlyOutput()) + ledger.getReservedOutput(),
+          (daily ? ledger.getDailyCost() : ledger.getMonthlyCost()) + ledger.getReservedCost());
+      if (BudgetMath.state(budget, committed.value(), false) != BudgetState.PAUSE) {
+        continue;
+      }
+      if (daily) {
+        ledger.setLiftedDaily(ledger.getDailyStart());
+      } else {
+        ledger.setLiftedMonthly(ledger.getMonthlyStart());
+      }
+    }
   }
 }

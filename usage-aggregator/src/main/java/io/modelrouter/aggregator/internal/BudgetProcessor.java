@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * window whenever it arrives; past the window's end plus the grace period it is still counted (as late) but can no
  * longer raise that window's alerts. A team's state comes from its current windows, which only move forward (by
  * event time, or by wall clock for teams without traffic). PAUSE is held across windows until a manual reset
- * (a {@code manualReset} action from budget-service), which also keeps the current windows from pausing again.
+ * (a {@code manualReset} action from budget-service), which also keeps the current windows that were at their pause
+ * point from pausing again; a current window below it keeps its hard cap.
  * Every decision is in state stores changelogged with the outputs (exactly_once_v2): a restart or a rebalance
  * neither repeats nor loses an alert.
  */
@@ -211,8 +212,13 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     ledger.setPaused(false);
     ledger.setPauseReason("");
     ledger.setPausedSince(null);
-    ledger.setLiftedDaily(ledger.getDailyStart());
-    ledger.setLiftedMonthly(ledger.getMonthlyStart());
+    // Only a window at its pause point is lifted: the other one keeps its hard cap, and a reset sent while nothing
+    // is paused (or a pause held over from an earlier window) lifts nothing.
+    for (WindowKind kind : WindowKind.values()) {
+      if (atPausePoint(ledger, policy, kind)) {
+        Ledgers.lift(ledger, kind);
+      }
+    }
     ledger.setLastReset(reset.getSince());
     BudgetAction action = recompute(ledger, policy, now, true, "after a manual reset (" + reset.getReason() + "): ");
     context.forward(new Record<>(team, new AggregatorRecord.Action(action), now.toEpochMilli()));
@@ -295,6 +301,23 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
             Alerts.crossed(id, ledger, window, threshold, fraction, before, at)), at.toEpochMilli()));
       }
     }
+  }
+
+  /** Whether the ledger's current window of this kind has reached the point where its budget pauses the team. */
+  private boolean atPausePoint(BudgetLedger ledger, BudgetPolicy policy, WindowKind kind) {
+    WindowBudget budget = BudgetMath.budget(policy, kind);
+    String start = Ledgers.start(ledger, kind);
+    if (budget == null || start == null) {
+      return false;
+    }
+    UsageTotals totals = windows.get(BudgetMath.totalsKey(ledger.getTeamId(),
+        BudgetMath.windowOf(kind, start, BudgetMath.zone(policy))));
+    if (totals == null) {
+      return false;
+    }
+    BudgetMath.Fraction fraction = BudgetMath.fraction(budget, totals.getInputTokens(), totals.getOutputTokens(),
+        totals.getCostMicros());
+    return BudgetMath.state(budget, fraction.value(), false) == BudgetState.PAUSE;
   }
 
   /** The window's own state on its totals (for /usage), as of now. */

@@ -70,6 +70,15 @@ final class Ledgers {
         && (previous == null || !id.startsWith(prefix + previous + "|")));
   }
 
+  /** A manual reset lifted the pause of the current window of this kind: it cannot pause again before the next. */
+  static void lift(BudgetLedger ledger, WindowKind kind) {
+    if (kind == WindowKind.DAILY) {
+      ledger.setLiftedDaily(ledger.getDailyStart());
+    } else {
+      ledger.setLiftedMonthly(ledger.getMonthlyStart());
+    }
+  }
+
   static boolean lifted(BudgetLedger ledger, WindowKind kind, String start) {
     return start.equals(kind == WindowKind.DAILY ? ledger.getLiftedDaily() : ledger.getLiftedMonthly());
   }
