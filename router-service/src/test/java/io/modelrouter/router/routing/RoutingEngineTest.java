@@ -13,6 +13,7 @@ import io.modelrouter.avro.Role;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.schemas.policy.DefaultPolicies;
+import io.modelrouter.schemas.policy.PolicyJson;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -193,6 +194,20 @@ class RoutingEngineTest {
   @Test
   void hybridNeverDemotesValidation() {
     RoutingDecision decision = routed(route(request("validation", "ok?").setTier("power").build()));
+    assertThat(decision.getProfile()).isEqualTo("frontier");
+    assertThat(decision.getReason()).contains("but validation is never demoted");
+  }
+
+  @Test
+  void hybridNeverDemotesValidationForATeamPolicyThatOmitsNeverDemote() {
+    // Given a team's copy of the default policy without the neverDemote field
+    com.fasterxml.jackson.databind.node.ObjectNode json = PolicyJson.toJson(DefaultPolicies.routingPolicy());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("auto")).remove("neverDemote");
+    RoutingPolicy team = PolicyJson.parseRoutingPolicy("team-a", json, models);
+
+    RoutingDecision decision = routed(route(request("validation", "ok?").setTier("power").build(), team,
+        BudgetStatus.NORMAL));
+
     assertThat(decision.getProfile()).isEqualTo("frontier");
     assertThat(decision.getReason()).contains("but validation is never demoted");
   }

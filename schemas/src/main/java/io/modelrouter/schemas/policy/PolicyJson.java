@@ -37,6 +37,13 @@ public final class PolicyJson {
   public static final ObjectMapper MAPPER = new ObjectMapper()
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
+  /**
+   * The task types hybrid routing never demotes when a policy does not say (seed 003: validation passes are never
+   * demoted, nor are reviews, where confirmation bias is the failure mode). The Avro default of
+   * {@code AutoRouting.neverDemote} is the same list.
+   */
+  public static final List<String> DEFAULT_NEVER_DEMOTE = List.of("validation", "deepAudit", "codeReview", "review");
+
   private PolicyJson() {}
 
   public static JsonNode read(String text, String what) {
@@ -91,7 +98,8 @@ public final class PolicyJson {
             .setDemoteBelow(auto.path("demoteBelow").asDouble(0.3))
             .setDemoteFrom(auto.path("demoteFrom").asText("frontier"))
             .setDemoteTo(auto.path("demoteTo").asText("primary"))
-            .setNeverDemote(strings(auto.path("neverDemote")))
+            .setNeverDemote(auto.has("neverDemote") ? strings(auto.get("neverDemote"))
+                : new ArrayList<>(DEFAULT_NEVER_DEMOTE))
             .build())
         .setUpdatedAt(null)
         .build();

@@ -3,6 +3,7 @@ package io.modelrouter.schemas.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.modelrouter.avro.AutoRouting;
 import io.modelrouter.avro.AutoStrategy;
 import io.modelrouter.avro.BudgetActionType;
 import io.modelrouter.avro.BudgetPolicy;
@@ -42,6 +43,41 @@ class PolicyJsonTest {
     RoutingPolicy policy = DefaultPolicies.routingPolicy();
     RoutingPolicy again = PolicyJson.parseRoutingPolicy("*", PolicyJson.toJson(policy), CATALOG);
     assertThat(again).isEqualTo(policy);
+  }
+
+  @Test
+  void aHybridPolicyWithoutNeverDemoteGetsTheShippedListSoValidationIsNeverDemoted() {
+    // Given a team policy that says nothing about neverDemote
+    String json = """
+        {"profiles": {"frontier": {"model": "claude-opus-4-5"}, "primary": {"model": "claude-sonnet-4-5"},
+                      "fast": {"model": "claude-haiku-4-5"}},
+         "routing": {"validation": "frontier"},
+         "auto": {"strategy": "hybrid"}}
+        """;
+
+    RoutingPolicy policy = PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(json, "p"), CATALOG);
+
+    // Then seed 003's validation and review passes keep the shipped protection
+    assertThat(policy.getAuto().getNeverDemote()).containsExactly("validation", "deepAudit", "codeReview", "review");
+    assertThat(policy.getAuto().getNeverDemote()).isEqualTo(PolicyJson.DEFAULT_NEVER_DEMOTE);
+  }
+
+  @Test
+  void anExplicitlyEmptyNeverDemoteIsKept() {
+    String json = """
+        {"profiles": {"frontier": {"model": "claude-opus-4-5"}, "primary": {"model": "claude-sonnet-4-5"},
+                      "fast": {"model": "claude-haiku-4-5"}},
+         "routing": {}, "auto": {"strategy": "hybrid", "neverDemote": []}}
+        """;
+    assertThat(PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(json, "p"), CATALOG).getAuto().getNeverDemote())
+        .isEmpty();
+  }
+
+  @Test
+  void anAvroPolicyWrittenWithoutNeverDemoteReadsTheShippedList() {
+    // The Avro default is what a record from a writer that never set the field gets
+    assertThat(AutoRouting.newBuilder().build().getNeverDemote()).isEqualTo(PolicyJson.DEFAULT_NEVER_DEMOTE);
+    assertThat(DefaultPolicies.routingPolicy().getAuto().getNeverDemote()).isEqualTo(PolicyJson.DEFAULT_NEVER_DEMOTE);
   }
 
   @Test
