@@ -29,6 +29,9 @@ public final class WorkerConfig {
       Duration.ofSeconds(30), "transaction.timeout.ms of the worker's producer.");
   public static final Setting<String> PROVIDERS = Setting.string("worker.providers",
       "anthropic,bedrock,openai,moonshot,ollama", "Provider names this worker serves (the catalog's provider field).");
+  public static final Setting<String> CALL_JOURNAL = Setting.string("worker.call.journal", null,
+      "File to which every provider call is appended as it returns (time, provider, model, request, call, outcome, "
+          + "tokens; no content): a local record to reconcile with invoices and llm.usage.");
   public static final Setting<String> SIMULATE = Setting.string("worker.simulate", "auto",
       "auto: simulate providers without credentials; all: simulate every provider; none: real providers only.");
 
@@ -83,7 +86,7 @@ public final class WorkerConfig {
   public static final Setting<Integer> METRICS_PORT = Setting.integer("worker.metrics.port", 9402,
       "port of GET /metrics (Prometheus) and GET /health when run as WorkerMain; -1 turns it off, 0 picks one");
   public static final List<Setting<?>> SETTINGS = List.of(GROUP_ID, INSTANCE_ID, MAX_IN_FLIGHT, COMMIT_INTERVAL,
-      DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
+      DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, CALL_JOURNAL, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
       SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, METRICS_PORT);
   public static final List<Setting<?>> PROVIDER_TEMPLATES = List.of(P_TYPE, P_BASE_URL, P_API_KEY, P_API_KEY_FILE,
       P_REGION, P_TIMEOUT, P_RPM, P_MAX_CONCURRENT, P_MAX_ATTEMPTS, P_BACKOFF, P_MAX_BACKOFF, P_FAILURE_RATE, P_WINDOW,

@@ -3,6 +3,7 @@ package io.modelrouter.worker;
 import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -54,6 +55,7 @@ public final class WorkerService implements AutoCloseable {
   private final Thread thread;
   private final PrometheusMeterRegistry registry = Metrics.registry("worker");
   private KafkaClientMetrics consumerMetrics;
+  private final CallJournal journal;
 
   public WorkerService(Settings settings) {
     this(settings, Providers.build(new WorkerConfig(settings), System.getenv()));
@@ -64,7 +66,11 @@ public final class WorkerService implements AutoCloseable {
     this.config = new WorkerConfig(settings);
     this.topics = CommonSettings.topics(settings);
     this.providers = new LinkedHashMap<>();
-    providers.forEach((name, provider) -> this.providers.put(name, new MeteredProvider(provider, registry)));
+    String journalFile = settings.get(WorkerConfig.CALL_JOURNAL);
+    this.journal = journalFile == null || journalFile.isBlank() ? null
+        : new CallJournal(java.nio.file.Path.of(journalFile));
+    providers.forEach((name, provider) -> this.providers.put(name,
+        new MeteredProvider(journal == null ? provider : journal.around(provider), registry)));
     if (settings.get(CommonSettings.TOPIC_CREATE)) {
       try (Admin admin = Admin.create(config.kafka())) {
         TopicAdmin.ensureTopics(admin, topics.all(), settings.get(CommonSettings.TOPIC_PARTITIONS),
@@ -92,13 +98,19 @@ public final class WorkerService implements AutoCloseable {
                 .tag("model", outcome.result().getModel() == null ? "" : outcome.result().getModel())
                 .register(registry)).increment());
     String instance = config.instanceId();
-    this.loop = new WorkerLoop(consumer(instance), () -> producer(instance), topics, executor,
+    this.loop = new WorkerLoop(consumer(instance), () -> producer(instance), usageProducer(instance), topics, executor,
         settings.get(WorkerConfig.MAX_IN_FLIGHT), settings.get(WorkerConfig.COMMIT_INTERVAL),
         settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC());
     this.thread = Thread.ofPlatform().name("worker-" + instance).unstarted(loop);
     Gauge.builder("worker.in.flight", loop, WorkerLoop::inFlight)
         .description("requests being executed (past worker.max.in.flight the worker pauses its partitions)")
         .register(registry);
+    FunctionCounter.builder("worker.usage.events", loop, l -> l.usage().written())
+        .description("usage events written (one per provider call), and those that could not be")
+        .tag("outcome", "written").register(registry);
+    FunctionCounter.builder("worker.usage.events", loop, l -> l.usage().failed())
+        .description("usage events written (one per provider call), and those that could not be")
+        .tag("outcome", "failed").register(registry);
   }
 
   private KafkaConsumer<byte[], byte[]> consumer(String instance) {
@@ -133,6 +145,23 @@ public final class WorkerService implements AutoCloseable {
     props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
         (int) config.settings().get(WorkerConfig.TRANSACTION_TIMEOUT).toMillis());
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /**
+   * Usage events go out as each call returns, not with the results' transaction: idempotent, acks=all, and retried
+   * for as long as the broker is away (no delivery timeout), so that a billed call is never dropped.
+   */
+  private KafkaProducer<byte[], byte[]> usageProducer(String instance) {
+    Map<String, Object> props = new HashMap<>(config.kafka());
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, instance + "-usage-producer");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 131_072);
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Integer.MAX_VALUE);
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Integer.MAX_VALUE);
+    props.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
@@ -202,5 +231,8 @@ public final class WorkerService implements AutoCloseable {
     }
     resilience.close();
     providers.values().forEach(Provider::close);
+    if (journal != null) {
+      journal.close();
+    }
   }
 }

@@ -16,6 +16,8 @@ import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.schemas.SampleRecords;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.dlq.DeadLetters;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -159,24 +161,29 @@ class WorkerIT {
   }
 
   @Test
-  void aCrashedWorkerRestartedUnderItsIdLeavesExactlyOneResultPerRequest() throws Exception {
-    WorkerService first = worker("w-restart", Map.of("simulator.latency", "400"));
+  void aCrashedWorkerRestartedUnderItsIdLeavesExactlyOneResultPerRequestAndLosesNoBilledCall() throws Exception {
+    Path journal = Files.createTempFile("calls", ".tsv");
+    WorkerService first = worker("w-restart", Map.of("simulator.latency", "400",
+        "worker.call.journal", journal.toString()));
     List<String> ids = produce(1_500, "restart");
     await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= 300);
 
     first.crash();
     int seenAtCrash = results.size();
-    worker("w-restart", Map.of("simulator.latency", "100"));
+    worker("w-restart", Map.of("simulator.latency", "100", "worker.call.journal", journal.toString()));
 
     await().atMost(Duration.ofSeconds(90)).until(() -> results.keySet().containsAll(ids));
     assertThat(seenAtCrash).isLessThan(ids.size());
     assertThat(ids).allSatisfy(id -> assertThat(results.get(id)).as(id).hasSize(1));
     assertThat(results).hasSize(ids.size());
+    assertEveryBilledCallIsInUsage(journal, first);
   }
 
   @Test
   void aCrashedWorkersPartitionsGoToAnotherWorkerWithExactlyOneResultPerRequest() throws Exception {
-    Map<String, String> fastFailover = Map.of("kafka.session.timeout.ms", "6000", "simulator.latency", "400");
+    Path journal = Files.createTempFile("calls", ".tsv");
+    Map<String, String> fastFailover = Map.of("kafka.session.timeout.ms", "6000", "simulator.latency", "400",
+        "worker.call.journal", journal.toString());
     WorkerService crashed = worker("w-a", fastFailover);
     worker("w-b", fastFailover);
     List<String> ids = produce(1_500, "failover");
@@ -187,6 +194,55 @@ class WorkerIT {
     await().atMost(Duration.ofSeconds(120)).until(() -> results.keySet().containsAll(ids));
     assertThat(ids).allSatisfy(id -> assertThat(results.get(id)).as(id).hasSize(1));
     assertThat(results).hasSize(ids.size());
+    assertEveryBilledCallIsInUsage(journal, crashed);
+  }
+
+  /**
+   * The calls the providers answered (the workers' call journal) against the usage events on the topic: each
+   * answered call has its usage event, except at most those the crashed worker had handed to its producer and not
+   * yet seen acknowledged when it died; no usage event stands for a call that was not answered, and none is there
+   * twice. Requests the crash cut short after their calls were answered and before their result was committed are
+   * executed again, so some calls appear twice in the journal, and must twice in usage.
+   */
+  private void assertEveryBilledCallIsInUsage(Path journal, WorkerService crashed) throws Exception {
+    Map<String, Integer> answered = new HashMap<>();
+    List<String> lines = Files.readAllLines(journal);
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split("\\t");
+      if (f[5].equals("ok")) {
+        answered.merge(f[3] + "#" + f[4], 1, Integer::sum);
+      }
+    }
+    int total = answered.values().stream().mapToInt(Integer::intValue).sum();
+    int lost = lostAt(crashed);
+    await().atMost(Duration.ofSeconds(20)).until(() -> usageOk().size() >= total - lost);
+    Map<String, Integer> counted = new HashMap<>();
+    List<UsageEvent> ok = usageOk();
+    for (UsageEvent event : ok) {
+      String id = event.getEventId();
+      counted.merge(event.getRequestId() + "#" + id.substring(id.lastIndexOf('#') + 1, id.indexOf('@')), 1,
+          Integer::sum);
+    }
+    System.out.printf("worker crash: %d calls answered (journal), %d usage events, %d lost at the crash, "
+        + "%d results%n", total, ok.size(), lost, results.size());
+    assertThat(ok.stream().map(UsageEvent::getEventId).distinct().count()).isEqualTo(ok.size());
+    counted.forEach((call, n) -> assertThat(n).as("usage events of call " + call)
+        .isLessThanOrEqualTo(answered.getOrDefault(call, 0)));
+    assertThat(total - ok.size()).as("answered calls without a usage event (of %d answered)", total)
+        .isLessThanOrEqualTo(lost);
+    // Some requests were answered, then cut short by the crash before their result was committed, and executed
+    // again: billed twice, and counted twice.
+    assertThat(total).isGreaterThan(results.size());
+  }
+
+  private static int lostAt(WorkerService crashed) {
+    return (int) (crashed.loop().usage().failed() + crashed.loop().usage().pending());
+  }
+
+  private List<UsageEvent> usageOk() {
+    synchronized (usage) {
+      return usage.stream().filter(e -> e.getOutcome() == AttemptOutcome.OK).toList();
+    }
   }
 
   private void readOutputs() {

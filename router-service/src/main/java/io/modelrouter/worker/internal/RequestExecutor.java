@@ -42,6 +42,19 @@ public final class RequestExecutor {
   /** What a request produced: the usage events of its calls, in order, and its one result. */
   public record Outcome(List<UsageEvent> usage, InferenceResult result) {}
 
+  /**
+   * Told of each call's usage event as soon as it is known, so that a billed call is written before the request
+   * ends (a worker that dies in the middle of a request must not lose what its calls cost). A successful call is
+   * handed over when it returns (it is the request's last); a failed one when the next call starts or the request
+   * ends, because only then is it known whether it was the last ({@code finalCall}).
+   */
+  @FunctionalInterface
+  public interface UsageSink {
+    UsageSink NONE = event -> { };
+
+    void accept(UsageEvent event);
+  }
+
   private final Map<String, Provider> providers;
   private final ResilientCalls resilience;
   private final ModelCatalog catalog;
@@ -71,17 +84,29 @@ public final class RequestExecutor {
     this.clock = clock;
   }
 
+  /** Executes the request; its usage events are ids {@code <requestId>#<call>}. */
   public Outcome execute(RoutedRequest routed) {
-    Outcome outcome = run(routed);
+    return execute(routed, null, UsageSink.NONE);
+  }
+
+  /**
+   * Executes the request, handing each call's usage event to {@code sink} as soon as it is known.
+   *
+   * @param execution distinguishes this execution of the request from another one (after a crash, the request is
+   *     executed again and its calls are billed again): usage event ids are {@code <requestId>#<call>@<execution>};
+   *     null for {@code <requestId>#<call>}
+   */
+  public Outcome execute(RoutedRequest routed, String execution, UsageSink sink) {
+    Outcome outcome = run(routed, execution, sink);
     listener.accept(outcome);
     return outcome;
   }
 
-  private Outcome run(RoutedRequest routed) {
+  private Outcome run(RoutedRequest routed, String execution, UsageSink sink) {
     InferenceRequest request = routed.getRequest();
     RoutingDecision decision = routed.getDecision();
     Instant started = clock.instant();
-    Calls calls = new Calls(request);
+    Calls calls = new Calls(request, execution == null ? "" : "@" + execution, sink);
     if (expired(request, started)) {
       return calls.finish(ResultStatus.EXPIRED, decision, null, null, "DEADLINE_EXCEEDED",
           "the deadline " + request.getDeadline() + " passed before the request was sent", started);
@@ -173,17 +198,28 @@ public final class RequestExecutor {
   /** The calls of one request: numbering, attempts, usage events, and the result at the end. */
   private final class Calls {
     private final InferenceRequest request;
+    private final String executionSuffix;
+    private final UsageSink sink;
     private final List<Attempt> attempts = new ArrayList<>();
     private final List<UsageEvent> usage = new ArrayList<>();
+    /** A failed call's event, not handed to the sink until it is known whether another call follows. */
+    private UsageEvent held;
     private int numbered;
     private int lastObserved;
     private boolean simulated;
 
-    Calls(InferenceRequest request) {
+    Calls(InferenceRequest request, String executionSuffix, UsageSink sink) {
       this.request = request;
+      this.executionSuffix = executionSuffix;
+      this.sink = sink;
     }
 
+    /** Numbers a call about to reach the provider; the previous failed call was therefore not the last. */
     synchronized int next() {
+      if (held != null) {
+        sink.accept(held);
+        held = null;
+      }
       return ++numbered;
     }
 
@@ -213,7 +249,11 @@ public final class RequestExecutor {
         simulated |= provider.simulated();
         attempts.add(new Attempt(target.getProvider(), target.getModel(), AttemptOutcome.OK, elapsed.toMillis(), 200,
             null, null, input, output, startedAt));
-        usage.add(event(target, spec, input, output, cached, estimated, elapsed, AttemptOutcome.OK, provider));
+        UsageEvent event = event(target, spec, input, output, cached, estimated, elapsed, AttemptOutcome.OK, provider);
+        // A successful call ends the request.
+        event.setFinalCall(true);
+        usage.add(event);
+        sink.accept(event);
         return;
       }
       AttemptOutcome outcome = outcome(failure);
@@ -240,14 +280,15 @@ public final class RequestExecutor {
           message, input, output, startedAt));
       if (reachedProvider) {
         simulated |= provider.simulated();
-        usage.add(event(target, spec, input, output, cached, estimated, elapsed, outcome, provider));
+        held = event(target, spec, input, output, cached, estimated, elapsed, outcome, provider);
+        usage.add(held);
       }
     }
 
     private UsageEvent event(ModelRef target, ModelSpec spec, long input, long output, long cached, boolean estimated,
         Duration elapsed, AttemptOutcome outcome, Provider provider) {
       return UsageEvent.newBuilder()
-          .setEventId(request.getRequestId() + "#" + numbered)
+          .setEventId(request.getRequestId() + "#" + numbered + executionSuffix)
           .setRequestId(request.getRequestId())
           .setTeamId(request.getTeamId())
           .setPipelineId(request.getPipelineId())
@@ -273,6 +314,10 @@ public final class RequestExecutor {
         ProviderResponse response, String errorCode, String errorMessage, Instant started) {
       if (!usage.isEmpty()) {
         usage.get(usage.size() - 1).setFinalCall(true);
+      }
+      if (held != null) {
+        sink.accept(held);
+        held = null;
       }
       long input = 0;
       long output = 0;

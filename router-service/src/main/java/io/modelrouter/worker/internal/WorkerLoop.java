@@ -4,7 +4,6 @@ import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.TokenUsage;
-import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.dlq.DeadLetters;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
@@ -42,15 +41,19 @@ import org.slf4j.LoggerFactory;
 /**
  * The worker's poll thread. It reads routed requests, runs each on a virtual thread (thousands in flight per
  * partition), and every commit interval writes, in one transaction, the outputs of the requests that finished
- * (usage events, results, dead letters) together with the input offsets and the completed-offsets metadata
+ * (results, dead letters) together with the input offsets and the completed-offsets metadata
  * ({@link PartitionProgress}). A read_committed consumer therefore sees each request's result exactly once, also
- * across crashes and rebalances; calls repeated after a crash produce usage events of their own, because they
- * were billed.
+ * across crashes and rebalances.
+ *
+ * <p>Usage events are not part of that transaction: each provider call's event is written by an idempotent
+ * producer of its own as soon as the call returns, and a request's result is committed only once its usage events
+ * are acknowledged. A worker that dies therefore loses no billed call, except one whose event it had not yet handed
+ * to the broker; the request is executed again by the next owner, and those calls, billed again, get events of
+ * their own (ids {@code <requestId>#<call>@<execution>}, so the two executions never share an id).
  *
  * <p>When a partition is revoked, the loop waits (up to the drain timeout) for its requests in flight and commits
- * them before letting it go; requests still running after that are abandoned to the new owner, and only their
- * usage events (the calls were billed) are written later. Backpressure: past {@code maxInFlight} the loop pauses
- * its partitions until it is back under 80%.
+ * them before letting it go; requests still running after that are abandoned to the new owner (their calls' usage is
+ * still written). Backpressure: past {@code maxInFlight} the loop pauses its partitions until it is back under 80%.
  */
 public final class WorkerLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
@@ -58,12 +61,13 @@ public final class WorkerLoop implements Runnable {
   static final int MAX_METADATA_CHARS = 3_500;
   static final String SERVICE = "worker";
 
-  /** A request's outputs, or a dead letter, for one input record. */
-  private record Completion(TopicPartition partition, long offset, List<Object> outputs, List<Object> usageOnly) {}
+  /** A request's result, or a dead letter, for one input record. */
+  private record Completion(TopicPartition partition, long offset, List<Object> outputs) {}
 
   private final Consumer<byte[], byte[]> consumer;
   private final Supplier<Producer<byte[], byte[]>> producers;
   private Producer<byte[], byte[]> producer;
+  private final UsageWriter usage;
   private final Topics topics;
   private final RequestExecutor executor;
   private final int maxInFlight;
@@ -73,7 +77,6 @@ public final class WorkerLoop implements Runnable {
   private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
   private final Map<TopicPartition, PartitionProgress> partitions = new HashMap<>();
-  private final List<Object> orphanUsage = new ArrayList<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong transactions = new AtomicLong();
@@ -85,12 +88,15 @@ public final class WorkerLoop implements Runnable {
   /**
    * @param producers makes the transactional producer (always with the same transactional.id); called again when a
    *     producer fails beyond abort, since only a new one (a new epoch) can go on
+   * @param usageProducer the idempotent, non-transactional producer of usage events (acks=all)
    */
-  public WorkerLoop(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers, Topics topics,
-      RequestExecutor executor, int maxInFlight, Duration commitInterval, Duration drainTimeout, Clock clock) {
+  public WorkerLoop(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers,
+      Producer<byte[], byte[]> usageProducer, Topics topics, RequestExecutor executor, int maxInFlight,
+      Duration commitInterval, Duration drainTimeout, Clock clock) {
     this.consumer = consumer;
     this.producers = producers;
     this.producer = producers.get();
+    this.usage = new UsageWriter(usageProducer, topics);
     this.topics = topics;
     this.executor = executor;
     this.maxInFlight = maxInFlight;
@@ -159,33 +165,28 @@ public final class WorkerLoop implements Runnable {
     } catch (SchemaSerdeException e) {
       if (e.isRetryable()) {
         // The registry is down, not the record: fail the attempt as a result so the record is never silent.
-        return outputs(partition, record.offset(), failed(null, record, "SCHEMA_REGISTRY_UNAVAILABLE", e), List.of());
+        return result(partition, record.offset(), failed(null, record, "SCHEMA_REGISTRY_UNAVAILABLE", e));
       }
       return deadLetter(partition, record, e);
     } catch (RuntimeException e) {
       return deadLetter(partition, record, e);
     }
+    UsageWriter.Request calls = usage.request();
+    InferenceResult result;
     try {
-      RequestExecutor.Outcome outcome = executor.execute(routed);
-      return outputs(partition, record.offset(), outcome.result(), outcome.usage());
+      result = executor.execute(routed, usage.executionId(), calls).result();
     } catch (RuntimeException e) {
       LOG.error("request {} failed inside the worker", routed.getRequest().getRequestId(), e);
-      return outputs(partition, record.offset(), failed(routed, record, "INTERNAL_ERROR", e), List.of());
+      result = failed(routed, record, "INTERNAL_ERROR", e);
     }
+    // The result is committed only after the broker has every usage event of the request.
+    calls.awaitWritten();
+    return result(partition, record.offset(), result);
   }
 
-  private Completion outputs(TopicPartition partition, long offset, InferenceResult result, List<UsageEvent> usage) {
-    List<Object> out = new ArrayList<>(usage.size() + 1);
-    List<Object> usageRecords = new ArrayList<>(usage.size());
-    for (UsageEvent event : usage) {
-      ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topics.usage().name(),
-          topics.usage().serializeKey(event.getTeamId()), topics.usage().serializeValue(event));
-      out.add(r);
-      usageRecords.add(r);
-    }
-    out.add(new ProducerRecord<>(topics.results().name(), topics.results().serializeKey(result.getTeamId()),
-        topics.results().serializeValue(result)));
-    return new Completion(partition, offset, out, usageRecords);
+  private Completion result(TopicPartition partition, long offset, InferenceResult result) {
+    return new Completion(partition, offset, List.of(new ProducerRecord<>(topics.results().name(),
+        topics.results().serializeKey(result.getTeamId()), topics.results().serializeValue(result))));
   }
 
   private Completion deadLetter(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Exception error) {
@@ -193,7 +194,7 @@ public final class WorkerLoop implements Runnable {
         DeadLetters.describe(error));
     return new Completion(partition, record.offset(), List.of(DeadLetters.record(topics.dlq().name(),
         new DeadLetters.Source(record.topic(), record.partition(), record.offset()), record.key(), record.value(),
-        record.headers(), error, SERVICE, clock.millis())), List.of());
+        record.headers(), error, SERVICE, clock.millis())));
   }
 
   private InferenceResult failed(RoutedRequest routed, ConsumerRecord<byte[], byte[]> record, String code,
@@ -222,9 +223,8 @@ public final class WorkerLoop implements Runnable {
       completed.incrementAndGet();
       PartitionProgress progress = partitions.get(completion.partition());
       if (progress == null) {
-        // The partition went to another worker while this request ran: its new owner produces the result, but the
-        // calls made here were billed, so their usage events are still written.
-        orphanUsage.addAll(completion.usageOnly());
+        // The partition went to another worker while this request ran: its new owner produces the result (the
+        // calls made here were billed, and their usage events are already written).
         continue;
       }
       progress.finished(completion.offset(), completion.outputs());
@@ -241,15 +241,12 @@ public final class WorkerLoop implements Runnable {
         plans.put(entry.getKey(), progress.plan(MAX_METADATA_CHARS));
       }
     }
-    if (plans.isEmpty() && orphanUsage.isEmpty()) {
+    if (plans.isEmpty()) {
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     try {
       producer.beginTransaction();
-      for (Object record : orphanUsage) {
-        producer.send(cast(record));
-      }
       plans.forEach((partition, plan) -> {
         plan.outputs().forEach(record -> producer.send(cast(record)));
         offsets.put(partition, new OffsetAndMetadata(plan.commitOffset(), plan.metadata()));
@@ -272,7 +269,6 @@ public final class WorkerLoop implements Runnable {
       return;
     }
     transactions.incrementAndGet();
-    orphanUsage.clear();
     plans.forEach((partition, plan) -> partitions.get(partition).committed(plan));
   }
 
@@ -371,6 +367,7 @@ public final class WorkerLoop implements Runnable {
     } catch (RuntimeException e) {
       LOG.debug("closing the producer: {}", e.toString());
     }
+    usage.close(crashed ? Duration.ZERO : Duration.ofSeconds(30));
   }
 
   private static void sleepQuietly(long millis) {
@@ -404,5 +401,10 @@ public final class WorkerLoop implements Runnable {
 
   public long transactions() {
     return transactions.get();
+  }
+
+  /** Usage events the broker acknowledged, and those lost because the worker crashed before they were. */
+  public UsageWriter usage() {
+    return usage;
   }
 }

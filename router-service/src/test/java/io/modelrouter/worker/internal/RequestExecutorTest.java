@@ -114,6 +114,41 @@ class RequestExecutorTest {
   }
 
   @Test
+  void handsEachCallsUsageToTheSinkBeforeTheRequestEnds() {
+    List<String> seen = new java.util.ArrayList<>();
+    anthropic.then(failure(ProviderException.Kind.SERVER_ERROR, 503), failure(ProviderException.Kind.SERVER_ERROR, 503),
+        failure(ProviderException.Kind.SERVER_ERROR, 503));
+    // The fallback is called only after the primary's three failures reached the sink: a crash during the fallback
+    // call loses none of them.
+    bedrock.then((java.util.function.Function<io.modelrouter.worker.provider.ProviderRequest, Object>) request -> {
+      seen.add("bedrock call " + request.call());
+      return new ProviderResponse("from bedrock", "end_turn", 100, 20, 0, true, "b-1");
+    });
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-sink"), "x1.1",
+        event -> seen.add(event.getEventId() + (event.getFinalCall() ? " final" : "")));
+
+    assertThat(seen).containsExactly("r-sink#1@x1.1", "r-sink#2@x1.1", "r-sink#3@x1.1", "bedrock call 4",
+        "r-sink#4@x1.1 final");
+    assertThat(outcome.usage()).extracting(UsageEvent::getEventId)
+        .containsExactly("r-sink#1@x1.1", "r-sink#2@x1.1", "r-sink#3@x1.1", "r-sink#4@x1.1");
+  }
+
+  @Test
+  void aFailedLastCallReachesTheSinkAsFinalWhenTheChainIsExhausted() {
+    List<UsageEvent> seen = new java.util.ArrayList<>();
+    anthropic.then(failure(ProviderException.Kind.BAD_REQUEST, 400));
+    bedrock.then(failure(ProviderException.Kind.BAD_REQUEST, 400));
+    openai.then(failure(ProviderException.Kind.BAD_REQUEST, 400));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-exhausted"), "x1.2", seen::add);
+
+    assertThat(outcome.result().getStatus()).isEqualTo(ResultStatus.FAILED);
+    assertThat(seen).extracting(UsageEvent::getFinalCall).containsExactly(false, false, true);
+    assertThat(seen).isEqualTo(outcome.usage());
+  }
+
+  @Test
   void waitsTheRetryAfterTheProviderAskedFor() {
     anthropic.then(new ProviderException(ProviderException.Kind.RATE_LIMITED, 429, "rate_limit_error", "slow down",
         Duration.ofMillis(300), null), ok("after the wait", 100, 10));

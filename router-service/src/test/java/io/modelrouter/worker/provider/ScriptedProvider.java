@@ -27,7 +27,10 @@ public final class ScriptedProvider implements Provider {
     return new ProviderException(kind, status, kind.name().toLowerCase(), "scripted " + status);
   }
 
-  /** Steps: a ProviderResponse, a ProviderException, or a Duration to hang for. */
+  /**
+   * Steps: a ProviderResponse, a ProviderException, a Duration to hang for, or a function of the request that
+   * returns one of those.
+   */
   public synchronized ScriptedProvider then(Object... steps) {
     script.addAll(List.of(steps));
     return this;
@@ -50,6 +53,11 @@ public final class ScriptedProvider implements Provider {
     Object step;
     synchronized (this) {
       step = script.isEmpty() ? otherwise : script.poll();
+    }
+    if (step instanceof java.util.function.Function<?, ?> f) {
+      @SuppressWarnings("unchecked")
+      java.util.function.Function<ProviderRequest, Object> answer = (java.util.function.Function<ProviderRequest, Object>) f;
+      step = answer.apply(request);
     }
     if (step instanceof Duration hang) {
       try {
