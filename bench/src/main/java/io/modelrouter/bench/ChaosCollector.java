@@ -39,6 +39,8 @@ final class ChaosCollector implements Runnable {
   private final Map<String, Long> resultSeenAt = new HashMap<>();
   private final Map<ResultStatus, Integer> byStatus = new EnumMap<>(ResultStatus.class);
   private final Map<String, Integer> usage = new HashMap<>();
+  /** Successful calls with a usage event, by {@code <requestId>#<call>} (two executions of a request: 2). */
+  private final Map<String, Integer> answeredCalls = new HashMap<>();
   private long usageOutputTokens;
   private final Map<String, Integer> alerts = new HashMap<>();
   private final Map<String, UsageTotals> totals = new HashMap<>();
@@ -102,6 +104,9 @@ final class ChaosCollector implements Runnable {
       UsageEvent event = topics.usage().deserializeValue(record.value());
       if (usage.merge(event.getEventId(), 1, Integer::sum) == 1) {
         usageOutputTokens += event.getOutputTokens();
+        if (event.getOutcome() == io.modelrouter.avro.AttemptOutcome.OK) {
+          answeredCalls.merge(callOf(event), 1, Integer::sum);
+        }
       }
     } else if (topic.equals(topics.budgetAlerts().name())) {
       BudgetAlert alert = topics.budgetAlerts().deserializeValue(record.value());
@@ -113,6 +118,54 @@ final class ChaosCollector implements Runnable {
       BudgetAction action = topics.budgetActions().deserializeValue(record.value());
       actions.computeIfAbsent(action.getTeamId(), t -> new ArrayList<>()).add(action.getState());
     }
+  }
+
+  /** {@code <requestId>#<call>} of a usage event whose id is {@code <requestId>#<call>[@<execution>]}. */
+  static String callOf(UsageEvent event) {
+    String id = event.getEventId();
+    int hash = id.lastIndexOf('#');
+    int at = id.indexOf('@', hash);
+    return event.getRequestId() + "#" + id.substring(hash + 1, at < 0 ? id.length() : at);
+  }
+
+  /** Successful calls with a usage event, by {@code <requestId>#<call>}. */
+  synchronized Map<String, Integer> answeredCalls() {
+    return Map.copyOf(answeredCalls);
+  }
+
+  /** The invariants a crash must not break, each false one named; empty when all hold. */
+  synchronized List<String> violations(int sent, List<Kill> kills) {
+    List<String> broken = new ArrayList<>();
+    long duplicates = results.values().stream().filter(c -> c > 1).count();
+    if (duplicates > 0) {
+      broken.add(duplicates + " request(s) with more than one result");
+    }
+    if (results.size() < sent) {
+      broken.add((sent - results.size()) + " request(s) without a result");
+    }
+    if (usage.values().stream().anyMatch(c -> c > 1)) {
+      broken.add("a usage event id appears twice");
+    }
+    if (!totalsCaughtUp()) {
+      broken.add("the aggregator's totals differ from the usage events on the topic");
+    }
+    if (alerts.values().stream().anyMatch(c -> c > 1)) {
+      broken.add("an alert id appears twice");
+    }
+    for (Kill kill : kills) {
+      if (firstAfter(outputOf(kill.process().name()), kill.process().startedAt()) == null) {
+        broken.add(kill.process().name() + " produced nothing after its restart");
+      }
+    }
+    return broken;
+  }
+
+  private String outputOf(String service) {
+    return switch (service) {
+      case "worker" -> topics.usage().name();
+      case "router" -> topics.routed().name();
+      default -> topics.usageTotals().name();
+    };
   }
 
   /** When the first record on the topic became visible at or after {@code after}, or null. */
@@ -191,12 +244,10 @@ final class ChaosCollector implements Runnable {
     out.append(String.format(Locale.ROOT, "alerts %,d (duplicate alert ids %,d); budget actions %,d (same state "
             + "published twice in a row: %,d)%n", alerts.size(), alertDuplicates,
         actions.values().stream().mapToInt(List::size).sum(), repeatedActions));
-    Map<String, String> output = Map.of("worker", topics.usage().name(), "router", topics.routed().name(),
-        "aggregator", topics.usageTotals().name());
     for (Kill kill : kills) {
       String name = kill.process().name();
       Instant restarted = kill.process().startedAt();
-      Instant first = firstAfter(output.get(name), restarted);
+      Instant first = firstAfter(outputOf(name), restarted);
       out.append(String.format(Locale.ROOT, "%s: killed, restarted after %,d ms, first committed output seen %s "
               + "after the kill%n", name, Duration.between(kill.at(), restarted).toMillis(),
           first == null ? "NEVER" : String.format(Locale.ROOT, "%,d ms", Duration.between(kill.at(), first).toMillis())));

@@ -18,8 +18,8 @@ final class ChildProcess implements AutoCloseable {
   private final String mainClass;
   private final Map<String, String> environment;
   private final Path log;
-  private Process process;
-  private Instant startedAt;
+  private volatile Process process;
+  private volatile Instant startedAt;
 
   ChildProcess(String name, String mainClass, Map<String, String> environment, Path log) {
     this.name = name;

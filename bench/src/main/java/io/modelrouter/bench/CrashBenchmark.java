@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
  * alert thresholds during the run, so alerts and actions are being emitted around the crashes.
  *
  * <p>Then, read_committed: every request must have exactly one result; every usage event (one per provider call)
- * must appear once; the aggregator's totals must count exactly the usage events on the topic; no alert id may
- * appear twice. Recovery time is from the kill to the restarted process's first committed output.
+ * must appear once; every call the provider answered (the worker's call journal, written as each call returns and
+ * kept across the kill) must have its usage event; the aggregator's totals must count exactly the usage events on
+ * the topic; no alert id may appear twice. Recovery time is from the kill to the restarted process's first committed
+ * output. The benchmark exits with status 1 and names what broke when any of these does not hold.
  *
  * <pre>bench/run CrashBenchmark --rate 2000 --seconds 60</pre>
  */
@@ -66,8 +68,10 @@ public final class CrashBenchmark {
           "MR_ROUTER_METRICS_PORT", "-1", "MR_WORKER_METRICS_PORT", "-1", "MR_AGGREGATOR_METRICS_PORT", "-1"));
       ChildProcess router = child("router", "io.modelrouter.router.RouterMain", env, dir, Map.of(
           "MR_ROUTER_INSTANCE_ID", "crash-router", "MR_ROUTER_STATE_DIR", dir.resolve("router-state").toString()));
+      Path journal = dir.resolve("provider-calls.tsv");
       ChildProcess worker = child("worker", "io.modelrouter.worker.WorkerMain", env, dir, Map.of(
           "MR_WORKER_INSTANCE_ID", "crash-worker", "MR_WORKER_SIMULATE", "all",
+          "MR_WORKER_CALL_JOURNAL", journal.toString(),
           "MR_SIMULATOR_LATENCY", options.string("latency-ms"), "MR_SIMULATOR_LATENCY_SPREAD", "0.3"));
       ChildProcess aggregator = child("aggregator", "io.modelrouter.aggregator.AggregatorMain", env, dir, Map.of(
           "MR_AGGREGATOR_INSTANCE_ID", "crash-aggregator",
@@ -131,8 +135,72 @@ public final class CrashBenchmark {
       System.out.printf(Locale.ROOT, "CrashBenchmark: %,d requests/s for %d s, %d teams (10 with budgets), simulated "
           + "latency %s ms; kill -9 of worker, router, aggregator at 20%%, 45%%, 70%%, each down %s ms%n", rate,
           seconds, TEAMS, options.string("latency-ms"), options.string("down-ms"));
-      System.out.println(collector.report(sent + 1, kills));
+      System.out.print(collector.report(sent + 1, kills));
+      List<String> broken = new ArrayList<>(collector.violations(sent + 1, kills));
+      broken.addAll(billedCalls(journal, collector, kills));
+      if (!broken.isEmpty()) {
+        System.out.println("FAILED: " + String.join("; ", broken));
+        System.exit(1);
+      }
+      System.out.println("every invariant held");
     }
+  }
+
+  /**
+   * The calls the simulated provider answered (the worker's call journal) against the successful calls' usage events:
+   * prints both, and the answered calls without a usage event with how long before a kill they were answered. One
+   * answered within the last second before the worker's kill may legitimately be missing (its event was still in the
+   * killed process); any other missing one, or a usage event for a call never answered, is a violation.
+   */
+  private static List<String> billedCalls(Path journal, ChaosCollector collector, List<ChaosCollector.Kill> kills)
+      throws java.io.IOException {
+    Map<String, List<Instant>> answered = new HashMap<>();
+    List<String> lines = Files.readAllLines(journal);
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split("\t");
+      if (f[5].equals("ok")) {
+        answered.computeIfAbsent(f[3] + "#" + f[4], k -> new ArrayList<>()).add(Instant.parse(f[0]));
+      }
+    }
+    Map<String, Integer> counted = collector.answeredCalls();
+    long answeredTotal = answered.values().stream().mapToLong(List::size).sum();
+    long countedTotal = counted.values().stream().mapToLong(Integer::longValue).sum();
+    Instant workerKilled = kills.stream().filter(k -> k.process().name().equals("worker")).map(ChaosCollector.Kill::at)
+        .findFirst().orElse(Instant.MAX);
+    List<Long> missingBeforeKill = new ArrayList<>();
+    long unexplained = 0;
+    long extra = 0;
+    for (Map.Entry<String, List<Instant>> call : answered.entrySet()) {
+      int have = counted.getOrDefault(call.getKey(), 0);
+      List<Instant> times = call.getValue().stream().sorted().toList();
+      for (int i = have; i < times.size(); i++) {
+        long before = Duration.between(times.get(i), workerKilled).toMillis();
+        if (before >= 0 && before <= 1_000) {
+          missingBeforeKill.add(before);
+        } else {
+          unexplained++;
+        }
+      }
+    }
+    for (Map.Entry<String, Integer> call : counted.entrySet()) {
+      extra += Math.max(0, call.getValue() - answered.getOrDefault(call.getKey(), List.of()).size());
+    }
+    long twice = answered.values().stream().filter(t -> t.size() > 1).count();
+    System.out.printf(Locale.ROOT, "provider calls answered (call journal) %,d, of which %,d requests answered twice "
+            + "(executed again after the worker's kill); usage events of answered calls %,d; answered calls without a "
+            + "usage event %,d (%s); usage events without an answered call %,d%n", answeredTotal, twice, countedTotal,
+        missingBeforeKill.size() + unexplained, missingBeforeKill.isEmpty() && unexplained == 0 ? "none"
+            : missingBeforeKill.size() + " answered " + missingBeforeKill.stream().mapToLong(Long::longValue).min()
+                .orElse(0) + "-" + missingBeforeKill.stream().mapToLong(Long::longValue).max().orElse(0)
+                + " ms before the kill, " + unexplained + " otherwise", extra);
+    List<String> broken = new ArrayList<>();
+    if (unexplained > 0) {
+      broken.add(unexplained + " answered call(s) without a usage event, not in the last second before the kill");
+    }
+    if (extra > 0) {
+      broken.add(extra + " usage event(s) for calls the provider did not answer");
+    }
+    return broken;
   }
 
   private static ChildProcess child(String name, String mainClass, Map<String, String> common, Path dir,
