@@ -9,23 +9,35 @@ import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.Role;
+import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.schemas.SampleRecords;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.dlq.DeadLetters;
+import io.modelrouter.schemas.registry.HttpSchemaRegistryClient;
+import io.modelrouter.schemas.registry.SchemaRegistryClient;
+import io.modelrouter.schemas.serde.MalformedPayloadException;
 import io.modelrouter.schemas.serde.UnknownSchemaIdException;
+import io.modelrouter.schemas.serde.WireFormat;
 import io.modelrouter.schemas.serde.WireFormatException;
 import io.modelrouter.worker.WorkerService;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -34,6 +46,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -56,14 +74,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bad input at rate (RELIABILITY.md, scenario 4): 10% poison records mixed into valid traffic through the real
- * router and worker: random bytes, a wrong magic byte, an unknown schema id, valid Avro missing required fields and a
- * 10 MB prompt. Every bad record must end on the DLQ (with its headers) or as a REJECTED result naming the reason,
- * every valid request must be served, and neither service may stop or restart.
+ * router and worker. On the router's input: random bytes, a wrong magic byte, an unknown schema id, our schema id
+ * with a truncated body or with a 2 GB length prefix, valid Avro missing required fields, an older registered writer
+ * schema without a required field, and a 10 MB prompt; on the worker's input: random bytes and a routed request
+ * claiming 2 billion messages. Every bad record must end on the DLQ exactly once (its bytes, its headers, the error
+ * of its kind) or as a REJECTED result naming the reason, every valid request must be served, and neither service may
+ * stop or restart.
  */
 @IntegrationTest
 class PoisonRecordsIT {
   private static final int RECORDS = 2_000;
   private static final int TEN_MB = 10 * 1024 * 1024;
+  /** Kinds of poison, each as often as the others: one record in ten is poison, one of these kinds in turn. */
+  private static final int KINDS = 10;
 
   private final Map<String, InferenceResult> results = new ConcurrentHashMap<>();
   /** Every DLQ record the reader saw, none collapsed: a record dead-lettered twice is here twice. */
@@ -124,6 +147,9 @@ class PoisonRecordsIT {
     config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     Map<String, Future<RecordMetadata>> sends = new HashMap<>();
+    OlderWriterSchema olderWriterSchema = OlderWriterSchema.register(stack.registryUrl(), topics.requests().name());
+    assertThat(olderWriterSchema.id()).as("the older schema's id")
+        .isNotEqualTo(ByteBuffer.wrap(topics.requests().serializeValue(request("id", "team", "hi")), 1, 4).getInt());
     Set<String> threadsBefore = threads();
     long started = System.nanoTime();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
@@ -131,42 +157,70 @@ class PoisonRecordsIT {
       for (int i = 0; i < RECORDS; i++) {
         String team = "team-" + (i % 9);
         String id = "r-" + i;
+        String topic = topics.requests().name();
         byte[] value;
         if (i % 10 != 7) {
           value = topics.requests().serializeValue(request(id, team, "Explain the retry policy of handler " + i));
           valid.add(id);
         } else {
-          switch ((i / 10) % 5) {
+          switch ((i / 10) % KINDS) {
             case 0 -> {       // random bytes
               value = new byte[1 + random.nextInt(200)];
               random.nextBytes(value);
               value[0] = (byte) (1 + random.nextInt(100));   // never the magic byte, so never a valid frame
-              deadExpected.put(id, new Poison("random bytes", value, WireFormatException.class));
+              deadExpected.put(id, new Poison("random bytes", topic, value, WireFormatException.class));
             }
             case 1 -> {       // a Confluent frame with the wrong magic byte
               value = topics.requests().serializeValue(request(id, team, "hello"));
               value[0] = 1;
-              deadExpected.put(id, new Poison("wrong magic byte", value, WireFormatException.class));
+              deadExpected.put(id, new Poison("wrong magic byte", topic, value, WireFormatException.class));
             }
             case 2 -> {       // the right magic byte and an id the registry never issued
               value = topics.requests().serializeValue(request(id, team, "hello"));
               ByteBuffer.wrap(value).putInt(1, 987_654_321);
-              deadExpected.put(id, new Poison("unknown schema id", value, UnknownSchemaIdException.class));
+              deadExpected.put(id, new Poison("unknown schema id", topic, value, UnknownSchemaIdException.class));
             }
             case 3 -> {       // valid Avro, required fields missing
               InferenceRequest missing = request(id, team, "hello");
               missing.setTaskType(null);
               missing.setMessages(List.of());
               value = topics.requests().serializeValue(missing);
-              rejectedExpected.put(id, "taskType");
+              rejectedExpected.put(id, "taskType: is required");
             }
-            default -> {      // a 10 MB prompt: larger than any model's context window
+            case 4 -> {       // a 10 MB prompt: larger than any model's context window
               value = topics.requests().serializeValue(request(id, team, "a ".repeat(TEN_MB / 2)));
               rejectedExpected.put(id, "context window");
             }
+            case 5 -> {       // our header and schema id, then an Avro body cut in half
+              byte[] whole = topics.requests().serializeValue(request(id, team, "hello"));
+              value = Arrays.copyOf(whole, whole.length / 2);
+              deadExpected.put(id, new Poison("truncated Avro body", topic, value, MalformedPayloadException.class));
+            }
+            case 6 -> {       // our header and schema id, then a request id claiming to be 2 GB long
+              value = hugeLength(topics.requests().serializeValue(request(id, team, "hello")), 0);
+              deadExpected.put(id, new Poison("2 GB string length", topic, value, MalformedPayloadException.class));
+            }
+            case 7 -> {       // an older, registered writer schema without taskType: read with taskType null
+              value = olderWriterSchema.frame(request(id, team, "hello"));
+              rejectedExpected.put(id, "taskType: is required");
+            }
+            case 8 -> {       // random bytes on the worker's input
+              topic = topics.routed().name();
+              value = new byte[1 + random.nextInt(200)];
+              random.nextBytes(value);
+              value[0] = (byte) (1 + random.nextInt(100));
+              deadExpected.put(id, new Poison("random bytes, routed", topic, value, WireFormatException.class));
+            }
+            default -> {      // on the worker's input: a routed request whose messages claim 2 billion entries
+              topic = topics.routed().name();
+              value = hugeLength(topics.routed().serializeValue(new RoutedRequest(request(id, team, "hello"),
+                  SampleRecords.decision())), 6);
+              deadExpected.put(id, new Poison("2 billion messages, routed", topic, value,
+                  MalformedPayloadException.class));
+            }
           }
         }
-        sends.put(id, producer.send(new ProducerRecord<>(topics.requests().name(), team, value)));
+        sends.put(id, producer.send(new ProducerRecord<>(topic, team, value)));
       }
       for (Future<RecordMetadata> send : sends.values()) {
         send.get();
@@ -204,6 +258,8 @@ class PoisonRecordsIT {
       assertThat(DeadLetters.header(letter.headers(), DeadLetters.ERROR_CLASS)).as(id + " " + poison.kind())
           .isEqualTo(poison.error().getName());
       assertThat(letter.value()).as(id + " bytes on the DLQ").isEqualTo(poison.value());
+      assertThat(DeadLetters.header(letter.headers(), DeadLetters.SERVICE)).as(id + " dead-lettered by")
+          .isEqualTo(poison.topic().equals(topics.routed().name()) ? "worker" : "router");
     });
     assertThat(dlq).as("records on the DLQ").hasSize(deadExpected.size());
 
@@ -213,16 +269,71 @@ class PoisonRecordsIT {
     assertThat(threads()).as("no stream thread was replaced after a failure").isEqualTo(threadsBefore);
     assertThat(worker.isRunning()).isTrue();
     Map<String, Long> reasons = new TreeMap<>();
-    dlq.forEach(r -> reasons.merge(DeadLetters.header(r.headers(), DeadLetters.ERROR_CLASS)
-        .replaceAll(".*\\.", ""), 1L, Long::sum));
+    dlq.forEach(r -> reasons.merge(DeadLetters.header(r.headers(), DeadLetters.SERVICE) + " "
+        + DeadLetters.header(r.headers(), DeadLetters.ERROR_CLASS).replaceAll(".*\\.", ""), 1L, Long::sum));
     System.out.printf("poison records: %d records in %.1f s (%d/s), %d valid -> %d OK; %d rejected; %d dead-lettered "
             + "%s; router states %s%n", RECORDS, seconds, Math.round(RECORDS / seconds), valid.size(),
         count(results.values(), ResultStatus.OK), count(results.values(), ResultStatus.REJECTED), dlq.size(),
         reasons, routerStates);
   }
 
-  /** A record that must end on the DLQ: what kind of bad it is, the bytes sent, and the error class it must get. */
-  private record Poison(String kind, byte[] value, Class<? extends Exception> error) {}
+  /**
+   * A record that must end on the DLQ: what kind of bad it is, the topic it was written to, the bytes sent, and the
+   * error class it must get.
+   */
+  private record Poison(String kind, String topic, byte[] value, Class<? extends Exception> error) {}
+
+  /**
+   * The Confluent header and schema id of {@code frame}, {@code nullUnions} union fields set to null (index 0), then
+   * a length or item count of about 2^31 and a few bytes: a decoder that believes it allocates gigabytes.
+   */
+  private static byte[] hugeLength(byte[] frame, int nullUnions) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(frame, 0, WireFormat.HEADER_SIZE);
+    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+    for (int i = 0; i < nullUnions; i++) {
+      encoder.writeIndex(0);
+    }
+    if (nullUnions == 0) {
+      encoder.writeIndex(1);   // requestId: the string branch of its union
+    }
+    encoder.writeLong(Integer.MAX_VALUE - 16);
+    encoder.flush();
+    out.write("abc".getBytes(StandardCharsets.UTF_8));
+    return out.toByteArray();
+  }
+
+  /**
+   * InferenceRequest as an older pipeline would write it: the current schema without taskType, registered under
+   * the topic's subject (BACKWARD compatible: a reader without the field reads the current records).
+   */
+  private record OlderWriterSchema(Schema schema, int id) {
+    static OlderWriterSchema register(String registryUrl, String topic) {
+      List<Schema.Field> fields = InferenceRequest.getClassSchema().getFields().stream()
+          .filter(f -> !f.name().equals("taskType")).map(f -> new Schema.Field(f, f.schema())).toList();
+      Schema older = Schema.createRecord(InferenceRequest.getClassSchema().getName(), "an older version",
+          InferenceRequest.getClassSchema().getNamespace(), false, fields);
+      try (SchemaRegistryClient registry = new HttpSchemaRegistryClient(List.of(URI.create(registryUrl)),
+          Optional.empty(), Duration.ofSeconds(10))) {
+        return new OlderWriterSchema(older, registry.register(topic + "-value", older));
+      }
+    }
+
+    /** The request's fields but taskType, in the wire format with this schema's id. */
+    byte[] frame(InferenceRequest request) throws IOException {
+      GenericRecord record = new GenericData.Record(schema);
+      for (Schema.Field field : schema.getFields()) {
+        record.put(field.name(), field.name().equals("createdAt") ? null : request.get(field.name()));
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      out.write(WireFormat.MAGIC_BYTE);
+      out.write(ByteBuffer.allocate(4).putInt(id).array());
+      BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+      new SpecificDatumWriter<GenericRecord>(schema).write(record, encoder);
+      encoder.flush();
+      return out.toByteArray();
+    }
+  }
 
   private static String source(ConsumerRecord<byte[], byte[]> letter) {
     return DeadLetters.header(letter.headers(), DeadLetters.SOURCE_TOPIC) + "-"
