@@ -26,12 +26,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
@@ -61,6 +64,7 @@ public final class LocalStack implements AutoCloseable {
   private BudgetService budget;
   private WorkerService worker;
   private DemoWorkload demo;
+  private DemoDecision demoDecision;
   private Path tokenFile;
   private final Map<String, Integer> metricsPorts = new java.util.LinkedHashMap<>();
 
@@ -123,7 +127,12 @@ public final class LocalStack implements AutoCloseable {
       awaitRunning("usage aggregator", aggregator::state);
 
       Topics topics = CommonSettings.topics(settings);
-      if (settings.get(LocalStackConfig.DEMO)) {
+      demoDecision = DemoDecision.decide(LocalStackConfig.demoMode(settings), realProviders(),
+          rate(settings.get(LocalStackConfig.DEMO_RATE)));
+      if (!demoDecision.note().isEmpty()) {
+        LOG.warn("demo workload {}", demoDecision.note());
+      }
+      if (demoDecision.run()) {
         DemoWorkload.Options options = DemoWorkload.Options.defaults()
             .withRequestsPerSecond(settings.get(LocalStackConfig.DEMO_RATE))
             .withTeams(settings.get(LocalStackConfig.DEMO_TEAMS));
@@ -233,10 +242,13 @@ public final class LocalStack implements AutoCloseable {
     return config;
   }
 
+  private List<String> realProviders() {
+    return worker.providers().values().stream().filter(p -> !p.simulated()).map(Provider::name).sorted().toList();
+  }
+
   /** Where everything is, which providers are real, and how to use it. Never prints a key or a token. */
   String banner() {
-    List<String> real = worker.providers().values().stream().filter(p -> !p.simulated()).map(Provider::name)
-        .sorted().toList();
+    List<String> real = realProviders();
     List<String> simulated = worker.providers().values().stream().filter(Provider::simulated).map(Provider::name)
         .sorted().toList();
     StringBuilder out = new StringBuilder();
@@ -256,22 +268,30 @@ public final class LocalStack implements AutoCloseable {
         real.isEmpty() ? "none" : String.join(", ", real), simulated.isEmpty() ? "none" : String.join(", ", simulated)));
     if (real.isEmpty()) {
       out.append(String.format("  %-18s every call goes to the simulated provider; set ANTHROPIC_API_KEY, "
-          + "OPENAI_API_KEY or AWS credentials to call real models%n", ""));
+          + "OPENAI_API_KEY or AWS credentials to call real models (the demo then runs only with --demo)%n", ""));
     }
     if (demo != null) {
       DemoWorkload.Team small = demo.teams().stream().filter(DemoWorkload.Team::smallBudget).findFirst()
           .orElseThrow();
       out.append(String.format("  %-18s %s requests/s from %s; %s has a daily budget of %,d output tokens "
-              + "(NOTIFY -> RESTRICT -> PAUSE in about %d s; lift the pause with POST /teams/%s/budget/reset)%n",
-          "demo", new java.text.DecimalFormat("0.##").format(demo.options().requestsPerSecond()), demo.teams().stream().map(DemoWorkload.Team::id).toList(),
-          small.id(), small.dailyOutputTokens(), DemoWorkload.SMALL_BUDGET_SECONDS, small.id()));
+              + "(NOTIFY -> RESTRICT -> PAUSE in about %d s%s; lift the pause with POST /teams/%s/budget/reset)%n",
+          "demo", rate(demo.options().requestsPerSecond()), demo.teams().stream().map(DemoWorkload.Team::id)
+              .toList(), small.id(), small.dailyOutputTokens(), DemoWorkload.SMALL_BUDGET_SECONDS,
+          real.isEmpty() ? "" : " if the answers are as long as the simulator's", small.id()));
+      if (!demoDecision.note().isEmpty()) {
+        out.append(String.format("  %-18s %s%n", "", demoDecision.note()));
+      }
     } else {
-      out.append(String.format("  %-18s off (--no-demo): produce to %s yourself%n", "demo",
+      out.append(String.format("  %-18s %s; produce to %s yourself%n", "demo", demoDecision.note(),
           CommonSettings.topics(settings).requests().name()));
     }
     out.append("Logs go to the file in LOCAL_STACK_LOG (bin/local-stack: <data dir>/local-stack.log). Ctrl-C stops "
         + "everything; the data stays for the next start.\n\n");
     return out.toString();
+  }
+
+  private static String rate(double requestsPerSecond) {
+    return new DecimalFormat("0.##", DecimalFormatSymbols.getInstance(Locale.ROOT)).format(requestsPerSecond);
   }
 
   /** budget-service's HTTP port. */

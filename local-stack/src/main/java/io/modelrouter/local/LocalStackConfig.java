@@ -20,8 +20,9 @@ public final class LocalStackConfig {
       "port of the embedded broker (its controller listens on the next port)");
   public static final Setting<Integer> REGISTRY_PORT = Setting.integer("local.registry.port", 8081,
       "port of the embedded schema registry");
-  public static final Setting<Boolean> DEMO = Setting.bool("local.demo", true,
-      "run the demo workload (seed 003's development loop for a few teams)");
+  public static final Setting<String> DEMO = Setting.string("local.demo", "auto",
+      "run the demo workload (seed 003's development loop for a few teams): auto runs it only when every provider "
+          + "is simulated, true also against real providers (it bills them), false never");
   public static final Setting<Double> DEMO_RATE = Setting.decimal("local.demo.rate",
       DemoWorkload.Options.DEFAULT_RATE, "demo requests per second, all teams together");
   public static final Setting<Integer> DEMO_TEAMS = Setting.integer("local.demo.teams",
@@ -43,6 +44,8 @@ public final class LocalStackConfig {
   static final String USAGE = """
       usage: bin/local-stack [options]
         --no-demo              start the services without the demo workload
+        --demo                 run the demo even when provider API keys are set (it bills those providers;
+                               without this flag the demo runs only when every provider is simulated)
         --data-dir DIR         data directory (default .local-stack; delete it to start over)
         --kafka-port N         embedded broker port (default 9092; the controller uses N+1)
         --registry-port N      embedded schema registry port (default 8081)
@@ -62,6 +65,8 @@ public final class LocalStackConfig {
       String arg = args[i];
       if (arg.equals("--no-demo")) {
         overrides.put(DEMO.key(), "false");
+      } else if (arg.equals("--demo")) {
+        overrides.put(DEMO.key(), "true");
       } else if (FLAGS.containsKey(arg)) {
         if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
           throw new IllegalArgumentException(arg + " needs a value\n" + USAGE);
@@ -77,6 +82,7 @@ public final class LocalStackConfig {
   }
 
   private static void validate(Settings settings) {
+    demoMode(settings);
     for (Setting<Integer> port : List.of(KAFKA_PORT, REGISTRY_PORT)) {
       int value = settings.get(port);
       if (value < 1 || value > 65534) {
@@ -96,6 +102,10 @@ public final class LocalStackConfig {
     if (interval.isNegative() || interval.isZero()) {
       throw new IllegalArgumentException(SUMMARY_INTERVAL.key() + " must be positive, got " + interval);
     }
+  }
+
+  static DemoDecision.Mode demoMode(Settings settings) {
+    return DemoDecision.Mode.parse(settings.get(DEMO));
   }
 
   static Path dataDir(Settings settings) {
