@@ -30,9 +30,11 @@ import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,8 +67,9 @@ public final class LocalStack implements AutoCloseable {
   private WorkerService worker;
   private DemoWorkload demo;
   private DemoDecision demoDecision;
+  private List<String> warnings = List.of();
   private Path tokenFile;
-  private final Map<String, Integer> metricsPorts = new java.util.LinkedHashMap<>();
+  private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
 
   public LocalStack(Settings settings, PrintStream console) {
     this.given = settings;
@@ -114,7 +117,10 @@ public final class LocalStack implements AutoCloseable {
           .build());
       registry = started(EmbeddedSchemaRegistry.builder(kafka.bootstrapServers())
           .port(given.get(LocalStackConfig.REGISTRY_PORT)).build());
-      settings = serviceSettings(data);
+      ServiceSettings resolved = serviceSettings(given, kafka.bootstrapServers(), registry.url(), data);
+      warnings = resolved.warnings();
+      warnings.forEach(LOG::warn);
+      settings = withAdminToken(resolved.settings(), data);
 
       budget = started(new BudgetService(settings).start());
       AggregatorService aggregator = started(new AggregatorService(settings).start());
@@ -155,15 +161,33 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
+  /** The services' settings, and a warning for each of the user's settings the local stack overrides. */
+  record ServiceSettings(Settings settings, List<String> warnings) {}
+
   /**
-   * What every service gets: the user's settings, and where not set, the embedded broker and registry, state under
-   * the data directory, static membership ids (a restart rejoins at once), and an admin token kept in the data
-   * directory.
+   * What every service gets: the user's settings, except that the embedded broker and registry always win (a
+   * {@code MR_KAFKA_BOOTSTRAP_SERVERS} or {@code MR_SCHEMA_REGISTRY_URL} left in the shell would otherwise send the
+   * services and the demo to another cluster while the banner shows the embedded addresses), and where not set,
+   * state under the data directory, static membership ids (a restart rejoins at once) and fewer partitions.
    */
-  private Settings serviceSettings(Path data) throws IOException {
-    Map<String, String> defaults = new HashMap<>();
-    defaults.put(CommonSettings.BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers());
-    defaults.put(CommonSettings.SCHEMA_REGISTRY_URL.key(), registry.url());
+  static ServiceSettings serviceSettings(Settings given, String bootstrapServers, String registryUrl, Path data) {
+    List<String> warnings = new ArrayList<>();
+    Settings settings = given;
+    Map<Setting<String>, String> embedded = new LinkedHashMap<>();
+    embedded.put(CommonSettings.BOOTSTRAP_SERVERS, bootstrapServers);
+    embedded.put(CommonSettings.SCHEMA_REGISTRY_URL, registryUrl);
+    for (Map.Entry<Setting<String>, String> entry : embedded.entrySet()) {
+      Setting<String> setting = entry.getKey();
+      if (given.has(setting.key()) && !given.get(setting).strip().equals(entry.getValue())) {
+        // The value is not repeated: a registry URL may carry credentials.
+        warnings.add(setting.envVar() + " (" + setting.key() + ") is set but ignored: the local stack's services and "
+            + "demo use the embedded " + (setting == CommonSettings.BOOTSTRAP_SERVERS ? "broker" : "schema registry")
+            + " at " + entry.getValue() + ". Unset it, or move the embedded one with "
+            + (setting == CommonSettings.BOOTSTRAP_SERVERS ? "--kafka-port" : "--registry-port") + ".");
+      }
+      settings = settings.with(setting.key(), entry.getValue());
+    }
+    Map<String, String> defaults = new LinkedHashMap<>();
     defaults.put(RouterConfig.STATE_DIR.key(), data.resolve("streams").resolve("router").toString());
     defaults.put(RouterConfig.INSTANCE_ID.key(), "local-router");
     defaults.put(AggregatorConfig.STATE_DIR.key(), data.resolve("streams").resolve("aggregator").toString());
@@ -171,14 +195,18 @@ public final class LocalStack implements AutoCloseable {
     defaults.put(WorkerConfig.INSTANCE_ID.key(), "local-worker");
     // Eight partitions per topic are for scaling out; one JVM on a laptop is better served by fewer.
     defaults.put(CommonSettings.TOPIC_PARTITIONS.key(), "4");
-    Settings settings = given;
     for (Map.Entry<String, String> entry : defaults.entrySet()) {
       if (!given.has(entry.getKey())) {
         settings = settings.with(entry.getKey(), entry.getValue());
       }
     }
+    return new ServiceSettings(settings, List.copyOf(warnings));
+  }
+
+  /** The services' settings with budget-service's admin token: the user's, or one kept in the data directory. */
+  private Settings withAdminToken(Settings settings, Path data) throws IOException {
     if (settings.get(BudgetServiceConfig.ADMIN_TOKEN) == null) {
-      settings = settings.with(BudgetServiceConfig.ADMIN_TOKEN.key(), adminToken(data));
+      return settings.with(BudgetServiceConfig.ADMIN_TOKEN.key(), adminToken(data));
     }
     return settings;
   }
@@ -284,6 +312,9 @@ public final class LocalStack implements AutoCloseable {
     } else {
       out.append(String.format("  %-18s %s; produce to %s yourself%n", "demo", demoDecision.note(),
           CommonSettings.topics(settings).requests().name()));
+    }
+    for (String warning : warnings) {
+      out.append("WARNING: ").append(warning).append('\n');
     }
     out.append("Logs go to the file in LOCAL_STACK_LOG (bin/local-stack: <data dir>/local-stack.log). Ctrl-C stops "
         + "everything; the data stays for the next start.\n\n");

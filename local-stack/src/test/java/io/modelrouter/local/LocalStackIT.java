@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's first command without the shell: {@link LocalStack} on its own ports and data directory serves a
  * request end to end, and after a full stop and start on the same directory keeps its budgets, its admin token and
- * its results, and serves again.
+ * its results, and serves again. The environment holds a broker and a registry left over from another cluster: the
+ * embedded ones win, and the banner says so.
  */
 @Tag("integration")
 class LocalStackIT {
@@ -57,8 +58,11 @@ class LocalStackIT {
     int kafkaPort = twoFreePorts();
     String[] args = {"--no-demo", "--data-dir", data.toString(), "--kafka-port", Integer.toString(kafkaPort),
         "--registry-port", Integer.toString(freePort()), "--http-port", Integer.toString(freePort())};
+    // Unreachable on purpose: the stack would not start if its services used them.
     Map<String, String> env = Map.of("MR_ROUTER_METRICS_PORT", "0", "MR_WORKER_METRICS_PORT", "0",
-        "MR_AGGREGATOR_METRICS_PORT", "0", "MR_SIMULATOR_LATENCY", "20");
+        "MR_AGGREGATOR_METRICS_PORT", "0", "MR_SIMULATOR_LATENCY", "20",
+        "MR_KAFKA_BOOTSTRAP_SERVERS", "leftover-broker.invalid:9092",
+        "MR_SCHEMA_REGISTRY_URL", "http://leftover-registry.invalid:8081");
     ByteArrayOutputStream console = new ByteArrayOutputStream();
 
     // Given a first run: a budget written over HTTP and one request answered
@@ -68,8 +72,11 @@ class LocalStackIT {
       token = Files.readString(data.resolve("admin-token")).strip();
       assertThat(token).hasSizeGreaterThanOrEqualTo(32);
       assertThat(console.toString(StandardCharsets.UTF_8))
-          .contains("model-router local stack is up", "localhost:" + kafkaPort, "simulated: ")
+          .contains("model-router local stack is up", "localhost:" + kafkaPort, "simulated: ",
+              "WARNING: MR_KAFKA_BOOTSTRAP_SERVERS (kafka.bootstrap.servers) is set but ignored",
+              "WARNING: MR_SCHEMA_REGISTRY_URL (schema.registry.url) is set but ignored")
           .doesNotContain(token);
+      assertThat(stack.settings().get(CommonSettings.BOOTSTRAP_SERVERS)).endsWith(":" + kafkaPort);
       HttpResponse<String> put = http.send(budget(stack, token).PUT(HttpRequest.BodyPublishers.ofString(
               "{\"daily\": {\"outputTokens\": 7654321}}")).header("Content-Type", "application/json").build(),
           HttpResponse.BodyHandlers.ofString());

@@ -1,0 +1,62 @@
+package io.modelrouter.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.modelrouter.config.CommonSettings;
+import io.modelrouter.config.Settings;
+import io.modelrouter.router.RouterConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What the local stack hands its services, without starting anything. */
+class LocalStackTest {
+  private static final Path DATA = Path.of("/data/local");
+  private static final String BROKER = "localhost:19092";
+  private static final String REGISTRY = "http://localhost:18081";
+
+  @Test
+  void leftoverBrokerAndRegistryVariablesAreIgnoredWithAWarningNamingEach() {
+    // Given: a shell that still exports the production cluster's addresses
+    Settings given = LocalStackConfig.parse(new String[0], Map.of(
+        "MR_KAFKA_BOOTSTRAP_SERVERS", "kafka-prod-1:9092",
+        "MR_SCHEMA_REGISTRY_URL", "https://user:secret@registry.prod:8081"));
+
+    // When
+    LocalStack.ServiceSettings resolved = LocalStack.serviceSettings(given, BROKER, REGISTRY, DATA);
+
+    // Then: the embedded broker and registry win, and each ignored variable is named (its value is not repeated)
+    assertThat(resolved.settings().get(CommonSettings.BOOTSTRAP_SERVERS)).isEqualTo(BROKER);
+    assertThat(resolved.settings().get(CommonSettings.SCHEMA_REGISTRY_URL)).isEqualTo(REGISTRY);
+    assertThat(CommonSettings.kafkaClientConfig(resolved.settings())).containsEntry("bootstrap.servers", BROKER);
+    assertThat(resolved.warnings()).hasSize(2);
+    assertThat(resolved.warnings().get(0)).startsWith("MR_KAFKA_BOOTSTRAP_SERVERS (kafka.bootstrap.servers) is set "
+        + "but ignored").contains("embedded broker at " + BROKER, "--kafka-port").doesNotContain("kafka-prod-1");
+    assertThat(resolved.warnings().get(1)).startsWith("MR_SCHEMA_REGISTRY_URL (schema.registry.url) is set but "
+        + "ignored").contains("embedded schema registry at " + REGISTRY).doesNotContain("secret", "registry.prod");
+  }
+
+  @Test
+  void noWarningWhenNothingIsSetOrTheValueIsTheEmbeddedOne() {
+    Settings unset = LocalStackConfig.parse(new String[0], Map.of());
+    Settings same = LocalStackConfig.parse(new String[0], Map.of("MR_KAFKA_BOOTSTRAP_SERVERS", BROKER));
+
+    assertThat(LocalStack.serviceSettings(unset, BROKER, REGISTRY, DATA).warnings()).isEmpty();
+    assertThat(LocalStack.serviceSettings(same, BROKER, REGISTRY, DATA).warnings()).isEmpty();
+    assertThat(LocalStack.serviceSettings(unset, BROKER, REGISTRY, DATA).settings()
+        .get(CommonSettings.BOOTSTRAP_SERVERS)).isEqualTo(BROKER);
+  }
+
+  @Test
+  void theUsersOtherSettingsWinOverTheLocalDefaults() {
+    Settings given = LocalStackConfig.parse(new String[0], Map.of("MR_TOPICS_PARTITIONS", "2",
+        "MR_ROUTER_STATE_DIR", "/elsewhere"));
+
+    Settings settings = LocalStack.serviceSettings(given, BROKER, REGISTRY, DATA).settings();
+
+    assertThat(settings.get(CommonSettings.TOPIC_PARTITIONS)).isEqualTo(2);
+    assertThat(settings.get(RouterConfig.STATE_DIR)).isEqualTo("/elsewhere");
+    assertThat(LocalStack.serviceSettings(LocalStackConfig.parse(new String[0], Map.of()), BROKER, REGISTRY, DATA)
+        .settings().get(RouterConfig.STATE_DIR)).isEqualTo(DATA.resolve("streams/router").toString());
+  }
+}
