@@ -170,6 +170,24 @@ class AdmissionTopologyTest {
   }
 
   @Test
+  void usageDatedDaysAheadByASkewedClockStillCountsToday() {
+    // Given a worker whose clock is three days ahead reports a small call
+    outputBudget(5_000);
+    Instant skewed = Requests.NOW.plus(Duration.ofDays(3));
+    UsageEvent ahead = UsageEvent.newBuilder(usageEvent("ahead", 100)).setEventTime(skewed).build();
+    usage.pipeInput("team-a", topics.usage().serializeValue(ahead), skewed);
+
+    // When today's usage then reaches the limit
+    usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("earlier", 5_000)));
+    send("r-1", 1_000);
+
+    // Then the team is paused: the skewed event did not move its ledger into a future day
+    InferenceResult paused = answered.readValue();
+    assertThat(paused.getStatus()).isEqualTo(ResultStatus.PAUSED);
+    assertThat(paused.getErrorMessage()).contains("daily outputTokens at 102% of 5,000");
+  }
+
+  @Test
   void aManualResetLiftsThePauseForTheRestOfTheDay() {
     outputBudget(5_000);
     usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("earlier", 6_000)));

@@ -58,6 +58,8 @@ class AggregatorTopologyTest {
   private TestOutputTopic<String, BudgetAlert> alerts;
   private TestOutputTopic<String, UsageTotals> totals;
   private TestOutputTopic<byte[], byte[]> dlq;
+  /** The driver's wall clock: the aggregator's own clock, which records may not run ahead of. */
+  private Instant clock = DAY1;
 
   @BeforeEach
   void start() {
@@ -105,15 +107,37 @@ class AggregatorTopologyTest {
     use(inputTokens, eventTime, eventTime, "session-1");
   }
 
+  /** A usage event written at {@code arrival} by a worker whose clock agrees with the aggregator's. */
   private void use(long inputTokens, Instant eventTime, Instant arrival, String session) {
+    arrive(arrival);
+    usage.pipeInput(TEAM, topics.usage().serializeValue(event(inputTokens, eventTime, session)), arrival);
+  }
+
+  /** A usage event dated and written by a worker whose clock is ahead: the record's timestamp is that clock too. */
+  private void useFromSkewedClock(long inputTokens, Instant workerClock) {
+    usage.pipeInput(TEAM, topics.usage().serializeValue(event(inputTokens, workerClock, "session-1")), workerClock);
+  }
+
+  private UsageEvent event(long inputTokens, Instant eventTime, String session) {
     int call = calls.incrementAndGet();
-    UsageEvent event = UsageEvent.newBuilder()
+    return UsageEvent.newBuilder()
         .setEventId("r-" + call + "#1").setRequestId("r-" + call).setTeamId(TEAM).setPipelineId(null)
         .setSessionId(session).setTaskType("codeReview").setProvider("anthropic").setModel("claude-haiku-4-5")
         .setInputTokens(inputTokens).setOutputTokens(10).setCachedInputTokens(0).setEstimated(false)
         .setCostMicros(inputTokens).setCreditsMicros(inputTokens * 400).setLatencyMs(100)
         .setOutcome(AttemptOutcome.OK).setFinalCall(true).setSimulated(false).setEventTime(eventTime).build();
-    usage.pipeInput(TEAM, topics.usage().serializeValue(event), arrival);
+  }
+
+  /** Moves the aggregator's wall clock to {@code at}, if it is later (punctuations due on the way run). */
+  private void arrive(Instant at) {
+    if (at.isAfter(clock)) {
+      advance(Duration.between(clock, at));
+    }
+  }
+
+  private void advance(Duration duration) {
+    driver.advanceWallClockTime(duration);
+    clock = clock.plus(duration);
   }
 
   private List<BudgetState> states() {
@@ -169,7 +193,7 @@ class AggregatorTopologyTest {
 
     // one event jumped from NORMAL to RESTRICT: one state change, one action (and two alerts)
     assertThat(states()).containsExactly(BudgetState.RESTRICT, BudgetState.NORMAL);
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    advance(Duration.ofSeconds(1));
     Map<String, UsageTotals> byKey = totals.readKeyValuesToMap();
     assertThat(byKey.get("team-a|DAILY|2026-11-22").getInputTokens()).isEqualTo(850);
     assertThat(byKey.get("team-a|DAILY|2026-11-23").getInputTokens()).isEqualTo(100);
@@ -182,8 +206,8 @@ class AggregatorTopologyTest {
     use(850, Instant.parse("2026-11-22T22:00:00Z"));
     assertThat(states()).containsExactly(BudgetState.RESTRICT);
 
-    // The driver's wall clock started at DAY1 (09:00Z); 14 hours later it is past midnight in Berlin
-    driver.advanceWallClockTime(Duration.ofHours(14));
+    // The wall clock is at 22:00Z (23:00 in Berlin); two hours later it is past midnight in Berlin
+    advance(Duration.ofHours(2));
 
     List<BudgetAction> after = actions.readValuesToList();
     assertThat(after).extracting(BudgetAction::getState).containsExactly(BudgetState.NORMAL);
@@ -196,12 +220,13 @@ class AggregatorTopologyTest {
         .setDaily(null).setMonthly(WindowBudget.newBuilder().setInputTokens(1_000L).setOutputTokens(null)
             .setCostMicros(null).setAlertThresholds(List.of(0.5, 1.0)).setAction(BudgetActionType.RESTRICT)
             .setEscalations(List.of()).build()).setUpdatedAt(null).build();
-    policies.pipeInput(TEAM, topics.budgetPolicies().serializeValue(policy), Instant.parse("2026-11-30T10:00:00Z"));
+    arrive(Instant.parse("2026-11-30T10:00:00Z"));
+    policies.pipeInput(TEAM, topics.budgetPolicies().serializeValue(policy), clock);
     use(1_000, Instant.parse("2026-11-30T22:30:00Z"));   // 23:30 on Nov 30 in Berlin
     use(10, Instant.parse("2026-11-30T23:30:00Z"));      // 00:30 on Dec 1 in Berlin, still Nov 30 in UTC
 
     assertThat(states()).containsExactly(BudgetState.RESTRICT, BudgetState.NORMAL);
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    advance(Duration.ofSeconds(1));
     Map<String, UsageTotals> byKey = totals.readKeyValuesToMap();
     assertThat(byKey.get("team-a|MONTHLY|2026-11").getInputTokens()).isEqualTo(1_000);
     assertThat(byKey.get("team-a|MONTHLY|2026-12").getInputTokens()).isEqualTo(10);
@@ -220,7 +245,7 @@ class AggregatorTopologyTest {
     assertThat(alerts.readValuesToList()).extracting(BudgetAlert::getAlertId)
         .containsExactly("team-a|DAILY|2026-11-22|0.5");
     assertThat(actions.readValuesToList()).as("yesterday's window no longer drives the state").isEmpty();
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    advance(Duration.ofSeconds(1));
     UsageTotals yesterday = totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22");
     assertThat(yesterday.getInputTokens()).isEqualTo(600);
     assertThat(yesterday.getLateEvents()).isZero();
@@ -233,7 +258,7 @@ class AggregatorTopologyTest {
     use(900, Instant.parse("2026-11-22T20:00:00Z"), Instant.parse("2026-11-23T03:00:01Z"), "session-1");
 
     assertThat(alerts.readValuesToList()).isEmpty();
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    advance(Duration.ofSeconds(1));
     UsageTotals yesterday = totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22");
     assertThat(yesterday.getInputTokens()).isEqualTo(900);
     assertThat(yesterday.getLateEvents()).isEqualTo(1);
@@ -244,7 +269,7 @@ class AggregatorTopologyTest {
     dailyBudget(1, 1_000);
     use(1_100, DAY1);
     use(10, DAY1.plus(Duration.ofDays(1)));
-    driver.advanceWallClockTime(Duration.ofDays(2));
+    advance(Duration.ofDays(2));
 
     assertThat(states()).containsExactly(BudgetState.PAUSE);
 
@@ -268,8 +293,9 @@ class AggregatorTopologyTest {
     use(500, DAY1.plusSeconds(20));
     assertThat(states()).as("still over the limit today, but lifted: restricted, not paused").isEmpty();
 
+    // midnight (by the wall clock) returns the team to NORMAL, then the new day's usage pauses it
     use(1_100, DAY1.plus(Duration.ofDays(1)));
-    assertThat(states()).containsExactly(BudgetState.PAUSE);
+    assertThat(states()).containsExactly(BudgetState.NORMAL, BudgetState.PAUSE);
   }
 
   @Test
@@ -325,10 +351,10 @@ class AggregatorTopologyTest {
   void totalsArePublishedOnTheIntervalWithBreakdowns() {
     dailyBudget(1, 1_000);
     use(100, DAY1, DAY1, "session-1");
-    use(200, DAY1.plusSeconds(1), DAY1.plusSeconds(1), "session-2");
+    use(200, DAY1.plusMillis(500), DAY1.plusMillis(500), "session-2");
     assertThat(totals.isEmpty()).isTrue();
 
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    advance(Duration.ofSeconds(1));
 
     Map<String, UsageTotals> byKey = totals.readKeyValuesToMap();
     assertThat(byKey).containsOnlyKeys("team-a|DAILY|2026-11-22", "team-a|MONTHLY|2026-11");
@@ -354,7 +380,7 @@ class AggregatorTopologyTest {
       use(10, DAY1.plusMillis(i + 1), DAY1.plusMillis(i + 1), "session-" + i);
     }
 
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    advance(Duration.ofSeconds(1));
 
     // Then the first 500 have their own line, the last two share "(other)", and nothing is lost
     Map<String, UsageBreakdown> sessions = totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22").getBySession();
@@ -367,9 +393,46 @@ class AggregatorTopologyTest {
   }
 
   @Test
+  void usageDatedDaysAheadByASkewedClockCountsTodayAndKeepsTheLimitEnforced() {
+    // Given a team at 40% of its daily limit
+    dailyBudget(1, 1_000);
+    use(400, DAY1);
+
+    // When a worker whose clock is two days ahead reports a call, and then the day goes on
+    useFromSkewedClock(300, DAY1.plus(Duration.ofDays(2)));
+    use(400, DAY1.plusSeconds(10));
+
+    // Then all of it counts today and the limit pauses the team
+    assertThat(states()).containsExactly(BudgetState.NOTIFY, BudgetState.PAUSE);
+    advance(Duration.ofSeconds(1));
+    Map<String, UsageTotals> byKey = totals.readKeyValuesToMap();
+    assertThat(byKey.get("team-a|DAILY|2026-11-22").getInputTokens()).isEqualTo(1_100);
+    assertThat(byKey.get("team-a|DAILY|2026-11-22").getLateEvents()).isZero();
+    assertThat(byKey).doesNotContainKey("team-a|DAILY|2026-11-24");
+  }
+
+  @Test
+  void usageAFewSecondsAheadLandsInItsOwnDayButTheNewDayWaitsForTheClock() {
+    // Given a restricted team at 23:59:30 in Berlin
+    dailyBudget(1, 1_000);
+    use(900, Instant.parse("2026-11-22T22:59:30Z"));
+    assertThat(states()).containsExactly(BudgetState.RESTRICT);
+
+    // When a worker whose clock is 40 s ahead (within the tolerated skew) reports a call at 00:00:10
+    useFromSkewedClock(50, Instant.parse("2026-11-22T23:00:10Z"));
+
+    // Then the call is in the 23rd's totals, but the team stays in the 22nd (and restricted) until midnight
+    assertThat(actions.isEmpty()).isTrue();
+    advance(Duration.ofSeconds(1));
+    Map<String, UsageTotals> byKey = totals.readKeyValuesToMap();
+    assertThat(byKey.get("team-a|DAILY|2026-11-23").getInputTokens()).isEqualTo(50);
+    assertThat(byKey.get("team-a|DAILY|2026-11-22").getInputTokens()).isEqualTo(900);
+  }
+
+  @Test
   void aTeamWithoutABudgetIsCountedAndStaysNormal() {
     use(1_000_000, DAY1);
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    advance(Duration.ofSeconds(1));
     assertThat(actions.isEmpty()).isTrue();
     assertThat(totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22").getInputTokens()).isEqualTo(1_000_000);
   }
@@ -380,7 +443,7 @@ class AggregatorTopologyTest {
     use(10, DAY1);
 
     assertThat(DeadLetters.header(dlq.readRecord().headers(), DeadLetters.SERVICE)).isEqualTo("usage-aggregator");
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
+    advance(Duration.ofSeconds(1));
     assertThat(totals.readKeyValuesToMap()).containsKey("team-a|DAILY|2026-11-22");
   }
 
@@ -402,6 +465,7 @@ class AggregatorTopologyTest {
         .setWindowStart(null).setMetric(null).setUsage(0).setLimit(0).setFraction(0)
         .setDailyState(BudgetState.NORMAL).setMonthlyState(BudgetState.NORMAL).setReason("by admin").setSince(at)
         .setPolicyVersion(1).setManualReset(true).build();
+    arrive(at);
     actionsIn.pipeInput(TEAM, topics.budgetActions().serializeValue(reset), at);
   }
 

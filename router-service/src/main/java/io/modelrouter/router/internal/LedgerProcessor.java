@@ -13,7 +13,9 @@ import io.modelrouter.schemas.serde.SchemaSerdeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -40,6 +42,8 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
 
   private final Topics topics;
   private final Duration reservationTtl;
+  /** Teams already warned about a usage event dated in the future (in memory: a warning per team and process). */
+  private final Set<String> skewedTeams = new HashSet<>();
   private ProcessorContext<Void, Void> context;
   private KeyValueStore<String, SpendLedger> ledgers;
   private KeyValueStore<String, Reservation> reservations;
@@ -74,7 +78,9 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
           if (input.value() != null) {
             UsageEvent event = topics.usage().deserializeValue(input.value());
             SpendLedger ledger = ledger(team);
-            SpendLedgers.settle(ledger, event, policies.get(team));
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            warnIfFromTheFuture(event, now);
+            SpendLedgers.settle(ledger, event, policies.get(team), now);
             if (event.getFinalCall()) {
               release(ledger, event.getRequestId());
               if (event.getOutputTokens() > 0) {
@@ -108,7 +114,8 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
             BudgetAction action = topics.budgetActions().deserializeValue(input.value());
             if (action.getManualReset()) {
               SpendLedger ledger = ledger(team);
-              SpendLedgers.advance(ledger, Instant.ofEpochMilli(record.timestamp()),
+              // The router's clock, as at admission: the record's timestamp is budget-service's clock.
+              SpendLedgers.advance(ledger, Instant.ofEpochMilli(context.currentSystemTimeMs()),
                   BudgetMath.zone(policies.get(team)));
               SpendLedgers.lift(ledger, policies.get(team));
               ledgers.put(team, ledger);
@@ -123,6 +130,14 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
       // Records these topics carry are written by our services; one that cannot be read is logged and skipped (its
       // own writer has already sent what it could not write to the DLQ).
       LOG.error("{} record of {} cannot be read and is skipped: {}", input.kind(), team, e.getMessage());
+    }
+  }
+
+  private void warnIfFromTheFuture(UsageEvent event, Instant now) {
+    if (BudgetMath.fromTheFuture(event.getEventTime(), now) && skewedTeams.add(event.getTeamId())) {
+      LOG.warn("usage event {} of team {} is dated {}, more than {} after this router's clock ({}): counted as now; "
+              + "the writer's clock is probably wrong (logged once per team)", event.getEventId(), event.getTeamId(),
+          event.getEventTime(), BudgetMath.CLOCK_SKEW_TOLERANCE, now);
     }
   }
 

@@ -12,8 +12,8 @@ import java.time.Instant;
 import java.time.ZoneId;
 
 /**
- * Operations on a team's {@link SpendLedger}. Windows only move forward: usage of an older window no longer counts
- * for admission, usage of a newer one starts it. Reservations are not tied to a window: while in flight they count
+ * Operations on a team's {@link SpendLedger}. Windows only move forward, by the router's clock: usage of an older
+ * window no longer counts for admission, usage dated later counts in the current one. Reservations are not tied to a window: while in flight they count
  * against the current ones, which errs on the side of the limit.
  */
 final class SpendLedgers {
@@ -48,16 +48,21 @@ final class SpendLedgers {
     }
   }
 
-  /** Counts a billed call in the windows it falls in, if they are the current ones. */
-  static void settle(SpendLedger ledger, UsageEvent event, BudgetPolicy policy) {
+  /**
+   * Counts a billed call in the windows it falls in, if they are the current ones. The current windows follow the
+   * router's clock ({@code now}, as admission does), never the event's own time; an event dated after now (a
+   * worker's clock ahead of this one) counts in the current windows, which errs on the side of the limit.
+   */
+  static void settle(SpendLedger ledger, UsageEvent event, BudgetPolicy policy, Instant now) {
     ZoneId zone = BudgetMath.zone(policy);
-    advance(ledger, event.getEventTime(), zone);
-    if (BudgetMath.window(WindowKind.DAILY, event.getEventTime(), zone).start().equals(ledger.getDailyStart())) {
+    advance(ledger, now, zone);
+    Instant at = event.getEventTime().isAfter(now) ? now : event.getEventTime();
+    if (BudgetMath.window(WindowKind.DAILY, at, zone).start().equals(ledger.getDailyStart())) {
       ledger.setDailyInput(ledger.getDailyInput() + event.getInputTokens());
       ledger.setDailyOutput(ledger.getDailyOutput() + event.getOutputTokens());
       ledger.setDailyCost(ledger.getDailyCost() + event.getCostMicros());
     }
-    if (BudgetMath.window(WindowKind.MONTHLY, event.getEventTime(), zone).start().equals(ledger.getMonthlyStart())) {
+    if (BudgetMath.window(WindowKind.MONTHLY, at, zone).start().equals(ledger.getMonthlyStart())) {
       ledger.setMonthlyInput(ledger.getMonthlyInput() + event.getInputTokens());
       ledger.setMonthlyOutput(ledger.getMonthlyOutput() + event.getOutputTokens());
       ledger.setMonthlyCost(ledger.getMonthlyCost() + event.getCostMicros());

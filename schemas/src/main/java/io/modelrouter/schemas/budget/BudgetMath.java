@@ -7,6 +7,7 @@ import io.modelrouter.avro.Escalation;
 import io.modelrouter.avro.WindowBudget;
 import io.modelrouter.avro.WindowKind;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -44,6 +45,19 @@ public final class BudgetMath {
       return metric == null ? "no limit" : String.format(Locale.ROOT, "%s at %.0f%% (%,d of %,d)", metric,
           value * 100, used, limit);
     }
+  }
+
+  /**
+   * How far ahead of the counting service's clock a usage event's time may be and still be taken as it is: the
+   * clock skew tolerated between a worker and the router or aggregator. An event dated further ahead (a worker with a
+   * wrong clock) is counted as happening now, so one bad timestamp cannot move a team into a future window, where
+   * the real day's usage would no longer count.
+   */
+  public static final Duration CLOCK_SKEW_TOLERANCE = Duration.ofMinutes(1);
+
+  /** Whether an event dated {@code eventTime} is further ahead of {@code now} than the tolerated clock skew. */
+  public static boolean fromTheFuture(Instant eventTime, Instant now) {
+    return eventTime.isAfter(now.plus(CLOCK_SKEW_TOLERANCE));
   }
 
   public static ZoneId zone(BudgetPolicy policy) {

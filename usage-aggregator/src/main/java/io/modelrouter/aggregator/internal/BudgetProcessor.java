@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,8 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Windows are calendar days and months in the team's budget time zone, by event time. An event lands in its own
  * window whenever it arrives; past the window's end plus the grace period it is still counted (as late) but can no
- * longer raise that window's alerts. A team's state comes from its current windows, which only move forward (by
- * event time, or by wall clock for teams without traffic). PAUSE is held across windows until a manual reset
+ * longer raise that window's alerts. An event dated more than {@link BudgetMath#CLOCK_SKEW_TOLERANCE} after the
+ * processing clock is counted as happening now. A team's state comes from its current windows, which only move
+ * forward, by the processing clock (stream time capped at the wall clock; the wall clock for teams without
+ * traffic). PAUSE is held across windows until a manual reset
  * (a {@code manualReset} action from budget-service), which also keeps the current windows that were at their pause
  * point from pausing again; a current window below it keeps its hard cap.
  * Every decision is in state stores changelogged with the outputs (exactly_once_v2): a restart or a rebalance
@@ -59,6 +62,8 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private final Duration rolloverCheck;
   private final Duration retention;
   private final Set<String> dirty = new LinkedHashSet<>();
+  /** Teams already warned about a usage event dated in the future (in memory: a warning per team and process). */
+  private final Set<String> skewedTeams = new HashSet<>();
   private ProcessorContext<String, AggregatorRecord.Out> context;
   private DecodedStore<UsageTotals> windows;
   private DecodedStore<BudgetLedger> ledgers;
@@ -137,12 +142,13 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     String team = event.getTeamId();
     BudgetPolicy policy = policies.get(team);
     ZoneId zone = BudgetMath.zone(policy);
-    Instant now = streamTime(record);
+    Instant now = processingTime(record);
+    Instant at = countedAt(event, now);
     BudgetLedger ledger = ledger(team);
     BudgetState before = ledger.getState();
     List<BudgetMath.Window> open = new ArrayList<>();
     for (WindowKind kind : WindowKind.values()) {
-      BudgetMath.Window window = BudgetMath.window(kind, event.getEventTime(), zone);
+      BudgetMath.Window window = BudgetMath.window(kind, at, zone);
       String key = BudgetMath.totalsKey(team, window);
       UsageTotals totals = windows.get(key);
       if (totals == null) {
@@ -160,13 +166,14 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
         open.add(window);
       }
     }
-    Instant reference = event.getEventTime().isAfter(now) ? event.getEventTime() : now;
-    BudgetAction action = recompute(ledger, policy, reference, false, "");
+    // The team's current windows follow the processing clock, never an event's own time: an event a little ahead
+    // (within the clock skew tolerated) lands in its own window, but a new window begins when this clock gets there.
+    BudgetAction action = recompute(ledger, policy, now, false, "");
     for (BudgetMath.Window window : open) {
-      alerts(ledger, policy, window, before, reference);
+      alerts(ledger, policy, window, before, now);
     }
     if (action != null) {
-      context.forward(new Record<>(team, new AggregatorRecord.Action(action), reference.toEpochMilli()));
+      context.forward(new Record<>(team, new AggregatorRecord.Action(action), now.toEpochMilli()));
     }
     ledgers.put(team, ledger);
   }
@@ -187,7 +194,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     ledger = ledger == null ? ledger(team) : ledger;
     ledger.setPolicyVersion(policy == null ? 0 : policy.getVersion());
     BudgetState before = ledger.getState();
-    Instant now = streamTime(record);
+    Instant now = processingTime(record);
     BudgetAction action = recompute(ledger, policy, now, false, "budget changed: ");
     if (policy != null) {
       for (WindowKind kind : WindowKind.values()) {
@@ -206,7 +213,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     BudgetPolicy policy = policies.get(team);
     BudgetLedger ledger = ledger(team);
     BudgetState before = ledger.getState();
-    Instant now = streamTime(record);
+    Instant now = processingTime(record);
     // Move to the current windows first, so that the lift applies to them and not to windows already over.
     recompute(ledger, policy, now, false, "");
     ledger.setPaused(false);
@@ -382,8 +389,27 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     return ledger != null ? ledger : Ledgers.empty(team);
   }
 
-  private Instant streamTime(Record<String, AggregatorRecord.In> record) {
-    return Instant.ofEpochMilli(Math.max(context.currentStreamTimeMs(), record.timestamp()));
+  /**
+   * Now, for this record: stream time (so that a backlog is judged by the times it was written at), but never past
+   * this instance's wall clock. Record timestamps are the writers' clocks; one worker with a clock days ahead would
+   * otherwise carry stream time, and every team's windows with it, into the future.
+   */
+  private Instant processingTime(Record<String, AggregatorRecord.In> record) {
+    long stream = Math.max(context.currentStreamTimeMs(), record.timestamp());
+    return Instant.ofEpochMilli(Math.min(stream, context.currentSystemTimeMs()));
+  }
+
+  /** The time an event counts at: its own, or now when it is dated further ahead than the clock skew tolerated. */
+  private Instant countedAt(UsageEvent event, Instant now) {
+    if (!BudgetMath.fromTheFuture(event.getEventTime(), now)) {
+      return event.getEventTime();
+    }
+    if (skewedTeams.add(event.getTeamId())) {
+      LOG.warn("usage event {} of team {} is dated {}, more than {} after this aggregator's clock ({}): counted as "
+              + "now; the writer's clock is probably wrong (logged once per team)", event.getEventId(),
+          event.getTeamId(), event.getEventTime(), BudgetMath.CLOCK_SKEW_TOLERANCE, now);
+    }
+    return now;
   }
 
   private void deadLetter(Record<String, AggregatorRecord.In> record, Exception error) {
