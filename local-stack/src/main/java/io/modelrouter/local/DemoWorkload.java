@@ -48,7 +48,6 @@ public final class DemoWorkload implements AutoCloseable {
   static final int SMALL_BUDGET_SECONDS = 90;
   /** Daily output tokens of the other teams: hours of the demo before their first alert. */
   static final long GENEROUS_DAILY_OUTPUT = 100_000_000L;
-  private static final int MEAN_OUTPUT_TOKENS = WorkerConfig.SIM_OUTPUT_TOKENS.defaultValue();
   private static final List<String> TEAM_NAMES = List.of("team-atlas", "team-borealis", "team-cosmos", "team-dune",
       "team-ember", "team-fjord", "team-glacier", "team-harbor");
   private static final Pattern TEAM_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
@@ -60,10 +59,12 @@ public final class DemoWorkload implements AutoCloseable {
    * @param teams how many teams, the small-budget team included (it is the last)
    * @param seed drives the prompts; the same seed sends the same prompts
    * @param smallBudgetOutputTokens the small team's daily output tokens; 0 sizes it for about 90 s at the rate,
-   *     with the simulated provider's mean output
+   *     with {@code meanOutputTokens} a call
+   * @param meanOutputTokens the mean output of a call, to size the small budget: the simulated provider's
+   *     {@code simulator.output.tokens} in the local stack
    */
   public record Options(double requestsPerSecond, int teams, long seed, String smallBudgetTeam,
-      long smallBudgetOutputTokens) {
+      long smallBudgetOutputTokens, int meanOutputTokens) {
     public static final double DEFAULT_RATE = 20;
     public static final int DEFAULT_TEAMS = 4;
     public static final long DEFAULT_SEED = 3;
@@ -86,30 +87,38 @@ public final class DemoWorkload implements AutoCloseable {
         throw new IllegalArgumentException("small budget must be >= 0 output tokens (0 = sized to the rate), got "
             + smallBudgetOutputTokens);
       }
+      if (meanOutputTokens < 1) {
+        throw new IllegalArgumentException("mean output tokens must be >= 1, got " + meanOutputTokens);
+      }
     }
 
     public static Options defaults() {
-      return new Options(DEFAULT_RATE, DEFAULT_TEAMS, DEFAULT_SEED, DEFAULT_SMALL_BUDGET_TEAM, 0);
+      return new Options(DEFAULT_RATE, DEFAULT_TEAMS, DEFAULT_SEED, DEFAULT_SMALL_BUDGET_TEAM, 0,
+          WorkerConfig.SIM_OUTPUT_TOKENS.defaultValue());
     }
 
     public Options withRequestsPerSecond(double rate) {
-      return new Options(rate, teams, seed, smallBudgetTeam, smallBudgetOutputTokens);
+      return new Options(rate, teams, seed, smallBudgetTeam, smallBudgetOutputTokens, meanOutputTokens);
     }
 
     public Options withTeams(int count) {
-      return new Options(requestsPerSecond, count, seed, smallBudgetTeam, smallBudgetOutputTokens);
+      return new Options(requestsPerSecond, count, seed, smallBudgetTeam, smallBudgetOutputTokens, meanOutputTokens);
     }
 
     public Options withSeed(long value) {
-      return new Options(requestsPerSecond, teams, value, smallBudgetTeam, smallBudgetOutputTokens);
+      return new Options(requestsPerSecond, teams, value, smallBudgetTeam, smallBudgetOutputTokens, meanOutputTokens);
     }
 
     public Options withSmallBudgetTeam(String team) {
-      return new Options(requestsPerSecond, teams, seed, team, smallBudgetOutputTokens);
+      return new Options(requestsPerSecond, teams, seed, team, smallBudgetOutputTokens, meanOutputTokens);
     }
 
     public Options withSmallBudgetOutputTokens(long tokens) {
-      return new Options(requestsPerSecond, teams, seed, smallBudgetTeam, tokens);
+      return new Options(requestsPerSecond, teams, seed, smallBudgetTeam, tokens, meanOutputTokens);
+    }
+
+    public Options withMeanOutputTokens(int tokens) {
+      return new Options(requestsPerSecond, teams, seed, smallBudgetTeam, smallBudgetOutputTokens, tokens);
     }
 
     /** The small team's daily output budget: the one given, or about 90 s of its traffic at the rate. */
@@ -117,7 +126,7 @@ public final class DemoWorkload implements AutoCloseable {
       if (smallBudgetOutputTokens > 0) {
         return smallBudgetOutputTokens;
       }
-      double perSecond = requestsPerSecond / teams * MEAN_OUTPUT_TOKENS;
+      double perSecond = requestsPerSecond / teams * meanOutputTokens;
       return Math.max(1_000, Math.round(perSecond * SMALL_BUDGET_SECONDS / 1_000) * 1_000);
     }
   }

@@ -139,11 +139,8 @@ public final class LocalStack implements AutoCloseable {
         LOG.warn("demo workload {}", demoDecision.note());
       }
       if (demoDecision.run()) {
-        DemoWorkload.Options options = DemoWorkload.Options.defaults()
-            .withRequestsPerSecond(settings.get(LocalStackConfig.DEMO_RATE))
-            .withTeams(settings.get(LocalStackConfig.DEMO_TEAMS));
         demo = new DemoWorkload(topics, producerConfig(), URI.create("http://localhost:" + budget.port()),
-            settings.get(BudgetServiceConfig.ADMIN_TOKEN), options);
+            settings.get(BudgetServiceConfig.ADMIN_TOKEN), demoOptions(settings));
       }
       console.print(banner());
       started(new ConsoleSummary(topics, consumerConfig(), DefaultPolicies.catalogById(), console,
@@ -159,6 +156,17 @@ public final class LocalStack implements AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /**
+   * The demo's rate and teams, and the small team's budget sized with the output the simulated provider is
+   * configured for, so that it reaches PAUSE in about the time the banner promises.
+   */
+  static DemoWorkload.Options demoOptions(Settings settings) {
+    return DemoWorkload.Options.defaults()
+        .withRequestsPerSecond(settings.get(LocalStackConfig.DEMO_RATE))
+        .withTeams(settings.get(LocalStackConfig.DEMO_TEAMS))
+        .withMeanOutputTokens(settings.get(WorkerConfig.SIM_OUTPUT_TOKENS));
   }
 
   /** The services' settings, and a warning for each of the user's settings the local stack overrides. */

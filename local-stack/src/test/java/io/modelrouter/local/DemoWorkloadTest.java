@@ -173,6 +173,8 @@ class DemoWorkloadTest {
     assertThat(OPTIONS.smallBudget()).isEqualTo(158_000);
     assertThat(OPTIONS.withRequestsPerSecond(40).smallBudget()).isEqualTo(315_000);
     assertThat(OPTIONS.withSmallBudgetOutputTokens(12_345).smallBudget()).isEqualTo(12_345);
+    // A simulator configured for shorter answers gets a smaller budget: the same 90 s, not 3.5 times longer
+    assertThat(OPTIONS.withMeanOutputTokens(100).smallBudget()).isEqualTo(45_000);
     double secondsToPause = OPTIONS.smallBudget() / (20.0 / 4 * 350);
     assertThat(secondsToPause).isBetween(60.0, 120.0);
   }
@@ -200,6 +202,7 @@ class DemoWorkloadTest {
   void optionsSayWhatWasWrong() {
     assertThatThrownBy(() -> OPTIONS.withRequestsPerSecond(0)).hasMessageContaining("got 0.0");
     assertThatThrownBy(() -> OPTIONS.withTeams(0)).hasMessageContaining("demo teams must be 1 to 9, got 0");
+    assertThatThrownBy(() -> OPTIONS.withMeanOutputTokens(0)).hasMessage("mean output tokens must be >= 1, got 0");
     assertThatThrownBy(() -> OPTIONS.withSmallBudgetTeam("team atlas")).hasMessageContaining("'team atlas'");
     assertThatThrownBy(() -> OPTIONS.withSmallBudgetTeam("team-atlas")).hasMessageContaining("not one of");
     assertThat(DemoWorkload.teams(OPTIONS.withTeams(1))).extracting(DemoWorkload.Team::id).containsExactly("team-tiny");

@@ -7,6 +7,7 @@ import io.modelrouter.config.Settings;
 import io.modelrouter.router.RouterConfig;
 import java.nio.file.Path;
 import java.util.Map;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** What the local stack hands its services, without starting anything. */
@@ -58,5 +59,25 @@ class LocalStackTest {
     assertThat(settings.get(RouterConfig.STATE_DIR)).isEqualTo("/elsewhere");
     assertThat(LocalStack.serviceSettings(LocalStackConfig.parse(new String[0], Map.of()), BROKER, REGISTRY, DATA)
         .settings().get(RouterConfig.STATE_DIR)).isEqualTo(DATA.resolve("streams/router").toString());
+  }
+
+  @Test
+  void theSmallBudgetIsSizedWithTheSimulatorsConfiguredOutputSoItPausesInAboutNinetySeconds() {
+    // Given: a simulator answering 100 output tokens on average (not its default 350), 40 requests/s over 4 teams
+    Settings settings = LocalStackConfig.parse(new String[] {"--rate", "40"},
+        Map.of("MR_SIMULATOR_OUTPUT_TOKENS", "100"));
+
+    // When
+    DemoWorkload.Options options = LocalStack.demoOptions(settings);
+    DemoWorkload.Team tiny = DemoWorkload.teams(options).getLast();
+
+    // Then: 10 requests/s x 100 tokens x 90 s
+    assertThat(options.meanOutputTokens()).isEqualTo(100);
+    assertThat(tiny.smallBudget()).isTrue();
+    assertThat(tiny.dailyOutputTokens()).isEqualTo(90_000);
+    double secondsToPause = tiny.dailyOutputTokens() / (40.0 / 4 * 100);
+    assertThat(secondsToPause).isCloseTo(DemoWorkload.SMALL_BUDGET_SECONDS, Offset.offset(5.0));
+    assertThat(LocalStack.demoOptions(LocalStackConfig.parse(new String[0], Map.of())).smallBudget())
+        .as("the simulator's default 350 tokens at 20 requests/s over 4 teams").isEqualTo(158_000);
   }
 }
