@@ -21,6 +21,9 @@ public final class CompiledPolicy {
     }
   }
 
+  /** A hybrid promotion step: to {@code to} when the score is strictly above {@code above}. */
+  public record Promotion(double above, String to) {}
+
   private final String version;
   private final Map<String, Profile> profiles;
   private final Map<String, String> routing;
@@ -30,6 +33,9 @@ public final class CompiledPolicy {
   private final String defaultTier;
   private final AutoRouting auto;
   private final Set<String> neverDemote;
+  private final Map<String, Promotion> promotions;
+  /** The step of profiles without one of their own: {@code promoteAbove} → {@code promoteTo}. */
+  private final Promotion defaultPromotion;
 
   private CompiledPolicy(RoutingPolicy policy) {
     this.version = policy.getTeamId() + "@" + policy.getVersion();
@@ -43,6 +49,10 @@ public final class CompiledPolicy {
     this.defaultTier = policy.getDefaultTier();
     this.auto = policy.getAuto();
     this.neverDemote = auto.getNeverDemote().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+    Map<String, Promotion> steps = new HashMap<>();
+    auto.getPromote().forEach((from, step) -> steps.put(from, new Promotion(step.getAbove(), step.getTo())));
+    this.promotions = Map.copyOf(steps);
+    this.defaultPromotion = new Promotion(auto.getPromoteAbove(), auto.getPromoteTo());
   }
 
   public static CompiledPolicy compile(RoutingPolicy policy) {
@@ -99,6 +109,15 @@ public final class CompiledPolicy {
 
   public AutoRouting auto() {
     return auto;
+  }
+
+  /** The hybrid promotion step out of {@code profile}: its own, else the default one; null out of promoteTo. */
+  public Promotion promotion(String profile) {
+    Promotion step = promotions.get(profile);
+    if (step != null) {
+      return step;
+    }
+    return profile.equals(defaultPromotion.to()) ? null : defaultPromotion;
   }
 
   public boolean neverDemotes(String taskType) {

@@ -215,10 +215,19 @@ public final class RoutingEngine {
       }
       case HYBRID -> {
         String profile = table(policy, taskType, reason);
-        if (value > auto.getPromoteAbove() && !profile.equals(auto.getPromoteTo())) {
-          reason.add(String.format(Locale.ROOT, "complexity %.2f > %.2f: promoted %s → %s", value,
-              auto.getPromoteAbove(), profile, auto.getPromoteTo()));
-          return auto.getPromoteTo();
+        // Climb while the next step's threshold is exceeded; bounded, as a policy that skipped validation could loop.
+        String table = profile;
+        for (int hops = policy.profiles().size(); hops > 0; hops--) {
+          CompiledPolicy.Promotion step = policy.promotion(profile);
+          if (step == null || !(value > step.above())) {
+            break;
+          }
+          reason.add(String.format(Locale.ROOT, "complexity %.2f > %.2f: promoted %s → %s", value, step.above(),
+              profile, step.to()));
+          profile = step.to();
+        }
+        if (!profile.equals(table)) {
+          return profile;
         }
         if (value < auto.getDemoteBelow() && profile.equals(auto.getDemoteFrom())) {
           if (policy.neverDemotes(taskType)) {

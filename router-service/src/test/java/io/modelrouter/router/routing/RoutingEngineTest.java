@@ -9,6 +9,7 @@ import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.Message;
 import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.PromotionStep;
 import io.modelrouter.avro.Role;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.RoutingPolicy;
@@ -183,6 +184,34 @@ class RoutingEngineTest {
   }
 
   @Test
+  void hybridPromotesAComplexChatFromFastToPrimary() {
+    RoutingDecision decision = routed(route(request("interactiveChat", complexChat()).build()));
+    assertThat(decision.getComplexity()).isGreaterThan(0.40).isLessThan(0.80);
+    assertThat(decision.getProfile()).isEqualTo("primary");
+    assertThat(decision.getReason()).matches("routing table: interactiveChat → fast; complexity 0\\.\\d\\d > 0\\.40: "
+        + "promoted fast → primary");
+  }
+
+  @Test
+  void hybridDoesNotPromoteASimpleChat() {
+    RoutingDecision decision = routed(route(Requests.chat("What does this stack trace mean?")));
+    assertThat(decision.getComplexity()).isLessThan(0.40);
+    assertThat(decision.getProfile()).isEqualTo("fast");
+    assertThat(decision.getReason()).isEqualTo("routing table: interactiveChat → fast");
+  }
+
+  @Test
+  void hybridPromotionClimbsEveryStepWhoseThresholdTheScoreExceeds() {
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getAuto().getPromote().put("primary", new PromotionStep(0.45, "frontier"));
+    RoutingDecision decision = routed(route(request("interactiveChat", complexChat()).setTier("power").build(), policy,
+        BudgetStatus.NORMAL));
+    assertThat(decision.getProfile()).isEqualTo("frontier");
+    assertThat(decision.getReason()).matches("routing table: interactiveChat → fast; "
+        + "complexity 0\\.\\d\\d > 0\\.40: promoted fast → primary; complexity 0\\.\\d\\d > 0\\.45: promoted primary → frontier");
+  }
+
+  @Test
   void hybridDemotesATrivialFrontierRequestBelowTheThreshold() {
     RoutingDecision decision = routed(route(request("research", "capital of France?").setTier("power").build()));
     assertThat(decision.getComplexity()).isLessThan(0.3);
@@ -307,6 +336,16 @@ class RoutingEngineTest {
     assertThat(rejected.code()).isEqualTo("INVALID_REQUEST");
     assertThat(rejected.field()).isEqualTo(field);
     assertThat(rejected.reason()).startsWith(reason);
+  }
+
+  /** A chat question of a few paragraphs: six files, two code blocks, several integrations and reasoning asks. */
+  static String complexChat() {
+    return "Checkout calls the payments API, then our webhook endpoint, then writes the database; since the schema "
+        + "migration the OAuth callback deadlocks. Analyze the root cause and the race condition, list the edge "
+        + "cases, and compare two designs. The code is in src/pay/Checkout.java, src/pay/Webhook.java, "
+        + "src/pay/OAuth.java, src/db/Ledger.java, src/db/Outbox.java and db/V12__ledger.sql:\n"
+        + "```java\nsynchronized (ledger) { outbox.append(event); }\n```\n"
+        + "```sql\nUPDATE ledger SET balance = balance - ? WHERE id = ?;\n```\n";
   }
 
   /** A large review touching many files, APIs, migrations and design questions. */

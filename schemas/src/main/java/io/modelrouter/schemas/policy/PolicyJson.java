@@ -13,6 +13,7 @@ import io.modelrouter.avro.ComplexityBand;
 import io.modelrouter.avro.Escalation;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.Profile;
+import io.modelrouter.avro.PromotionStep;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.TierEntitlement;
 import io.modelrouter.avro.WindowBudget;
@@ -26,7 +27,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The JSON forms users write (through budget-service, or the bundled defaults) and the Avro records on the
@@ -43,6 +46,15 @@ public final class PolicyJson {
    * {@code AutoRouting.neverDemote} is the same list.
    */
   public static final List<String> DEFAULT_NEVER_DEMOTE = List.of("validation", "deepAudit", "codeReview", "review");
+
+  /**
+   * The promotion step a hybrid policy gets when it has no {@code promote} and defines both profiles: fast to primary
+   * above 0.40, where the shipped complexity bands start primary. Without it a task the table sends to fast could
+   * never be promoted: its prior is low, and the other features alone stay below promoteAbove (0.80).
+   */
+  public static final String DEFAULT_PROMOTE_FROM = "fast";
+  public static final String DEFAULT_PROMOTE_TO = "primary";
+  public static final double DEFAULT_PROMOTE_ABOVE = 0.40;
 
   private PolicyJson() {}
 
@@ -100,6 +112,7 @@ public final class PolicyJson {
             .setDemoteTo(auto.path("demoteTo").asText("primary"))
             .setNeverDemote(auto.has("neverDemote") ? strings(auto.get("neverDemote"))
                 : new ArrayList<>(DEFAULT_NEVER_DEMOTE))
+            .setPromote(promotions(auto, profiles))
             .build())
         .setUpdatedAt(null)
         .build();
@@ -108,6 +121,18 @@ public final class PolicyJson {
       throw new PolicyException("routing policy", semantic);
     }
     return policy;
+  }
+
+  /** The policy's {@code auto.promote}, or the shipped step when it names none (see {@link #DEFAULT_PROMOTE_FROM}). */
+  private static Map<String, PromotionStep> promotions(JsonNode auto, Map<String, Profile> profiles) {
+    Map<String, PromotionStep> steps = new TreeMap<>();
+    if (auto.has("promote")) {
+      auto.get("promote").fields().forEachRemaining(e -> steps.put(e.getKey(),
+          new PromotionStep(e.getValue().get("above").asDouble(), e.getValue().get("to").asText())));
+    } else if (profiles.containsKey(DEFAULT_PROMOTE_FROM) && profiles.containsKey(DEFAULT_PROMOTE_TO)) {
+      steps.put(DEFAULT_PROMOTE_FROM, new PromotionStep(DEFAULT_PROMOTE_ABOVE, DEFAULT_PROMOTE_TO));
+    }
+    return steps;
   }
 
   /** What a JSON Schema cannot check: every profile named anywhere exists, and models are in the catalog. */
@@ -148,6 +173,21 @@ public final class PolicyJson {
         problems.add("$.auto.demoteBelow: " + auto.getDemoteBelow() + " is above promoteAbove "
             + auto.getPromoteAbove());
       }
+      auto.getPromote().forEach((from, step) -> {
+        String path = "$.auto.promote." + from;
+        requireProfile(profiles, from, path, problems);
+        requireProfile(profiles, step.getTo(), path + ".to", problems);
+        if (step.getTo().equals(from)) {
+          problems.add(path + ".to: promotes " + from + " to itself");
+        }
+        if (auto.getDemoteBelow() > step.getAbove()) {
+          problems.add(path + ".above: " + step.getAbove() + " is below demoteBelow " + auto.getDemoteBelow());
+        }
+      });
+      String loop = promotionLoop(auto, profiles.keySet());
+      if (loop != null) {
+        problems.add("$.auto.promote: promotions go round in a loop: " + loop);
+      }
     }
     if (catalog != null) {
       profiles.forEach((name, profile) -> {
@@ -165,6 +205,30 @@ public final class PolicyJson {
       });
     }
     return problems;
+  }
+
+  /** A loop of promotion steps ({@code fast → primary → fast}), or null; a profile without a step uses promoteTo. */
+  private static String promotionLoop(AutoRouting auto, Set<String> profiles) {
+    Set<String> starts = new TreeSet<>(profiles);
+    starts.addAll(auto.getPromote().keySet());
+    for (String start : starts) {
+      List<String> path = new ArrayList<>(List.of(start));
+      String current = start;
+      while (true) {
+        PromotionStep step = auto.getPromote().get(current);
+        String next = step != null ? step.getTo() : current.equals(auto.getPromoteTo()) ? null : auto.getPromoteTo();
+        if (next == null || next.equals(current)) {
+          break; // a step to itself is reported on its own
+        }
+        boolean seen = path.contains(next);
+        path.add(next);
+        if (seen) {
+          return String.join(" → ", path.subList(path.indexOf(next), path.size()));
+        }
+        current = next;
+      }
+    }
+    return null;
   }
 
   private static void requireProfile(Map<String, Profile> profiles, String name, String path, List<String> problems) {
@@ -220,6 +284,9 @@ public final class PolicyJson {
     a.put("demoteFrom", auto.getDemoteFrom());
     a.put("demoteTo", auto.getDemoteTo());
     stringArray(a.putArray("neverDemote"), auto.getNeverDemote());
+    ObjectNode promote = a.putObject("promote");
+    auto.getPromote().forEach((from, step) -> promote.putObject(from).put("above", step.getAbove())
+        .put("to", step.getTo()));
     return out;
   }
 

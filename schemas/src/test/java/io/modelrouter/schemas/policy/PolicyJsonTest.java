@@ -8,6 +8,7 @@ import io.modelrouter.avro.AutoStrategy;
 import io.modelrouter.avro.BudgetActionType;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.PromotionStep;
 import io.modelrouter.avro.RoutingPolicy;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,59 @@ class PolicyJsonTest {
     // The Avro default is what a record from a writer that never set the field gets
     assertThat(AutoRouting.newBuilder().build().getNeverDemote()).isEqualTo(PolicyJson.DEFAULT_NEVER_DEMOTE);
     assertThat(DefaultPolicies.routingPolicy().getAuto().getNeverDemote()).isEqualTo(PolicyJson.DEFAULT_NEVER_DEMOTE);
+  }
+
+  @Test
+  void aHybridPolicyWithoutPromoteGetsTheShippedFastToPrimaryStep() {
+    String json = """
+        {"profiles": {"frontier": {"model": "claude-opus-4-5"}, "primary": {"model": "claude-sonnet-4-5"},
+                      "fast": {"model": "claude-haiku-4-5"}},
+         "routing": {"interactiveChat": "fast"}, "auto": {"strategy": "hybrid"}}
+        """;
+    RoutingPolicy policy = PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(json, "p"), CATALOG);
+    assertThat(policy.getAuto().getPromote()).containsExactly(Map.entry("fast", new PromotionStep(0.40, "primary")));
+  }
+
+  @Test
+  void promotionStepsMustNameProfilesAndMayNotLoop() {
+    String json = """
+        {"profiles": {"frontier": {"model": "claude-opus-4-5"}, "primary": {"model": "claude-sonnet-4-5"},
+                      "fast": {"model": "claude-haiku-4-5"}},
+         "routing": {},
+         "auto": {"strategy": "hybrid", "demoteBelow": 0.3,
+                  "promote": {"fast": {"above": 0.4, "to": "primary"}, "frontier": {"above": 0.9, "to": "fast"},
+                              "turbo": {"above": 0.5, "to": "warp"}, "primary": {"above": 0.2, "to": "primary"}}}}
+        """;
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(json, "p"), CATALOG))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems()).contains(
+            "$.auto.promote.turbo: profile 'turbo' is not defined in $.profiles",
+            "$.auto.promote.turbo.to: profile 'warp' is not defined in $.profiles",
+            "$.auto.promote.primary.to: promotes primary to itself",
+            "$.auto.promote.primary.above: 0.2 is below demoteBelow 0.3"));
+
+    String loop = """
+        {"profiles": {"frontier": {"model": "claude-opus-4-5"}, "primary": {"model": "claude-sonnet-4-5"},
+                      "fast": {"model": "claude-haiku-4-5"}},
+         "routing": {},
+         "auto": {"strategy": "hybrid",
+                  "promote": {"fast": {"above": 0.4, "to": "primary"}, "frontier": {"above": 0.9, "to": "fast"}}}}
+        """;
+    // primary has no step of its own, so it goes on to promoteTo (frontier), which leads back to fast
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(loop, "p"), CATALOG))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems()).containsExactly(
+            "$.auto.promote: promotions go round in a loop: fast → primary → frontier → fast"));
+  }
+
+  @Test
+  void aPromotionStepNeedsAThresholdInTheUnitIntervalAndATarget() {
+    String json = """
+        {"profiles": {"fast": {"model": "claude-haiku-4-5"}}, "routing": {},
+         "auto": {"promote": {"fast": {"above": 1.5}}}}
+        """;
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(json, "p"), CATALOG))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems())
+            .anySatisfy(p -> assertThat(p).startsWith("$.auto.promote.fast.above: ").contains("1"))
+            .anySatisfy(p -> assertThat(p).startsWith("$.auto.promote.fast: ").contains("to")));
   }
 
   @Test
