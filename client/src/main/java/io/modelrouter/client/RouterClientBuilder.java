@@ -65,7 +65,9 @@ public final class RouterClientBuilder {
   /**
    * A property for the client's producer and consumers (security, SASL, {@code max.block.ms},
    * {@code delivery.timeout.ms} ...); it overrides the client's defaults, except {@code isolation.level},
-   * {@code group.id} and offset commits, which the client's correctness depends on.
+   * {@code group.id} and offset commits, which the client's correctness depends on. {@code acks} other than
+   * {@code all} and {@code enable.idempotence=false} are refused: {@link #build()} throws
+   * {@link IllegalArgumentException} naming the property.
    */
   public RouterClientBuilder kafkaProperty(String key, Object value) {
     kafkaProperties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
@@ -142,7 +144,8 @@ public final class RouterClientBuilder {
   /**
    * Builds the client: connects, resolves the end of every partition of {@code llm.results}, then returns.
    *
-   * @throws IllegalArgumentException if a setting is missing or invalid (the message names it and what was given)
+   * @throws IllegalArgumentException if a setting is missing or invalid (the message names it and what was given),
+   *     or a Kafka property would turn off acks=all or idempotence
    * @throws IllegalStateException if the results topic does not exist or the broker cannot be reached in time
    */
   public RouterClient build() {

@@ -96,6 +96,34 @@ class RouterClientTest {
   }
 
   @Test
+  void refusesKafkaPropertiesThatWouldWeakenTheProducersGuarantees() {
+    // Given: an MR_KAFKA_ACKS=1 meant for some other program, read with the client's settings
+    Settings settings = Settings.from(Map.of("MR_KAFKA_BOOTSTRAP_SERVERS", "broker:9092",
+        "MR_SCHEMA_REGISTRY_URL", "mock://client-acks", "MR_KAFKA_ACKS", "1"), Map.of());
+    int producersBefore = kafka.producerConfigs.size();
+
+    // When / Then: the client refuses to build, names the property, and creates no producer
+    assertThatThrownBy(() -> RouterClient.builder().settings(settings).kafkaClients(kafka).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Kafka property acks=1 is refused")
+        .hasMessageContaining("acks=all and enable.idempotence=true", "MR_KAFKA_ACKS");
+    assertThatThrownBy(() -> builder().kafkaProperty("enable.idempotence", false).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("Kafka property enable.idempotence=false is refused");
+    assertThatThrownBy(() -> builder().kafkaProperty("acks", 0).build())
+        .hasMessageStartingWith("Kafka property acks=0 is refused");
+    assertThat(kafka.producerConfigs).hasSize(producersBefore);
+  }
+
+  @Test
+  void acceptsTheValuesTheProducerUsesAnyway() {
+    try (RouterClient configured = builder().kafkaProperty("acks", "-1").kafkaProperty("enable.idempotence", "TRUE")
+        .build()) {
+      assertThat(kafka.producerConfigs.getLast()).containsEntry("acks", "all").containsEntry("enable.idempotence", true);
+    }
+  }
+
+  @Test
   void givesARequestWithoutAnIdOneAndLeavesTheCallersRecordAsItWas() {
     InferenceRequest withoutId = request(null, "team-a");
 
