@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.modelrouter.avro.Attempt;
 import io.modelrouter.avro.AttemptOutcome;
 import io.modelrouter.avro.InferenceResult;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IntSummaryStatistics;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,13 +50,18 @@ import org.junit.jupiter.api.Test;
 /**
  * Provider faults (RELIABILITY.md, scenario 3), on the real worker, broker and the vendors' SDKs against WireMock:
  * the primary (Anthropic Messages API) answers 503, then times out, then 429 with Retry-After, then recovers; the
- * fallback (OpenAI chat completions) stays healthy. Every request must be answered, the breaker must open and move
- * traffic to the fallback without a retry storm, and close again once the primary recovers.
+ * fallback (OpenAI chat completions) stays healthy. In every phase every request must be answered OK; the breaker must
+ * open once it has recorded its minimum number of calls, within its window, and let no call through while open but
+ * its half-open probes; a retry after a 429 must wait the Retry-After; no request may call the primary more than the
+ * configured attempts; and the breaker must close again once the primary recovers.
  */
 @IntegrationTest
 class ProviderFaultsIT {
   private static final int MAX_ATTEMPTS = 3;
+  private static final int WINDOW = 20;
+  private static final int MINIMUM_CALLS = 10;
   private static final Duration OPEN_DURATION = Duration.ofSeconds(3);
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
   private static final String SONNET = """
       {"id": "msg_013Zva2CMHLNnXjNJJKqJ2EF", "type": "message", "role": "assistant",
        "model": "claude-sonnet-4-5-20250929",
@@ -85,6 +92,9 @@ class ProviderFaultsIT {
   private WorkerService worker;
   private Thread reader;
   private volatile Instant openedAt = Instant.MIN;
+  private volatile Instant firstOpenedAt;
+  /** Half-open periods of the phases where the primary still fails: each lets a few probes through. */
+  private int failingHalfOpens;
 
   @BeforeEach
   void start(KafkaStack stack) {
@@ -107,12 +117,15 @@ class ProviderFaultsIT {
       // The OpenAI SDK's base URL ends in /v1 (as api.openai.com/v1 does); the Anthropic SDK's does not.
       settings.put(p + "base.url", "http://127.0.0.1:" + wiremock.port() + (provider.equals("openai") ? "/v1" : ""));
       settings.put(p + "api.key", "test-key-" + provider);
-      settings.put(p + "timeout", "1000");
+      // The primary's calls time out after 1 s (the timeout phase); the healthy fallback's get 5 s, so that a burst of
+      // 100 first calls on a cold, loaded machine does not time out and open the fallback's breaker too
+      settings.put(p + "timeout", provider.equals("openai") ? "5000" : "1000");
       settings.put(p + "retry.max.attempts", Integer.toString(MAX_ATTEMPTS));
       settings.put(p + "retry.initial.backoff", "20");
-      settings.put(p + "retry.max.backoff", "200");
-      settings.put(p + "breaker.window", "20");
-      settings.put(p + "breaker.minimum.calls", "10");
+      // Above the Retry-After the primary sends, which the worker waits at most this long
+      settings.put(p + "retry.max.backoff", "1500");
+      settings.put(p + "breaker.window", Integer.toString(WINDOW));
+      settings.put(p + "breaker.minimum.calls", Integer.toString(MINIMUM_CALLS));
       settings.put(p + "breaker.open.duration", Long.toString(OPEN_DURATION.toMillis()));
     }
     worker = new WorkerService(Settings.of(settings)).start();
@@ -130,53 +143,85 @@ class ProviderFaultsIT {
   @Test
   void theBreakerMovesTrafficToTheFallbackThroughEveryFaultAndClosesWhenThePrimaryRecovers() throws Exception {
     CircuitBreaker breaker = worker.resilience().breaker("anthropic", "claude-sonnet-4-5");
+    CircuitBreakerConfig configured = breaker.getCircuitBreakerConfig();
+    assertThat(configured.getSlidingWindowSize()).isEqualTo(WINDOW);
+    assertThat(configured.getMinimumNumberOfCalls()).isEqualTo(MINIMUM_CALLS);
+    int halfOpenCalls = configured.getPermittedNumberOfCallsInHalfOpenState();
+    AtomicInteger failuresBeforeOpen = new AtomicInteger();
+    AtomicInteger halfOpens = new AtomicInteger();
+    breaker.getEventPublisher().onError(event -> {
+      if (firstOpenedAt == null) {
+        failuresBeforeOpen.incrementAndGet();
+      }
+    });
     breaker.getEventPublisher().onStateTransition(event -> {
-      if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+      CircuitBreaker.State to = event.getStateTransition().getToState();
+      if (to == CircuitBreaker.State.OPEN) {
         openedAt = event.getCreationTime().toInstant();
+        if (firstOpenedAt == null) {
+          firstOpenedAt = openedAt;
+        }
+      } else if (to == CircuitBreaker.State.HALF_OPEN) {
+        halfOpens.incrementAndGet();
       }
     });
     List<String> report = new ArrayList<>();
 
-    // 503 overloaded: the breaker opens, everything is answered by the fallback
+    // 503 overloaded: the breaker opens once it has recorded its minimum number of calls (all failed), within its
+    // window; everything is answered by the fallback
     primary(json(503, error("overloaded_error", "Overloaded")));
     List<InferenceResult> overloaded = sendAndAwait("overloaded", 100);
     report.add(phase("503", overloaded));
-    assertThat(failures(overloaded)).isEmpty();
+    assertAllOk("503", overloaded);
     assertThat(overloaded).extracting(InferenceResult::getModel).containsOnly("gpt-4.1-mini");
     assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
-    int burstCalls = primaryCalls();
-    assertThat(burstCalls).as("HTTP calls to the primary for a burst of 100 (retries stop when the breaker opens)")
-        .isLessThan(100 * MAX_ATTEMPTS / 2);
-    // The next requests skip the open breaker without calling the primary at all
-    List<InferenceResult> whileOpen = sendAndAwait("open", 50);
-    report.add(phase("open", whileOpen));
-    assertThat(failures(whileOpen)).isEmpty();
+    assertThat(failuresBeforeOpen.get()).as("failed calls the breaker recorded before it opened")
+        .isBetween(MINIMUM_CALLS, WINDOW);
+    // Every HTTP call of the burst was on its way before the breaker opened: the ones it had recorded, and the ones in
+    // flight then (at most one per request); none was let through after, and retries stopped.
+    List<Attempt> burstCalls = callsToThePrimary(overloaded);
+    // (A call that timed out may have been cut before its request left the SDK: WireMock may see fewer, never more.)
+    assertThat(primaryCalls()).as("HTTP calls WireMock saw, against the attempts reported")
+        .isLessThanOrEqualTo(burstCalls.size());
+    assertThat(burstCalls).allSatisfy(a -> assertThat(a.getStartedAt()).as("an HTTP call's start")
+        .isBeforeOrEqualTo(firstOpenedAt));
+    assertThat(burstCalls.size()).isLessThanOrEqualTo(failuresBeforeOpen.get() + overloaded.size());
+    report.add(String.format("breaker opened after %d recorded failures (minimum %d, window %d); %d HTTP calls in the "
+            + "burst, %d of them already in flight when it opened", failuresBeforeOpen.get(), MINIMUM_CALLS, WINDOW,
+        burstCalls.size(), burstCalls.size() - failuresBeforeOpen.get()));
+
+    // While it is open, requests skip the primary without an HTTP call; only half-open probes reach it, if the open
+    // period ends during the phase
+    List<InferenceResult> whileOpen = phaseWithinTheBreaker("open", 50, halfOpens, halfOpenCalls, report);
+    long probes = whileOpen.stream().filter(r -> firstOutcome(r) != AttemptOutcome.CIRCUIT_OPEN).count();
     assertThat(whileOpen).filteredOn(r -> firstOutcome(r) == AttemptOutcome.CIRCUIT_OPEN)
-        .as("requests that skipped the primary").hasSizeGreaterThan(40);
-    assertThat(primaryCalls() - burstCalls).as("HTTP calls to the primary while its breaker is open").isLessThan(10);
+        .as("requests that skipped the primary").hasSize(whileOpen.size() - (int) probes);
 
     // Timeouts: calls that get through (half-open) time out, the breaker opens again, nothing is lost
     primary(json(200, SONNET).withFixedDelay(3_000));
     waitOutTheOpenBreaker(breaker);
-    List<InferenceResult> slow = sendAndAwait("timeout", 60);
-    report.add(phase("timeout", slow));
-    assertThat(failures(slow)).isEmpty();
+    List<InferenceResult> slow = phaseWithinTheBreaker("timeout", 60, halfOpens, halfOpenCalls, report);
     assertThat(slow).flatExtracting(InferenceResult::getAttempts).extracting(Attempt::getOutcome)
         .contains(AttemptOutcome.TIMEOUT);
     assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
 
-    // 429 with Retry-After: rate limited, never more than the configured attempts, answered by the fallback
+    // 429 with Retry-After: rate limited, the next attempt waits what the provider asked, never more than the
+    // configured attempts, answered by the fallback
     primary(json(429, error("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"))
-        .withHeader("retry-after", "1"));
+        .withHeader("retry-after", Long.toString(RETRY_AFTER.toSeconds())));
     waitOutTheOpenBreaker(breaker);
-    List<InferenceResult> limited = sendAndAwait("limited", 60);
-    report.add(phase("429", limited));
-    assertThat(failures(limited)).isEmpty();
-    assertThat(limited).flatExtracting(InferenceResult::getAttempts).extracting(Attempt::getOutcome)
-        .contains(AttemptOutcome.RATE_LIMITED);
+    List<InferenceResult> limited = phaseWithinTheBreaker("429", 60, halfOpens, halfOpenCalls, report);
+    List<Long> waits = waitsAfterRateLimits(limited);
+    // Attempt times are whole milliseconds (start truncated, latency truncated): up to 2 ms lost in the rounding
+    assertThat(waits).as("ms from a 429 to the next attempt on that model").isNotEmpty()
+        .allSatisfy(w -> assertThat(w).isGreaterThanOrEqualTo(RETRY_AFTER.toMillis() - 2));
+    LongSummaryStatistics waited = waits.stream().mapToLong(Long::longValue).summaryStatistics();
+    report.add(String.format("retry-after %d s: %d attempts after a 429 waited %,d to %,d ms", RETRY_AFTER.toSeconds(),
+        waited.getCount(), waited.getMin(), waited.getMax()));
 
     // Recovery: after the open period the half-open calls succeed, the breaker closes, the primary answers again
     primary(json(200, SONNET));
+    int callsBeforeRecovery = primaryCalls();
     List<InferenceResult> recovered = new ArrayList<>();
     AtomicInteger round = new AtomicInteger();
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> {
@@ -186,26 +231,80 @@ class ProviderFaultsIT {
     List<InferenceResult> healthy = sendAndAwait("healthy", 50);
     recovered.addAll(healthy);
     report.add(phase("recovered", recovered));
+    assertAllOk("recovered", recovered);
     assertThat(healthy).allSatisfy(r -> {
-      assertThat(r.getStatus()).isEqualTo(ResultStatus.OK);
       assertThat(r.getModel()).isEqualTo("claude-sonnet-4-5");
       assertThat(r.getAttempts()).hasSize(1);
     });
+    List<Attempt> recoveryCalls = callsToThePrimary(recovered);
+    assertThat(recoveryCalls).extracting(Attempt::getOutcome).containsOnly(AttemptOutcome.OK);
+    assertThat(primaryCalls() - callsBeforeRecovery).as("HTTP calls to the recovered primary: one per request it "
+        + "answered").isEqualTo(recoveryCalls.size());
 
-    // No retry storm: per request at most MAX_ATTEMPTS calls to the primary and one to the healthy fallback
+    // No retry storm: per request at most MAX_ATTEMPTS calls to the primary and one to the healthy fallback; over the
+    // run, the calls the breaker let through and no more
     List<InferenceResult> all = new ArrayList<>(results.values());
-    assertThat(all).allSatisfy(r -> assertThat(r.getAttempts().stream()
-        .filter(a -> a.getProvider().equals("anthropic") && a.getOutcome() != AttemptOutcome.CIRCUIT_OPEN).count())
-        .isLessThanOrEqualTo(MAX_ATTEMPTS));
+    assertAllOk("all", all);
+    assertThat(all).allSatisfy(r -> assertThat(callsToThePrimary(List.of(r))).hasSizeLessThanOrEqualTo(MAX_ATTEMPTS));
     int primaryCalls = primaryCalls();
     int requests = all.size();
+    int allowed = burstCalls.size() + halfOpenCalls * failingHalfOpens + recoveryCalls.size();
     report.add("requests " + requests + ", answered OK " + all.stream().filter(r -> r.getStatus() == ResultStatus.OK)
         .count() + ", HTTP calls to the primary " + primaryCalls + " (" + String.format("%.2f", primaryCalls
-        / (double) requests) + " per request), to the fallback "
+        / (double) requests) + " per request; at most " + allowed + " allowed), to the fallback "
         + wiremock.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))).size());
-    assertThat(primaryCalls).as("calls to the failing primary").isLessThan(requests);
+    assertThat(primaryCalls).as("calls to the primary: the burst's, %d per half-open period of a failing primary (%d), "
+        + "one per request it answered", halfOpenCalls, failingHalfOpens).isLessThanOrEqualTo(allowed);
     assertThat(duplicates.get()).as("requests answered twice").isZero();
     report.forEach(line -> System.out.println("provider faults: " + line));
+  }
+
+  /**
+   * A phase against a failing primary whose breaker is open or about to half-open: every request answered OK, and
+   * the primary called only by half-open probes, at most {@code halfOpenCalls} for each half-open period.
+   */
+  private List<InferenceResult> phaseWithinTheBreaker(String name, int count, AtomicInteger halfOpens,
+      int halfOpenCalls, List<String> report) throws Exception {
+    int callsBefore = primaryCalls();
+    int halfOpensBefore = halfOpens.get();
+    List<InferenceResult> phase = sendAndAwait(name, count);
+    int periods = halfOpens.get() - halfOpensBefore;
+    int calls = primaryCalls() - callsBefore;
+    failingHalfOpens += periods;
+    report.add(phase(name, phase) + String.format(", %d HTTP calls to the primary in %d half-open periods", calls,
+        periods));
+    assertAllOk(name, phase);
+    assertThat(calls).as("HTTP calls to the primary in phase %s: at most %d per half-open period (%d)", name,
+        halfOpenCalls, periods).isLessThanOrEqualTo(halfOpenCalls * periods);
+    return phase;
+  }
+
+  private static void assertAllOk(String phase, List<InferenceResult> results) {
+    assertThat(failures(results)).as("requests of phase %s not answered OK", phase).isEmpty();
+  }
+
+  /** The attempts that reached the primary over HTTP (not refused by its breaker or bulkhead). */
+  private static List<Attempt> callsToThePrimary(List<InferenceResult> results) {
+    return results.stream().flatMap(r -> r.getAttempts().stream())
+        .filter(a -> a.getProvider().equals("anthropic") && a.getOutcome() != AttemptOutcome.CIRCUIT_OPEN
+            && a.getOutcome() != AttemptOutcome.BULKHEAD_FULL).toList();
+  }
+
+  /** For each 429 followed by another attempt on the same model: ms from the 429's end to that attempt's start. */
+  private static List<Long> waitsAfterRateLimits(List<InferenceResult> results) {
+    List<Long> waits = new ArrayList<>();
+    for (InferenceResult result : results) {
+      List<Attempt> attempts = result.getAttempts();
+      for (int i = 0; i + 1 < attempts.size(); i++) {
+        Attempt limited = attempts.get(i);
+        Attempt next = attempts.get(i + 1);
+        if (limited.getOutcome() == AttemptOutcome.RATE_LIMITED && next.getModel().equals(limited.getModel())) {
+          waits.add(next.getStartedAt().toEpochMilli() - limited.getStartedAt().toEpochMilli()
+              - limited.getLatencyMs());
+        }
+      }
+    }
+    return waits;
   }
 
   private static String phase(String name, List<InferenceResult> results) {
@@ -220,7 +319,9 @@ class ProviderFaultsIT {
   /** Requests not answered OK, with their error: what an assertion should print, not whole results. */
   private static List<String> failures(List<InferenceResult> results) {
     return results.stream().filter(r -> r.getStatus() != ResultStatus.OK)
-        .map(r -> r.getRequestId() + " " + r.getStatus() + ": " + r.getErrorMessage()).toList();
+        .map(r -> r.getRequestId() + " " + r.getStatus() + ": " + r.getErrorMessage() + "; attempts "
+            + r.getAttempts().stream().map(a -> a.getModel() + " " + a.getOutcome() + " " + a.getLatencyMs() + " ms")
+            .toList()).toList();
   }
 
   private static AttemptOutcome firstOutcome(InferenceResult result) {
