@@ -177,6 +177,7 @@ class RouterTopologyTest {
     assertThat(result.getErrorCode()).isEqualTo("BUDGET_PAUSED");
     assertThat(result.getErrorMessage()).contains("daily inputTokens at 100% of 500,000")
         .contains("POST /teams/team-a/budget/reset");
+    assertThat(result.getRoutingReason()).isEqualTo("routing table: interactiveChat → fast; budget PAUSE");
     assertThat(routed.isEmpty()).isTrue();
   }
 

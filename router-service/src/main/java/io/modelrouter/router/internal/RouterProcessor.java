@@ -209,7 +209,8 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       }
     }
     if (verdict.state() == BudgetState.PAUSE) {
-      return new RouteOutcome.Paused(verdict.reason(), policy.version());
+      return new RouteOutcome.Paused(verdict.reason(), outcome instanceof RouteOutcome.Routed r
+          ? r.decision().getReason() + "; budget PAUSE" : "budget PAUSE", policy.version());
     }
     if (outcome instanceof RouteOutcome.Routed admitted) {
       Reservation previous = reservations.get(request.getRequestId());
@@ -306,7 +307,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
         + ". The pause holds until a manual reset: POST /teams/" + request.getTeamId()
         + "/budget/reset on budget-service.";
     return answer(request, request.getRequestId(), request.getTeamId(), ResultStatus.PAUSED, "BUDGET_PAUSED", message,
-        "budget PAUSE", paused.policyVersion(), now);
+        paused.routingReason(), paused.policyVersion(), now);
   }
 
   private static InferenceResult answer(InferenceRequest request, String requestId, String teamId, ResultStatus status,

@@ -19,6 +19,9 @@ public sealed interface RouteOutcome {
     }
   }
 
-  /** The team is paused: answer at once with how to lift it. */
-  record Paused(String reason, String policyVersion) implements RouteOutcome {}
+  /**
+   * The team is paused: answer at once with how to lift it. {@code reason} is the budget's (why it is paused),
+   * {@code routingReason} the decision's steps up to the pause.
+   */
+  record Paused(String reason, String routingReason, String policyVersion) implements RouteOutcome {}
 }

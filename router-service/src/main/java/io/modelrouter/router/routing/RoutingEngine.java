@@ -20,8 +20,8 @@ import java.util.Objects;
  * Decides where a request goes. Pure: the same request, policy, catalog and budget status give the same decision.
  *
  * <p>Order (each step that changes the choice appends to the reason): validation, explicit pin (profile or model),
- * task-type table or auto strategy, tier entitlement, budget state (PAUSE answers at once, RESTRICT sends to the
- * restrict profile, NOTIFY annotates), then the model's limits (output cap, context window: a prompt too large for
+ * task-type table or auto strategy, tier entitlement, budget state (PAUSE answers with a PAUSED outcome whose reason
+ * holds the steps before it, RESTRICT sends to the restrict profile, NOTIFY annotates), then the model's limits (output cap, context window: a prompt too large for
  * the chosen model moves to the first model of the fallback chain that holds it).
  */
 public final class RoutingEngine {
@@ -45,9 +45,6 @@ public final class RoutingEngine {
     if (tier == null) {
       return new RouteOutcome.Rejected("UNKNOWN_TIER", "tier", "unknown tier '" + tierName
           + "'; the policy defines " + String.join(", ", policy.tierNames().stream().sorted().toList()), "", version);
-    }
-    if (budget.state() == BudgetState.PAUSE) {
-      return new RouteOutcome.Paused(budget.reason(), version);
     }
 
     PromptScan scan = new PromptScan();
@@ -90,7 +87,11 @@ public final class RoutingEngine {
       reason.add("tier " + tier.name() + ": " + was + " not allowed → " + profileName);
     }
 
-    // Budget state
+    // Budget state: a paused team is answered here, after the steps before it (an unknown pin is still REJECTED)
+    if (budget.state() == BudgetState.PAUSE) {
+      reason.add("budget PAUSE");
+      return new RouteOutcome.Paused(budget.reason(), String.join("; ", reason), version);
+    }
     if (budget.state() == BudgetState.RESTRICT) {
       String was = pinnedModel != null ? pinnedModel.getId() : profileName;
       if (pinnedModel != null || !policy.restrictProfile().equals(profileName)) {

@@ -167,10 +167,25 @@ class RoutingEngineTest {
   }
 
   @Test
-  void pauseAnswersAtOnceWithTheReason() {
+  void pauseAnswersAfterThePolicyStepsWithTheirReason() {
     BudgetStatus pause = new BudgetStatus(BudgetState.PAUSE, "daily inputTokens at 100%");
-    RouteOutcome outcome = route(Requests.chat("hi"), DefaultPolicies.routingPolicy(), pause);
-    assertThat(outcome).isEqualTo(new RouteOutcome.Paused("daily inputTokens at 100%", "*@0"));
+    RouteOutcome outcome = route(request("research", "Survey queue designs").setTier("free").build(),
+        DefaultPolicies.routingPolicy(), pause);
+    assertThat(outcome).isInstanceOfSatisfying(RouteOutcome.Paused.class, paused -> {
+      assertThat(paused.reason()).isEqualTo("daily inputTokens at 100%");
+      assertThat(paused.policyVersion()).isEqualTo("*@0");
+      assertThat(paused.routingReason()).matches("routing table: research → frontier; .*"
+          + "tier free: \\w+ not allowed → fast; budget PAUSE");
+    });
+  }
+
+  @Test
+  void anUnknownPinIsRejectedEvenWhenTheTeamIsPaused() {
+    BudgetStatus pause = new BudgetStatus(BudgetState.PAUSE, "daily inputTokens at 100%");
+    RouteOutcome.Rejected rejected = rejected(route(request("interactiveChat", "hi").setModel("gpt-9").build(),
+        DefaultPolicies.routingPolicy(), pause));
+    assertThat(rejected.code()).isEqualTo("UNKNOWN_MODEL");
+    assertThat(rejected.field()).isEqualTo("model");
   }
 
   @Test
