@@ -25,7 +25,12 @@ public final class AggregatorConfig {
       "Static group membership id, distinct per instance.");
   public static final Setting<Duration> GRACE = Setting.duration("aggregator.grace", Duration.ofHours(1),
       "How long after a window ends late usage may still cross its thresholds (alerts); later usage is still "
-          + "counted in the window's totals, as late.");
+          + "counted in the window's totals, as late. Less than 23 hours.");
+  /**
+   * The grace must end before the day after the window ends: a team remembers the alerts of its current and previous
+   * windows only, and the shortest calendar day (at a daylight-saving change) has 23 hours.
+   */
+  public static final Duration MAX_GRACE = Duration.ofHours(23);
   public static final Setting<Duration> TOTALS_INTERVAL = Setting.duration("aggregator.totals.interval",
       Duration.ofSeconds(1), "How often changed totals are published to llm.usage.totals.");
   public static final Setting<Duration> ROLLOVER_CHECK = Setting.duration("aggregator.rollover.check",
@@ -52,8 +57,11 @@ public final class AggregatorConfig {
         throw new IllegalArgumentException(interval.key() + " must be positive, got " + settings.get(interval));
       }
     }
-    if (settings.get(GRACE).isNegative()) {
-      throw new IllegalArgumentException(GRACE.key() + " must not be negative, got " + settings.get(GRACE));
+    Duration grace = settings.get(GRACE);
+    if (grace.isNegative() || grace.compareTo(MAX_GRACE) >= 0) {
+      throw new IllegalArgumentException(GRACE.key() + " must be at least 0 and less than 23 hours (PT23H: the "
+          + "shortest calendar day; only a team's current and previous windows remember their alerts), got "
+          + grace + " (" + grace.toMillis() + " ms)");
     }
   }
 
