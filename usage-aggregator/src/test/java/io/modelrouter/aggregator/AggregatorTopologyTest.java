@@ -348,6 +348,24 @@ class AggregatorTopologyTest {
   }
 
   @Test
+  void raisingTheLimitDoesNotLiftAPauseButARaiseThenAResetDoes() {
+    // Given a paused team
+    dailyBudget(1, 1_000);
+    use(1_100, DAY1);
+    assertThat(states()).containsExactly(BudgetState.PAUSE);
+
+    // When its limit is raised, the pause holds (seed 000: until a manual reset)
+    dailyBudget(2, 10_000);
+    assertThat(states()).isEmpty();
+
+    // Then a reset lifts it; the day is far below its new pause point, which keeps its hard cap
+    reset(DAY1.plusSeconds(10));
+    assertThat(states()).containsExactly(BudgetState.NORMAL);
+    use(9_000, DAY1.plusSeconds(20));
+    assertThat(states()).containsExactly(BudgetState.PAUSE);
+  }
+
+  @Test
   void totalsArePublishedOnTheIntervalWithBreakdowns() {
     dailyBudget(1, 1_000);
     use(100, DAY1, DAY1, "session-1");
