@@ -101,6 +101,11 @@ public final class RoutingEngine {
       }
       profileName = policy.restrictProfile();
       pinnedModel = null;
+      // The restrict profile is not exempt from the tier: a tier that may not use it gets its own first profile
+      if (!tier.allowsProfile(profileName) && tier.fallbackProfile() != null) {
+        reason.add("tier " + tier.name() + ": " + profileName + " not allowed → " + tier.fallbackProfile());
+        profileName = tier.fallbackProfile();
+      }
     } else if (budget.state() == BudgetState.NOTIFY) {
       reason.add("budget NOTIFY" + (blank(budget.reason()) ? "" : ": " + budget.reason()));
     }

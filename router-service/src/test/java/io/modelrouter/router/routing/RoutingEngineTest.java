@@ -158,6 +158,22 @@ class RoutingEngineTest {
   }
 
   @Test
+  void restrictToAProfileTheTierMayNotUseAppliesTheTierRuleAfter() {
+    // Given a policy that restricts to the local model, which the free tier may not use
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.setRestrictProfile("local");
+    policy.getTiers().get("free").setProfiles(List.of("fast"));
+    BudgetStatus restrict = new BudgetStatus(BudgetState.RESTRICT, "daily inputTokens at 80%");
+
+    RoutingDecision decision = routed(route(request("specGeneration", "Write the spec.").setTier("free").build(),
+        policy, restrict));
+
+    assertThat(decision.getProfile()).isEqualTo("fast");
+    assertThat(decision.getReason()).isEqualTo("routing table: specGeneration → primary; tier free: primary not allowed "
+        + "→ fast; budget RESTRICT: fast → local; tier free: local not allowed → fast");
+  }
+
+  @Test
   void notifyOnlyAnnotates() {
     BudgetStatus notify = new BudgetStatus(BudgetState.NOTIFY, "daily inputTokens at 52%");
     RoutingDecision decision = routed(route(request("specGeneration", "Write the spec.").build(),
