@@ -29,7 +29,8 @@ public final class RouterConfig {
   public static final Setting<Boolean> BUDGET_ENFORCE = Setting.bool("router.budget.enforce", true,
       "Hard caps at admission: reserve each request's tokens against its team's budget, refuse what would exceed it.");
   public static final Setting<Double> RESERVATION_MARGIN = Setting.decimal("router.budget.reservation.margin", 0.15,
-      "Margin on the estimated input tokens a request reserves (the estimate's p90 error is about 12%).");
+      "Margin on the estimated input and the expected output tokens a request reserves (the input estimate's p90 "
+          + "error is about 12%; the output part never exceeds the request's maxTokens).");
   public static final Setting<Duration> RESERVATION_TTL = Setting.duration("router.budget.reservation.ttl",
       Duration.ofMinutes(10), "How long a request without a result keeps its reservation.");
 
@@ -60,7 +61,7 @@ public final class RouterConfig {
     return settings;
   }
 
-  /** What admission control needs: whether it is on, the input margin, how long a reservation may live. */
+  /** What admission control needs: whether it is on, the reservation margin, how long a reservation may live. */
   public record Budget(boolean enforce, double margin, Duration reservationTtl) {}
 
   public Budget budget() {

@@ -47,7 +47,7 @@ public final class RouterTopology {
   public static final String RESERVATIONS_STORE = "reservations";
   public static final String BUDGET_POLICIES_STORE = "router-budget-policies";
   public static final String REKEY_TOPIC = "requests-by-team";
-  /** Admission control as configured by default: on, 15% input margin, 10-minute reservations. */
+  /** Admission control as configured by default: on, 15% margin on input and output, 10-minute reservations. */
   public static final RouterConfig.Budget DEFAULT_BUDGET =
       new RouterConfig.Budget(true, 0.15, java.time.Duration.ofMinutes(10));
   private static final String[] ROUTE_STORES = {BUDGET_ACTIONS_STORE, LEDGERS_STORE, RESERVATIONS_STORE,
