@@ -127,7 +127,9 @@
           field('strong', key + 'SavedFraction', w.savedFraction, percent(w.savedFraction)), ')')));
   }
 
-  function breakdownTable(title, rows, heading, keyField, keyAttr, withBaseline) {
+  // One window's usage by model or by task type; data-breakdown names the API array (daily.byModel, ...).
+  function breakdownTable(team, [key, period], list, title, heading, keyField, keyAttr, withBaseline) {
+    const rows = team[key][list];
     const head = el('tr', {}, el('th', {}, heading), el('th', {class: 'num'}, 'Calls'),
       el('th', {class: 'num'}, 'Input'), el('th', {class: 'num'}, 'Output'), el('th', {class: 'num'}, 'Cost'),
       withBaseline ? el('th', {class: 'num'}, 'At frontier') : null);
@@ -138,8 +140,9 @@
       field('td', 'outputTokens', row.outputTokens, tokens(row.outputTokens), 'num'),
       field('td', 'cost', row.costMicros, usd(row.costMicros), 'num'),
       withBaseline ? field('td', 'baselineCost', row.baselineCostMicros, usd(row.baselineCostMicros), 'num') : null));
-    return el('div', {class: 'panel'}, el('h4', {}, title),
-      rows.length === 0 ? el('p', {class: 'muted'}, 'No usage today.')
+    return el('div', {class: 'panel', 'data-breakdown': key + '.' + list},
+      el('h4', {}, title + ' · ' + period.toLowerCase()),
+      rows.length === 0 ? el('p', {class: 'muted'}, 'No usage ' + period.toLowerCase() + '.')
         : el('table', {}, el('thead', {}, head), el('tbody', {}, ...body)));
   }
 
@@ -180,9 +183,9 @@
         field('strong', 'baselineModel', baseline ? baseline.model : null, baseline ? baseline.model : 'no model'),
         baseline ? ' (' + baseline.source + ')' : ''),
       el('div', {class: 'panels'},
-        breakdownTable('By model · today', team.daily.byModel, 'Model', 'model', 'data-model', true),
-        breakdownTable('By task type · today', team.daily.byTaskType, 'Task type', 'taskType', 'data-task-type',
-          false),
+        ...WINDOWS.flatMap((win) => [
+          breakdownTable(team, win, 'byModel', 'By model', 'Model', 'model', 'data-model', true),
+          breakdownTable(team, win, 'byTaskType', 'By task type', 'Task type', 'taskType', 'data-task-type', false)]),
         resultsTable(team.results),
         alertsList(team.alerts)));
   }

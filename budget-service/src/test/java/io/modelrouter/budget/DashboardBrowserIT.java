@@ -203,24 +203,9 @@ class DashboardBrowserIT {
     }
     assertThat(orion.get("daily").get("savedFraction").decimalValue()).isPositive();
 
-    JsonNode byModel = orion.get("daily").get("byModel");
-    assertThat(byModel).hasSize(3);
-    for (JsonNode row : byModel) {
-      WebElement tr = page.findElement(By.cssSelector("tr[data-model='" + row.get("model").asText() + "']"));
-      assertThat(text(tr, "inputTokens")).isEqualTo(tokens(row.get("inputTokens").asLong()));
-      assertThat(text(tr, "outputTokens")).isEqualTo(tokens(row.get("outputTokens").asLong()));
-      assertThat(value(tr, "cost")).isEqualTo(row.get("costMicros").asText());
-      assertThat(text(tr, "cost")).isEqualTo(usd(row.get("costMicros").asLong()));
-      assertThat(value(tr, "baselineCost")).isEqualTo(row.get("baselineCostMicros").asText());
-    }
-    JsonNode byTaskType = orion.get("daily").get("byTaskType");
-    assertThat(byTaskType).hasSize(3);
-    for (JsonNode row : byTaskType) {
-      WebElement tr = page.findElement(By.cssSelector("tr[data-task-type='" + row.get("taskType").asText() + "']"));
-      assertThat(text(tr, "calls")).isEqualTo(tokens(row.get("calls").asLong()));
-      assertThat(text(tr, "inputTokens")).isEqualTo(tokens(row.get("inputTokens").asLong()));
-      assertThat(text(tr, "cost")).isEqualTo(usd(row.get("costMicros").asLong()));
-    }
+    assertThat(orion.get("daily").get("byModel")).hasSize(3);
+    assertThat(orion.get("daily").get("byTaskType")).hasSize(3);
+    assertBreakdowns(page, orion);
 
     assertThat(text(page, "alertsToday")).isEqualTo(orion.get("alerts").get("today").asText()).isEqualTo("1");
     assertThat(page.findElements(By.cssSelector("li[data-alert-id]"))).extracting(e -> e.getDomAttribute(
@@ -236,6 +221,35 @@ class DashboardBrowserIT {
     }
     assertThat(text(page.findElement(By.cssSelector("tr[data-request-id='o-4']")), "routingReason"))
         .isEqualTo("complexity 0.91 > 0.80: promoted to frontier");
+  }
+
+  /** Both windows' tables by model and by task type: a row per API row, its numbers the API's. */
+  private static void assertBreakdowns(WebElement page, JsonNode card) {
+    for (String w : List.of("daily", "monthly")) {
+      JsonNode byModel = card.get(w).get("byModel");
+      WebElement models = page.findElement(By.cssSelector("[data-breakdown='" + w + ".byModel']"));
+      assertThat(models.findElements(By.cssSelector("tr[data-model]"))).as(w + " models").hasSize(byModel.size());
+      for (JsonNode row : byModel) {
+        WebElement tr = models.findElement(By.cssSelector("tr[data-model='" + row.get("model").asText() + "']"));
+        assertThat(text(tr, "calls")).isEqualTo(tokens(row.get("calls").asLong()));
+        assertThat(text(tr, "inputTokens")).isEqualTo(tokens(row.get("inputTokens").asLong()));
+        assertThat(text(tr, "outputTokens")).isEqualTo(tokens(row.get("outputTokens").asLong()));
+        assertThat(value(tr, "cost")).isEqualTo(row.get("costMicros").asText());
+        assertThat(text(tr, "cost")).isEqualTo(usd(row.get("costMicros").asLong()));
+        assertThat(value(tr, "baselineCost")).isEqualTo(row.get("baselineCostMicros").asText());
+      }
+      JsonNode byTaskType = card.get(w).get("byTaskType");
+      WebElement taskTypes = page.findElement(By.cssSelector("[data-breakdown='" + w + ".byTaskType']"));
+      assertThat(taskTypes.findElements(By.cssSelector("tr[data-task-type]"))).as(w + " task types")
+          .hasSize(byTaskType.size());
+      for (JsonNode row : byTaskType) {
+        WebElement tr = taskTypes.findElement(By.cssSelector("tr[data-task-type='" + row.get("taskType").asText()
+            + "']"));
+        assertThat(text(tr, "calls")).isEqualTo(tokens(row.get("calls").asLong()));
+        assertThat(text(tr, "inputTokens")).isEqualTo(tokens(row.get("inputTokens").asLong()));
+        assertThat(text(tr, "cost")).isEqualTo(usd(row.get("costMicros").asLong()));
+      }
+    }
   }
 
   /** Each gauge's used, limit and fraction, the window's state and its saving, as the API has them. */
