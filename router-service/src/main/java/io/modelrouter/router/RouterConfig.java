@@ -3,6 +3,7 @@ package io.modelrouter.router;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;
+import io.modelrouter.router.internal.RouterProcessingExceptionHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +81,7 @@ public final class RouterConfig {
     props.putAll(kafka);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(APPLICATION_ID));
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.get(PROCESSING_GUARANTEE));
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RouterProcessingExceptionHandler.class);
     CommonSettings.putTransactionalProducerDefaults(props, "producer.", settings);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(COMMIT_INTERVAL).toMillis());
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(THREADS));

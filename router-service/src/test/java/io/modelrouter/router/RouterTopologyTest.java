@@ -166,6 +166,31 @@ class RouterTopologyTest {
   }
 
   @Test
+  void anUnexpectedErrorWhileRoutingIsRejectedAsInternalErrorAndTheStreamGoesOn() {
+    // Given a catalog whose fast model has a price that overflows the cost estimate
+    ModelSpec haiku = DefaultPolicies.catalogById().get("claude-haiku-4-5");
+    for (ModelSpec spec : DefaultPolicies.catalog()) {
+      models.pipeInput(spec.getId(), topics.models().serializeValue(spec));
+    }
+    models.pipeInput(haiku.getId(), topics.models().serializeValue(
+        ModelSpec.newBuilder(haiku).setInputPricePerMTokMicros(Long.MAX_VALUE / 2).build()));
+
+    send(Requests.chat("hello?"));
+
+    // Then the request gets an answer that names the problem, instead of failing the stream thread over and over
+    InferenceResult result = results.readValue();
+    assertThat(result.getStatus()).isEqualTo(ResultStatus.REJECTED);
+    assertThat(result.getErrorCode()).isEqualTo("INTERNAL_ERROR");
+    assertThat(result.getErrorMessage()).contains("ArithmeticException: long overflow");
+    assertThat(routed.isEmpty()).isTrue();
+
+    // And once the catalog is fixed, the next request is routed
+    models.pipeInput(haiku.getId(), topics.models().serializeValue(haiku));
+    send(Requests.chat("and now?"));
+    assertThat(routed.readValue().getDecision().getModel()).isEqualTo("claude-haiku-4-5");
+  }
+
+  @Test
   void answersPausedAtOnceWhenTheTeamIsPaused() {
     actions.pipeInput("team-a", topics.budgetActions().serializeValue(action(BudgetState.PAUSE,
         "daily inputTokens at 100% of 500,000")));

@@ -28,6 +28,7 @@ import io.modelrouter.schemas.serde.SchemaSerdeException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>Requests are decoded here rather than by the source's deserializer so that a poison record becomes a DLQ
  * record of this task's exactly-once transaction (Kafka Streams 4.1's deserialization handlers cannot emit
  * records). A registry that cannot be reached is not the record's fault: that error fails the task, which
- * Kafka Streams restarts, and the record is read again.
+ * Kafka Streams restarts, and the record is read again. Any other unexpected error while routing a request answers
+ * it REJECTED with errorCode INTERNAL_ERROR, so one request cannot stop its partition.
  */
 public final class RouterProcessor implements Processor<String, byte[], String, RouterOutcome> {
   private static final Logger LOG = LoggerFactory.getLogger(RouterProcessor.class);
@@ -146,41 +148,54 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       return;
     }
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    String key = teamId == null ? record.key() : teamId;
+    String version = "";
     RouteOutcome outcome;
+    RouterOutcome value;
     try {
       CompiledPolicy policy = policyFor(teamId);
+      version = policy.version();
       BudgetStatus status = budgetOf(teamId);
       outcome = engine.route(request, policy, catalog, status, now);
       if (budget.enforce() && teamId != null && outcome instanceof RouteOutcome.Routed) {
         outcome = admit(request, (RouteOutcome.Routed) outcome, policy, status, now);
       }
+      value = value(outcome, request, record, now);
     } catch (SchemaSerdeException e) {
       if (e.isRetryable()) {
         throw e;
       }
       deadLetter(record, e);
       return;
+    } catch (KafkaException e) {
+      throw e; // Kafka Streams' own (a state store, a migrated task): the task must fail and be restarted
+    } catch (RuntimeException e) {
+      // A bug or a policy / catalog entry the router cannot handle: rethrowing would fail the task, which would read
+      // the same record again and fail again, for ever. The request gets an answer instead, and the stream goes on.
+      LOG.error("request {} of team {}: unexpected error while routing; answered REJECTED INTERNAL_ERROR",
+          request.getRequestId(), teamId, e);
+      outcome = new RouteOutcome.Rejected("INTERNAL_ERROR", "request", "the router failed on this request and did "
+          + "not route it: " + DeadLetters.describe(e), "", version);
+      value = value(outcome, request, record, now);
     }
-    String key = teamId == null ? record.key() : teamId;
+    context.forward(record.withKey(key).withValue(value));
     switch (outcome) {
-      case RouteOutcome.Routed routed -> {
-        RoutingDecision decision = routed.decision();
-        context.forward(record.withKey(key)
-            .withValue(new RouterOutcome.Routed(encoder.encode(record.value(), request, decision))));
-        metrics.routed(decision.getProfile(), decision.getModel(), ReasonKind.of(decision.getReason()),
-            decision.getBudgetState());
-      }
-      case RouteOutcome.Rejected rejected -> {
-        context.forward(record.withKey(key)
-            .withValue(new RouterOutcome.Answered(rejected(request, rejected, now, record))));
-        metrics.answered("REJECTED", rejected.code());
-      }
-      case RouteOutcome.Paused paused -> {
-        context.forward(record.withKey(key)
-            .withValue(new RouterOutcome.Answered(paused(request, paused, now))));
-        metrics.answered("PAUSED", "BUDGET_PAUSED");
-      }
+      case RouteOutcome.Routed routed -> metrics.routed(routed.decision().getProfile(), routed.decision().getModel(),
+          ReasonKind.of(routed.decision().getReason()), routed.decision().getBudgetState());
+      case RouteOutcome.Rejected rejected -> metrics.answered("REJECTED", rejected.code());
+      case RouteOutcome.Paused paused -> metrics.answered("PAUSED", "BUDGET_PAUSED");
     }
+  }
+
+  /** What goes downstream for an outcome: the routed request on the wire format, or the REJECTED / PAUSED answer. */
+  private RouterOutcome value(RouteOutcome outcome, InferenceRequest request, Record<String, byte[]> record,
+      Instant now) {
+    return switch (outcome) {
+      case RouteOutcome.Routed routed ->
+          new RouterOutcome.Routed(encoder.encode(record.value(), request, routed.decision()));
+      case RouteOutcome.Rejected rejected -> new RouterOutcome.Answered(rejected(request, rejected, now, record));
+      case RouteOutcome.Paused paused -> new RouterOutcome.Answered(paused(request, paused, now));
+    };
   }
 
   /**
