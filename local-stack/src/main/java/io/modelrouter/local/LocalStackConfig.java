@@ -2,12 +2,18 @@ package io.modelrouter.local;
 
 import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Settings of the one-command local stack ({@code local.*}, env {@code MR_LOCAL_*}), and the command-line flags that
@@ -32,6 +38,8 @@ public final class LocalStackConfig {
   public static final List<Setting<?>> SETTINGS = List.of(DATA_DIR, KAFKA_PORT, REGISTRY_PORT, DEMO, DEMO_RATE,
       DEMO_TEAMS, SUMMARY_INTERVAL);
 
+  static final String USAGE_FILE = "local-stack-usage.txt";
+
   /** Command-line flags and the setting each one sets; flags without a value set {@code true}/{@code false}. */
   private static final Map<String, String> FLAGS = Map.of(
       "--data-dir", DATA_DIR.key(),
@@ -41,22 +49,28 @@ public final class LocalStackConfig {
       "--rate", DEMO_RATE.key(),
       "--teams", DEMO_TEAMS.key());
 
-  static final String USAGE = """
-      usage: bin/local-stack [options]
-        --no-demo              start the services without the demo workload
-        --demo                 run the demo even when provider API keys are set (it bills those providers;
-                               without this flag the demo runs only when every provider is simulated)
-        --data-dir DIR         data directory (default .local-stack; delete it to start over)
-        --kafka-port N         embedded broker port (default 9092; the controller uses N+1)
-        --registry-port N      embedded schema registry port (default 8081)
-        --http-port N          budget-service and dashboard port (default 8080)
-        --rate R               demo requests per second (default 20)
-        --teams N              demo teams, 2 to 9 (default 4)
-        --help                 this text
-      Every setting of the README's configuration reference also works as an MR_* environment variable.
-      """;
+  /** The usage text; a plain file, so that bin/local-stack --help can print it without building anything. */
+  static final String USAGE = usage();
 
   private LocalStackConfig() {}
+
+  private static String usage() {
+    try (InputStream in = LocalStackConfig.class.getResourceAsStream("/" + USAGE_FILE)) {
+      if (in == null) {
+        throw new IllegalStateException(USAGE_FILE + " is missing from the classpath");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The command-line options, those with a value and those without. */
+  static Set<String> options() {
+    Set<String> options = new TreeSet<>(FLAGS.keySet());
+    options.addAll(List.of("--demo", "--no-demo", "--help"));
+    return options;
+  }
 
   /** The environment's settings with the command line's on top; an unknown flag or a missing value is an error. */
   static Settings parse(String[] args, Map<String, String> environment) {

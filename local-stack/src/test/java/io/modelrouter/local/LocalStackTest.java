@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
 import io.modelrouter.router.RouterConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What the local stack hands its services, without starting anything. */
 class LocalStackTest {
@@ -79,5 +84,32 @@ class LocalStackTest {
     assertThat(secondsToPause).isCloseTo(DemoWorkload.SMALL_BUDGET_SECONDS, Offset.offset(5.0));
     assertThat(LocalStack.demoOptions(LocalStackConfig.parse(new String[0], Map.of())).smallBudget())
         .as("the simulator's default 350 tokens at 20 requests/s over 4 teams").isEqualTo(158_000);
+  }
+
+  @Test
+  void theUsageNamesEveryOption() {
+    assertThat(LocalStackConfig.options()).contains("--demo", "--no-demo", "--kafka-port", "--help")
+        .allSatisfy(option -> assertThat(LocalStackConfig.USAGE).contains("  " + option + " "));
+  }
+
+  @Test
+  void binLocalStackPrintsTheHelpWithoutBuilding(@TempDir Path copy) throws Exception {
+    // Given: the script in a tree without mvnw or any build output, so a build or a java launch would fail
+    Path root = ProjectFiles.root();
+    for (String file : List.of("bin/local-stack", "bin/java-env.sh",
+        "local-stack/src/main/resources/" + LocalStackConfig.USAGE_FILE)) {
+      Files.createDirectories(copy.resolve(file).getParent());
+      Files.copy(root.resolve(file), copy.resolve(file));
+    }
+
+    // When
+    Process help = new ProcessBuilder("bash", copy.resolve("bin/local-stack").toString(), "--rate", "5", "--help")
+        .redirectErrorStream(true).start();
+    String printed = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    // Then: the usage LocalStack prints too, and nothing else
+    assertThat(help.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(help.exitValue()).as(printed).isZero();
+    assertThat(printed).isEqualTo(LocalStackConfig.USAGE);
   }
 }
