@@ -51,6 +51,33 @@ class BodiesTest {
   }
 
   @Test
+  void aHugeCostLimitIsA400NamingItsPath() {
+    ApiException e = refused(() -> Bodies.budget("alpha", "{\"monthly\": {\"costUsd\": 1e30}}"));
+
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.problems()).singleElement().asString().startsWith("$.monthly.costUsd: ");
+  }
+
+  @Test
+  void tokenLimitsBeyondALongAreA400NamingTheirPaths() {
+    ApiException e = refused(() -> Bodies.budget("alpha",
+        "{\"daily\": {\"inputTokens\": 18446744073709551621, \"outputTokens\": 9223372036854775808}}"));
+
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.problems())
+        .anySatisfy(p -> assertThat(p).startsWith("$.daily.inputTokens: "))
+        .anySatisfy(p -> assertThat(p).startsWith("$.daily.outputTokens: "));
+  }
+
+  @Test
+  void aCostLimitBelowOneMicroDollarIsA400NamingItsPath() {
+    ApiException e = refused(() -> Bodies.budget("alpha", "{\"daily\": {\"costUsd\": 1e-7}}"));
+
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.problems()).singleElement().asString().startsWith("$.daily.costUsd: ");
+  }
+
+  @Test
   void routingPolicyWithAnUndefinedProfileNamesTheTableEntry() {
     // When
     ApiException e = refused(() -> Bodies.routingPolicy("alpha", """

@@ -292,6 +292,14 @@ public final class PolicyJson {
 
   // ---------------------------------------------------------------- budget policy
 
+  /**
+   * The largest token limit a window may have (a quadrillion): far above any real budget, and small enough that the
+   * totals counted against it cannot overflow a long.
+   */
+  public static final long MAX_TOKEN_LIMIT = 1_000_000_000_000_000L;
+  /** The largest cost limit a window may have, in dollars (its micro-dollars fit a long with room for the totals). */
+  public static final BigDecimal MAX_COST_USD = BigDecimal.valueOf(1_000_000_000L);
+
   public static BudgetPolicy parseBudgetPolicy(String teamId, JsonNode json) {
     List<String> problems = new ArrayList<>(JsonSchemas.problems(JsonSchemas.BUDGET_POLICY, json));
     String zone = json.path("timeZone").asText("UTC");
@@ -300,6 +308,13 @@ public final class PolicyJson {
         ZoneId.of(zone);
       } catch (DateTimeException e) {
         problems.add("$.timeZone: '" + zone + "' is not an IANA time zone (e.g. Europe/Berlin, UTC)");
+      }
+      // The schema bounds these too; checked here as well because a limit that wraps to a negative long, overflows
+      // the micro-dollars or rounds to zero would not be an error later: the limit would silently disappear.
+      for (String window : List.of("daily", "monthly")) {
+        if (json.has(window)) {
+          limitProblems("$." + window, json.get(window), problems);
+        }
       }
     }
     if (!problems.isEmpty()) {
@@ -313,6 +328,27 @@ public final class PolicyJson {
         .setMonthly(json.has("monthly") ? window(json.get("monthly")) : null)
         .setUpdatedAt(null)
         .build();
+  }
+
+  private static void limitProblems(String path, JsonNode window, List<String> problems) {
+    for (String tokens : List.of("inputTokens", "outputTokens")) {
+      JsonNode limit = window.get(tokens);
+      if (limit != null && limit.decimalValue().compareTo(BigDecimal.valueOf(MAX_TOKEN_LIMIT)) > 0) {
+        problems.add(path + "." + tokens + ": " + limit + " is more than the largest "
+            + "token limit, " + MAX_TOKEN_LIMIT);
+      }
+    }
+    JsonNode cost = window.get("costUsd");
+    if (cost != null) {
+      BigDecimal dollars = cost.decimalValue();
+      if (dollars.compareTo(MAX_COST_USD) > 0) {
+        problems.add(path + ".costUsd: " + cost + " is more than the largest cost limit, "
+            + MAX_COST_USD.toPlainString() + " (USD)");
+      } else if (dollars.movePointRight(6).setScale(0, RoundingMode.HALF_UP).signum() <= 0) {
+        problems.add(path + ".costUsd: " + cost + " is less than one micro-dollar (0.000001 USD), "
+            + "the smallest cost limit: it would round to no limit at all");
+      }
+    }
   }
 
   private static WindowBudget window(JsonNode w) {

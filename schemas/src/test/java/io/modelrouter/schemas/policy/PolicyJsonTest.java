@@ -205,6 +205,44 @@ class PolicyJsonTest {
   }
 
   @Test
+  void tokenLimitsBeyondALongAreProblemsNotWrappedLimits() {
+    // 2^64 + 5 would wrap to 5 as a long, and 2^63 to a negative limit that no longer limits anything
+    assertThatThrownBy(() -> PolicyJson.parseBudgetPolicy("t", PolicyJson.read(
+        "{\"daily\":{\"inputTokens\":18446744073709551621,\"outputTokens\":9223372036854775808}}", "b")))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems())
+            .anySatisfy(p -> assertThat(p).startsWith("$.daily.inputTokens: ").contains("1000000000000000"))
+            .anySatisfy(p -> assertThat(p).startsWith("$.daily.outputTokens: ").contains("1000000000000000")));
+  }
+
+  @Test
+  void aCostLimitTooLargeForMicroDollarsIsAProblemNotAnArithmeticError() {
+    assertThatThrownBy(() -> PolicyJson.parseBudgetPolicy("t",
+        PolicyJson.read("{\"monthly\":{\"costUsd\":1e30}}", "b")))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems())
+            .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+            .startsWith("$.monthly.costUsd: ").contains("1000000000"));
+  }
+
+  @Test
+  void aCostLimitBelowOneMicroDollarIsAProblemNotNoLimit() {
+    assertThatThrownBy(() -> PolicyJson.parseBudgetPolicy("t",
+        PolicyJson.read("{\"daily\":{\"costUsd\":0.0000001}}", "b")))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems())
+            .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+            .startsWith("$.daily.costUsd: ").containsAnyOf("0.000001", "1.0E-6"));
+  }
+
+  @Test
+  void theLargestAndSmallestLimitsAreAccepted() {
+    BudgetPolicy policy = PolicyJson.parseBudgetPolicy("t", PolicyJson.read("{\"daily\":{\"inputTokens\":"
+        + "1000000000000000,\"costUsd\":0.000001},\"monthly\":{\"costUsd\":1000000000}}", "b"));
+
+    assertThat(policy.getDaily().getInputTokens()).isEqualTo(1_000_000_000_000_000L);
+    assertThat(policy.getDaily().getCostMicros()).isEqualTo(1L);
+    assertThat(policy.getMonthly().getCostMicros()).isEqualTo(1_000_000_000_000_000L);
+  }
+
+  @Test
   void catalogEntriesAreValidatedWithTheirIndex() {
     String json = "{\"models\":[{\"id\":\"ok\",\"provider\":\"anthropic\",\"providerModelId\":\"x\","
         + "\"inputUsdPerMTok\":1,\"outputUsdPerMTok\":2},{\"id\":\"bad\",\"provider\":\"anthropic\"}]}";
