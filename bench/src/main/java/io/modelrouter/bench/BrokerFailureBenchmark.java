@@ -21,13 +21,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -37,10 +40,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Broker failure (RELIABILITY.md, scenario 2): a 3-broker embedded cluster (plus a controller), every topic with
  * replication 3 and min ISR 2; router, worker (simulated provider) and aggregator serve {@code --rate} requests/s for
- * {@code --seconds} after a {@code --warmup} at the same rate (JIT, caches, a first backlog). At a third of the run the broker leading {@code llm.requests}-0 is stopped; at two thirds it is
- * started again. Reported: requests sent, results, duplicates, missing (read_committed); results per second before,
- * during and after; how long until results flowed at 90% of the rate again after the stop; how long the broker took
- * to be back in every in-sync replica set.
+ * {@code --seconds} after a {@code --warmup} at the same rate (JIT, caches, a first backlog). At a third of the run
+ * the broker leading {@code llm.requests}-0 is stopped; at two thirds it is started again. Reported: requests sent,
+ * results, duplicates, missing (read_committed); results/s before the stop; for the stop and for the restart, the
+ * dip (first second below 90% of the rate, the lowest second) and when results/s were back at 90%; end-to-end
+ * latency by phase; how long the broker took to be back in the ISR of every partition it replicates, of every topic
+ * (changelogs, {@code __consumer_offsets} and {@code __transaction_state} included).
+ *
+ * <p>Exits with status 1, naming what broke, when a result is missing or doubled, a usage event or alert id appears
+ * twice, the aggregator's totals differ from the usage events, a partition has fewer than 3 replicas, or the broker
+ * is not back in every ISR.
  *
  * <pre>bench/run BrokerFailureBenchmark --rate 1000 --seconds 60</pre>
  */
@@ -57,6 +66,7 @@ public final class BrokerFailureBenchmark {
     int seconds = options.integer("seconds");
     int warmup = options.integer("warmup");
     Path state = Files.createTempDirectory("broker-bench");
+    List<String> broken = new ArrayList<>();
     try (EmbeddedKafka kafka = EmbeddedKafka.builder().brokers(3).brokerProperty("default.replication.factor", "3")
             .brokerProperty("min.insync.replicas", "2").build();
         EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder(kafka.bootstrapServers()).build();
@@ -72,6 +82,7 @@ public final class BrokerFailureBenchmark {
       AtomicReference<Instant> startAt = new AtomicReference<>();
       AtomicReference<Instant> isrAt = new AtomicReference<>();
       int sent;
+      int victim;
       Instant loadStart;
       try (AggregatorService aggregator = new AggregatorService(settings(common, Map.of(
               "aggregator.state.dir", state + "/agg")));
@@ -92,7 +103,7 @@ public final class BrokerFailureBenchmark {
         Workload workload = new Workload(9, 40);
         long warm = (long) rate * warmup;
         long total = warm + (long) rate * seconds;
-        int victim = leaderOf(admin, topics.requests().name());
+        victim = leaderOf(admin, topics.requests().name());
         boolean stopped = false;
         boolean restarted = false;
         loadStart = Instant.now();
@@ -115,7 +126,7 @@ public final class BrokerFailureBenchmark {
             Thread.ofVirtual().start(() -> {
               kafka.startBroker(victim);
               try {
-                while (!inSyncEverywhere(admin, topics, victim)) {
+                while (!Replicas.of(admin, victim).lagging().isEmpty()) {
                   Thread.sleep(100);
                 }
                 isrAt.set(Instant.now());
@@ -137,6 +148,11 @@ public final class BrokerFailureBenchmark {
         while (collector.uniqueResults() < sent && System.currentTimeMillis() < deadline) {
           Thread.sleep(500);
         }
+        // The aggregator's totals trail the results by its totals interval and a commit: wait for them too
+        long totalsDeadline = System.currentTimeMillis() + 60_000;
+        while (!collector.totalsCaughtUp() && System.currentTimeMillis() < totalsDeadline) {
+          Thread.sleep(500);
+        }
         collector.stop();
         reader.join();
       }
@@ -144,24 +160,16 @@ public final class BrokerFailureBenchmark {
       int[] perSecond = collector.perSecond(topics.results().name(), loadStart, window);
       int stopSecond = (int) Duration.between(loadStart, stopAt.get()).toSeconds();
       int startSecond = (int) Duration.between(loadStart, startAt.get()).toSeconds();
+      int loadEnd = warmup + seconds;
       int before = median(Arrays.copyOfRange(perSecond, warmup, stopSecond));
-      int during = Arrays.stream(perSecond, stopSecond, startSecond).min().orElse(0);
-      int recovered = -1;
-      for (int s = stopSecond; s < window; s++) {
-        if (perSecond[s] >= 0.9 * rate) {
-          recovered = s;
-          break;
-        }
-      }
       System.out.println();
       System.out.printf(Locale.ROOT, "BrokerFailureBenchmark: 3 brokers, replication 3, min ISR 2; %,d requests/s for "
-          + "%d s after a %d s warm-up; the leader of %s-0 stopped at %d s and started again at %d s%n", rate, seconds,
-          warmup,
-          topics.requests().name(), stopSecond, startSecond);
+          + "%d s after a %d s warm-up; the leader of %s-0 (broker %d) stopped at %d s and started again at %d s%n",
+          rate, seconds, warmup, topics.requests().name(), victim, stopSecond, startSecond);
       System.out.print(collector.deliveries(sent));
-      System.out.printf(Locale.ROOT, "results/s: median before the stop %,d; lowest while stopped %,d; back to 90%% "
-              + "of the rate %s after the stop%n", before, during,
-          recovered < 0 ? "NEVER" : String.format(Locale.ROOT, "%d s", Math.max(0, recovered - stopSecond)));
+      System.out.printf(Locale.ROOT, "results/s: median before the stop %,d (the rate: %,d)%n", before, rate);
+      System.out.println(Dip.of(perSecond, stopSecond, startSecond, rate).describe("stopped", stopSecond));
+      System.out.println(Dip.of(perSecond, startSecond, loadEnd, rate).describe("started again", startSecond));
       long startMs = loadStart.toEpochMilli();
       String[] phases = {"before the stop", "broker stopped", "broker back"};
       long stopMs = stopAt.get().toEpochMilli() - startMs;
@@ -181,10 +189,95 @@ public final class BrokerFailureBenchmark {
             + "(%,d requests)%n", phases[p], pct(latencies, 0.5), pct(latencies, 0.99),
             latencies.isEmpty() ? 0 : latencies.getLast(), latencies.size());
       }
-      System.out.printf(Locale.ROOT, "broker back in every ISR %s after it was started again%n",
-          isrAt.get() == null ? "NEVER"
+      Replicas replicas = Replicas.of(admin, victim);
+      System.out.printf(Locale.ROOT, "broker back in the ISR of all %,d partitions it replicates (%,d topics, %s "
+              + "included) %s after it was started again%n", replicas.partitions(), replicas.topics(),
+          String.join(", ", replicas.internal()), isrAt.get() == null ? "NEVER"
               : String.format(Locale.ROOT, "%,d ms", Duration.between(startAt.get(), isrAt.get()).toMillis()));
       System.out.println("results per second: " + Arrays.toString(Arrays.copyOf(perSecond, window)));
+      broken.addAll(collector.violations(sent, List.of()));
+      if (isrAt.get() == null || !replicas.lagging().isEmpty()) {
+        broken.add("broker " + victim + " is not back in the ISR of " + replicas.lagging());
+      }
+      if (!replicas.underReplicated().isEmpty()) {
+        broken.add("partitions with fewer than 3 replicas: " + replicas.underReplicated());
+      }
+    }
+    if (!broken.isEmpty()) {
+      broken.forEach(reason -> System.out.println("BROKEN: " + reason));
+      System.exit(1);
+    }
+  }
+
+  /**
+   * What a broker event did to results/s in [{@code from}, {@code to}): the first second below 90% of the rate, the
+   * lowest second from there, and the first second after it back at 90% or more (-1: none before {@code to}).
+   */
+  record Dip(int below, int lowest, int lowestAt, int recovered) {
+    static Dip of(int[] perSecond, int from, int to, int rate) {
+      double threshold = 0.9 * rate;
+      int below = -1;
+      for (int s = from; s < to && below < 0; s++) {
+        if (perSecond[s] < threshold) {
+          below = s;
+        }
+      }
+      if (below < 0) {
+        return new Dip(-1, Arrays.stream(perSecond, from, to).min().orElse(0), -1, -1);
+      }
+      int recovered = -1;
+      int lowestAt = below;
+      for (int s = below; s < to && recovered < 0; s++) {
+        if (s > below && perSecond[s] >= threshold) {
+          recovered = s;
+        } else if (perSecond[s] < perSecond[lowestAt]) {
+          lowestAt = s;
+        }
+      }
+      return new Dip(below, perSecond[lowestAt], lowestAt, recovered);
+    }
+
+    String describe(String event, int at) {
+      if (below < 0) {
+        return String.format(Locale.ROOT, "broker %s at %d s: results/s never below 90%% of the rate (lowest %,d)",
+            event, at, lowest);
+      }
+      return String.format(Locale.ROOT, "broker %s at %d s: results/s below 90%% of the rate from %d s, lowest %,d at "
+              + "%d s, %s", event, at, below, lowest, lowestAt, recovered < 0 ? "NOT back at 90% before the next phase"
+              : String.format(Locale.ROOT, "back at 90%% at %d s (%d s after the event, %d s below)", recovered,
+                  recovered - at, recovered - below));
+    }
+  }
+
+  /**
+   * The partitions of every topic on the cluster, internal ones included, whose replicas include the broker: how
+   * many, which of them do not have it in their ISR, and which have fewer than 3 replicas.
+   */
+  record Replicas(int topics, int partitions, List<String> internal, List<String> lagging,
+      List<String> underReplicated) {
+    static Replicas of(Admin admin, int broker) throws Exception {
+      Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get();
+      int partitions = 0;
+      List<String> lagging = new ArrayList<>();
+      List<String> underReplicated = new ArrayList<>();
+      for (TopicDescription topic : admin.describeTopics(names).allTopicNames().get().values()) {
+        for (TopicPartitionInfo p : topic.partitions()) {
+          String name = topic.name() + "-" + p.partition();
+          if (p.replicas().size() < 3) {
+            underReplicated.add(name);
+          }
+          if (p.replicas().stream().anyMatch(n -> n.id() == broker)) {
+            partitions++;
+            if (p.isr().stream().noneMatch(n -> n.id() == broker)) {
+              lagging.add(name);
+            }
+          }
+        }
+      }
+      List<String> internal = new ArrayList<>(names.stream().filter(n -> n.startsWith("_")).sorted().toList());
+      internal.add(names.stream().filter(n -> n.endsWith("-changelog")).count() + " changelogs");
+      internal.add(names.stream().filter(n -> n.endsWith("-repartition")).count() + " repartition topics");
+      return new Replicas(names.size(), partitions, internal, lagging, underReplicated);
     }
   }
 
@@ -204,15 +297,6 @@ public final class BrokerFailureBenchmark {
     return description.partitions().get(0).leader().id();
   }
 
-  private static boolean inSyncEverywhere(Admin admin, Topics topics, int broker) throws Exception {
-    List<String> names = topics.all().stream().map(t -> t.name()).toList();
-    for (TopicDescription description : admin.describeTopics(names).allTopicNames().get().values()) {
-      if (!description.partitions().stream().allMatch(p -> p.isr().stream().anyMatch(n -> n.id() == broker))) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   private static Settings settings(Map<String, String> common, Map<String, String> own) {
     Map<String, String> all = new HashMap<>(common);
