@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelrouter.aggregator.AggregatorService;
 import io.modelrouter.avro.Attempt;
+import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.ResultStatus;
@@ -15,12 +16,15 @@ import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.router.RouterService;
 import io.modelrouter.schemas.Pricing;
+import io.modelrouter.schemas.SampleRecords;
 import io.modelrouter.schemas.Topic;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import io.modelrouter.worker.WorkerService;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -32,6 +36,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +51,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -56,10 +62,12 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The dashboard end to end: the embedded broker and registry, the real usage aggregator and budget-service, usage
- * and results produced with the project's serdes, and the page in headless Chromium (Debian's {@code chromium} and
- * {@code chromium-driver}; Selenium Manager never runs). Every number checked on the page is compared with the
- * same field of {@code GET /dashboard/summary}. Set {@code -Ddashboard.screenshot=<file.png>} to keep a picture.
+ * The dashboard end to end: the embedded broker and registry, the real usage aggregator, budget-service, router and
+ * worker (simulated provider), and the page in headless Chromium (Debian's {@code chromium} and
+ * {@code chromium-driver}; Selenium Manager never runs). Usage and results are first written with the project's
+ * serdes, so the numbers are known; then, with the page left open, more usage and real requests through the router
+ * and worker, and the page must refresh to them without a reload. Every number checked on the page is compared with
+ * the same field of {@code GET /dashboard/summary}. Set {@code -Ddashboard.screenshot=<file.png>} to keep a picture.
  */
 @IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -79,6 +87,8 @@ class DashboardBrowserIT {
   private Path temp;
   private BudgetService service;
   private AggregatorService aggregator;
+  private RouterService router;
+  private WorkerService worker;
   private KafkaProducer<byte[], byte[]> producer;
   private ChromeDriverService driverService;
   private WebDriver browser;
@@ -111,6 +121,19 @@ class DashboardBrowserIT {
         "aggregator.state.dir", temp.resolve("streams").toString(),
         "aggregator.totals.interval", "200"));
     aggregator = new AggregatorService(Settings.of(aggregation)).start();
+    Map<String, String> routing = new HashMap<>(common);
+    routing.putAll(Map.of(
+        "router.application.id", stack.uniqueName("dashboard-router"),
+        "router.state.dir", temp.resolve("router").toString(),
+        "router.threads", "1"));
+    router = new RouterService(Settings.of(routing)).start();
+    Map<String, String> working = new HashMap<>(common);
+    working.putAll(Map.of(
+        "worker.group.id", stack.uniqueName("dashboard-worker"),
+        "worker.instance.id", stack.uniqueName("dashboard-worker-1"),
+        "worker.simulate", "all",
+        "simulator.latency", "20"));
+    worker = new WorkerService(Settings.of(working)).start();
     producer = new KafkaProducer<>(stack.producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
     browser = startBrowser(temp.resolve("chromium-profile"));
   }
@@ -139,6 +162,12 @@ class DashboardBrowserIT {
     if (producer != null) {
       producer.close();
     }
+    if (worker != null) {
+      worker.close();
+    }
+    if (router != null) {
+      router.close();
+    }
     if (aggregator != null) {
       aggregator.close();
     }
@@ -153,7 +182,7 @@ class DashboardBrowserIT {
   }
 
   @Test
-  void pageShowsTheSummaryApisNumbersForEachTeam() throws Exception {
+  void pageShowsTheSummaryApisNumbersAndFollowsNewUsageAlertsAndResultsWithoutAReload() throws Exception {
     // Given: orion's budget, its usage (12,000 of 20,000 daily input tokens: past the 50% alert) and results
     HttpResponse<String> put = send("PUT", "/teams/orion/budget", ADMIN, """
         {"daily": {"inputTokens": 20000, "outputTokens": 10000, "costUsd": 1.00, "alertThresholds": [0.5, 0.8],
@@ -185,42 +214,97 @@ class DashboardBrowserIT {
     browser.findElement(By.id("token-submit")).click();
     wait.until(ExpectedConditions.attributeToBe(
         By.cssSelector("[data-team='orion'] [data-field='dailyInputTokens']"), "data-value", "12000"));
-    JsonNode api = summary(ADMIN);
-    JsonNode orion = card(api, "orion");
-    screenshot();
+    JsonNode orion = card(summary(ADMIN), "orion");
 
     // Then: the team's state, gauges, savings, breakdowns, alerts and routing reasons are the API's
     assertThat(browser.findElements(By.cssSelector("section[data-team]"))).extracting(e -> e.getDomAttribute(
         "data-team")).containsExactly("orion", "vega");
     assertThat(browser.findElement(By.id("viewer")).getText()).isEqualTo("Signed in as admin");
-    WebElement page = browser.findElement(By.cssSelector("section[data-team='orion']"));
-    assertThat(text(page, "state")).isEqualTo(orion.get("state").asText()).isEqualTo("NOTIFY");
-    assertThat(text(page, "reason")).isEqualTo(orion.get("reason").asText());
-    assertThat(text(page, "baselineModel")).isEqualTo(orion.get("baseline").get("model").asText())
-        .isEqualTo("claude-opus-4-5");
-    for (String window : List.of("daily", "monthly")) {
-      assertWindow(page, window, orion.get(window));
-    }
+    assertCard(orionCard(), orion);
+    assertThat(orion.get("state").asText()).isEqualTo("NOTIFY");
+    assertThat(orion.get("baseline").get("model").asText()).isEqualTo("claude-opus-4-5");
     assertThat(orion.get("daily").get("savedFraction").decimalValue()).isPositive();
-
     assertThat(orion.get("daily").get("byModel")).hasSize(3);
     assertThat(orion.get("daily").get("byTaskType")).hasSize(3);
-    assertBreakdowns(page, orion);
-
-    assertThat(text(page, "alertsToday")).isEqualTo(orion.get("alerts").get("today").asText()).isEqualTo("1");
-    assertThat(page.findElements(By.cssSelector("li[data-alert-id]"))).extracting(e -> e.getDomAttribute(
-        "data-alert-id")).containsExactly(orion.get("alerts").get("recent").get(0).get("alertId").asText());
-
+    assertThat(orion.get("alerts").get("today").asInt()).isEqualTo(1);
     assertThat(orion.get("results")).hasSize(3);
-    for (JsonNode result : orion.get("results")) {
+    assertThat(text(orionCard().findElement(By.cssSelector("tr[data-request-id='o-4']")), "routingReason"))
+        .isEqualTo("complexity 0.91 > 0.80: promoted to frontier");
+
+    // When: the page stays open (a marker in its window would not survive a reload) while usage crosses orion's
+    // 80% alert and two requests go through the real router and worker (simulated provider)
+    ((JavascriptExecutor) browser).executeScript("window.notReloaded = true;");
+    usage("orion", "o-5", "codeReview", "claude-sonnet-4-5", 4_500, 300, 0);
+    submit("live-review", "codeReview");
+    submit("live-chat", "interactiveChat");
+    JsonNode updated = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+        .until(() -> card(summary(ADMIN), "orion"), card -> card.get("alerts").get("today").asInt() == 2
+            && card.get("daily").get("requests").asInt() == 7 && card.get("monthly").get("requests").asInt() == 7
+            && requestIds(card).containsAll(List.of("live-review", "live-chat")));
+    wait.until(driver -> orionValue("dailyRequests").equals("7") && orionValue("monthlyRequests").equals("7")
+        && orionValue("alertsToday").equals("2")
+        && orionCard().findElements(By.cssSelector("tr[data-request-id^='live-']")).size() == 2);
+    screenshot();
+
+    // Then: the same page shows the new numbers, which are the API's again
+    assertThat(((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;")).isEqualTo(true);
+    assertCard(orionCard(), updated);
+    assertThat(updated.get("daily").get("inputTokens").asLong()).isGreaterThan(16_500);
+    // and the new results are the worker's, with the router's reasons: the table step first, as the router writes it
+    for (String[] live : new String[][] {{"live-review", "codeReview"}, {"live-chat", "interactiveChat"}}) {
+      JsonNode result = resultOf(updated, live[0]);
+      assertThat(result.get("status").asText()).isEqualTo("OK");
+      assertThat(result.get("routingReason").asText()).startsWith("routing table: " + live[1] + " → ");
+      assertThat(CATALOG).containsKey(result.get("model").asText());
+    }
+  }
+
+  /** A card as the API has it: state, reason, baseline, both windows, breakdowns, alerts and recent results. */
+  private static void assertCard(WebElement page, JsonNode card) {
+    assertThat(text(page, "state")).isEqualTo(card.get("state").asText());
+    assertThat(text(page, "reason")).isEqualTo(card.get("reason").asText());
+    assertThat(text(page, "baselineModel")).isEqualTo(card.get("baseline").get("model").asText());
+    for (String window : List.of("daily", "monthly")) {
+      assertWindow(page, window, card.get(window));
+    }
+    assertBreakdowns(page, card);
+    assertThat(text(page, "alertsToday")).isEqualTo(card.get("alerts").get("today").asText());
+    List<String> alertIds = new ArrayList<>();
+    card.get("alerts").get("recent").forEach(a -> alertIds.add(a.get("alertId").asText()));
+    assertThat(page.findElements(By.cssSelector("li[data-alert-id]"))).extracting(e -> e.getDomAttribute(
+        "data-alert-id")).containsExactlyElementsOf(alertIds);
+    assertThat(page.findElements(By.cssSelector("tr[data-request-id]"))).hasSize(card.get("results").size());
+    for (JsonNode result : card.get("results")) {
       WebElement tr = page.findElement(By.cssSelector("tr[data-request-id='" + result.get("requestId").asText()
           + "']"));
       assertThat(text(tr, "routingReason")).isEqualTo(result.get("routingReason").asText());
       assertThat(text(tr, "model")).isEqualTo(result.get("model").asText());
       assertThat(text(tr, "status")).isEqualTo(result.get("status").asText());
+      assertThat(value(tr, "cost")).isEqualTo(result.get("costMicros").asText());
     }
-    assertThat(text(page.findElement(By.cssSelector("tr[data-request-id='o-4']")), "routingReason"))
-        .isEqualTo("complexity 0.91 > 0.80: promoted to frontier");
+  }
+
+  private WebElement orionCard() {
+    return browser.findElement(By.cssSelector("section[data-team='orion']"));
+  }
+
+  private String orionValue(String field) {
+    return value(orionCard(), field);
+  }
+
+  private static List<String> requestIds(JsonNode card) {
+    List<String> ids = new ArrayList<>();
+    card.get("results").forEach(r -> ids.add(r.get("requestId").asText()));
+    return ids;
+  }
+
+  private static JsonNode resultOf(JsonNode card, String requestId) {
+    for (JsonNode result : card.get("results")) {
+      if (result.get("requestId").asText().equals(requestId)) {
+        return result;
+      }
+    }
+    throw new AssertionError("no result " + requestId + " in " + card.get("results"));
   }
 
   /** Both windows' tables by model and by task type: a row per API row, its numbers the API's. */
@@ -379,6 +463,15 @@ class DashboardBrowserIT {
         .setProvider(spec.getProvider()).setModel(model).setContent("done")
         .setUsage(new TokenUsage(100L, 50L, 0L, false)).setCostMicros(Pricing.costMicros(spec, 100, 50, 0))
         .setAttempts(List.<Attempt>of()).setRoutingReason(reason).setCompletedAt(Instant.now()).build());
+  }
+
+  /** A request for orion on llm.requests, for the real router and worker to answer. */
+  private void submit(String requestId, String taskType) throws Exception {
+    InferenceRequest request = SampleRecords.request(requestId, "orion");
+    request.setTaskType(taskType);
+    request.setDeadline(null);
+    request.setCreatedAt(Instant.now());
+    produce(topics.requests(), "orion", request);
   }
 
   private <V> void produce(Topic<String, V> topic, String key, V value) throws Exception {
