@@ -17,11 +17,12 @@ import java.util.Map;
  *   <tr><td>distinct files or modules mentioned (paths, source file names)</td><td>0.15</td><td>0</td><td>6</td></tr>
  *   <tr><td>fenced code blocks</td><td>0.10</td><td>0</td><td>3</td></tr>
  *   <tr><td>distinct integration points (API, endpoint, migration, schema, database, auth, security, payment, queue ...)</td><td>0.10</td><td>0</td><td>4</td></tr>
- *   <tr><td>distinct reasoning keywords (architecture, design, trade-off, root cause, edge case, concurrency, prove ...)</td><td>0.10</td><td>0</td><td>4</td></tr>
+ *   <tr><td>distinct reasoning keywords (architecture, design, trade-off, root cause, edge case, concurrency, prove ...; not "why")</td><td>0.10</td><td>0</td><td>4</td></tr>
  * </table>
  *
  * <p>Features come from {@link PromptScan}: keywords ({@link Keywords}) are matched on lower-cased ASCII words and
- * two-word phrases by 64-bit hash.
+ * two-word phrases (joined by spaces, a hyphen or a line break) by 64-bit hash. "Distinct" counts concepts: the
+ * variants of a keyword (api / apis, migrate / migration, optimise / optimize, edge case / edge cases) count once.
  */
 public final class ComplexityEstimator {
   static final double W_PRIOR = 0.30;

@@ -10,20 +10,35 @@ final class Keywords {
   static final long FNV_PRIME = 0x100000001b3L;
 
   static final int NONE = 0;
-  /** Kind bits: the low 6 bits are the keyword's index within its category (its bit in the mask). */
+  /** Kind bits: the low 6 bits are the keyword's concept within its category (its bit in the mask). */
   static final int INTEGRATION = 1 << 8;
   static final int REASONING = 1 << 9;
   static final int PHRASE_START = 1 << 10;
   static final int EXTENSION = 1 << 11;
 
-  static final String[] INTEGRATION_WORDS = {"api", "apis", "endpoint", "endpoints", "rest", "graphql", "grpc",
-      "webhook", "webhooks", "migration", "migrations", "migrate", "schema", "schemas", "database", "databases", "sql",
-      "security", "auth", "authentication", "authorization", "oauth", "jwt", "encryption", "payment", "payments",
-      "billing", "kafka", "queue", "queues", "integration", "integrations", "external", "sdk", "third party"};
-  static final String[] REASONING_WORDS = {"architecture", "architectural", "design", "tradeoff", "tradeoffs",
-      "trade off", "trade offs", "why", "prove", "proof", "analyze", "analyse", "analysis", "investigate", "root cause",
-      "edge case", "edge cases", "concurrency", "concurrent", "race condition", "deadlock", "optimize", "optimise",
-      "refactor", "strategy", "evaluate", "compare", "validate", "audit", "invariant", "invariants", "novel"};
+  /**
+   * One concept per entry, each with its spellings (singular, plural, verb forms, British spelling, a two-word phrase
+   * and its one-word form): all the variants of a concept set the same bit, so "the API and the APIs" is one
+   * integration point, not two.
+   */
+  static final String[][] INTEGRATION_CONCEPTS = {{"api", "apis"}, {"endpoint", "endpoints"}, {"rest"},
+      {"graphql"}, {"grpc"}, {"webhook", "webhooks"},
+      {"migration", "migrations", "migrate", "migrates", "migrated", "migrating"}, {"schema", "schemas"},
+      {"database", "databases"}, {"sql"}, {"security"}, {"auth", "authentication", "authenticate"},
+      {"authorization", "authorisation", "authorize", "authorise"}, {"oauth"}, {"jwt"},
+      {"encryption", "encrypt", "encrypted"}, {"payment", "payments"}, {"billing"}, {"kafka"}, {"queue", "queues"},
+      {"integration", "integrations", "integrate"}, {"external"}, {"sdk", "sdks"}, {"third party"}};
+  /**
+   * As {@link #INTEGRATION_CONCEPTS}. "why" is not one: it opens too many plain questions ("why is the build red?")
+   * to say anything about reasoning.
+   */
+  static final String[][] REASONING_CONCEPTS = {{"architecture", "architectures", "architectural"},
+      {"design", "designs"}, {"tradeoff", "tradeoffs", "trade off", "trade offs"}, {"prove", "proves", "proof"},
+      {"analyze", "analyse", "analysis", "analyses"}, {"investigate", "investigation"}, {"root cause", "root causes"},
+      {"edge case", "edge cases"}, {"concurrency", "concurrent"}, {"race condition", "race conditions"},
+      {"deadlock", "deadlocks"}, {"optimize", "optimise", "optimization", "optimisation"},
+      {"refactor", "refactoring"}, {"strategy", "strategies"}, {"evaluate", "evaluation"}, {"compare", "comparison"},
+      {"validate", "validation"}, {"audit"}, {"invariant", "invariants"}, {"novel"}};
   static final String[] SOURCE_EXTENSIONS = {"java", "kt", "scala", "py", "ts", "tsx", "js", "jsx", "go", "rs",
       "rb", "c", "h", "cc", "cpp", "hpp", "cs", "swift", "sql", "yaml", "yml", "json", "toml", "xml", "proto", "avsc",
       "tf", "sh", "gradle", "md", "html", "css", "vue", "php"};
@@ -35,8 +50,8 @@ final class Keywords {
   private static final long[] EXTENSION_KEYS = new long[128];
 
   static {
-    add(INTEGRATION_WORDS, INTEGRATION);
-    add(REASONING_WORDS, REASONING);
+    add(INTEGRATION_CONCEPTS, INTEGRATION);
+    add(REASONING_CONCEPTS, REASONING);
     for (String extension : SOURCE_EXTENSIONS) {
       long h = hash(extension);
       int slot = slot(h, EXTENSION_KEYS.length - 1);
@@ -49,15 +64,24 @@ final class Keywords {
 
   private Keywords() {}
 
-  private static void add(String[] words, int category) {
-    for (int i = 0; i < words.length; i++) {
-      String[] parts = words[i].split(" ");
-      long h = hash(parts[0]);
-      if (parts.length == 2) {
-        put(h, PHRASE_START);
-        h = phrase(h, hash(parts[1]));
+  /** Every variant of concept {@code i} gets kind {@code category | i}: its bit in the category's mask is i. */
+  private static void add(String[][] concepts, int category) {
+    if (concepts.length > 64) {
+      throw new IllegalStateException("more concepts than bits in a mask: " + concepts.length);
+    }
+    for (int i = 0; i < concepts.length; i++) {
+      for (String variant : concepts[i]) {
+        String[] parts = variant.split(" ");
+        long h = hash(parts[0]);
+        if (parts.length == 2) {
+          put(h, PHRASE_START);
+          h = phrase(h, hash(parts[1]));
+        }
+        if ((lookup(h) & (INTEGRATION | REASONING)) != 0) {
+          throw new IllegalStateException("keyword '" + variant + "' belongs to two concepts");
+        }
+        put(h, category | i);
       }
-      put(h, category | i);
     }
   }
 

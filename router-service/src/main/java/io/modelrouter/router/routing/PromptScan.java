@@ -122,7 +122,7 @@ final class PromptScan {
             mark(phrase);
           }
         }
-        boolean joined = i < n && (c == ' ' || c == '-' || c == '\n' || c == '\t');
+        boolean joined = i < n && (c == ' ' || c == '-' || c == '\n' || c == '\r' || c == '\t');
         phraseOpen = joined && Keywords.startsPhrase(kind);
         previousWord = hash;
         backticks = 0;
@@ -158,8 +158,8 @@ final class PromptScan {
       } else {
         backticks = 0;
       }
-      if (c != '-') {
-        phraseOpen = false;
+      if (c != '-' && c != '\n' && c != '\r') {
+        phraseOpen = false; // a phrase may be split by a hyphen or a line break ("root\ncause"), nothing else
       }
       if ((k & SEPARATOR) != 0) {
         if (tokenStart >= 0) {

@@ -63,8 +63,38 @@ class ComplexityEstimatorTest {
   @Test
   void countsReasoningKeywordsAndTwoWordPhrases() {
     assertThat(score("chat", "Find the root cause").reasoning()).isEqualTo(0.25);
-    assertThat(score("chat", "Weigh the trade-off of this design, and why").reasoning()).isEqualTo(0.75);
+    assertThat(score("chat", "Weigh the trade-off of this design").reasoning()).isEqualTo(0.5);
     assertThat(score("chat", "the root. cause").reasoning()).isZero();
+  }
+
+  @Test
+  void aTwoWordPhraseMatchesAcrossALineBreak() {
+    assertThat(score("chat", "Find the root\ncause").reasoning()).isEqualTo(0.25);
+    assertThat(score("chat", "Find the root\r\ncause").reasoning()).isEqualTo(0.25);
+    assertThat(score("chat", "every edge\ncase").reasoning()).isEqualTo(0.25);
+  }
+
+  @Test
+  void singularPluralAndVerbFormsOfAnIntegrationPointCountOnce() {
+    assertThat(score("chat", "the API and the APIs").integrations()).isEqualTo(0.25);
+    assertThat(score("chat", "migrate: one migration, then the migrations").integrations()).isEqualTo(0.25);
+    assertThat(score("chat", "schema schemas queue queues").integrations()).isEqualTo(0.5);
+    assertThat(score("chat", "endpoint endpoints payment payments webhook webhooks").integrations()).isEqualTo(0.75);
+    assertThat(score("chat", "database databases integration integrations").integrations()).isEqualTo(0.5);
+  }
+
+  @Test
+  void variantsOfAReasoningKeywordCountOnce() {
+    assertThat(score("chat", "tradeoff, tradeoffs, trade-off, trade offs").reasoning()).isEqualTo(0.25);
+    assertThat(score("chat", "an edge case and more edge cases").reasoning()).isEqualTo(0.25);
+    assertThat(score("chat", "invariant invariants").reasoning()).isEqualTo(0.25);
+    assertThat(score("chat", "optimize or optimise").reasoning()).isEqualTo(0.25);
+    assertThat(score("chat", "analyze, analyse, analysis").reasoning()).isEqualTo(0.25);
+  }
+
+  @Test
+  void whyIsTooCommonToSignalReasoning() {
+    assertThat(score("chat", "why is the build red?").reasoning()).isZero();
   }
 
   @Test
