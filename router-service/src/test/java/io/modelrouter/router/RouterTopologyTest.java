@@ -3,7 +3,6 @@ package io.modelrouter.router;
 import static io.modelrouter.router.routing.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
@@ -11,79 +10,57 @@ import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RoutingPolicy;
-import io.modelrouter.avro.WindowKind;
 import io.modelrouter.router.routing.Requests;
 import io.modelrouter.schemas.Topics;
-import io.modelrouter.schemas.TopicsConfig;
 import io.modelrouter.schemas.dlq.DeadLetters;
 import io.modelrouter.schemas.policy.DefaultPolicies;
-import io.modelrouter.schemas.registry.InMemorySchemaRegistryClient;
 import io.modelrouter.schemas.serde.AvroSerdeConfig;
 import io.modelrouter.schemas.serde.AvroSerializer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Properties;
 import java.util.Random;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/** The router topology's plumbing: outputs and keys, bad input, budget state, live policy and catalog changes. */
 class RouterTopologyTest {
-  private final InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
-  private final Topics topics = Topics.create(TopicsConfig.builder()
-      .serde(AvroSerdeConfig.forUrl("mock://router-topology")).client(registry).build());
-  private TopologyTestDriver driver;
+  private RouterDriver router;
+  private Topics topics;
   private TestInputTopic<String, byte[]> requests;
   private TestInputTopic<String, byte[]> policies;
   private TestInputTopic<String, byte[]> models;
-  private TestInputTopic<String, byte[]> actions;
   private TestOutputTopic<String, RoutedRequest> routed;
   private TestOutputTopic<String, InferenceResult> results;
   private TestOutputTopic<byte[], byte[]> dlq;
 
   @BeforeEach
   void start() {
-    Properties props = new Properties();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "router-test");
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver = new TopologyTestDriver(RouterTopology.buildTopology(topics), props, Requests.NOW);
-    requests = input(topics.requests().name());
-    policies = input(topics.routingPolicies().name());
-    models = input(topics.models().name());
-    actions = input(topics.budgetActions().name());
-    routed = driver.createOutputTopic(topics.routed().name(), new StringDeserializer(),
-        topics.routed().valueSerde().deserializer());
-    results = driver.createOutputTopic(topics.results().name(), new StringDeserializer(),
-        topics.results().valueSerde().deserializer());
-    dlq = driver.createOutputTopic(topics.dlq().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    router = new RouterDriver("router-topology");
+    topics = router.topics;
+    requests = router.requests;
+    policies = router.policies;
+    models = router.models;
+    routed = router.routed;
+    results = router.results;
+    dlq = router.dlq;
   }
 
   @AfterEach
   void stop() {
-    driver.close();
-  }
-
-  private TestInputTopic<String, byte[]> input(String name) {
-    return driver.createInputTopic(name, new StringSerializer(), new ByteArraySerializer());
+    router.close();
   }
 
   private void send(InferenceRequest request) {
-    requests.pipeInput(request.getTeamId(), topics.requests().serializeValue(request));
+    router.send(request);
   }
 
   @Test
@@ -119,7 +96,7 @@ class RouterTopologyTest {
     GenericRecord record = new GenericData.Record(withoutTeam);
     record.put("requestId", "r-no-team");
     record.put("taskType", "interactiveChat");
-    byte[] bytes = new AvroSerializer<GenericRecord>(registry, AvroSerdeConfig.forUrl("mock://x"), false)
+    byte[] bytes = new AvroSerializer<GenericRecord>(router.registry, AvroSerdeConfig.forUrl("mock://x"), false)
         .serialize(topics.requests().name(), record);
 
     requests.pipeInput("team-a", bytes);
@@ -192,8 +169,7 @@ class RouterTopologyTest {
 
   @Test
   void answersPausedAtOnceWhenTheTeamIsPaused() {
-    actions.pipeInput("team-a", topics.budgetActions().serializeValue(action(BudgetState.PAUSE,
-        "daily inputTokens at 100% of 500,000")));
+    router.budgetState(BudgetState.PAUSE, "daily inputTokens at 100% of 500,000");
 
     send(Requests.chat("hello?"));
 
@@ -208,7 +184,7 @@ class RouterTopologyTest {
 
   @Test
   void routesEverythingToFastWhileTheTeamIsRestrictedAndNotOtherTeams() {
-    actions.pipeInput("team-a", topics.budgetActions().serializeValue(action(BudgetState.RESTRICT, "daily at 80%")));
+    router.budgetState(BudgetState.RESTRICT, "daily at 80%");
 
     send(request("specGeneration", "Write the spec.").build());
     send(request("specGeneration", "Write the spec.").setTeamId("team-b").build());
@@ -222,9 +198,9 @@ class RouterTopologyTest {
 
   @Test
   void aTeamReturnsToNormalRoutingWhenItsStateDoes() {
-    actions.pipeInput("team-a", topics.budgetActions().serializeValue(action(BudgetState.RESTRICT, "daily at 80%")));
+    router.budgetState(BudgetState.RESTRICT, "daily at 80%");
     send(request("specGeneration", "one").build());
-    actions.pipeInput("team-a", topics.budgetActions().serializeValue(action(BudgetState.NORMAL, "new day")));
+    router.budgetState(BudgetState.NORMAL, "new day");
     send(request("specGeneration", "two").build());
 
     assertThat(routed.readValue().getDecision().getProfile()).isEqualTo("fast");
@@ -281,7 +257,7 @@ class RouterTopologyTest {
 
   @Test
   void aRequestKeyedByAnythingButItsTeamIsRepartitionedByTeam() {
-    actions.pipeInput("team-a", topics.budgetActions().serializeValue(action(BudgetState.RESTRICT, "daily at 80%")));
+    router.budgetState(BudgetState.RESTRICT, "daily at 80%");
     InferenceRequest request = request("specGeneration", "keyless").build();
     requests.pipeInput((String) null, topics.requests().serializeValue(request));
 
@@ -303,24 +279,5 @@ class RouterTopologyTest {
         .as("the topology changed: check that state stores and internal topics keep their names, then rerun with "
             + "-Dsnapshots.update=true")
         .isEqualTo(Files.readString(snapshot));
-  }
-
-  private static BudgetAction action(BudgetState state, String reason) {
-    return BudgetAction.newBuilder()
-        .setTeamId("team-a")
-        .setState(state)
-        .setWindow(WindowKind.DAILY)
-        .setWindowStart("2026-11-22")
-        .setMetric("inputTokens")
-        .setUsage(400_000)
-        .setLimit(500_000)
-        .setFraction(0.8)
-        .setDailyState(state)
-        .setMonthlyState(BudgetState.NORMAL)
-        .setReason(reason)
-        .setSince(Instant.parse("2026-11-22T09:00:00Z"))
-        .setPolicyVersion(1)
-        .setManualReset(false)
-        .build();
   }
 }

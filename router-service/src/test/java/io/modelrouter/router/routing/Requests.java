@@ -36,4 +36,14 @@ public final class Requests {
   public static InferenceRequest chat(String prompt) {
     return request("interactiveChat", prompt).build();
   }
+
+  /** A chat question of a few paragraphs: six files, two code blocks, several integrations and reasoning asks. */
+  public static String complexChat() {
+    return "Checkout calls the payments API, then our webhook endpoint, then writes the database; since the schema "
+        + "migration the OAuth callback deadlocks. Analyze the root cause and the race condition, list the edge "
+        + "cases, and compare two designs. The code is in src/pay/Checkout.java, src/pay/Webhook.java, "
+        + "src/pay/OAuth.java, src/db/Ledger.java, src/db/Outbox.java and db/V12__ledger.sql:\n"
+        + "```java\nsynchronized (ledger) { outbox.append(event); }\n```\n"
+        + "```sql\nUPDATE ledger SET balance = balance - ? WHERE id = ?;\n```\n";
+  }
 }

@@ -216,7 +216,7 @@ class RoutingEngineTest {
 
   @Test
   void hybridPromotesAComplexChatFromFastToPrimary() {
-    RoutingDecision decision = routed(route(request("interactiveChat", complexChat()).build()));
+    RoutingDecision decision = routed(route(request("interactiveChat", Requests.complexChat()).build()));
     assertThat(decision.getComplexity()).isGreaterThan(0.40).isLessThan(0.80);
     assertThat(decision.getProfile()).isEqualTo("primary");
     assertThat(decision.getReason()).matches("routing table: interactiveChat → fast; complexity 0\\.\\d\\d > 0\\.40: "
@@ -235,7 +235,7 @@ class RoutingEngineTest {
   void hybridPromotionClimbsEveryStepWhoseThresholdTheScoreExceeds() {
     RoutingPolicy policy = DefaultPolicies.routingPolicy();
     policy.getAuto().getPromote().put("primary", new PromotionStep(0.45, "frontier"));
-    RoutingDecision decision = routed(route(request("interactiveChat", complexChat()).setTier("power").build(), policy,
+    RoutingDecision decision = routed(route(request("interactiveChat", Requests.complexChat()).setTier("power").build(), policy,
         BudgetStatus.NORMAL));
     assertThat(decision.getProfile()).isEqualTo("frontier");
     assertThat(decision.getReason()).matches("routing table: interactiveChat → fast; "
@@ -367,16 +367,6 @@ class RoutingEngineTest {
     assertThat(rejected.code()).isEqualTo("INVALID_REQUEST");
     assertThat(rejected.field()).isEqualTo(field);
     assertThat(rejected.reason()).startsWith(reason);
-  }
-
-  /** A chat question of a few paragraphs: six files, two code blocks, several integrations and reasoning asks. */
-  static String complexChat() {
-    return "Checkout calls the payments API, then our webhook endpoint, then writes the database; since the schema "
-        + "migration the OAuth callback deadlocks. Analyze the root cause and the race condition, list the edge "
-        + "cases, and compare two designs. The code is in src/pay/Checkout.java, src/pay/Webhook.java, "
-        + "src/pay/OAuth.java, src/db/Ledger.java, src/db/Outbox.java and db/V12__ledger.sql:\n"
-        + "```java\nsynchronized (ledger) { outbox.append(event); }\n```\n"
-        + "```sql\nUPDATE ledger SET balance = balance - ? WHERE id = ?;\n```\n";
   }
 
   /** A large review touching many files, APIs, migrations and design questions. */
