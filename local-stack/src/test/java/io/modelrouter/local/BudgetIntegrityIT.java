@@ -14,28 +14,34 @@ import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.Role;
+import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.router.RouterService;
 import io.modelrouter.router.RouterTopology;
 import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.serde.AvroSerde;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -54,16 +60,18 @@ import org.junit.jupiter.api.io.TempDir;
  * Budget integrity (RELIABILITY.md, scenario 5): twenty teams burst at once, each asking for about twice its daily
  * output budget, through two router instances of one application (the replicas LiteLLM's users see multiply a
  * limit), the worker and the aggregator. No team may overshoot its limit by more than the bound admission control
- * gives (what the requests in flight write beyond their reservations: here at most 8% of the limit), every team must
- * get close to its limit (admission is not just refusing), and /usage must count exactly the usage events.
+ * gives, computed for each team from what the router's ledger held at its last admission; every team must get close
+ * to its limit (admission is not just refusing); and /usage must count exactly the usage events (calls, input and
+ * output tokens, cost, in all and by model).
  *
- * <p>The bound: admission control reserves each request's expected output (the team's learned mean plus 15%, at most
- * its maxTokens) and admits requests until settled usage plus reservations reach the pause point, the crossing one
- * included. So a team can overshoot by that request's output plus what its other requests in flight write beyond
- * their reservations: at most maxTokens + (requests in flight) x (maxTokens - reservation). Here a team sends 30
- * requests/s with about 0.5 s from decision to usage (100 ms provider latency, three 100 ms commit intervals), so
- * about 15 are in flight, each able to exceed its ~300-token reservation by ~100 tokens, plus one of at most 400:
- * 1,900 tokens, 7.6% of its 25,000.
+ * <p>The bound: admission control reserves each request's expected output (the team's learned mean plus the margin,
+ * at most its maxTokens) and admits a request while settled usage plus the reservations in flight are below the pause
+ * point. After the team's last admitted request nothing more is admitted, so the team writes what was settled then,
+ * plus what its n requests in flight then write (each at most maxTokens), plus that request's output (at most
+ * maxTokens): over the limit by at most maxTokens + n x maxTokens - (their reservations) = maxTokens + n x (maxTokens
+ * - their mean reservation). The test reads n and the reservations from the changelog of the routers' ledger store,
+ * so the bound follows the run (more requests in flight on a slower machine, a larger bound) instead of an assumed
+ * rate and latency.
  */
 @IntegrationTest
 class BudgetIntegrityIT {
@@ -88,6 +96,7 @@ class BudgetIntegrityIT {
   private final List<RouterService> routers = new ArrayList<>();
   private KafkaStack stack;
   private Topics topics;
+  private String prefix;
   private TestServices services;
   private AggregatorService aggregator;
   private Thread reader;
@@ -95,7 +104,7 @@ class BudgetIntegrityIT {
   @BeforeEach
   void start(KafkaStack stack, @TempDir Path state) {
     this.stack = stack;
-    String prefix = stack.uniqueName("integrity") + ".";
+    prefix = stack.uniqueName("integrity") + ".";
     topics = stack.createTopics(prefix, 4);
     services = new TestServices(stack, prefix, 4, state);
     services.budget(Map.of("budget.admin.token", ADMIN));
@@ -150,41 +159,118 @@ class BudgetIntegrityIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> usage.size() >= results.values().stream()
         .filter(r -> r.getStatus() == ResultStatus.OK).count());
 
-    // Then: each team spent close to its limit and never more than the bound over it
+    // Then: each team spent close to its limit, and over it by no more than the bound its own run gives: what the
+    // router's ledger held when it admitted the team's last request (read back from its changelog)
+    Map<String, LastAdmission> lastAdmissions = lastAdmissions();
     List<String> lines = new ArrayList<>();
     double worst = 0;
+    double worstBound = 0;
     for (int t = 0; t < TEAMS; t++) {
       String team = team(t);
       long written = usage.values().stream().filter(u -> u.getTeamId().equals(team))
           .mapToLong(UsageEvent::getOutputTokens).sum();
       long paused = results.values().stream().filter(r -> r.getTeamId().equals(team)
           && r.getStatus() == ResultStatus.PAUSED).count();
-      double overshoot = Math.max(0, written - DAILY_OUTPUT) * 100.0 / DAILY_OUTPUT;
-      worst = Math.max(worst, overshoot);
-      lines.add(String.format(Locale.ROOT, "%s wrote %,d of %,d (%.2f%% over), %d paused", team, written,
-          DAILY_OUTPUT, overshoot, paused));
-      assertThat(written).as(team + " output tokens").isLessThanOrEqualTo(DAILY_OUTPUT * 108 / 100)
-          .isGreaterThanOrEqualTo(DAILY_OUTPUT * 80 / 100);
+      LastAdmission last = lastAdmissions.get(team);
+      assertThat(last).as(team + ": its last admission in the router's ledger").isNotNull();
+      // It was admitted because settled usage plus the reservations in flight were below the pause point ...
+      assertThat(last.settledOutput() + last.reservedOutput()).as(team + " settled + reserved at its last admission")
+          .isLessThan(DAILY_OUTPUT);
+      // ... so the team can write at most that request's output plus what those in flight write beyond their
+      // reservations: maxTokens + n x (maxTokens - their mean reservation)
+      long bound = MAX_TOKENS + last.inFlight() * (long) MAX_TOKENS - last.reservedOutput();
+      long over = written - DAILY_OUTPUT;
+      worst = Math.max(worst, Math.max(0, over) * 100.0 / DAILY_OUTPUT);
+      worstBound = Math.max(worstBound, bound * 100.0 / DAILY_OUTPUT);
+      lines.add(String.format(Locale.ROOT, "%s wrote %,d of %,d (%+.2f%%); bound %,d (%.2f%%): %d in flight reserving "
+              + "%,d at its last admission; %d paused", team, written, DAILY_OUTPUT, over * 100.0 / DAILY_OUTPUT,
+          bound, bound * 100.0 / DAILY_OUTPUT, last.inFlight(), last.reservedOutput(), paused));
+      assertThat(over).as(team + " output tokens over its limit").isLessThanOrEqualTo(bound);
+      assertThat(written).as(team + " output tokens").isGreaterThanOrEqualTo(DAILY_OUTPUT * 80 / 100);
       assertThat(paused).as(team + " requests paused at admission").isPositive();
     }
     assertThat(duplicates.get()).as("results or usage events seen twice").isZero();
     assertThat(results).hasSize(total);
 
-    // And /usage counts exactly the usage events on the topic, team by team
+    // And /usage counts exactly the usage events on the topic, team by team: calls, tokens and cost, in all and by
+    // model
     for (int t = 0; t < TEAMS; t++) {
       String team = team(t);
-      long calls = usage.values().stream().filter(u -> u.getTeamId().equals(team)).count();
-      long output = usage.values().stream().filter(u -> u.getTeamId().equals(team))
-          .mapToLong(UsageEvent::getOutputTokens).sum();
+      List<UsageEvent> events = usage.values().stream().filter(u -> u.getTeamId().equals(team)).toList();
+      Map<String, List<UsageEvent>> byModel = events.stream().collect(Collectors.groupingBy(UsageEvent::getModel));
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        JsonNode daily = MAPPER.readTree(send("GET", "/teams/" + team + "/usage", null).body()).get("daily");
-        assertThat(daily.get("calls").asLong()).as(team + " calls in /usage").isEqualTo(calls);
-        assertThat(daily.get("outputTokens").asLong()).as(team + " output tokens in /usage").isEqualTo(output);
+        JsonNode report = MAPPER.readTree(send("GET", "/teams/" + team + "/usage", null).body());
+        assertSums(team + " /usage daily", report.get("daily"), events);
+        List<String> models = new ArrayList<>();
+        report.get("byModel").fieldNames().forEachRemaining(models::add);
+        assertThat(models).as(team + " /usage models").containsExactlyInAnyOrderElementsOf(byModel.keySet());
+        byModel.forEach((model, ofModel) -> assertSums(team + " /usage " + model, report.get("byModel").get(model),
+            ofModel));
       });
     }
     lines.forEach(line -> System.out.println("budget integrity: " + line));
-    System.out.printf(Locale.ROOT, "budget integrity: %d teams x %d requests over 2 routers; worst overshoot %.2f%%%n",
-        TEAMS, REQUESTS_PER_TEAM, worst);
+    System.out.printf(Locale.ROOT, "budget integrity: %d teams x %d requests over 2 routers; worst overshoot %.2f%%, "
+        + "largest bound %.2f%%; /usage = usage events (calls, input and output tokens, cost, by model)%n", TEAMS,
+        REQUESTS_PER_TEAM, worst, worstBound);
+  }
+
+  /** Calls, input and output tokens and cost in a /usage node equal the sums over these usage events. */
+  private static void assertSums(String what, JsonNode node, List<UsageEvent> events) {
+    assertThat(node.get("calls").asLong()).as(what + " calls").isEqualTo(events.size());
+    assertThat(node.get("inputTokens").asLong()).as(what + " input tokens")
+        .isEqualTo(events.stream().mapToLong(UsageEvent::getInputTokens).sum());
+    assertThat(node.get("outputTokens").asLong()).as(what + " output tokens")
+        .isEqualTo(events.stream().mapToLong(UsageEvent::getOutputTokens).sum());
+    assertThat(node.get("costMicros").asLong()).as(what + " cost (micro-dollars)")
+        .isEqualTo(events.stream().mapToLong(UsageEvent::getCostMicros).sum());
+  }
+
+  /**
+   * The router's ledger of a team just before it admitted the team's last request: settled output, the output
+   * reserved by its requests in flight, and how many they were.
+   */
+  private record LastAdmission(long settledOutput, long reservedOutput, int inFlight) {}
+
+  /**
+   * Every team's {@link LastAdmission}, from the changelog of the routers' ledger store: it holds every state of each
+   * team's ledger in the order the router wrote them (the store has no cache; a team's ledger is in one partition),
+   * and an admission is a state with one reservation more than the one before.
+   */
+  private Map<String, LastAdmission> lastAdmissions() {
+    String changelog = prefix + "router-" + RouterTopology.LEDGERS_STORE + "-changelog";
+    Map<String, List<SpendLedger>> history = new HashMap<>();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(stack.consumerConfig(prefix + "ledger-reader"),
+        new StringDeserializer(), new ByteArrayDeserializer());
+        Serde<SpendLedger> serde = AvroSerde.forValues(SpendLedger.class, topics.config().client(),
+            topics.config().serde())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(changelog).stream()
+          .map(p -> new TopicPartition(changelog, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          if (record.value() != null) {
+            history.computeIfAbsent(record.key(), k -> new ArrayList<>())
+                .add(serde.deserializer().deserialize(changelog, record.value()));
+          }
+        }
+        return partitions.stream().allMatch(p -> consumer.position(p) >= ends.get(p));
+      });
+    }
+    Map<String, LastAdmission> last = new HashMap<>();
+    history.forEach((team, states) -> {
+      for (int i = states.size() - 1; i >= 0; i--) {
+        SpendLedger before = i == 0 ? null : states.get(i - 1);
+        int reservationsBefore = before == null ? 0 : before.getReservations();
+        if (states.get(i).getReservations() > reservationsBefore) {
+          last.put(team, before == null ? new LastAdmission(0, 0, 0)
+              : new LastAdmission(before.getDailyOutput(), before.getReservedOutput(), before.getReservations()));
+          break;
+        }
+      }
+    });
+    return last;
   }
 
   /** The budget a Kafka Streams app holds for the team in its local store (null: none, or another instance's). */
