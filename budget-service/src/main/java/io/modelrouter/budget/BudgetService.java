@@ -62,7 +62,7 @@ public final class BudgetService implements AutoCloseable {
       store = new BudgetStore(topics, CommonSettings.kafkaClientConfig(settings), config.alertsHistory(), clock,
           registry).start(LOAD_TIMEOUT);
       results = new ResultHistory(topics.results(), CommonSettings.kafkaClientConfig(settings),
-          config.resultsHistory(), config.resultsLookback()).start();
+          config.resultsHistory(), config.resultsLookback(), registry).start();
       if (!results.awaitLoaded(LOAD_TIMEOUT)) {
         throw new IllegalStateException("budget-service could not read the last " + config.resultsLookback()
             + " records of " + topics.results().name() + " within " + LOAD_TIMEOUT.toSeconds() + " s");

@@ -269,6 +269,21 @@ class BudgetServiceIT {
     assertThat(teamsSeenBy(BETA)).doesNotContain("delta", "alpha", "gamma");
   }
 
+  @Test
+  void metricsShowTheLagOfEveryTopicReader() throws Exception {
+    // The readers of the compacted topics, of the alerts and of the recent results each have a series of their own
+    String[] readers = {topics.budgetPolicies().name(), topics.routingPolicies().name(), topics.models().name(),
+        topics.budgetActions().name(), topics.usageTotals().name(), "alerts", "results"};
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      String metrics = send("GET", "/metrics", null, null).body();
+      for (String reader : readers) {
+        assertThat(metrics).containsPattern("(?m)^kafka_consumer_fetch_manager_records_lag_max\\{[^}]*client_id=\""
+            + java.util.regex.Pattern.quote("budget-service-" + reader) + "\"[^}]*} ");
+      }
+    });
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private List<String> teamsSeenBy(String token) throws Exception {

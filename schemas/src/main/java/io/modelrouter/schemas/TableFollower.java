@@ -118,6 +118,14 @@ public final class TableFollower<V> implements AutoCloseable {
     return values.isEmpty();
   }
 
+  /**
+   * The consumer, for a metrics binder only (Micrometer's {@code KafkaClientMetrics}, so that its lag is exported):
+   * {@code metrics()} may be read from any thread; anything else would race with the follower's own thread.
+   */
+  public org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumerForMetrics() {
+    return consumer;
+  }
+
   @Override
   public void close() {
     running = false;

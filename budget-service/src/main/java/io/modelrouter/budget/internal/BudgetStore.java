@@ -59,13 +59,13 @@ public final class BudgetStore implements AutoCloseable {
     BudgetStateGauges gauges = new BudgetStateGauges(registry);
     this.publisher = new Publisher(clientConfig, registry);
     this.budgets = new TableView<>(topics.budgetPolicies(), clientConfig,
-        (team, p) -> remember(budgetVersions, team, p == null ? null : p.getVersion()));
+        (team, p) -> remember(budgetVersions, team, p == null ? null : p.getVersion()), registry);
     this.routing = new TableView<>(topics.routingPolicies(), clientConfig,
-        (key, p) -> remember(routingVersions, key, p == null ? null : p.getVersion()));
-    this.models = new TableView<>(topics.models(), clientConfig, (id, m) -> { });
-    this.actions = new TableView<>(topics.budgetActions(), clientConfig, gauges::update);
-    this.totals = new TableView<>(topics.usageTotals(), clientConfig, (key, t) -> { });
-    this.alerts = new AlertHistory(topics.budgetAlerts(), clientConfig, alertsPerTeam);
+        (key, p) -> remember(routingVersions, key, p == null ? null : p.getVersion()), registry);
+    this.models = new TableView<>(topics.models(), clientConfig, (id, m) -> { }, registry);
+    this.actions = new TableView<>(topics.budgetActions(), clientConfig, gauges::update, registry);
+    this.totals = new TableView<>(topics.usageTotals(), clientConfig, (key, t) -> { }, registry);
+    this.alerts = new AlertHistory(topics.budgetAlerts(), clientConfig, alertsPerTeam, registry);
   }
 
   private static void remember(Map<String, Long> versions, String key, Long version) {

@@ -1,5 +1,6 @@
 package io.modelrouter.budget.internal;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.schemas.Topic;
 import java.time.Instant;
@@ -34,8 +35,8 @@ public final class ResultHistory extends TeamHistory<InferenceResult, ResultHist
    * @param lookback records read before each partition's end at start
    */
   public ResultHistory(Topic<String, InferenceResult> topic, Map<String, Object> clientConfig, int perTeam,
-      long lookback) {
-    super("results", topic, clientConfig, perTeam, lookback, InferenceResult::getTeamId, Recent::of);
+      long lookback, MeterRegistry registry) {
+    super("results", topic, clientConfig, perTeam, lookback, InferenceResult::getTeamId, Recent::of, registry);
   }
 
   /** A history fed by {@link #add} only, for tests of what it keeps. */

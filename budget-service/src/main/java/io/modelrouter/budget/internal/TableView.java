@@ -1,5 +1,7 @@
 package io.modelrouter.budget.internal;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.modelrouter.schemas.TableFollower;
 import io.modelrouter.schemas.Topic;
 import java.time.Duration;
@@ -24,14 +26,21 @@ public final class TableView<V> implements AutoCloseable {
   private final Object lock = new Object();
   private final Map<String, Written<V>> overlay = new ConcurrentHashMap<>();
   private final TableFollower<V> follower;
+  private final KafkaClientMetrics metrics;
   private final BiConsumer<String, V> onChange;
   private final LongSupplier nanoTime;
 
-  /** @param onChange told about each record the follower applies (null value for a removal) */
-  public TableView(Topic<String, V> topic, Map<String, Object> clientConfig, BiConsumer<String, V> onChange) {
+  /**
+   * @param onChange told about each record the follower applies (null value for a removal)
+   * @param registry gets the follower's consumer metrics (its lag among them), tagged with a client id of its topic
+   */
+  public TableView(Topic<String, V> topic, Map<String, Object> clientConfig, BiConsumer<String, V> onChange,
+      MeterRegistry registry) {
     this.onChange = onChange;
     this.nanoTime = System::nanoTime;
-    this.follower = new TableFollower<>(topic, clientConfig, this::applied);
+    this.follower = new TableFollower<>(topic, TeamHistory.withClientId(clientConfig, topic.name()), this::applied);
+    this.metrics = new KafkaClientMetrics(follower.consumerForMetrics());
+    metrics.bindTo(registry);
   }
 
   public TableView<V> start() {
@@ -102,6 +111,7 @@ public final class TableView<V> implements AutoCloseable {
 
   @Override
   public void close() {
+    metrics.close();
     follower.close();
   }
 }

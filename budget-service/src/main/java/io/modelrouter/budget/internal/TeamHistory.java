@@ -1,5 +1,7 @@
 package io.modelrouter.budget.internal;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.modelrouter.schemas.Topic;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -45,6 +47,7 @@ abstract class TeamHistory<V, E> implements AutoCloseable {
   private final Function<V, E> keep;
   private final Map<String, Deque<E>> byTeam = new ConcurrentHashMap<>();
   private final KafkaConsumer<String, byte[]> consumer;
+  private final KafkaClientMetrics metrics;
   private final Thread thread;
   private final CountDownLatch loaded = new CountDownLatch(1);
   private volatile boolean running = true;
@@ -54,7 +57,7 @@ abstract class TeamHistory<V, E> implements AutoCloseable {
    * @param teamOf the team a record belongs to (null: its key)
    */
   TeamHistory(String what, Topic<String, V> topic, Map<String, Object> clientConfig, int perTeam, long lookback,
-      Function<V, String> teamOf, Function<V, E> keep) {
+      Function<V, String> teamOf, Function<V, E> keep, MeterRegistry registry) {
     this.what = what;
     this.topic = topic;
     this.perTeam = perTeam;
@@ -65,9 +68,22 @@ abstract class TeamHistory<V, E> implements AutoCloseable {
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "budget-service-" + what);
+    config.putAll(withClientId(clientConfig, what));
     this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    this.metrics = new KafkaClientMetrics(consumer);
+    metrics.bindTo(registry);
     this.thread = Thread.ofPlatform().daemon().name(what + "-" + topic.name()).unstarted(this::run);
+  }
+
+  /**
+   * The client configuration with a client id of budget-service's reader of {@code what}: distinct per reader, so
+   * that each one's metrics (its lag among them) are a series of their own.
+   */
+  static Map<String, Object> withClientId(Map<String, Object> clientConfig, String what) {
+    Map<String, Object> config = new HashMap<>(clientConfig);
+    Object base = clientConfig.get(ConsumerConfig.CLIENT_ID_CONFIG);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, (base == null ? "budget-service" : base) + "-" + what);
+    return config;
   }
 
   /** A history fed by {@link #add} only, for tests of what it keeps. */
@@ -79,6 +95,7 @@ abstract class TeamHistory<V, E> implements AutoCloseable {
     this.teamOf = null;
     this.keep = null;
     this.consumer = null;
+    this.metrics = null;
     this.thread = null;
   }
 
@@ -189,6 +206,7 @@ abstract class TeamHistory<V, E> implements AutoCloseable {
       return;
     }
     running = false;
+    metrics.close();
     consumer.wakeup();
     try {
       thread.join(10_000);
