@@ -366,6 +366,43 @@ class AggregatorTopologyTest {
   }
 
   @Test
+  void aBudgetChangeRepublishesTheWindowsStateWithoutWaitingForUsage() {
+    // Given a restricted day whose totals were published
+    dailyBudget(1, 1_000);
+    use(850, DAY1);
+    advance(Duration.ofSeconds(1));
+    assertThat(totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22").getBudgetState())
+        .isEqualTo(BudgetState.RESTRICT);
+
+    // When the limit is raised tenfold and no usage follows
+    dailyBudget(2, 10_000);
+    advance(Duration.ofSeconds(1));
+
+    // Then the day's totals are published again with the new state and share
+    UsageTotals day = totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22");
+    assertThat(day.getBudgetState()).isEqualTo(BudgetState.NORMAL);
+    assertThat(day.getFraction()).isEqualTo(0.085);
+  }
+
+  @Test
+  void aResetRepublishesTheWindowsStateWithoutWaitingForUsage() {
+    // Given a paused day whose totals were published
+    dailyBudget(1, 1_000);
+    use(1_100, DAY1);
+    advance(Duration.ofSeconds(1));
+    assertThat(totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22").getBudgetState())
+        .isEqualTo(BudgetState.PAUSE);
+
+    // When the pause is reset and no usage follows
+    reset(clock.plusSeconds(1));
+    advance(Duration.ofSeconds(1));
+
+    // Then the day's totals show it lifted: over the restrict threshold, no longer paused
+    assertThat(totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22").getBudgetState())
+        .isEqualTo(BudgetState.RESTRICT);
+  }
+
+  @Test
   void totalsArePublishedOnTheIntervalWithBreakdowns() {
     dailyBudget(1, 1_000);
     use(100, DAY1, DAY1, "session-1");

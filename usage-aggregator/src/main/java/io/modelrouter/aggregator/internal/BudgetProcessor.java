@@ -205,6 +205,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     if (action != null) {
       context.forward(new Record<>(team, new AggregatorRecord.Action(action), now.toEpochMilli()));
     }
+    reannotate(ledger, policy);
     ledgers.put(team, ledger);
   }
 
@@ -231,7 +232,29 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     context.forward(new Record<>(team, new AggregatorRecord.Action(action), now.toEpochMilli()));
     context.forward(new Record<>(team, new AggregatorRecord.Alert(Alerts.reset(team, before, action, now)),
         now.toEpochMilli()));
+    reannotate(ledger, policy);
     ledgers.put(team, ledger);
+  }
+
+  /**
+   * After a budget change or a reset, the current windows' totals get their state and fraction again (a new limit,
+   * a lifted pause) and are published with the next totals, so that {@code /usage} does not show the old state
+   * until the next usage event.
+   */
+  private void reannotate(BudgetLedger ledger, BudgetPolicy policy) {
+    for (WindowKind kind : WindowKind.values()) {
+      String start = Ledgers.start(ledger, kind);
+      if (start == null) {
+        continue;
+      }
+      String key = BudgetMath.totalsKey(ledger.getTeamId(), BudgetMath.windowOf(kind, start, BudgetMath.zone(policy)));
+      UsageTotals totals = windows.get(key);
+      if (totals != null) {
+        annotate(totals, policy, ledger);
+        windows.put(key, totals);
+        dirty.add(key);
+      }
+    }
   }
 
   /**
