@@ -1,6 +1,7 @@
 package io.modelrouter.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelrouter.config.Settings;
 import io.modelrouter.router.internal.RouterProcessingExceptionHandler;
@@ -10,6 +11,22 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class RouterConfigTest {
+
+  @Test
+  void exactlyOnceV2IsTheDefaultProcessingGuarantee() {
+    Properties props = new RouterConfig(Settings.of(Map.of())).streamsProperties();
+    assertThat(props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2)
+        .isEqualTo("exactly_once_v2");
+  }
+
+  @Test
+  void atLeastOnceIsAllowedAndAnythingElseIsRefusedByName() {
+    assertThat(new RouterConfig(Settings.of(Map.of("router.processing.guarantee", "at_least_once")))
+        .streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("at_least_once");
+    assertThatThrownBy(() -> new RouterConfig(Settings.of(Map.of("router.processing.guarantee", "exactly_once"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("router.processing.guarantee must be exactly_once_v2 or at_least_once, got 'exactly_once'");
+  }
 
   @Test
   void unexpectedProcessingErrorsGoToTheRoutersHandler() {

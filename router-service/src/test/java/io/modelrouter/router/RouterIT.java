@@ -4,10 +4,12 @@ import static io.modelrouter.router.routing.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.modelrouter.avro.AutoRouting;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.PromotionStep;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RoutingPolicy;
@@ -15,6 +17,8 @@ import io.modelrouter.avro.WindowKind;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.router.routing.ComplexityEstimator;
+import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import java.nio.file.Path;
@@ -82,23 +86,31 @@ class RouterIT {
   void routesAMixedWorkloadThenAppliesAPolicyChangeARestrictAndAPauseWhileRunning() throws Exception {
     // A mixed workload: three teams, the development loop's task types, two invalid requests and a poison record
     List<String> taskTypes = List.of("research", "planning", "implementation", "codeReview", "interactiveChat",
-        "hookActions", "specGeneration", "documentationUpdate");
-    List<String> valid = new ArrayList<>();
+        "hookActions", "specGeneration", "documentationUpdate", "validation");
+    // Some pin a profile or a catalog model
+    Map<String, InferenceRequest> valid = new java.util.LinkedHashMap<>();
     for (int i = 0; i < 120; i++) {
       String team = "team-" + (char) ('a' + i % 3);
+      String pin = i % 7 == 3 ? "fast" : i % 5 == 4 ? "claude-sonnet-4-0" : "auto";
       InferenceRequest r = request(taskTypes.get(i % taskTypes.size()), "Task " + i + ": update the handler.")
-          .setRequestId("mixed-" + i).setTeamId(team).setTier(i % 2 == 0 ? "power" : "pro").build();
+          .setRequestId("mixed-" + i).setTeamId(team).setTier(i % 2 == 0 ? "power" : "pro").setModel(pin).build();
       send(r);
-      valid.add(r.getRequestId());
+      valid.put(r.getRequestId(), r);
     }
     send(request("interactiveChat", "x").setRequestId("bad-empty").setMessages(List.of()).build());
     send(request("interactiveChat", "x").setRequestId("bad-pin").setModel("gpt-17").build());
     producer.send(new ProducerRecord<>(topics.requests().name(), "team-a", new byte[] {9, 9, 9, 9, 9, 9})).get();
 
-    await().atMost(Duration.ofSeconds(60)).until(() -> routed.keySet().containsAll(valid)
+    await().atMost(Duration.ofSeconds(60)).until(() -> routed.keySet().containsAll(valid.keySet())
         && results.containsKey("bad-empty") && results.containsKey("bad-pin") && !dead.isEmpty());
-    assertThat(routed.get("mixed-3").getDecision().getProfile()).isEqualTo("primary");   // codeReview
-    assertThat(routed.get("mixed-4").getDecision().getProfile()).isEqualTo("fast");      // interactiveChat
+    // Every routed request went where the shipped policy sends its task type, tier and pin
+    for (InferenceRequest r : valid.values()) {
+      assertThat(routed.get(r.getRequestId()).getDecision().getProfile())
+          .as("%s: %s, tier %s, model %s", r.getRequestId(), r.getTaskType(), r.getTier(), r.getModel())
+          .isEqualTo(expectedProfile(r));
+    }
+    assertThat(valid.values()).extracting(this::expectedProfile)
+        .contains("frontier", "primary", "fast", "pinned");   // the workload covers every kind of outcome
     assertThat(results.get("bad-empty").getErrorMessage()).isEqualTo("messages: must hold at least one message");
     assertThat(results.get("bad-pin").getErrorCode()).isEqualTo("UNKNOWN_MODEL");
     assertThat(new String(dead.get(0).headers().lastHeader("dlq.error.class").value()))
@@ -138,6 +150,37 @@ class RouterIT {
         .contains("outcome=\"dead_lettered\"");
     assertThat(scrape).contains("kafka_consumer_fetch_manager_records_lag_max");
     assertThat(router.health().healthy()).isTrue();
+  }
+
+  /**
+   * The profile the shipped policy gives a request, from the policy's own data: a pinned profile, or a pinned model
+   * ("pinned"), or the routing table with the hybrid step (promotion out of the profile, demotion of demoteFrom
+   * unless the task type is in neverDemote) on the estimator's score; then the tier's entitlement.
+   */
+  private String expectedProfile(InferenceRequest r) {
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    AutoRouting auto = policy.getAuto();
+    List<String> tier = policy.getTiers().get(r.getTier()).getProfiles();
+    String profile;
+    if (policy.getProfiles().containsKey(r.getModel())) {
+      profile = r.getModel();
+    } else if (!r.getModel().equals("auto")) {
+      boolean usable = tier.contains("*") || tier.stream().anyMatch(p -> policy.getProfiles().get(p).getModel()
+          .equals(r.getModel()));
+      return usable ? "pinned" : tier.get(0);
+    } else {
+      profile = policy.getRouting().get(r.getTaskType());
+      double score = new ComplexityEstimator().score(r, new RoutingEngine(new ComplexityEstimator()).inputTokens(r), 0)
+          .value();
+      PromotionStep step = auto.getPromote().get(profile);
+      if (step != null && score > step.getAbove()) {
+        profile = step.getTo();
+      } else if (profile.equals(auto.getDemoteFrom()) && score < auto.getDemoteBelow()
+          && !auto.getNeverDemote().contains(r.getTaskType())) {
+        profile = auto.getDemoteTo();
+      }
+    }
+    return tier.contains("*") || tier.contains(profile) ? profile : tier.get(0);
   }
 
   /** Sends probe requests until one is routed the way {@code done} expects (the change took effect). */
