@@ -15,9 +15,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.core.AppenderBase;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import io.modelrouter.aggregator.AggregatorConfig;
 import io.modelrouter.aggregator.AggregatorService;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
@@ -25,14 +25,10 @@ import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.Role;
-import io.modelrouter.budget.BudgetServiceConfig;
-import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
-import io.modelrouter.router.RouterConfig;
 import io.modelrouter.router.RouterService;
 import io.modelrouter.schemas.Topics;
-import io.modelrouter.worker.WorkerConfig;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -69,8 +65,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Security checks (RELIABILITY.md, scenario 6), on every service: provider keys reach the providers (WireMock sees
  * them) and nothing else: no record of any topic, internal ones included, no log line at INFO (DEBUG for our own
- * code), no result, successful or failed; budget-service's tokens neither. budget-service refuses requests without a
- * valid token, and a team's token cannot read or change another team's budget, policy, usage or alerts.
+ * code), no result, successful or failed; budget-service's tokens neither. The same services also run as their own
+ * processes ({@code *Main}, configured by MR_* variables holding every secret), and nothing they print, from the
+ * settings they log at start-up to their shutdown, holds a secret. budget-service refuses requests without a valid
+ * token, and a team's token cannot read or change another team's budget, policy, usage or alerts.
  */
 @IntegrationTest
 class SecurityIT {
@@ -80,13 +78,24 @@ class SecurityIT {
   private static final String ADMIN = "admin-" + RUN + "-SECRET";
   private static final String ALPHA = "alpha-" + RUN + "-SECRET";
   private static final String BETA = "beta-" + RUN + "-SECRET";
-  private static final List<String> SECRETS = List.of(ANTHROPIC_KEY, OPENAI_KEY, ADMIN, ALPHA, BETA);
+  /** Given only to the services run as their own processes (the shared registry accepts any credentials). */
+  private static final String REGISTRY_TOKEN = "registry-" + RUN + "-SECRET";
+  private static final List<String> SECRETS = List.of(ANTHROPIC_KEY, OPENAI_KEY, ADMIN, ALPHA, BETA, REGISTRY_TOKEN);
+  /** Each service's *Main, and the line it logs once it is up. */
+  private static final Map<String, String> MAINS = Map.of(
+      "io.modelrouter.budget.BudgetServiceMain", "budget-service listening on",
+      "io.modelrouter.aggregator.AggregatorMain", "usage aggregator started",
+      "io.modelrouter.router.RouterMain", "router started",
+      "io.modelrouter.worker.WorkerMain", " started: ");
   private static final String SONNET = """
       {"id": "msg_01", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
        "content": [{"type": "text", "text": "Done."}], "stop_reason": "end_turn", "stop_sequence": null,
        "usage": {"input_tokens": 50, "output_tokens": 10, "cache_creation_input_tokens": 0,
                  "cache_read_input_tokens": 0}}
       """;
+  /** A routing policy alpha may put for itself (and beta may not). */
+  private static final String POLICY = "{\"profiles\": {\"fast\": {\"model\": \"gpt-4.1-mini\"}, \"primary\": "
+      + "{\"model\": \"claude-sonnet-4-5\"}}, \"routing\": {\"codeReview\": \"primary\"}}";
   private static final String GPT = """
       {"id": "chatcmpl-1", "object": "chat.completion", "created": 1741569952, "model": "gpt-4.1-mini",
        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Done.", "refusal": null},
@@ -98,7 +107,8 @@ class SecurityIT {
   private final Map<String, InferenceResult> results = new ConcurrentHashMap<>();
   private final List<String> logLines = new CopyOnWriteArrayList<>();
   private final AtomicBoolean reading = new AtomicBoolean(true);
-  private final List<String> configLines = new ArrayList<>();
+  private final List<ServiceProcess> processes = new ArrayList<>();
+  private Path state;
   private CapturingAppender appender;
   private Level rootLevel;
   private Level ownLevel;
@@ -110,6 +120,7 @@ class SecurityIT {
   @BeforeEach
   void start(KafkaStack stack, @TempDir Path state) {
     this.stack = stack;
+    this.state = state;
     captureLogs();
     wiremock.start();
     // The primary answers, except for prompts that ask for an auth failure or a server error (error paths log more)
@@ -136,15 +147,6 @@ class SecurityIT {
         "providers.openai.api.key", OPENAI_KEY,
         "providers.anthropic.retry.initial.backoff", "10");
     services.worker(workerOwn);
-    // What the services' main classes log at start-up: their effective settings, secrets masked
-    Settings workerSettings = services.settings(workerOwn);
-    configLines.addAll(services.settings(budgetOwn).describe(BudgetServiceConfig.allSettings()));
-    configLines.addAll(services.settings(Map.of()).describe(AggregatorConfig.allSettings()));
-    configLines.addAll(services.settings(Map.of()).describe(RouterConfig.allSettings()));
-    configLines.addAll(workerSettings.describe(WorkerConfig.allSettings().stream().filter(s -> !s.isTemplate())
-        .toList()));
-    configLines.addAll(workerSettings.describe(List.of(WorkerConfig.P_API_KEY.forName("anthropic"),
-        WorkerConfig.P_API_KEY.forName("openai"))));
     reader = Thread.ofVirtual().start(() -> read(prefix));
     await().atMost(Duration.ofSeconds(60)).until(() -> router.state() == KafkaStreams.State.RUNNING
         && aggregator.state() == KafkaStreams.State.RUNNING);
@@ -152,6 +154,9 @@ class SecurityIT {
 
   @AfterEach
   void stop() throws Exception {
+    for (ServiceProcess process : processes) {
+      process.close();
+    }
     reading.set(false);
     reader.join(10_000);
     services.close();
@@ -161,7 +166,11 @@ class SecurityIT {
 
   @Test
   void keysAndTokensReachNoTopicLogOrResultAndTokensGuardEachTeam() throws Exception {
-    // Given traffic that succeeds, fails authentication at the primary, and meets a server error there
+    // Given every service also started as its own process, every secret in its environment as a deployment would
+    // pass them, so that what their main classes log (their settings first) is what is scanned
+    startServiceProcesses();
+
+    // And traffic that succeeds, fails authentication at the primary, and meets a server error there
     List<String> ids = new ArrayList<>();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(),
         new ByteArraySerializer())) {
@@ -189,44 +198,121 @@ class SecurityIT {
     assertThat(calls).anySatisfy(c -> assertThat(c.getHeaders().all().toString()).contains(ANTHROPIC_KEY));
     assertThat(calls).anySatisfy(c -> assertThat(c.getHeaders().all().toString()).contains(OPENAI_KEY));
 
-    // budget-service: no token, a wrong token, another team's token
-    assertThat(call("GET", "/teams/alpha/budget", null, null)).isEqualTo(401);
-    assertThat(call("GET", "/teams/alpha/budget", "not-" + ALPHA, null)).isEqualTo(401);
-    assertThat(call("GET", "/teams/alpha/usage", ALPHA, null)).isEqualTo(200);
+    // budget-service: no token, a wrong token, another team's token; reads and writes
     String budgetBody = "{\"daily\": {\"outputTokens\": 1000}}";
+    String betasBudget = "{\"daily\": {\"outputTokens\": 999999}}";
+    for (String[] guarded : List.of(new String[] {"GET", "/teams/alpha/budget", null},
+        new String[] {"PUT", "/teams/alpha/budget", budgetBody}, new String[] {"DELETE", "/teams/alpha/budget", null},
+        new String[] {"POST", "/teams/alpha/budget/reset", null},
+        new String[] {"PUT", "/teams/alpha/policy", POLICY})) {
+      assertThat(call(guarded[0], guarded[1], null, guarded[2])).as("no token: %s %s", guarded[0], guarded[1])
+          .isEqualTo(401);
+      assertThat(call(guarded[0], guarded[1], "not-" + ALPHA, guarded[2]))
+          .as("a wrong token: %s %s", guarded[0], guarded[1]).isEqualTo(401);
+    }
+    assertThat(call("GET", "/teams/alpha/usage", ALPHA, null)).isEqualTo(200);
     assertThat(call("PUT", "/teams/alpha/budget", ALPHA, budgetBody)).isEqualTo(200);
     for (String[] forbidden : List.of(
-        new String[] {"GET", "/teams/alpha/budget", null}, new String[] {"PUT", "/teams/alpha/budget", budgetBody},
+        new String[] {"GET", "/teams/alpha/budget", null}, new String[] {"PUT", "/teams/alpha/budget", betasBudget},
         new String[] {"DELETE", "/teams/alpha/budget", null}, new String[] {"POST", "/teams/alpha/budget/reset", null},
-        new String[] {"GET", "/teams/alpha/policy", null}, new String[] {"DELETE", "/teams/alpha/policy", null},
+        new String[] {"GET", "/teams/alpha/policy", null}, new String[] {"PUT", "/teams/alpha/policy", POLICY},
+        new String[] {"DELETE", "/teams/alpha/policy", null},
         new String[] {"GET", "/teams/alpha/usage", null}, new String[] {"GET", "/teams/alpha/alerts", null},
         new String[] {"GET", "/teams/alpha/state", null}, new String[] {"PUT", "/policies/default", "{}"},
         new String[] {"DELETE", "/models/claude-sonnet-4-5", null})) {
       assertThat(call(forbidden[0], forbidden[1], BETA, forbidden[2])).as("beta's token: %s %s", forbidden[0],
           forbidden[1]).isEqualTo(403);
     }
-    assertThat(send("GET", "/teams", ALPHA, null).body()).contains("\"alpha\"");
-    assertThat(send("GET", "/teams", BETA, null).body()).doesNotContain("alpha");
+    // ... and what beta tried changed nothing: alpha's budget is alpha's, alpha has no policy of its own until it
+    // puts the one beta could not
+    assertThat(new ObjectMapper().readTree(send("GET", "/teams/alpha/budget", ALPHA, null).body())
+        .path("daily").path("outputTokens").asLong()).as("alpha's daily output limit").isEqualTo(1000);
+    assertThat(call("GET", "/teams/alpha/policy", ALPHA, null)).isEqualTo(404);
+    assertThat(call("PUT", "/teams/alpha/policy", ALPHA, POLICY)).isEqualTo(200);
+    HttpResponse<String> alphasTeams = send("GET", "/teams", ALPHA, null);
+    HttpResponse<String> betasTeams = send("GET", "/teams", BETA, null);
+    assertThat(alphasTeams.statusCode()).isEqualTo(200);
+    assertThat(alphasTeams.body()).contains("\"alpha\"");
+    assertThat(betasTeams.statusCode()).isEqualTo(200);
+    assertThat(betasTeams.body()).doesNotContain("alpha");
 
     // Then: no secret in any record of any topic (internal ones, aborted transactions included) ...
     Map<String, Integer> scanned = new HashMap<>();
     List<String> leaks = new ArrayList<>(scanTopics(scanned));
-    // ... in any log line or stack trace, in the logged settings, or in any result
+    // ... in any log line or stack trace of the services in this JVM, or in any result ...
     for (String line : logLines) {
       SECRETS.stream().filter(line::contains).forEach(s -> leaks.add("log: " + line));
-    }
-    for (String line : configLines) {
-      SECRETS.stream().filter(line::contains).forEach(s -> leaks.add("settings: " + line));
     }
     for (InferenceResult result : results.values()) {
       SECRETS.stream().filter(result.toString()::contains).forEach(s -> leaks.add("result " + result.getRequestId()));
     }
+    // ... nor in anything the services' own processes wrote, from their settings at start-up to their shutdown
+    int processLines = 0;
+    for (ServiceProcess process : processes) {
+      process.close();
+      for (String line : process.lines()) {
+        processLines++;
+        SECRETS.stream().filter(line::contains).forEach(s -> leaks.add(process.name() + ": " + line));
+      }
+    }
     assertThat(leaks).isEmpty();
-    assertThat(configLines).anySatisfy(line -> assertThat(line).isEqualTo("providers.anthropic.api.key = ***"));
+    // The processes logged their settings, the secret ones masked, and the worker found its keys (real providers)
+    assertThat(processes).allSatisfy(p -> assertThat(p.logged("config schema.registry.bearer.token = ***"))
+        .as(p.name() + " logged its masked registry token").isTrue());
+    ServiceProcess budget = process("BudgetServiceMain");
+    assertThat(budget.logged("config budget.admin.token = ***")).isTrue();
+    assertThat(budget.logged("config budget.team.tokens = ***")).isTrue();
+    ServiceProcess worker = process("WorkerMain");
+    assertThat(worker.logged("provider anthropic: real anthropic API at http://127.0.0.1:" + wiremock.port()))
+        .as("the worker process read its Anthropic key").isTrue();
+    assertThat(worker.logged("provider openai: real openai API at http://127.0.0.1:" + wiremock.port()))
+        .as("the worker process read its OpenAI key").isTrue();
     assertThat(scanned).containsKeys(topics.requests().name(), topics.results().name(), topics.usage().name(),
         topics.routed().name());
-    System.out.printf("security: scanned %d topics (%d records) and %d log lines for %d secrets: no leak%n",
-        scanned.size(), scanned.values().stream().mapToInt(Integer::intValue).sum(), logLines.size(), SECRETS.size());
+    System.out.printf("security: scanned %d topics (%d records), %d log lines in the test's JVM and %d lines from the "
+            + "services' own processes for %d secrets: no leak%n", scanned.size(),
+        scanned.values().stream().mapToInt(Integer::intValue).sum(), logLines.size(), processLines, SECRETS.size());
+  }
+
+  /**
+   * Starts budget-service, the aggregator, the router and the worker as their own JVMs (under topics and groups of
+   * their own), each with every secret in its environment, and waits until each says it is up.
+   */
+  private void startServiceProcesses() throws Exception {
+    Path logback = ServiceProcess.verboseLogging(state);
+    String own = topics.requests().name().substring(0, topics.requests().name().indexOf("llm.requests"))
+        + "processes.";
+    String wiremockUrl = "http://127.0.0.1:" + wiremock.port();
+    Map<String, String> environment = new HashMap<>(Map.ofEntries(
+        Map.entry("MR_KAFKA_BOOTSTRAP_SERVERS", stack.bootstrapServers()),
+        Map.entry("MR_SCHEMA_REGISTRY_URL", stack.registryUrl()),
+        Map.entry("MR_SCHEMA_REGISTRY_BEARER_TOKEN", REGISTRY_TOKEN),
+        Map.entry("MR_TOPICS_PREFIX", own), Map.entry("MR_TOPICS_PARTITIONS", "1"),
+        Map.entry("MR_BUDGET_HTTP_HOST", "127.0.0.1"), Map.entry("MR_BUDGET_HTTP_PORT", "0"),
+        Map.entry("MR_BUDGET_ADMIN_TOKEN", ADMIN),
+        Map.entry("MR_BUDGET_TEAM_TOKENS", "alpha=" + ALPHA + ",beta=" + BETA),
+        Map.entry("MR_ROUTER_APPLICATION_ID", own + "router"), Map.entry("MR_ROUTER_METRICS_PORT", "-1"),
+        Map.entry("MR_ROUTER_STATE_DIR", state.resolve("process-router").toString()),
+        Map.entry("MR_AGGREGATOR_APPLICATION_ID", own + "aggregator"), Map.entry("MR_AGGREGATOR_METRICS_PORT", "-1"),
+        Map.entry("MR_AGGREGATOR_STATE_DIR", state.resolve("process-aggregator").toString()),
+        Map.entry("MR_WORKER_GROUP_ID", own + "worker"), Map.entry("MR_WORKER_INSTANCE_ID", own + "w1"),
+        Map.entry("MR_WORKER_METRICS_PORT", "-1"),
+        Map.entry("MR_WORKER_PROVIDERS", "anthropic,openai"), Map.entry("MR_WORKER_SIMULATE", "auto"),
+        Map.entry("MR_PROVIDERS_ANTHROPIC_BASE_URL", wiremockUrl),
+        Map.entry("MR_PROVIDERS_ANTHROPIC_API_KEY", ANTHROPIC_KEY),
+        Map.entry("MR_PROVIDERS_OPENAI_BASE_URL", wiremockUrl + "/v1"),
+        Map.entry("MR_PROVIDERS_OPENAI_API_KEY", OPENAI_KEY),
+        Map.entry("ANTHROPIC_API_KEY", ANTHROPIC_KEY), Map.entry("OPENAI_API_KEY", OPENAI_KEY)));
+    for (String main : MAINS.keySet()) {
+      processes.add(ServiceProcess.start(main.substring(main.lastIndexOf('.') + 1), main, environment, logback));
+    }
+    for (ServiceProcess process : processes) {
+      process.awaitLine(MAINS.get(process.mainClass()), Duration.ofSeconds(120));
+    }
+  }
+
+  private ServiceProcess process(String name) {
+    return processes.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
   }
 
   /** Every record of every topic on the broker, from the start, read_uncommitted so that aborted data counts too. */
