@@ -126,9 +126,10 @@ class BudgetLifecycleIT {
         .as("once restricted, every request goes to the fast profile")
         .allSatisfy(r -> assertThat(r.getProfile()).isEqualTo("fast"));
 
-    // The aggregator published each state change once, and one alert per threshold crossed
+    // The aggregator published each state change once (a repeated action would show as a repeated state), and one
+    // alert per threshold crossed
     await().atMost(Duration.ofSeconds(30)).until(() -> statesOf(actions).contains(BudgetState.PAUSE));
-    assertThat(statesOf(actions)).containsSubsequence(BudgetState.NOTIFY, BudgetState.RESTRICT, BudgetState.PAUSE);
+    assertThat(statesOf(actions)).containsExactly(BudgetState.NOTIFY, BudgetState.RESTRICT, BudgetState.PAUSE);
     assertThat(alerts).extracting(BudgetAlert::getThreshold).containsExactlyInAnyOrder(0.5, 0.8, 1.0);
     JsonNode state = json(send("GET", "/teams/" + TEAM + "/state", null));
     assertThat(state.toString()).contains("PAUSE");
@@ -145,10 +146,30 @@ class BudgetLifecycleIT {
     InferenceResult after = await().atMost(Duration.ofSeconds(30)).until(
         () -> submit("after-reset-" + System.nanoTime()), r -> r.getStatus() == ResultStatus.OK);
     assertThat(after.getProfile()).isEqualTo("fast");
+    // ... and the aggregator answered the reset with one action: lifted from PAUSE, still restricted
+    await().atMost(Duration.ofSeconds(30)).until(() -> statesOf(actions).size() > 3);
+    assertThat(statesOf(actions))
+        .containsExactly(BudgetState.NOTIFY, BudgetState.RESTRICT, BudgetState.PAUSE, BudgetState.RESTRICT);
 
-    // And /usage agrees with the usage events on the topic
-    await().atMost(Duration.ofSeconds(30)).until(() -> json(send("GET", "/teams/" + TEAM + "/usage", null))
-        .toString().contains(String.valueOf(usage.stream().mapToLong(UsageEvent::getOutputTokens).sum())));
+    // And /usage agrees, number for number, with the usage events on the topic
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      List<UsageEvent> events = List.copyOf(usage);
+      long output = events.stream().mapToLong(UsageEvent::getOutputTokens).sum();
+      JsonNode report = json(send("GET", "/teams/" + TEAM + "/usage", null));
+      for (String window : List.of("daily", "monthly")) {
+        JsonNode totals = report.get(window);
+        assertThat(totals.get("outputTokens").asLong()).as(window + " output").isEqualTo(output);
+        assertThat(totals.get("inputTokens").asLong()).as(window + " input")
+            .isEqualTo(events.stream().mapToLong(UsageEvent::getInputTokens).sum());
+        assertThat(totals.get("costMicros").asLong()).as(window + " cost")
+            .isEqualTo(events.stream().mapToLong(UsageEvent::getCostMicros).sum());
+        assertThat(totals.get("calls").asLong()).as(window + " calls").isEqualTo(events.size());
+      }
+      JsonNode share = report.get("daily").get("share");
+      assertThat(share.get("metric").asText()).isEqualTo("outputTokens");
+      assertThat(share.get("used").asLong()).isEqualTo(output);
+      assertThat(share.get("limit").asLong()).isEqualTo(DAILY_OUTPUT);
+    });
   }
 
   private static int indexOf(List<InferenceResult> answered, String profile) {
@@ -160,14 +181,9 @@ class BudgetLifecycleIT {
     throw new AssertionError("no result from profile " + profile);
   }
 
+  /** The states the aggregator published, in order and each as often as published (manual resets left out). */
   private static List<BudgetState> statesOf(List<BudgetAction> actions) {
-    List<BudgetState> states = new ArrayList<>();
-    for (BudgetAction action : actions) {
-      if (states.isEmpty() || states.getLast() != action.getState()) {
-        states.add(action.getState());
-      }
-    }
-    return states;
+    return actions.stream().filter(a -> !a.getManualReset()).map(BudgetAction::getState).toList();
   }
 
   private InferenceResult submit(String requestId) throws Exception {
