@@ -21,8 +21,9 @@ import java.util.Objects;
  *
  * <p>Order (each step that changes the choice appends to the reason): validation, explicit pin (profile or model),
  * task-type table or auto strategy, tier entitlement, budget state (PAUSE answers with a PAUSED outcome whose reason
- * holds the steps before it, RESTRICT sends to the restrict profile, NOTIFY annotates), then the model's limits (output cap, context window: a prompt too large for
- * the chosen model moves to the first model of the fallback chain that holds it).
+ * holds the steps before it, RESTRICT sends to the restrict profile within the tier, NOTIFY annotates), then the
+ * model's limits (output cap, context window: a prompt too large for the chosen model moves to the first model of the
+ * fallback chain that holds it).
  */
 public final class RoutingEngine {
   private static final String AUTO = "auto";
