@@ -1,6 +1,8 @@
 package io.modelrouter.aggregator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.assertj.core.api.Assertions.within;
 
 import io.modelrouter.avro.AttemptOutcome;
 import io.modelrouter.avro.BudgetAction;
@@ -97,6 +99,12 @@ class AggregatorTopologyTest {
     policies.pipeInput(TEAM, topics.budgetPolicies().serializeValue(policy), DAY1.minusSeconds(60));
   }
 
+  private void budget(WindowBudget daily, WindowBudget monthly) {
+    BudgetPolicy policy = BudgetPolicy.newBuilder().setTeamId(TEAM).setVersion(1).setTimeZone("Europe/Berlin")
+        .setDaily(daily).setMonthly(monthly).setUpdatedAt(null).build();
+    policies.pipeInput(TEAM, topics.budgetPolicies().serializeValue(policy), DAY1.minusSeconds(60));
+  }
+
   /** Input tokens limited to {@code limit}, alerts at 50% and the limit, pause at the limit. */
   private static WindowBudget pausingAt(long limit) {
     return WindowBudget.newBuilder().setInputTokens(limit).setOutputTokens(null).setCostMicros(null)
@@ -119,12 +127,23 @@ class AggregatorTopologyTest {
   }
 
   private UsageEvent event(long inputTokens, Instant eventTime, String session) {
+    return event(inputTokens, 10, inputTokens, eventTime, session);
+  }
+
+  /** A call that billed these tokens and micro-dollars, written when it happened. */
+  private void use(long inputTokens, long outputTokens, long costMicros, Instant at) {
+    arrive(at);
+    usage.pipeInput(TEAM, topics.usage().serializeValue(event(inputTokens, outputTokens, costMicros, at,
+        "session-1")), at);
+  }
+
+  private UsageEvent event(long inputTokens, long outputTokens, long costMicros, Instant eventTime, String session) {
     int call = calls.incrementAndGet();
     return UsageEvent.newBuilder()
         .setEventId("r-" + call + "#1").setRequestId("r-" + call).setTeamId(TEAM).setPipelineId(null)
         .setSessionId(session).setTaskType("codeReview").setProvider("anthropic").setModel("claude-haiku-4-5")
-        .setInputTokens(inputTokens).setOutputTokens(10).setCachedInputTokens(0).setEstimated(false)
-        .setCostMicros(inputTokens).setCreditsMicros(inputTokens * 400).setLatencyMs(100)
+        .setInputTokens(inputTokens).setOutputTokens(outputTokens).setCachedInputTokens(0).setEstimated(false)
+        .setCostMicros(costMicros).setCreditsMicros(costMicros * 400).setLatencyMs(100)
         .setOutcome(AttemptOutcome.OK).setFinalCall(true).setSimulated(false).setEventTime(eventTime).build();
   }
 
@@ -181,6 +200,81 @@ class AggregatorTopologyTest {
     assertThat(eighty.getState()).isEqualTo(BudgetState.RESTRICT);
     assertThat(eighty.getPreviousState()).isEqualTo(BudgetState.NORMAL);
     assertThat(eighty.getMessage()).contains("85% of its daily inputTokens budget (850 of 1,000)");
+  }
+
+  @Test
+  void anOutputTokenLimitAlertsAndPausesOnOutputAlone() {
+    // Given a daily limit of 1,000 output tokens and no input limit
+    budget(WindowBudget.newBuilder().setInputTokens(null).setOutputTokens(1_000L).setCostMicros(null)
+        .setAlertThresholds(List.of(0.5, 1.0)).setAction(BudgetActionType.PAUSE).setEscalations(List.of()).build(),
+        null);
+
+    // When calls with a large input but a small output add up, then one crosses the output limit
+    use(1_000_000, 400, 1, DAY1);
+    assertThat(states()).as("input is not limited: 40% of the output limit").isEmpty();
+    use(1_000_000, 200, 1, DAY1.plusSeconds(1));
+    use(10, 450, 1, DAY1.plusSeconds(2));
+
+    // Then the output share alone drove NOTIFY and PAUSE, and the alerts name the output metric
+    List<BudgetAction> published = actions.readValuesToList();
+    assertThat(published).extracting(BudgetAction::getState).containsExactly(BudgetState.NOTIFY, BudgetState.PAUSE);
+    assertThat(published.get(1).getMetric()).isEqualTo("outputTokens");
+    assertThat(published.get(1).getUsage()).isEqualTo(1_050);
+    assertThat(published.get(1).getLimit()).isEqualTo(1_000);
+    assertThat(alerts.readValuesToList()).extracting(BudgetAlert::getMetric, BudgetAlert::getThreshold)
+        .containsExactly(tuple("outputTokens", 0.5), tuple("outputTokens", 1.0));
+  }
+
+  @Test
+  void aMonthlyCostLimitRestrictsWhenTheCostShareIsTheLargest() {
+    // Given $1 a month, restricting at the limit, next to a generous monthly input limit
+    budget(null, WindowBudget.newBuilder().setInputTokens(1_000_000L).setOutputTokens(null)
+        .setCostMicros(1_000_000L).setAlertThresholds(List.of(0.8, 1.0)).setAction(BudgetActionType.RESTRICT)
+        .setEscalations(List.of()).build());
+
+    // When calls cost 90 cents (9% of the input limit), then 20 more cents
+    use(90_000, 100, 900_000, DAY1);
+    use(10_000, 100, 200_000, DAY1.plus(Duration.ofDays(3)));
+
+    // Then cost binds: NOTIFY at 90%, RESTRICT at 110%, both saying costMicros
+    List<BudgetAction> published = actions.readValuesToList();
+    assertThat(published).extracting(BudgetAction::getState)
+        .containsExactly(BudgetState.NOTIFY, BudgetState.RESTRICT);
+    assertThat(published).extracting(BudgetAction::getMetric).containsOnly("costMicros");
+    assertThat(published.get(1).getWindow()).isEqualTo(WindowKind.MONTHLY);
+    assertThat(published.get(1).getUsage()).isEqualTo(1_100_000);
+    assertThat(published.get(1).getFraction()).isCloseTo(1.1, within(1e-9));
+    advance(Duration.ofSeconds(1));
+    UsageTotals month = totals.readKeyValuesToMap().get("team-a|MONTHLY|2026-11");
+    assertThat(month.getCostMicros()).isEqualTo(1_100_000);
+    assertThat(month.getBudgetState()).isEqualTo(BudgetState.RESTRICT);
+  }
+
+  @Test
+  void theDayClocksGoForwardHas23HoursInTheTeamsTimeZone() {
+    // Given Berlin's daylight-saving day, Sunday 28 March 2027: 00:00 CET (23:00Z) to 00:00 CEST (22:00Z)
+    dailyBudget(1, 1_000);
+    Instant start = Instant.parse("2027-03-27T23:00:00Z");
+    Instant lastSecond = Instant.parse("2027-03-28T21:59:59Z");   // 23:59:59 CEST
+    Instant nextDay = Instant.parse("2027-03-28T22:00:01Z");      // 00:00:01 CEST on the 29th
+
+    // When the day starts, ends 23 hours later at 850 tokens, and the next day begins
+    use(500, start);
+    use(350, lastSecond);
+    assertThat(states()).containsExactly(BudgetState.NOTIFY, BudgetState.RESTRICT);
+    use(10, nextDay);
+
+    // Then its window spans 23 hours, holds both calls, and the 29th starts at 22:00Z, back to NORMAL
+    assertThat(states()).containsExactly(BudgetState.NORMAL);
+    advance(Duration.ofSeconds(1));
+    Map<String, UsageTotals> byKey = totals.readKeyValuesToMap();
+    UsageTotals day = byKey.get("team-a|DAILY|2027-03-28");
+    assertThat(day.getInputTokens()).isEqualTo(850);
+    assertThat(day.getStartTime()).isEqualTo(start);
+    assertThat(day.getEndTime()).isEqualTo(Instant.parse("2027-03-28T22:00:00Z"));
+    assertThat(Duration.between(day.getStartTime(), day.getEndTime())).isEqualTo(Duration.ofHours(23));
+    assertThat(byKey.get("team-a|DAILY|2027-03-29").getInputTokens()).isEqualTo(10);
+    assertThat(byKey.get("team-a|DAILY|2027-03-29").getStartTime()).isEqualTo(Instant.parse("2027-03-28T22:00:00Z"));
   }
 
   @Test
