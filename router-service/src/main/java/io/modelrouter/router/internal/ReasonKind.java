@@ -16,47 +16,60 @@ public final class ReasonKind {
     if (reason == null || reason.isEmpty()) {
       return "other";
     }
+    // Every request is counted, so the steps are walked in place rather than split (no regex, no arrays).
     String kind = "other";
-    for (String step : reason.split("; ")) {
-      String k = step(step);
+    int start = 0;
+    while (start <= reason.length()) {
+      int end = reason.indexOf("; ", start);
+      if (end < 0) {
+        end = reason.length();
+      }
+      String k = step(reason, start, end);
       if (k != null) {
         kind = k;
       }
+      start = end + 2;
     }
     return kind;
   }
 
-  private static String step(String step) {
-    if (step.startsWith("pinned ")) {
+  /** The kind of the step {@code reason[start, end)}, or null for a step that only annotates. */
+  private static String step(String reason, int start, int end) {
+    if (reason.startsWith("pinned ", start)) {
       return "pin";
     }
-    if (step.startsWith("routing table: ")) {
+    if (reason.startsWith("routing table: ", start)) {
       return "table";
     }
-    if (step.startsWith("task type ") && step.contains("not in the routing table")) {
+    if (reason.startsWith("task type ", start) && contains(reason, start, end, "not in the routing table")) {
       return "default";
     }
-    if (step.startsWith("complexity ")) {
-      if (step.contains(": promoted ")) {
+    if (reason.startsWith("complexity ", start)) {
+      if (contains(reason, start, end, ": promoted ")) {
         return "promoted";
       }
-      if (step.contains(": demoted ")) {
+      if (contains(reason, start, end, ": demoted ")) {
         return "demoted";
       }
-      if (step.contains("never demoted")) {
+      if (contains(reason, start, end, "never demoted")) {
         return null;
       }
       return "complexity";
     }
-    if (step.startsWith("tier ")) {
+    if (reason.startsWith("tier ", start)) {
       return "tier";
     }
-    if (step.startsWith("budget RESTRICT")) {
+    if (reason.startsWith("budget RESTRICT", start)) {
       return "restrict";
     }
-    if (step.startsWith("prompt ~")) {
+    if (reason.startsWith("prompt ~", start)) {
       return "context";
     }
     return null;
+  }
+
+  private static boolean contains(String reason, int start, int end, String part) {
+    int at = reason.indexOf(part, start);
+    return at >= 0 && at + part.length() <= end;
   }
 }

@@ -18,6 +18,7 @@ import io.modelrouter.router.routing.Admission;
 import io.modelrouter.router.routing.BudgetStatus;
 import io.modelrouter.router.routing.CompiledPolicy;
 import io.modelrouter.router.routing.ModelCatalog;
+import io.modelrouter.router.routing.PromptText;
 import io.modelrouter.router.routing.RouteOutcome;
 import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.Pricing;
@@ -66,7 +67,8 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private StoreView<BudgetAction> budgets;
   private CompiledPolicy builtinPolicy;
   private ModelCatalog catalog;
-  private RoutedRequestEncoder encoder;
+  private RequestCodec codec;
+  private final PromptText text = new PromptText();
   private KeyValueStore<String, SpendLedger> ledgers;
   private KeyValueStore<String, Reservation> reservations;
   private KeyValueStore<String, BudgetPolicy> budgetPolicies;
@@ -98,7 +100,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     this.reservations = context.getStateStore(RouterTopology.RESERVATIONS_STORE);
     this.budgetPolicies = context.getStateStore(RouterTopology.BUDGET_POLICIES_STORE);
     this.builtinPolicy = CompiledPolicy.compile(defaultPolicy);
-    this.encoder = new RoutedRequestEncoder(topics);
+    this.codec = new RequestCodec(topics);
     this.catalog = id -> {
       if (id == null) {
         return null;
@@ -127,7 +129,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   public void process(Record<String, byte[]> record) {
     InferenceRequest request;
     try {
-      request = record.value() == null ? null : topics.requests().deserializeValue(record.value());
+      request = record.value() == null ? null : codec.decode(record.value(), text);
     } catch (SchemaSerdeException e) {
       if (e.isRetryable()) {
         throw e;
@@ -156,7 +158,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       CompiledPolicy policy = policyFor(teamId);
       version = policy.version();
       BudgetStatus status = budgetOf(teamId);
-      outcome = engine.route(request, policy, catalog, status, now);
+      outcome = engine.route(request, text, policy, catalog, status, now);
       if (budget.enforce() && teamId != null && outcome instanceof RouteOutcome.Routed) {
         outcome = admit(request, (RouteOutcome.Routed) outcome, policy, status, now);
       }
@@ -192,7 +194,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       Instant now) {
     return switch (outcome) {
       case RouteOutcome.Routed routed ->
-          new RouterOutcome.Routed(encoder.encode(record.value(), request, routed.decision()));
+          new RouterOutcome.Routed(codec.encode(record.value(), request, routed.decision()));
       case RouteOutcome.Rejected rejected -> new RouterOutcome.Answered(rejected(request, rejected, now, record));
       case RouteOutcome.Paused paused -> new RouterOutcome.Answered(paused(request, paused, now));
     };

@@ -1,5 +1,6 @@
 package io.modelrouter.router.routing;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -23,7 +24,8 @@ final class PromptScan {
   /** Ends a whitespace-separated token. */
   private static final byte SEPARATOR = 16;
   private static final byte PATH_CHAR = 32;
-  private static final byte[] CLASS = new byte[128];
+  /** Class of each byte value; bytes of non-ASCII characters are 0 (part of a token, not a letter). */
+  private static final byte[] CLASS = new byte[256];
 
   static {
     for (char c = 'a'; c <= 'z'; c++) {
@@ -55,8 +57,23 @@ final class PromptScan {
 
   /** Scans one text; returns its estimated tokens (0 for empty text). */
   int scan(CharSequence text) {
-    Arrays.fill(tokenFeatures, 0);
     if (text == null || text.isEmpty()) {
+      Arrays.fill(tokenFeatures, 0);
+      return 0;
+    }
+    byte[] utf8 = text.toString().getBytes(StandardCharsets.UTF_8);
+    return scan(utf8, 0, utf8.length);
+  }
+
+  /**
+   * Scans one text given as UTF-8 (as Avro carries it, so the router needs no String of the prompt); returns its
+   * estimated tokens (0 for empty text). A character outside ASCII counts once in {@code NON_ASCII} by its leading
+   * byte (twice for a 4-byte sequence: Java counts it as two chars, and so did the fit); its continuation bytes only
+   * continue the token it is part of.
+   */
+  int scan(byte[] text, int offset, int length) {
+    Arrays.fill(tokenFeatures, 0);
+    if (length == 0) {
       return 0;
     }
     int words = 0;
@@ -71,11 +88,11 @@ final class PromptScan {
     boolean phraseOpen = false;
     int tokenStart = -1;
     boolean tokenHasPathChar = false;
-    int n = text.length();
-    int i = 0;
+    int n = offset + length;
+    int i = offset;
     while (i < n) {
-      char c = text.charAt(i);
-      byte k = c < 128 ? CLASS[c] : 0;
+      int c = text[i] & 0xff;
+      byte k = CLASS[c];
       if ((k & (LETTER | DIGIT)) != 0) {
         // an alphanumeric run: letter runs, digit groups and the keyword hash, in one tight loop
         if (tokenStart < 0) {
@@ -91,7 +108,7 @@ final class PromptScan {
             }
             letterRun++;
             digitRun = 0;
-            hash = (hash ^ ((k & UPPER) != 0 ? c + 32 : c)) * Keywords.FNV_PRIME;
+            hash = (hash ^ (c | ((k & UPPER) << 4))) * Keywords.FNV_PRIME;
           } else {
             if (digitRun % 3 == 0) {
               digitGroups++;
@@ -106,8 +123,8 @@ final class PromptScan {
           if (++i == n) {
             break;
           }
-          c = text.charAt(i);
-          k = c < 128 ? CLASS[c] : 0;
+          c = text[i] & 0xff;
+          k = CLASS[c];
         } while ((k & (LETTER | DIGIT)) != 0);
         if (letterRun > 6) {
           longExcess += letterRun - 6;
@@ -132,7 +149,7 @@ final class PromptScan {
         int start = i;
         do {
           i++;
-        } while (i < n && (text.charAt(i) == ' ' || text.charAt(i) == '\t'));
+        } while (i < n && (text[i] == ' ' || text[i] == '\t'));
         if (i - start > 1) {
           indentRuns++;
         }
@@ -143,12 +160,12 @@ final class PromptScan {
         backticks = 0;
         continue;
       }
-      // any other single character
+      // any other single character (or byte of one)
       if (c == '\n') {
         newlines++;
-      } else if (c > 127) {
-        nonAscii++;
-      } else if (c != '\r') {
+      } else if (c >= 0xc0) {
+        nonAscii += c >= 0xf0 ? 2 : 1;
+      } else if (c < 0x80 && c != '\r') {
         symbols++;
       }
       if (c == '`') {
@@ -188,7 +205,7 @@ final class PromptScan {
   }
 
   /** Records the token [start, end) as a file if it looks like one; returns the reset path-char flag. */
-  private boolean endToken(CharSequence text, int start, int end, boolean hasPathChar) {
+  private boolean endToken(byte[] text, int start, int end, boolean hasPathChar) {
     if (hasPathChar) {
       path(text, start, end);
     }
@@ -196,18 +213,18 @@ final class PromptScan {
   }
 
   /** A path has a '/' between other characters, or ends in a known source extension; URLs are not paths. */
-  private void path(CharSequence text, int start, int end) {
-    while (end > start && ".,:;!?".indexOf(text.charAt(end - 1)) >= 0) {
+  private void path(byte[] text, int start, int end) {
+    while (end > start && isTrailingPunctuation(text[end - 1])) {
       end--;
     }
-    if (end - start < 3 || (end - start > 4 && text.charAt(start) == 'h' && text.charAt(start + 1) == 't'
-        && text.charAt(start + 2) == 't' && text.charAt(start + 3) == 'p')) {
+    if (end - start < 3 || (end - start > 4 && text[start] == 'h' && text[start + 1] == 't'
+        && text[start + 2] == 't' && text[start + 3] == 'p')) {
       return;
     }
     boolean slash = false;
     int lastDot = -1;
     for (int i = start; i < end; i++) {
-      char c = text.charAt(i);
+      byte c = text[i];
       if (c == '/' && i > start && i < end - 1) {
         slash = true;
       } else if (c == '.') {
@@ -218,7 +235,7 @@ final class PromptScan {
     if (lastDot > start && lastDot < end - 1) {
       long hash = Keywords.FNV_OFFSET;
       for (int i = lastDot + 1; i < end; i++) {
-        char c = text.charAt(i);
+        int c = text[i] & 0xff;
         hash = (hash ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * Keywords.FNV_PRIME;
       }
       extension = Keywords.isSourceExtension(hash);
@@ -226,7 +243,7 @@ final class PromptScan {
     if (slash || extension) {
       long hash = Keywords.FNV_OFFSET;
       for (int i = start; i < end; i++) {
-        hash = (hash ^ text.charAt(i)) * Keywords.FNV_PRIME;
+        hash = (hash ^ (text[i] & 0xff)) * Keywords.FNV_PRIME;
       }
       for (int i = 0; i < fileCount; i++) {
         if (files[i] == hash) {
@@ -238,6 +255,10 @@ final class PromptScan {
       }
       files[fileCount++] = hash;
     }
+  }
+
+  private static boolean isTrailingPunctuation(byte c) {
+    return c == '.' || c == ',' || c == ':' || c == ';' || c == '!' || c == '?';
   }
 
   private void mark(int kind) {

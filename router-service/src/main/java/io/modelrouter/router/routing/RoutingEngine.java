@@ -36,6 +36,15 @@ public final class RoutingEngine {
 
   public RouteOutcome route(InferenceRequest request, CompiledPolicy policy, ModelCatalog catalog,
       BudgetStatus budget, Instant now) {
+    return route(request, null, policy, catalog, budget, now);
+  }
+
+  /**
+   * As {@link #route(InferenceRequest, CompiledPolicy, ModelCatalog, BudgetStatus, Instant)}, scanning the prompt in
+   * the bytes the request arrived as when {@code text} says where it is (else its Strings).
+   */
+  public RouteOutcome route(InferenceRequest request, PromptText text, CompiledPolicy policy, ModelCatalog catalog,
+      BudgetStatus budget, Instant now) {
     String version = policy.version();
     RouteOutcome.Rejected invalid = validate(request, version);
     if (invalid != null) {
@@ -49,7 +58,7 @@ public final class RoutingEngine {
     }
 
     PromptScan scan = new PromptScan();
-    int inputTokens = inputTokens(request, scan);
+    int inputTokens = text != null && text.bytes() != null ? inputTokens(text, scan) : inputTokens(request, scan);
     String taskType = request.getTaskType();
     // Only an explicit maxTokens says something about the output; the task type's prior covers the rest.
     ComplexityEstimator.Score score = complexity.score(taskType, scan, inputTokens,
@@ -186,6 +195,14 @@ public final class RoutingEngine {
   /** Estimated input tokens: system prompt and every message, with the per-message overhead. */
   public int inputTokens(InferenceRequest request) {
     return inputTokens(request, new PromptScan());
+  }
+
+  private static int inputTokens(PromptText text, PromptScan scan) {
+    int total = 0;
+    for (int i = 0; i < text.count(); i++) {
+      total += scan.scan(text.bytes(), text.offset(i), text.length(i)) + TokenEstimator.PER_MESSAGE_OVERHEAD;
+    }
+    return total;
   }
 
   private static int inputTokens(InferenceRequest request, PromptScan scan) {
