@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -62,8 +61,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private final Duration rolloverCheck;
   private final Duration retention;
   private final Set<String> dirty = new LinkedHashSet<>();
-  /** Teams already warned about a usage event dated in the future (in memory: a warning per team and process). */
-  private final Set<String> skewedTeams = new HashSet<>();
+  private final UsageClock clock = new UsageClock();
   private ProcessorContext<String, AggregatorRecord.Out> context;
   private DecodedStore<UsageTotals> windows;
   private DecodedStore<BudgetLedger> ledgers;
@@ -142,8 +140,8 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     String team = event.getTeamId();
     BudgetPolicy policy = policies.get(team);
     ZoneId zone = BudgetMath.zone(policy);
-    Instant now = processingTime(record);
-    Instant at = countedAt(event, now);
+    Instant now = UsageClock.now(context, record.timestamp());
+    Instant at = clock.countedAt(event, now);
     BudgetLedger ledger = ledger(team);
     BudgetState before = ledger.getState();
     List<BudgetMath.Window> open = new ArrayList<>();
@@ -194,7 +192,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     ledger = ledger == null ? ledger(team) : ledger;
     ledger.setPolicyVersion(policy == null ? 0 : policy.getVersion());
     BudgetState before = ledger.getState();
-    Instant now = processingTime(record);
+    Instant now = UsageClock.now(context, record.timestamp());
     BudgetAction action = recompute(ledger, policy, now, false, "budget changed: ");
     if (policy != null) {
       for (WindowKind kind : WindowKind.values()) {
@@ -214,7 +212,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     BudgetPolicy policy = policies.get(team);
     BudgetLedger ledger = ledger(team);
     BudgetState before = ledger.getState();
-    Instant now = processingTime(record);
+    Instant now = UsageClock.now(context, record.timestamp());
     // Move to the current windows first, so that the lift applies to them and not to windows already over.
     recompute(ledger, policy, now, false, "");
     ledger.setPaused(false);
@@ -410,29 +408,6 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private BudgetLedger ledger(String team) {
     BudgetLedger ledger = ledgers.get(team);
     return ledger != null ? ledger : Ledgers.empty(team);
-  }
-
-  /**
-   * Now, for this record: stream time (so that a backlog is judged by the times it was written at), but never past
-   * this instance's wall clock. Record timestamps are the writers' clocks; one worker with a clock days ahead would
-   * otherwise carry stream time, and every team's windows with it, into the future.
-   */
-  private Instant processingTime(Record<String, AggregatorRecord.In> record) {
-    long stream = Math.max(context.currentStreamTimeMs(), record.timestamp());
-    return Instant.ofEpochMilli(Math.min(stream, context.currentSystemTimeMs()));
-  }
-
-  /** The time an event counts at: its own, or now when it is dated further ahead than the clock skew tolerated. */
-  private Instant countedAt(UsageEvent event, Instant now) {
-    if (!BudgetMath.fromTheFuture(event.getEventTime(), now)) {
-      return event.getEventTime();
-    }
-    if (skewedTeams.add(event.getTeamId())) {
-      LOG.warn("usage event {} of team {} is dated {}, more than {} after this aggregator's clock ({}): counted as "
-              + "now; the writer's clock is probably wrong (logged once per team)", event.getEventId(),
-          event.getTeamId(), event.getEventTime(), BudgetMath.CLOCK_SKEW_TOLERANCE, now);
-    }
-    return now;
   }
 
   private void deadLetter(Record<String, AggregatorRecord.In> record, Exception error) {
