@@ -21,6 +21,7 @@ import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
 import io.modelrouter.schemas.registry.InMemorySchemaRegistryClient;
 import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -35,6 +36,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Hard caps: the router reserves each request's tokens and refuses or restricts what would exceed the budget. */
 class AdmissionTopologyTest {
@@ -50,10 +52,12 @@ class AdmissionTopologyTest {
   private TestOutputTopic<String, InferenceResult> answered;
 
   @BeforeEach
-  void start() {
+  void start(@TempDir Path stateDir) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "admission-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    // A directory of its own: test JVMs running at the same time must not share /tmp/kafka-streams
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     driver = new TopologyTestDriver(RouterTopology.buildTopology(topics), props, Requests.NOW);
     requests = input(topics.requests().name());
     usage = input(topics.usage().name());
