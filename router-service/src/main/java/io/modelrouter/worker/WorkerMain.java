@@ -1,6 +1,9 @@
 package io.modelrouter.worker;
 
+import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;
+import java.util.ArrayList;
+import java.util.List;
 import io.modelrouter.runtime.ServiceMain;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -14,8 +17,13 @@ public final class WorkerMain {
 
   public static void main(String[] args) throws InterruptedException {
     Settings settings = Settings.fromEnvironment();
-    settings.describe(WorkerConfig.allSettings().stream().filter(s -> !s.isTemplate()).toList())
-        .forEach(line -> LOG.info("config {}", line));
+    // Every setting, each provider's included (keys masked), so an operator sees what the worker runs with.
+    List<Setting<?>> declared = new ArrayList<>(WorkerConfig.allSettings().stream().filter(s -> !s.isTemplate())
+        .toList());
+    for (String provider : new WorkerConfig(settings).providerNames()) {
+      WorkerConfig.PROVIDER_TEMPLATES.forEach(template -> declared.add(template.forName(provider)));
+    }
+    settings.describe(declared).forEach(line -> LOG.info("config {}", line));
     WorkerService worker = new WorkerService(settings).start();
     CountDownLatch stopped = ServiceMain.serve("worker", worker, worker.registry(), worker::health,
         settings.get(WorkerConfig.METRICS_PORT));

@@ -137,9 +137,16 @@ public final class ResilientCalls implements AutoCloseable {
     return RetryConfig.custom()
         .maxAttempts(policy.maxAttempts())
         .intervalBiFunction(wait)
-        .retryOnException(ResilientCalls::retryable)
+        // A provider that asks for a longer wait than the longest backoff is not called again sooner than it asked:
+        // the request moves on to the next model of its chain instead.
+        .retryOnException(failure -> retryable(failure) && !asksLongerThan(failure, policy.maxBackoff()))
         .failAfterMaxAttempts(false)
         .build();
+  }
+
+  static boolean asksLongerThan(Throwable failure, Duration longest) {
+    return failure instanceof ProviderException provider && provider.retryAfter().isPresent()
+        && provider.retryAfter().get().compareTo(longest) > 0;
   }
 
   static boolean retryable(Throwable failure) {

@@ -149,6 +149,21 @@ class RequestExecutorTest {
   }
 
   @Test
+  void aRetryAfterLongerThanTheLongestBackoffMovesOnToTheFallbackInsteadOfCallingAgainTooSoon() {
+    // testPolicy's longest backoff is 400 ms; the provider asks for 5 s
+    anthropic.then(new ProviderException(ProviderException.Kind.RATE_LIMITED, 429, "rate_limit_error", "slow down",
+        Duration.ofSeconds(5), null));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-429-long"));
+
+    assertThat(outcome.result().getStatus()).isEqualTo(ResultStatus.OK);
+    assertThat(anthropic.calls()).hasSize(1);
+    assertThat(outcome.result().getModel()).isEqualTo("bedrock-claude-sonnet-4-5");
+    assertThat(outcome.result().getAttempts()).extracting(a -> a.getOutcome())
+        .containsExactly(AttemptOutcome.RATE_LIMITED, AttemptOutcome.OK);
+  }
+
+  @Test
   void waitsTheRetryAfterTheProviderAskedFor() {
     anthropic.then(new ProviderException(ProviderException.Kind.RATE_LIMITED, 429, "rate_limit_error", "slow down",
         Duration.ofMillis(300), null), ok("after the wait", 100, 10));
