@@ -168,6 +168,18 @@ class PolicyJsonTest {
   }
 
   @Test
+  void aModelPriceOrLimitOutOfRangeIsAProblemNamingItsPathNotAnArithmeticError() {
+    String json = """
+        {"id": "m-huge", "provider": "openai", "providerModelId": "x", "contextWindow": 99999999999,
+         "inputUsdPerMTok": 1e300, "outputUsdPerMTok": 2}
+        """;
+    assertThatThrownBy(() -> PolicyJson.parseModelSpec(PolicyJson.read(json, "model")))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems()).anySatisfy(
+            p -> assertThat(p).startsWith("$.inputUsdPerMTok")).anySatisfy(
+            p -> assertThat(p).startsWith("$.contextWindow")));
+  }
+
+  @Test
   void notJsonAtAllIsOneClearProblem() {
     assertThatThrownBy(() -> PolicyJson.read("{profiles:", "routing policy"))
         .isInstanceOf(PolicyException.class)
