@@ -229,12 +229,11 @@ public final class RoutingEngine {
             .max((a, b) -> Double.compare(a.getMinScore(), b.getMinScore()))
             .orElse(null);
         if (band == null) {
-          reason.add(String.format(Locale.ROOT, "complexity %.2f below every band: default → %s", value,
-              policy.defaultProfile()));
+          reason.add("complexity " + twoDecimals(value) + " below every band: default → " + policy.defaultProfile());
           return policy.defaultProfile();
         }
-        reason.add(String.format(Locale.ROOT, "complexity %.2f ≥ %.2f → %s", value, band.getMinScore(),
-            band.getProfile()));
+        reason.add("complexity " + twoDecimals(value) + " ≥ " + twoDecimals(band.getMinScore()) + " → "
+            + band.getProfile());
         return band.getProfile();
       }
       case HYBRID -> {
@@ -246,8 +245,8 @@ public final class RoutingEngine {
           if (step == null || !(value > step.above())) {
             break;
           }
-          reason.add(String.format(Locale.ROOT, "complexity %.2f > %.2f: promoted %s → %s", value, step.above(),
-              profile, step.to()));
+          reason.add("complexity " + twoDecimals(value) + " > " + twoDecimals(step.above()) + ": promoted " + profile
+              + " → " + step.to());
           profile = step.to();
         }
         if (!profile.equals(table)) {
@@ -255,12 +254,12 @@ public final class RoutingEngine {
         }
         if (value < auto.getDemoteBelow() && profile.equals(auto.getDemoteFrom())) {
           if (policy.neverDemotes(taskType)) {
-            reason.add(String.format(Locale.ROOT, "complexity %.2f < %.2f, but %s is never demoted", value,
-                auto.getDemoteBelow(), taskType));
+            reason.add("complexity " + twoDecimals(value) + " < " + twoDecimals(auto.getDemoteBelow()) + ", but "
+                + taskType + " is never demoted");
             return profile;
           }
-          reason.add(String.format(Locale.ROOT, "complexity %.2f < %.2f: demoted %s → %s", value,
-              auto.getDemoteBelow(), profile, auto.getDemoteTo()));
+          reason.add("complexity " + twoDecimals(value) + " < " + twoDecimals(auto.getDemoteBelow()) + ": demoted "
+              + profile + " → " + auto.getDemoteTo());
           return auto.getDemoteTo();
         }
         return profile;
@@ -333,6 +332,16 @@ public final class RoutingEngine {
 
   private static boolean blank(String s) {
     return s == null || s.isBlank();
+  }
+
+  /**
+   * A score or threshold ({@code >= 0}) with two decimals, as {@code %.2f} writes it: complexity reasons are written
+   * for most requests, and String.format costs as much as the rest of the decision.
+   */
+  static String twoDecimals(double value) {
+    long hundredths = Math.round(value * 100);
+    long cents = hundredths % 100;
+    return hundredths / 100 + (cents < 10 ? ".0" : ".") + cents;
   }
 
   private static double round(double value) {

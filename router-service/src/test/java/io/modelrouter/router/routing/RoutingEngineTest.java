@@ -24,6 +24,19 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class RoutingEngineTest {
+
+  @Test
+  void complexityInReasonsIsWrittenWithTwoDecimalsAsPercentFormatWould() {
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < 20_000; i++) {
+      double value = i < 10_000 ? random.nextDouble() : Math.abs(random.nextInt(101) / 100.0 + (random.nextInt(3) - 1) * 1e-9);
+      assertThat(RoutingEngine.twoDecimals(value)).as("%s", value)
+          .isEqualTo(String.format(java.util.Locale.ROOT, "%.2f", value));
+    }
+    assertThat(RoutingEngine.twoDecimals(0.8)).isEqualTo("0.80");
+    assertThat(RoutingEngine.twoDecimals(1.0)).isEqualTo("1.00");
+    assertThat(RoutingEngine.twoDecimals(0.05)).isEqualTo("0.05");
+  }
   private final RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
   private final Map<String, ModelSpec> models = DefaultPolicies.catalogById();
   private final ModelCatalog catalog = ModelCatalog.of(models);
