@@ -59,6 +59,8 @@ public final class BudgetService implements AutoCloseable {
               settings.get(CommonSettings.TOPIC_REPLICATION).shortValue(), LOAD_TIMEOUT);
         }
       }
+      // So that Confluent clients producing with use.latest.version find llm.requests-value on a new cluster.
+      LOG.info("value schemas registered under {}", topics.registerValueSchemas());
       store = new BudgetStore(topics, CommonSettings.kafkaClientConfig(settings), config.alertsHistory(), clock,
           registry).start(LOAD_TIMEOUT);
       results = new ResultHistory(topics.results(), CommonSettings.kafkaClientConfig(settings),

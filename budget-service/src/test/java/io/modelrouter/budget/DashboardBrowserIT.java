@@ -53,6 +53,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -220,7 +221,9 @@ class DashboardBrowserIT {
     assertThat(browser.findElements(By.cssSelector("section[data-team]"))).extracting(e -> e.getDomAttribute(
         "data-team")).containsExactly("orion", "vega");
     assertThat(browser.findElement(By.id("viewer")).getText()).isEqualTo("Signed in as admin");
-    assertCard(orionCard(), orion);
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+        .ignoreException(StaleElementReferenceException.class)
+        .untilAsserted(() -> assertCard(orionCard(), card(summary(ADMIN), "orion")));
     assertThat(orion.get("state").asText()).isEqualTo("NOTIFY");
     assertThat(orion.get("baseline").get("model").asText()).isEqualTo("claude-opus-4-5");
     assertThat(orion.get("daily").get("savedFraction").decimalValue()).isPositive();
@@ -241,14 +244,18 @@ class DashboardBrowserIT {
         .until(() -> card(summary(ADMIN), "orion"), card -> card.get("alerts").get("today").asInt() == 2
             && card.get("daily").get("requests").asInt() == 7 && card.get("monthly").get("requests").asInt() == 7
             && requestIds(card).containsAll(List.of("live-review", "live-chat")));
-    wait.until(driver -> orionValue("dailyRequests").equals("7") && orionValue("monthlyRequests").equals("7")
-        && orionValue("alertsToday").equals("2")
+    // The page re-renders when its data changes, so an element read during a refresh can go stale: read again.
+    wait.ignoring(StaleElementReferenceException.class).until(driver -> orionValue("dailyRequests").equals("7")
+        && orionValue("monthlyRequests").equals("7") && orionValue("alertsToday").equals("2")
         && orionCard().findElements(By.cssSelector("tr[data-request-id^='live-']")).size() == 2);
     screenshot();
 
-    // Then: the same page shows the new numbers, which are the API's again
+    // Then: the same page shows the new numbers, which are the API's again (once both have settled: the totals of
+    // the live requests may still be published a second after their results)
     assertThat(((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;")).isEqualTo(true);
-    assertCard(orionCard(), updated);
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+        .ignoreException(StaleElementReferenceException.class)
+        .untilAsserted(() -> assertCard(orionCard(), card(summary(ADMIN), "orion")));
     assertThat(updated.get("daily").get("inputTokens").asLong()).isGreaterThan(16_500);
     // and the new results are the worker's, with the router's reasons: the table step first, as the router writes it
     for (String[] live : new String[][] {{"live-review", "codeReview"}, {"live-chat", "interactiveChat"}}) {

@@ -11,7 +11,11 @@ import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.avro.UsageTotals;
 import io.modelrouter.schemas.serde.AvroSerde;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -47,6 +51,7 @@ public final class Topics {
   private final Topic<String, BudgetAction> budgetActions;
   private final Topic<String, BudgetAlert> budgetAlerts;
   private final Topic<byte[], byte[]> dlq;
+  private final Map<String, Schema> valueSchemas = new LinkedHashMap<>();
 
   private Topics(TopicsConfig config) {
     this.config = config;
@@ -69,6 +74,7 @@ public final class Topics {
 
   private <V extends SpecificRecord> Topic<String, V> avro(String name, Class<V> type, boolean compacted,
       boolean global) {
+    valueSchemas.put(config.prefix() + name, SpecificData.get().getSchema(type));
     return new Topic<>(config.prefix() + name, Serdes.String(),
         AvroSerde.forValues(type, config.client(), config.serde()), compacted, global);
   }
@@ -128,6 +134,26 @@ public final class Topics {
   /** Records no service could process: the original bytes and {@code dlq.*} headers. */
   public Topic<byte[], byte[]> dlq() {
     return dlq;
+  }
+
+  /**
+   * Registers every Avro topic's value schema under {@code <topic>-value} (TopicNameStrategy), as our serializers do on
+   * their first write, so that a client that writes with the latest registered schema (Confluent's
+   * {@code use.latest.version}) finds it on a new cluster before any of our services has written. Does nothing when
+   * {@code auto.register.schemas} is off (the registry's schemas are then managed by whoever turned it off).
+   *
+   * @return the subjects registered
+   */
+  public List<String> registerValueSchemas() {
+    if (!config.serde().autoRegister()) {
+      return List.of();
+    }
+    List<String> subjects = new java.util.ArrayList<>();
+    valueSchemas.forEach((topic, schema) -> {
+      config.client().register(topic + "-value", schema);
+      subjects.add(topic + "-value");
+    });
+    return subjects;
   }
 
   public List<Topic<?, ?>> all() {

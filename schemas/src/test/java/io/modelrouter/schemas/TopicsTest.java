@@ -34,6 +34,32 @@ class TopicsTest {
   }
 
   @Test
+  void registersEveryAvroTopicsValueSchemaSoThatUseLatestClientsFindThem() {
+    InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
+    Topics topics = Topics.create(TopicsConfig.builder().serde(config.serde()).client(registry).build());
+
+    assertThat(topics.registerValueSchemas()).hasSize(10).contains("llm.requests-value", "llm.results-value");
+
+    assertThat(registry.latest("llm.requests-value").schema()).isEqualTo(InferenceRequest.getClassSchema());
+    // the id the serializer then writes with is the one registered
+    byte[] bytes = topics.requests().serializeValue(SampleRecords.request("r-1", "team-a"));
+    assertThat(io.modelrouter.schemas.serde.WireFormat.schemaId("t", bytes))
+        .isEqualTo(registry.latest("llm.requests-value").id());
+  }
+
+  @Test
+  void registersNothingWhenAutoRegistrationIsOff() {
+    InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
+    Topics topics = Topics.create(TopicsConfig.builder()
+        .serde(AvroSerdeConfig.from(java.util.Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, "mock://topics-off",
+            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "false")))
+        .client(registry).build());
+
+    assertThat(topics.registerValueSchemas()).isEmpty();
+    assertThat(registry.state().subjects(true)).isEmpty();
+  }
+
+  @Test
   void aPrefixIsAppliedToEveryName() {
     Topics topics = Topics.create(TopicsConfig.builder().serde(config.serde()).client(config.client())
         .prefix("it-42.").build());
