@@ -19,6 +19,7 @@ import io.modelrouter.schemas.dlq.DeadLetters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -162,87 +163,128 @@ class WorkerIT {
 
   @Test
   void aCrashedWorkerRestartedUnderItsIdLeavesExactlyOneResultPerRequestAndLosesNoBilledCall() throws Exception {
-    Path journal = Files.createTempFile("calls", ".tsv");
+    Path journal = Files.createTempFile("calls-crashed", ".tsv");
+    Path survivors = Files.createTempFile("calls", ".tsv");
     WorkerService first = worker("w-restart", Map.of("simulator.latency", "400",
         "worker.call.journal", journal.toString()));
     List<String> ids = produce(1_500, "restart");
     await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= 300);
 
+    Instant crashFrom = Instant.now();
     first.crash();
     int seenAtCrash = results.size();
-    worker("w-restart", Map.of("simulator.latency", "100", "worker.call.journal", journal.toString()));
+    WorkerService second = worker("w-restart", Map.of("simulator.latency", "100",
+        "worker.call.journal", survivors.toString()));
 
     await().atMost(Duration.ofSeconds(90)).until(() -> results.keySet().containsAll(ids));
     assertThat(seenAtCrash).isLessThan(ids.size());
     assertThat(ids).allSatisfy(id -> assertThat(results.get(id)).as(id).hasSize(1));
     assertThat(results).hasSize(ids.size());
-    assertEveryBilledCallIsInUsage(journal, first);
+    assertEveryBilledCallIsInUsage(journal, first, crashFrom, survivors, List.of(second));
   }
 
   @Test
   void aCrashedWorkersPartitionsGoToAnotherWorkerWithExactlyOneResultPerRequest() throws Exception {
-    Path journal = Files.createTempFile("calls", ".tsv");
-    Map<String, String> fastFailover = Map.of("kafka.session.timeout.ms", "6000", "simulator.latency", "400",
-        "worker.call.journal", journal.toString());
-    WorkerService crashed = worker("w-a", fastFailover);
-    worker("w-b", fastFailover);
+    Path journal = Files.createTempFile("calls-crashed", ".tsv");
+    Path survivors = Files.createTempFile("calls", ".tsv");
+    Map<String, String> fastFailover = Map.of("kafka.session.timeout.ms", "6000", "simulator.latency", "400");
+    WorkerService crashed = worker("w-a", with(fastFailover, "worker.call.journal", journal.toString()));
+    WorkerService survivor = worker("w-b", with(fastFailover, "worker.call.journal", survivors.toString()));
     List<String> ids = produce(1_500, "failover");
     await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= 300);
 
+    Instant crashFrom = Instant.now();
     crashed.crash();
 
     await().atMost(Duration.ofSeconds(120)).until(() -> results.keySet().containsAll(ids));
     assertThat(ids).allSatisfy(id -> assertThat(results.get(id)).as(id).hasSize(1));
     assertThat(results).hasSize(ids.size());
-    assertEveryBilledCallIsInUsage(journal, crashed);
+    assertEveryBilledCallIsInUsage(journal, crashed, crashFrom, survivors, List.of(survivor));
   }
 
   /**
-   * The calls the providers answered (the workers' call journal) against the usage events on the topic: each
-   * answered call has its usage event, except at most those the crashed worker had handed to its producer and not
-   * yet seen acknowledged when it died; no usage event stands for a call that was not answered, and none is there
-   * twice. Requests the crash cut short after their calls were answered and before their result was committed are
-   * executed again, so some calls appear twice in the journal, and must twice in usage.
+   * The calls the providers answered (each worker's call journal) against the usage events on the topic, told apart by
+   * the execution ids in the event ids. A worker that did not crash has a usage event for every call it had
+   * answered, exactly. The crashed one has one for every call answered before the crash, except at most those its
+   * producer had not delivered when the crash closed it (and those answered in the crash's last 50 ms, still on
+   * their way from the call to the producer); calls its threads saw answered after the crash are not counted (a
+   * killed process sees none). No usage event stands for a call that was not answered, and none is there twice. The
+   * requests the crash cut short after their calls were answered are executed again: billed twice, counted twice.
    */
-  private void assertEveryBilledCallIsInUsage(Path journal, WorkerService crashed) throws Exception {
+  private void assertEveryBilledCallIsInUsage(Path crashedJournal, WorkerService crashed, Instant crashedAt,
+      Path survivorsJournal, List<WorkerService> survivors) throws Exception {
+    Map<String, Integer> beforeCrash = answered(crashedJournal, Instant.MIN, crashedAt.minusMillis(50));
+    Map<String, Integer> crashedAll = answered(crashedJournal, Instant.MIN, Instant.MAX);
+    Map<String, Integer> survived = answered(survivorsJournal, Instant.MIN, Instant.MAX);
+    int lost = lostAt(crashed);
+    String crashedRun = "@" + crashed.loop().usage().run() + ".";
+    List<String> survivorRuns = survivors.stream().map(w -> "@" + w.loop().usage().run() + ".").toList();
+    int survivorsAnswered = sum(survived);
+    await().atMost(Duration.ofSeconds(20)).until(() -> sum(calls(survivorRuns)) >= survivorsAnswered);
+    Map<String, Integer> crashedCounted = calls(List.of(crashedRun));
+    Map<String, Integer> survivorsCounted = calls(survivorRuns);
+    int missing = 0;
+    for (Map.Entry<String, Integer> call : beforeCrash.entrySet()) {
+      missing += Math.max(0, call.getValue() - crashedCounted.getOrDefault(call.getKey(), 0));
+    }
+    System.out.printf("worker crash: crashed worker answered %d calls before the crash (%d in all), has %d usage "
+        + "events of answered calls, %d missing, %d lost with its producer; the others answered %d and have %d; "
+        + "%d results%n", sum(beforeCrash), sum(crashedAll), sum(crashedCounted), missing, lost, survivorsAnswered,
+        sum(survivorsCounted), results.size());
+    synchronized (usage) {
+      assertThat(usage.stream().map(UsageEvent::getEventId).distinct().count()).isEqualTo(usage.size());
+    }
+    assertThat(survivorsCounted).as("the surviving workers' usage of answered calls").isEqualTo(survived);
+    crashedCounted.forEach((call, n) -> assertThat(n).as("usage events of call " + call)
+        .isLessThanOrEqualTo(crashedAll.getOrDefault(call, 0)));
+    assertThat(missing).as("calls the crashed worker had answered without a usage event").isLessThanOrEqualTo(lost);
+    // Some requests were answered, then cut short by the crash before their result was committed, and executed
+    // again: billed twice, and counted twice.
+    assertThat(sum(crashedAll) + survivorsAnswered).isGreaterThan(results.size());
+  }
+
+  /** Calls answered OK in a call journal between two instants, by {@code <requestId>#<call>}. */
+  private static Map<String, Integer> answered(Path journal, Instant from, Instant to) throws Exception {
     Map<String, Integer> answered = new HashMap<>();
     List<String> lines = Files.readAllLines(journal);
     for (String line : lines.subList(1, lines.size())) {
       String[] f = line.split("\\t");
-      if (f[5].equals("ok")) {
+      Instant at = Instant.parse(f[0]);
+      if (f[5].equals("ok") && !at.isBefore(from) && !at.isAfter(to)) {
         answered.merge(f[3] + "#" + f[4], 1, Integer::sum);
       }
     }
-    int total = answered.values().stream().mapToInt(Integer::intValue).sum();
-    int lost = lostAt(crashed);
-    await().atMost(Duration.ofSeconds(20)).until(() -> usageOk().size() >= total - lost);
+    return answered;
+  }
+
+  /** The usage events of answered calls written by these worker runs, by {@code <requestId>#<call>}. */
+  private Map<String, Integer> calls(List<String> runs) {
     Map<String, Integer> counted = new HashMap<>();
-    List<UsageEvent> ok = usageOk();
-    for (UsageEvent event : ok) {
-      String id = event.getEventId();
-      counted.merge(event.getRequestId() + "#" + id.substring(id.lastIndexOf('#') + 1, id.indexOf('@')), 1,
-          Integer::sum);
-    }
-    System.out.printf("worker crash: %d calls answered (journal), %d usage events, %d lost at the crash, "
-        + "%d results%n", total, ok.size(), lost, results.size());
-    assertThat(ok.stream().map(UsageEvent::getEventId).distinct().count()).isEqualTo(ok.size());
-    counted.forEach((call, n) -> assertThat(n).as("usage events of call " + call)
-        .isLessThanOrEqualTo(answered.getOrDefault(call, 0)));
-    assertThat(total - ok.size()).as("answered calls without a usage event (of %d answered)", total)
-        .isLessThanOrEqualTo(lost);
-    // Some requests were answered, then cut short by the crash before their result was committed, and executed
-    // again: billed twice, and counted twice.
-    assertThat(total).isGreaterThan(results.size());
-  }
-
-  private static int lostAt(WorkerService crashed) {
-    return (int) (crashed.loop().usage().failed() + crashed.loop().usage().pending());
-  }
-
-  private List<UsageEvent> usageOk() {
     synchronized (usage) {
-      return usage.stream().filter(e -> e.getOutcome() == AttemptOutcome.OK).toList();
+      for (UsageEvent event : usage) {
+        String id = event.getEventId();
+        if (event.getOutcome() == AttemptOutcome.OK && runs.stream().anyMatch(id::contains)) {
+          counted.merge(event.getRequestId() + "#" + id.substring(id.lastIndexOf('#') + 1, id.indexOf('@')), 1,
+              Integer::sum);
+        }
+      }
     }
+    return counted;
+  }
+
+  private static int sum(Map<String, Integer> counts) {
+    return counts.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  private static Map<String, String> with(Map<String, String> settings, String key, String value) {
+    Map<String, String> all = new HashMap<>(settings);
+    all.put(key, value);
+    return all;
+  }
+
+  /** Events of answered calls the crashed worker's producer never delivered (it was closed under them). */
+  private static int lostAt(WorkerService crashed) {
+    return (int) crashed.loop().usage().failedAnswered();
   }
 
   private void readOutputs() {

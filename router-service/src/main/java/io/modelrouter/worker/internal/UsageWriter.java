@@ -1,5 +1,6 @@
 package io.modelrouter.worker.internal;
 
+import io.modelrouter.avro.AttemptOutcome;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
@@ -34,11 +35,17 @@ public final class UsageWriter {
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong failedAnswered = new AtomicLong();
   private volatile boolean closed;
 
   UsageWriter(Producer<byte[], byte[]> producer, Topics topics) {
     this.producer = producer;
     this.topics = topics;
+  }
+
+  /** This writer's run: the prefix of the execution ids it hands out, so of the ids of the events it writes. */
+  public String run() {
+    return run;
   }
 
   /** A new execution id: {@code <run>.<n>}. */
@@ -59,6 +66,11 @@ public final class UsageWriter {
   /** Usage events handed to the producer that it could not write (a crash closed it first, or a fatal error). */
   public long failed() {
     return failed.get();
+  }
+
+  /** Of {@link #failed}, the events of calls the provider answered (outcome OK): billed tokens not on the topic. */
+  public long failedAnswered() {
+    return failedAnswered.get();
   }
 
   /** Usage events handed over and not (yet) acknowledged or failed. */
@@ -109,6 +121,9 @@ public final class UsageWriter {
             written.incrementAndGet();
           } else {
             failed.incrementAndGet();
+            if (event.getOutcome() == AttemptOutcome.OK) {
+              failedAnswered.incrementAndGet();
+            }
             if (!closed) {
               LOG.error("usage event {} could not be written: {}", event.getEventId(), error.toString());
             }
@@ -116,6 +131,9 @@ public final class UsageWriter {
         }));
       } catch (RuntimeException e) {
         failed.incrementAndGet();
+        if (event.getOutcome() == AttemptOutcome.OK) {
+          failedAnswered.incrementAndGet();
+        }
         if (!closed) {
           LOG.error("usage event {} could not be written: {}", event.getEventId(), e.toString());
         }
