@@ -120,25 +120,23 @@ public final class UsageWriter {
           if (error == null) {
             written.incrementAndGet();
           } else {
-            failed.incrementAndGet();
-            if (event.getOutcome() == AttemptOutcome.OK) {
-              failedAnswered.incrementAndGet();
-            }
-            if (!closed) {
-              LOG.error("usage event {} could not be written: {}", event.getEventId(), error.toString());
-            }
+            notWritten(event, error);
           }
         }));
       } catch (RuntimeException e) {
-        failed.incrementAndGet();
-        if (event.getOutcome() == AttemptOutcome.OK) {
-          failedAnswered.incrementAndGet();
-        }
-        if (!closed) {
-          LOG.error("usage event {} could not be written: {}", event.getEventId(), e.toString());
-        }
+        notWritten(event, e);
       }
       return true;
+    }
+
+    private void notWritten(UsageEvent event, Exception error) {
+      failed.incrementAndGet();
+      if (event.getOutcome() == AttemptOutcome.OK) {
+        failedAnswered.incrementAndGet();
+      }
+      if (!closed) {
+        LOG.error("usage event {} could not be written: {}", event.getEventId(), error.toString());
+      }
     }
 
     /** Waits until the broker has acknowledged every usage event of this execution (or the writer closed). */
