@@ -10,6 +10,7 @@ import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
 import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import io.modelrouter.worker.CallJournal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -155,11 +156,9 @@ public final class CrashBenchmark {
   private static List<String> billedCalls(Path journal, ChaosCollector collector, List<ChaosCollector.Kill> kills)
       throws java.io.IOException {
     Map<String, List<Instant>> answered = new HashMap<>();
-    List<String> lines = Files.readAllLines(journal);
-    for (String line : lines.subList(1, lines.size())) {
-      String[] f = line.split("\t");
-      if (f[5].equals("ok")) {
-        answered.computeIfAbsent(f[3] + "#" + f[4], k -> new ArrayList<>()).add(Instant.parse(f[0]));
+    for (CallJournal.Call call : CallJournal.read(journal)) {
+      if (call.answered()) {
+        answered.computeIfAbsent(call.key(), k -> new ArrayList<>()).add(call.time());
       }
     }
     Map<String, Integer> counted = collector.answeredCalls();

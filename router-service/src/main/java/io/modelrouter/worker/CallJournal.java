@@ -9,9 +9,12 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,12 +26,38 @@ import org.slf4j.LoggerFactory;
  * survives the process being killed: what it lists is what the providers were asked and answered, to reconcile with
  * their invoices and with {@code llm.usage} (the crash benchmark does exactly that).
  */
-final class CallJournal implements AutoCloseable {
+public final class CallJournal implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CallJournal.class);
   static final String HEADER = "time\tprovider\tmodel\trequest\tcall\toutcome\tinput\toutput\n";
 
   private final Path path;
   private final FileChannel channel;
+
+  /** One line of a journal: a call as it returned. {@code outcome} is {@code ok} or the failure kind. */
+  public record Call(Instant time, String provider, String model, String requestId, int call, String outcome,
+      long inputTokens, long outputTokens) {
+
+    public boolean answered() {
+      return outcome.equals("ok");
+    }
+
+    /** {@code <requestId>#<call>}: the call, whichever execution of the request made it. */
+    public String key() {
+      return requestId + "#" + call;
+    }
+  }
+
+  /** The calls a journal holds, in the order they were written. */
+  public static List<Call> read(Path journal) throws IOException {
+    List<String> lines = Files.readAllLines(journal, StandardCharsets.UTF_8);
+    List<Call> calls = new ArrayList<>(Math.max(0, lines.size() - 1));
+    for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+      String[] f = line.split("\t");
+      calls.add(new Call(Instant.parse(f[0]), f[1], f[2], f[3], Integer.parseInt(f[4]), f[5], Long.parseLong(f[6]),
+          Long.parseLong(f[7])));
+    }
+    return calls;
+  }
 
   CallJournal(Path path) {
     this.path = path;

@@ -246,12 +246,9 @@ class WorkerIT {
   /** Calls answered OK in a call journal between two instants, by {@code <requestId>#<call>}. */
   private static Map<String, Integer> answered(Path journal, Instant from, Instant to) throws Exception {
     Map<String, Integer> answered = new HashMap<>();
-    List<String> lines = Files.readAllLines(journal);
-    for (String line : lines.subList(1, lines.size())) {
-      String[] f = line.split("\\t");
-      Instant at = Instant.parse(f[0]);
-      if (f[5].equals("ok") && !at.isBefore(from) && !at.isAfter(to)) {
-        answered.merge(f[3] + "#" + f[4], 1, Integer::sum);
+    for (CallJournal.Call call : CallJournal.read(journal)) {
+      if (call.answered() && !call.time().isBefore(from) && !call.time().isAfter(to)) {
+        answered.merge(call.key(), 1, Integer::sum);
       }
     }
     return answered;
