@@ -9,13 +9,12 @@ import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.router.RouterTopology;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.budget.BudgetMath;
+import io.modelrouter.schemas.budget.ClockSkew;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -42,8 +41,7 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
 
   private final Topics topics;
   private final Duration reservationTtl;
-  /** Teams already warned about a usage event dated in the future (in memory: a warning per team and process). */
-  private final Set<String> skewedTeams = new HashSet<>();
+  private final ClockSkew skew = new ClockSkew("router");
   private ProcessorContext<Void, Void> context;
   private KeyValueStore<String, SpendLedger> ledgers;
   private KeyValueStore<String, Reservation> reservations;
@@ -79,7 +77,7 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
             UsageEvent event = topics.usage().deserializeValue(input.value());
             SpendLedger ledger = ledger(team);
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-            warnIfFromTheFuture(event, now);
+            skew.fromTheFuture(event, now); // warns; settle counts a later event as now in any case
             SpendLedgers.settle(ledger, event, policies.get(team), now);
             if (event.getFinalCall()) {
               release(ledger, event.getRequestId());
@@ -130,14 +128,6 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
       // Records these topics carry are written by our services; one that cannot be read is logged and skipped (its
       // own writer has already sent what it could not write to the DLQ).
       LOG.error("{} record of {} cannot be read and is skipped: {}", input.kind(), team, e.getMessage());
-    }
-  }
-
-  private void warnIfFromTheFuture(UsageEvent event, Instant now) {
-    if (BudgetMath.fromTheFuture(event.getEventTime(), now) && skewedTeams.add(event.getTeamId())) {
-      LOG.warn("usage event {} of team {} is dated {}, more than {} after this router's clock ({}): counted as now; "
-              + "the writer's clock is probably wrong (logged once per team)", event.getEventId(), event.getTeamId(),
-          event.getEventTime(), BudgetMath.CLOCK_SKEW_TOLERANCE, now);
     }
   }
 
