@@ -53,7 +53,7 @@ final class ComposeFile {
   static final List<ServiceSpec> SPECS = List.of(
       new ServiceSpec("io.modelrouter.router.RouterMain", "router-service", RouterConfig::allSettings,
           RouterConfig::new, "router.metrics.port", true, List.of()),
-      new ServiceSpec("io.modelrouter.worker.WorkerMain", "router-service", WorkerConfig::allSettings,
+      new ServiceSpec("io.modelrouter.worker.WorkerMain", "provider-worker", WorkerConfig::allSettings,
           WorkerConfig::new, "worker.metrics.port", false, List.of()),
       new ServiceSpec("io.modelrouter.aggregator.AggregatorMain", "usage-aggregator", AggregatorConfig::allSettings,
           AggregatorConfig::new, "aggregator.metrics.port", true, List.of()),

@@ -12,7 +12,7 @@ import io.modelrouter.avro.WindowKind;
 import io.modelrouter.router.routing.BudgetStatus;
 import io.modelrouter.router.routing.CompiledPolicy;
 import io.modelrouter.router.routing.ComplexityEstimator;
-import io.modelrouter.router.routing.ModelCatalog;
+import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.router.routing.RouteOutcome;
 import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.budget.BudgetMath;

@@ -8,7 +8,7 @@ import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.Role;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RoutingDecision;
-import io.modelrouter.router.routing.PromptText;
+import io.modelrouter.schemas.prompt.PromptText;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.registry.SchemaRegistryState;
 import io.modelrouter.schemas.serde.MalformedPayloadException;

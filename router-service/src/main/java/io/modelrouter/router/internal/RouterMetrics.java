@@ -19,7 +19,8 @@ public interface RouterMetrics {
     public void deadLettered() {}
   };
 
-  /** A request went to the worker; {@code reasonKind} is {@link ReasonKind#of}'s coarse label. */
+  /** A request went to the worker; {@code reasonKind} is the label of the decision's kind
+   * ({@link io.modelrouter.router.routing.RouteOutcome.Routed#reasonLabel()}). */
   void routed(String profile, String model, String reasonKind, BudgetState budgetState);
 
   /** The router answered a request itself (REJECTED or PAUSED) with this error code. */

@@ -17,8 +17,8 @@ import io.modelrouter.router.RouterTopology;
 import io.modelrouter.router.routing.Admission;
 import io.modelrouter.router.routing.BudgetStatus;
 import io.modelrouter.router.routing.CompiledPolicy;
-import io.modelrouter.router.routing.ModelCatalog;
-import io.modelrouter.router.routing.PromptText;
+import io.modelrouter.schemas.ModelCatalog;
+import io.modelrouter.schemas.prompt.PromptText;
 import io.modelrouter.router.routing.RouteOutcome;
 import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.Pricing;
@@ -183,7 +183,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     context.forward(record.withKey(key).withValue(value));
     switch (outcome) {
       case RouteOutcome.Routed routed -> metrics.routed(routed.decision().getProfile(), routed.decision().getModel(),
-          ReasonKind.of(routed.decision().getReason()), routed.decision().getBudgetState());
+          routed.reasonLabel(), routed.decision().getBudgetState());
       case RouteOutcome.Rejected rejected -> metrics.answered("REJECTED", rejected.code());
       case RouteOutcome.Paused paused -> metrics.answered("PAUSED", "BUDGET_PAUSED");
     }

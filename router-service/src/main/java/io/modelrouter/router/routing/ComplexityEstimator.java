@@ -2,6 +2,7 @@ package io.modelrouter.router.routing;
 
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.Message;
+import io.modelrouter.schemas.prompt.PromptScan;
 import java.util.Locale;
 import java.util.Map;
 
@@ -20,7 +21,7 @@ import java.util.Map;
  *   <tr><td>distinct reasoning keywords (architecture, design, trade-off, root cause, edge case, concurrency, prove ...; not "why")</td><td>0.10</td><td>0</td><td>4</td></tr>
  * </table>
  *
- * <p>Features come from {@link PromptScan}: keywords ({@link Keywords}) are matched on lower-cased ASCII words and
+ * <p>Features come from {@link PromptScan}: keywords ({@code Keywords}) are matched on lower-cased ASCII words and
  * two-word phrases (joined by spaces, a hyphen or a line break) by 64-bit hash. "Distinct" counts concepts: the
  * variants of a keyword (api / apis, migrate / migration, optimise / optimize, edge case / edge cases) count once.
  */
@@ -77,9 +78,9 @@ public final class ComplexityEstimator {
     double size = logScale(inputTokens, 200, 20_000);
     double output = logScale(maxTokens, 512, 16_384);
     double files = Math.min(1.0, scan.distinctFiles() / 6.0);
-    double code = Math.min(1.0, (scan.fences / 2) / 3.0);
-    double integrations = Math.min(1.0, Long.bitCount(scan.integrationMask) / 4.0);
-    double reasoning = Math.min(1.0, Long.bitCount(scan.reasoningMask) / 4.0);
+    double code = Math.min(1.0, (scan.fences() / 2) / 3.0);
+    double integrations = Math.min(1.0, Long.bitCount(scan.integrationMask()) / 4.0);
+    double reasoning = Math.min(1.0, Long.bitCount(scan.reasoningMask()) / 4.0);
     double value = W_PRIOR * prior + W_SIZE * size + W_OUTPUT * output + W_FILES * files + W_CODE * code
         + W_INTEGRATIONS * integrations + W_REASONING * reasoning;
     return new Score(clamp(value), prior, size, output, files, code, integrations, reasoning);

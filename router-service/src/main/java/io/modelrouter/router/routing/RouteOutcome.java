@@ -5,8 +5,16 @@ import io.modelrouter.avro.RoutingDecision;
 /** What the engine decided for a request. */
 public sealed interface RouteOutcome {
 
-  /** Send to the worker with this decision. */
-  record Routed(RoutingDecision decision) implements RouteOutcome {}
+  /**
+   * Send to the worker with this decision. {@code kind} is the kind of the last step that chose or changed the
+   * profile (null if none did): the metric label, read from the steps rather than parsed out of the reason text.
+   */
+  record Routed(RoutingDecision decision, RoutingStep.Kind kind) implements RouteOutcome {
+    /** The {@code reason} label of the router's request metric: the kind's label, or {@code other}. */
+    public String reasonLabel() {
+      return kind == null ? "other" : kind.label();
+    }
+  }
 
   /**
    * Refuse: {@code field} names the offending request field, {@code code} is a stable error code

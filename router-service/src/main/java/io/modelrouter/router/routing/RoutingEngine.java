@@ -9,7 +9,11 @@ import io.modelrouter.avro.ModelRef;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.Profile;
 import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.Pricing;
+import io.modelrouter.schemas.prompt.PromptScan;
+import io.modelrouter.schemas.prompt.PromptText;
+import io.modelrouter.schemas.prompt.TokenEstimator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +67,7 @@ public final class RoutingEngine {
     // Only an explicit maxTokens says something about the output; the task type's prior covers the rest.
     ComplexityEstimator.Score score = complexity.score(taskType, scan, inputTokens,
         request.getMaxTokens() != null ? request.getMaxTokens() : 0);
-    List<String> reason = new ArrayList<>();
+    RoutingSteps reason = new RoutingSteps();
 
     // Explicit pin, else the table or the auto strategy
     String profileName;
@@ -72,11 +76,11 @@ public final class RoutingEngine {
     if (!pin.isEmpty() && !pin.equalsIgnoreCase(AUTO)) {
       if (policy.profile(pin) != null) {
         profileName = pin;
-        reason.add("pinned profile " + pin);
+        reason.add(RoutingStep.Kind.PIN, "pinned profile " + pin);
       } else if (catalog.get(pin) != null) {
         pinnedModel = catalog.get(pin);
         profileName = null;
-        reason.add("pinned model " + pin);
+        reason.add(RoutingStep.Kind.PIN, "pinned model " + pin);
       } else {
         return new RouteOutcome.Rejected("UNKNOWN_MODEL", "model", "'" + pin
             + "' is neither a profile of the policy nor a model of the catalog", "", version);
@@ -90,34 +94,35 @@ public final class RoutingEngine {
       String was = pinnedModel != null ? pinnedModel.getId() : profileName;
       if (tier.fallbackProfile() == null) {
         return new RouteOutcome.Rejected("INVALID_REQUEST", "tier", "tier " + tier.name()
-            + " may not use " + was + " and has no profile to fall back to", String.join("; ", reason), version);
+            + " may not use " + was + " and has no profile to fall back to", reason.text(), version);
       }
       profileName = tier.fallbackProfile();
       pinnedModel = null;
-      reason.add("tier " + tier.name() + ": " + was + " not allowed → " + profileName);
+      reason.add(RoutingStep.Kind.TIER, "tier " + tier.name() + ": " + was + " not allowed → " + profileName);
     }
 
     // Budget state: a paused team is answered here, after the steps before it (an unknown pin is still REJECTED)
     if (budget.state() == BudgetState.PAUSE) {
-      reason.add("budget PAUSE");
-      return new RouteOutcome.Paused(budget.reason(), String.join("; ", reason), version);
+      reason.add(RoutingStep.Kind.PAUSE, "budget PAUSE");
+      return new RouteOutcome.Paused(budget.reason(), reason.text(), version);
     }
     if (budget.state() == BudgetState.RESTRICT) {
       String was = pinnedModel != null ? pinnedModel.getId() : profileName;
       if (pinnedModel != null || !policy.restrictProfile().equals(profileName)) {
-        reason.add("budget RESTRICT: " + was + " → " + policy.restrictProfile());
+        reason.add(RoutingStep.Kind.RESTRICT, "budget RESTRICT: " + was + " → " + policy.restrictProfile());
       } else {
-        reason.add("budget RESTRICT");
+        reason.add(RoutingStep.Kind.RESTRICT, "budget RESTRICT");
       }
       profileName = policy.restrictProfile();
       pinnedModel = null;
       // The restrict profile is not exempt from the tier: a tier that may not use it gets its own first profile
       if (!tier.allowsProfile(profileName) && tier.fallbackProfile() != null) {
-        reason.add("tier " + tier.name() + ": " + profileName + " not allowed → " + tier.fallbackProfile());
+        reason.add(RoutingStep.Kind.TIER,
+            "tier " + tier.name() + ": " + profileName + " not allowed → " + tier.fallbackProfile());
         profileName = tier.fallbackProfile();
       }
     } else if (budget.state() == BudgetState.NOTIFY) {
-      reason.add("budget NOTIFY" + (blank(budget.reason()) ? "" : ": " + budget.reason()));
+      reason.note("budget NOTIFY" + (blank(budget.reason()) ? "" : ": " + budget.reason()));
     }
 
     // Resolve the model and its limits
@@ -127,12 +132,12 @@ public final class RoutingEngine {
         : policy.profile(profileName);
     if (profile == null) {
       return new RouteOutcome.Rejected("POLICY_ERROR", "model", "policy " + version + " has no profile '"
-          + profileName + "'", String.join("; ", reason), version);
+          + profileName + "'", reason.text(), version);
     }
     ModelSpec model = catalog.get(profile.getModel());
     if (model == null) {
       return new RouteOutcome.Rejected("POLICY_ERROR", "model", "profile " + profileName + " of policy " + version
-          + " uses model '" + profile.getModel() + "', which is not in the catalog", String.join("; ", reason), version);
+          + " uses model '" + profile.getModel() + "', which is not in the catalog", reason.text(), version);
     }
     List<ModelSpec> chain = new ArrayList<>();
     for (String id : profile.getFallbacks()) {
@@ -149,9 +154,10 @@ public final class RoutingEngine {
         return new RouteOutcome.Rejected("CONTEXT_WINDOW_EXCEEDED", "messages", String.format(Locale.ROOT,
             "the prompt is about %,d tokens, more than the context window of every model in the chain (largest: %s, "
                 + "%,d tokens)", inputTokens, largest.getId(), largest.getContextWindow()),
-            String.join("; ", reason), version);
+            reason.text(), version);
       }
-      reason.add(String.format(Locale.ROOT, "prompt ~%,d tokens exceeds %s's %,d-token context → %s (%,d)",
+      reason.add(RoutingStep.Kind.CONTEXT, String.format(Locale.ROOT,
+          "prompt ~%,d tokens exceeds %s's %,d-token context → %s (%,d)",
           inputTokens, model.getId(), model.getContextWindow(), larger.getId(), larger.getContextWindow()));
       chain.remove(larger);
       model = larger;
@@ -160,13 +166,13 @@ public final class RoutingEngine {
 
     int maxTokens = request.getMaxTokens() != null ? request.getMaxTokens() : profile.getMaxTokens();
     if (maxTokens > model.getMaxOutputTokens()) {
-      reason.add(String.format(Locale.ROOT, "maxTokens %,d capped at %s's limit %,d", maxTokens, model.getId(),
+      reason.note(String.format(Locale.ROOT, "maxTokens %,d capped at %s's limit %,d", maxTokens, model.getId(),
           model.getMaxOutputTokens()));
       maxTokens = model.getMaxOutputTokens();
     }
     if ((long) inputTokens + maxTokens > model.getContextWindow()) {
       maxTokens = model.getContextWindow() - inputTokens;
-      reason.add(String.format(Locale.ROOT, "maxTokens clamped to %,d to fit the context window", maxTokens));
+      reason.note(String.format(Locale.ROOT, "maxTokens clamped to %,d to fit the context window", maxTokens));
     }
     Double temperature = request.getTemperature() != null ? request.getTemperature() : profile.getTemperature();
 
@@ -179,7 +185,7 @@ public final class RoutingEngine {
         .setMaxTokens(maxTokens)
         .setTemperature(temperature)
         .setFallbacks(chain.stream().map(m -> new ModelRef(m.getId(), m.getProvider(), m.getProviderModelId())).toList())
-        .setReason(String.join("; ", reason))
+        .setReason(reason.text())
         .setComplexity(round(score.value()))
         .setEstimatedInputTokens(inputTokens)
         .setEstimatedOutputTokens(estimatedOutput)
@@ -189,7 +195,7 @@ public final class RoutingEngine {
         .setReservedTokens(0)
         .setDecidedAt(now)
         .build();
-    return new RouteOutcome.Routed(decision);
+    return new RouteOutcome.Routed(decision, reason.kind());
   }
 
   /** Estimated input tokens: system prompt and every message, with the per-message overhead. */
@@ -219,7 +225,7 @@ public final class RoutingEngine {
   }
 
   private static String auto(CompiledPolicy policy, String taskType, ComplexityEstimator.Score score,
-      List<String> reason) {
+      RoutingSteps reason) {
     AutoRouting auto = policy.auto();
     double value = score.value();
     switch (auto.getStrategy()) {
@@ -229,11 +235,12 @@ public final class RoutingEngine {
             .max((a, b) -> Double.compare(a.getMinScore(), b.getMinScore()))
             .orElse(null);
         if (band == null) {
-          reason.add("complexity " + twoDecimals(value) + " below every band: default → " + policy.defaultProfile());
+          reason.add(RoutingStep.Kind.COMPLEXITY,
+              "complexity " + twoDecimals(value) + " below every band: default → " + policy.defaultProfile());
           return policy.defaultProfile();
         }
-        reason.add("complexity " + twoDecimals(value) + " ≥ " + twoDecimals(band.getMinScore()) + " → "
-            + band.getProfile());
+        reason.add(RoutingStep.Kind.COMPLEXITY,
+            "complexity " + twoDecimals(value) + " ≥ " + twoDecimals(band.getMinScore()) + " → " + band.getProfile());
         return band.getProfile();
       }
       case HYBRID -> {
@@ -245,7 +252,8 @@ public final class RoutingEngine {
           if (step == null || !(value > step.above())) {
             break;
           }
-          reason.add("complexity " + twoDecimals(value) + " > " + twoDecimals(step.above()) + ": promoted " + profile
+          reason.add(RoutingStep.Kind.PROMOTED, "complexity " + twoDecimals(value) + " > " + twoDecimals(step.above())
+              + ": promoted " + profile
               + " → " + step.to());
           profile = step.to();
         }
@@ -254,11 +262,12 @@ public final class RoutingEngine {
         }
         if (value < auto.getDemoteBelow() && profile.equals(auto.getDemoteFrom())) {
           if (policy.neverDemotes(taskType)) {
-            reason.add("complexity " + twoDecimals(value) + " < " + twoDecimals(auto.getDemoteBelow()) + ", but "
+            reason.note("complexity " + twoDecimals(value) + " < " + twoDecimals(auto.getDemoteBelow()) + ", but "
                 + taskType + " is never demoted");
             return profile;
           }
-          reason.add("complexity " + twoDecimals(value) + " < " + twoDecimals(auto.getDemoteBelow()) + ": demoted "
+          reason.add(RoutingStep.Kind.DEMOTED, "complexity " + twoDecimals(value) + " < "
+              + twoDecimals(auto.getDemoteBelow()) + ": demoted "
               + profile + " → " + auto.getDemoteTo());
           return auto.getDemoteTo();
         }
@@ -270,13 +279,14 @@ public final class RoutingEngine {
     }
   }
 
-  private static String table(CompiledPolicy policy, String taskType, List<String> reason) {
+  private static String table(CompiledPolicy policy, String taskType, RoutingSteps reason) {
     String profile = policy.routeFor(taskType);
     if (profile != null) {
-      reason.add("routing table: " + taskType + " → " + profile);
+      reason.add(RoutingStep.Kind.TABLE, "routing table: " + taskType + " → " + profile);
       return profile;
     }
-    reason.add("task type " + taskType + " not in the routing table: default → " + policy.defaultProfile());
+    reason.add(RoutingStep.Kind.DEFAULT,
+        "task type " + taskType + " not in the routing table: default → " + policy.defaultProfile());
     return policy.defaultProfile();
   }
 

@@ -25,7 +25,7 @@ import io.modelrouter.avro.Message;
 import io.modelrouter.avro.ModelRef;
 import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.Role;
-import io.modelrouter.router.routing.PromptText;
+import io.modelrouter.schemas.prompt.PromptText;
 import io.modelrouter.schemas.serde.MalformedPayloadException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

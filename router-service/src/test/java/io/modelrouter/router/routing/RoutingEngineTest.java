@@ -1,10 +1,10 @@
 package io.modelrouter.router.routing;
 
+import io.modelrouter.avro.AutoStrategy;
 import static io.modelrouter.router.routing.Requests.NOW;
 import static io.modelrouter.router.routing.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.modelrouter.avro.AutoStrategy;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.Message;
@@ -13,6 +13,7 @@ import io.modelrouter.avro.PromotionStep;
 import io.modelrouter.avro.Role;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.schemas.policy.PolicyJson;
 import java.util.List;
@@ -63,6 +64,49 @@ class RoutingEngineTest {
     RoutingPolicy policy = DefaultPolicies.routingPolicy();
     policy.getAuto().setStrategy(strategy);
     return policy;
+  }
+
+  private static RoutingStep.Kind kind(RouteOutcome outcome) {
+    assertThat(outcome).isInstanceOf(RouteOutcome.Routed.class);
+    return ((RouteOutcome.Routed) outcome).kind();
+  }
+
+  @Test
+  void theDecisionsKindIsItsLastStepThatChoseTheProfile() {
+    BudgetStatus restrict = new BudgetStatus(BudgetState.RESTRICT, "daily inputTokens at 80%");
+    assertThat(kind(route(Requests.chat("What does this regex do?")))).isEqualTo(RoutingStep.Kind.TABLE);
+    assertThat(kind(route(request("translateSpreadsheet", "Translate column B.").build())))
+        .isEqualTo(RoutingStep.Kind.DEFAULT);
+    assertThat(kind(route(request("interactiveChat", "hi").setModel("primary").build())))
+        .isEqualTo(RoutingStep.Kind.PIN);
+    assertThat(kind(route(request("research", "Survey the options").setTier("free").build())))
+        .isEqualTo(RoutingStep.Kind.TIER);
+    assertThat(kind(route(request("specGeneration", "Write the spec.").setModel("frontier").setTier("power").build(),
+        DefaultPolicies.routingPolicy(), restrict))).isEqualTo(RoutingStep.Kind.RESTRICT);
+    assertThat(kind(route(request("codeReview", complexPrompt()).setTier("power").setMaxTokens(16000).build())))
+        .isEqualTo(RoutingStep.Kind.PROMOTED);
+    assertThat(kind(route(request("research", "capital of France?").setTier("power").build())))
+        .isEqualTo(RoutingStep.Kind.DEMOTED);
+    assertThat(kind(route(Requests.chat("hi"), withStrategy(AutoStrategy.COMPLEXITY), BudgetStatus.NORMAL)))
+        .isEqualTo(RoutingStep.Kind.COMPLEXITY);
+    assertThat(kind(route(request("specGeneration", "word ".repeat(230_000)).build())))
+        .isEqualTo(RoutingStep.Kind.CONTEXT);
+  }
+
+  @Test
+  void annotationsDoNotChangeTheDecisionsKind() {
+    BudgetStatus notify = new BudgetStatus(BudgetState.NOTIFY, "daily inputTokens at 52%");
+    RouteOutcome notified = route(request("specGeneration", "Write the spec.").build(), DefaultPolicies.routingPolicy(),
+        notify);
+    assertThat(routed(notified).getReason()).endsWith("budget NOTIFY: daily inputTokens at 52%");
+    assertThat(kind(notified)).isEqualTo(RoutingStep.Kind.TABLE);
+    RouteOutcome neverDemoted = route(request("validation", "ok?").setTier("power").build());
+    assertThat(routed(neverDemoted).getReason()).contains("never demoted");
+    assertThat(kind(neverDemoted)).isEqualTo(RoutingStep.Kind.TABLE);
+    RouteOutcome capped = route(request("interactiveChat", "hi").setMaxTokens(100_000).build());
+    assertThat(routed(capped).getReason()).contains("capped at");
+    assertThat(kind(capped)).isEqualTo(RoutingStep.Kind.TABLE);
+    assertThat(((RouteOutcome.Routed) capped).reasonLabel()).isEqualTo("table");
   }
 
   @Test

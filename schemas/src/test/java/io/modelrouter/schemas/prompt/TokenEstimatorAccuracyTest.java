@@ -1,4 +1,4 @@
-package io.modelrouter.router.routing;
+package io.modelrouter.schemas.prompt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

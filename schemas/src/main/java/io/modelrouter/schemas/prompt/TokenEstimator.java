@@ -1,12 +1,12 @@
-package io.modelrouter.router.routing;
+package io.modelrouter.schemas.prompt;
 
 /**
  * Estimates how many tokens a text is, in one pass over its characters ({@link PromptScan}, which the router
  * shares with the complexity score), so that the router can afford it on every request. It counts what drives a BPE tokenizer's output (words, the excess length of long
  * words, digit groups, symbols, indentation runs, newlines, non-ASCII characters) and weighs each with a
  * coefficient fitted against OpenAI's {@code o200k_base} tokenizer (via jtokkit) on prose, Markdown, source code,
- * JSON and non-ASCII text. {@code TokenEstimatorAccuracyTest} measures it against the tokenizer; the README
- * reports the figures and how to refit. Providers report the real usage; this estimate is for routing, context-window checks and budget
+ * JSON and non-ASCII text. {@code TokenEstimatorAccuracyTest} measures it against the tokenizer; docs/router.md
+ * and docs/benchmarks.md report the figures. Providers report the real usage; this estimate is for routing, context-window checks and budget
  * reservations only.
  */
 public final class TokenEstimator {

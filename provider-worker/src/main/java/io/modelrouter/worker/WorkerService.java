@@ -10,7 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
-import io.modelrouter.router.routing.ModelCatalog;
+import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.runtime.Metrics;
 import io.modelrouter.runtime.MetricsServer;
 import io.modelrouter.schemas.TableFollower;

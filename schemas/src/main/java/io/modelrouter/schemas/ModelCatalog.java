@@ -1,4 +1,4 @@
-package io.modelrouter.router.routing;
+package io.modelrouter.schemas;
 
 import io.modelrouter.avro.ModelSpec;
 import java.util.Map;

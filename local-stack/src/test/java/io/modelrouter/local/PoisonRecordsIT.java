@@ -1,4 +1,4 @@
-package io.modelrouter.router;
+package io.modelrouter.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -13,6 +13,7 @@ import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.router.RouterService;
 import io.modelrouter.schemas.SampleRecords;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.dlq.DeadLetters;
@@ -73,7 +74,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Bad input at rate (RELIABILITY.md, scenario 4): 10% poison records mixed into valid traffic through the real
+ * Bad input at rate (docs/reliability.md, scenario 4): 10% poison records mixed into valid traffic through the real
  * router and worker. On the router's input: random bytes, a wrong magic byte, an unknown schema id, our schema id
  * with a truncated body or with a 2 GB length prefix, valid Avro missing required fields, an older registered writer
  * schema without a required field, and a 10 MB prompt; on the worker's input: random bytes and a routed request

@@ -12,7 +12,7 @@ import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.UsageEvent;
-import io.modelrouter.router.routing.ModelCatalog;
+import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.Pricing;
 import io.modelrouter.schemas.SampleRecords;
 import io.modelrouter.schemas.policy.DefaultPolicies;

@@ -1,4 +1,4 @@
-package io.modelrouter.router.routing;
+package io.modelrouter.schemas.prompt;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -16,7 +16,7 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe; one per request. Complexity features accumulate over every {@link #scan} call.
  */
-final class PromptScan {
+public final class PromptScan {
   private static final byte LETTER = 1;
   private static final byte UPPER = 2;
   private static final byte DIGIT = 4;
@@ -49,14 +49,14 @@ final class PromptScan {
   // token features of the last scanned text, in the order of TokenEstimator.WEIGHTS
   final double[] tokenFeatures = new double[7];
 
-  int fences;
-  long integrationMask;
-  long reasoningMask;
+  private int fences;
+  private long integrationMask;
+  private long reasoningMask;
   private long[] files = new long[8];
   private int fileCount;
 
   /** Scans one text; returns its estimated tokens (0 for empty text). */
-  int scan(CharSequence text) {
+  public int scan(CharSequence text) {
     if (text == null || text.isEmpty()) {
       Arrays.fill(tokenFeatures, 0);
       return 0;
@@ -71,7 +71,7 @@ final class PromptScan {
    * byte (twice for a 4-byte sequence: Java counts it as two chars, and so did the fit); its continuation bytes only
    * continue the token it is part of.
    */
-  int scan(byte[] text, int offset, int length) {
+  public int scan(byte[] text, int offset, int length) {
     Arrays.fill(tokenFeatures, 0);
     if (length == 0) {
       return 0;
@@ -270,7 +270,22 @@ final class PromptScan {
     }
   }
 
-  int distinctFiles() {
+  /** Fenced code blocks seen (each opening and closing fence counts). */
+  public int fences() {
+    return fences;
+  }
+
+  /** One bit per distinct integration concept seen. */
+  public long integrationMask() {
+    return integrationMask;
+  }
+
+  /** One bit per distinct reasoning concept seen. */
+  public long reasoningMask() {
+    return reasoningMask;
+  }
+
+  public int distinctFiles() {
     return fileCount;
   }
 }

@@ -1,4 +1,4 @@
-package io.modelrouter.router.routing;
+package io.modelrouter.schemas.prompt;
 
 /**
  * The complexity keywords, hashed (64-bit FNV-1a of the lower-cased word) into one open-addressing table: one
