@@ -14,19 +14,19 @@ import java.util.Map;
  */
 public final class BudgetServiceConfig {
   public static final Setting<String> HTTP_HOST = Setting.string("budget.http.host", "localhost",
-      "Interface the HTTP API listens on (0.0.0.0 for every interface).");
+      "Interface the HTTP API listens on (0.0.0.0 for every interface).").nonEmpty();
   public static final Setting<Integer> HTTP_PORT = Setting.integer("budget.http.port", 8080,
-      "Port of the HTTP API (0 picks a free port).");
+      "Port of the HTTP API (0 picks a free port).").between(0, 65_535);
   public static final Setting<String> ADMIN_TOKEN = Setting.secret("budget.admin.token",
       "Bearer token that may do everything (required).");
   public static final Setting<String> TEAM_TOKENS = Setting.secret("budget.team.tokens",
       "Comma-separated team=token pairs: each token reads and changes only its own team.");
   public static final Setting<Integer> ALERTS_HISTORY = Setting.integer("budget.alerts.history", 1000,
-      "Budget alerts kept in memory per team for GET /teams/{team}/alerts.");
+      "Budget alerts kept in memory per team for GET /teams/{team}/alerts.").atLeast(1);
   public static final Setting<Integer> RESULTS_HISTORY = Setting.integer("budget.results.history", 50,
-      "Results kept in memory per team for the dashboard's recent routing reasons.");
+      "Results kept in memory per team for the dashboard's recent routing reasons.").atLeast(1);
   public static final Setting<Integer> RESULTS_LOOKBACK = Setting.integer("budget.results.lookback", 10_000,
-      "Records of each llm.results partition read at start to fill the dashboard's recent results.");
+      "Records of each llm.results partition read at start to fill the dashboard's recent results.").atLeast(0);
   public static final Setting<Boolean> BOOTSTRAP_DEFAULTS = Setting.bool("budget.bootstrap.defaults", true,
       "At start, publish the shipped default routing policy (key *) and model catalog when their topics hold none.");
 
@@ -44,16 +44,9 @@ public final class BudgetServiceConfig {
   private final boolean bootstrapDefaults;
 
   public BudgetServiceConfig(Settings settings) {
-    this.settings = settings;
+    this.settings = settings.validate(allSettings());
     this.host = settings.get(HTTP_HOST);
-    if (host == null || host.isBlank()) {
-      throw new IllegalArgumentException(HTTP_HOST.key() + " (" + HTTP_HOST.envVar() + ") must not be empty");
-    }
     this.port = settings.get(HTTP_PORT);
-    if (port < 0 || port > 65_535) {
-      throw new IllegalArgumentException(HTTP_PORT.key() + " (" + HTTP_PORT.envVar()
-          + ") must be between 0 and 65535, got " + port);
-    }
     String admin = settings.get(ADMIN_TOKEN);
     if (admin == null || admin.isBlank()) {
       throw new IllegalArgumentException(ADMIN_TOKEN.key() + " is required: set " + ADMIN_TOKEN.envVar()
@@ -63,20 +56,8 @@ public final class BudgetServiceConfig {
     this.teamTokens = TeamTokens.parse(settings.get(TEAM_TOKENS), adminToken,
         TEAM_TOKENS.key() + " (" + TEAM_TOKENS.envVar() + ")");
     this.alertsHistory = settings.get(ALERTS_HISTORY);
-    if (alertsHistory < 1) {
-      throw new IllegalArgumentException(ALERTS_HISTORY.key() + " (" + ALERTS_HISTORY.envVar()
-          + ") must be >= 1, got " + alertsHistory);
-    }
     this.resultsHistory = settings.get(RESULTS_HISTORY);
-    if (resultsHistory < 1) {
-      throw new IllegalArgumentException(RESULTS_HISTORY.key() + " (" + RESULTS_HISTORY.envVar()
-          + ") must be >= 1, got " + resultsHistory);
-    }
     this.resultsLookback = settings.get(RESULTS_LOOKBACK);
-    if (resultsLookback < 0) {
-      throw new IllegalArgumentException(RESULTS_LOOKBACK.key() + " (" + RESULTS_LOOKBACK.envVar()
-          + ") must be >= 0, got " + resultsLookback);
-    }
     this.bootstrapDefaults = settings.get(BOOTSTRAP_DEFAULTS);
   }
 

@@ -72,7 +72,7 @@ class BudgetServiceConfigTest {
     Settings settings = Settings.of(Map.of("budget.admin.token", "adm1n", "budget.alerts.history", "0"));
 
     assertThatThrownBy(() -> new BudgetServiceConfig(settings))
-        .hasMessage("budget.alerts.history (MR_BUDGET_ALERTS_HISTORY) must be >= 1, got 0");
+        .hasMessage("budget.alerts.history (MR_BUDGET_ALERTS_HISTORY) must be at least 1, got 0");
   }
 
   @Test
@@ -81,9 +81,9 @@ class BudgetServiceConfigTest {
     Settings lookback = Settings.of(Map.of("budget.admin.token", "adm1n", "budget.results.lookback", "-1"));
 
     assertThatThrownBy(() -> new BudgetServiceConfig(history))
-        .hasMessage("budget.results.history (MR_BUDGET_RESULTS_HISTORY) must be >= 1, got 0");
+        .hasMessage("budget.results.history (MR_BUDGET_RESULTS_HISTORY) must be at least 1, got 0");
     assertThatThrownBy(() -> new BudgetServiceConfig(lookback))
-        .hasMessage("budget.results.lookback (MR_BUDGET_RESULTS_LOOKBACK) must be >= 0, got -1");
+        .hasMessage("budget.results.lookback (MR_BUDGET_RESULTS_LOOKBACK) must be at least 0, got -1");
   }
 
   @Test

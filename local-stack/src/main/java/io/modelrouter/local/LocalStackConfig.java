@@ -23,18 +23,19 @@ public final class LocalStackConfig {
   public static final Setting<String> DATA_DIR = Setting.string("local.data.dir", ".local-stack",
       "where the broker's log, the registry's schemas and the stream state live; delete it to start over");
   public static final Setting<Integer> KAFKA_PORT = Setting.integer("local.kafka.port", 9092,
-      "port of the embedded broker (its controller listens on the next port)");
+      "port of the embedded broker (its controller listens on the next port)").between(1, 65_534);
   public static final Setting<Integer> REGISTRY_PORT = Setting.integer("local.registry.port", 8081,
-      "port of the embedded schema registry");
+      "port of the embedded schema registry").between(1, 65_534);
   public static final Setting<String> DEMO = Setting.string("local.demo", "auto",
       "run the demo workload (seed 003's development loop for a few teams): auto runs it only when every provider "
-          + "is simulated, true also against real providers (it bills them), false never");
+          + "is simulated, true also against real providers (it bills them), false never").oneOf("auto", "true", "false");
   public static final Setting<Double> DEMO_RATE = Setting.decimal("local.demo.rate",
-      DemoWorkload.Options.DEFAULT_RATE, "demo requests per second, all teams together");
+      DemoWorkload.Options.DEFAULT_RATE, "demo requests per second, all teams together")
+      .validWhen(rate -> rate > 0 && rate <= 5_000, "above 0 and at most 5000");
   public static final Setting<Integer> DEMO_TEAMS = Setting.integer("local.demo.teams",
-      DemoWorkload.Options.DEFAULT_TEAMS, "demo teams, the small-budget team included (2 to 9)");
+      DemoWorkload.Options.DEFAULT_TEAMS, "demo teams, the small-budget team included").between(2, 9);
   public static final Setting<Duration> SUMMARY_INTERVAL = Setting.duration("local.summary.interval",
-      Duration.ofSeconds(5), "how often the console summary is printed");
+      Duration.ofSeconds(5), "how often the console summary is printed").positive();
   public static final List<Setting<?>> SETTINGS = List.of(DATA_DIR, KAFKA_PORT, REGISTRY_PORT, DEMO, DEMO_RATE,
       DEMO_TEAMS, SUMMARY_INTERVAL);
 
@@ -96,26 +97,8 @@ public final class LocalStackConfig {
   }
 
   private static void validate(Settings settings) {
+    settings.validate(SETTINGS);
     demoMode(settings);
-    for (Setting<Integer> port : List.of(KAFKA_PORT, REGISTRY_PORT)) {
-      int value = settings.get(port);
-      if (value < 1 || value > 65534) {
-        throw new IllegalArgumentException(port.key() + " must be a port between 1 and 65534, got " + value);
-      }
-    }
-    double rate = settings.get(DEMO_RATE);
-    if (!(rate > 0) || rate > 5_000) {
-      throw new IllegalArgumentException(DEMO_RATE.key() + " must be above 0 and at most 5000 requests/s, got "
-          + String.format(Locale.ROOT, "%s", rate));
-    }
-    int teams = settings.get(DEMO_TEAMS);
-    if (teams < 2 || teams > 9) {
-      throw new IllegalArgumentException(DEMO_TEAMS.key() + " must be between 2 and 9, got " + teams);
-    }
-    Duration interval = settings.get(SUMMARY_INTERVAL);
-    if (interval.isNegative() || interval.isZero()) {
-      throw new IllegalArgumentException(SUMMARY_INTERVAL.key() + " must be positive, got " + interval);
-    }
   }
 
   static DemoDecision.Mode demoMode(Settings settings) {

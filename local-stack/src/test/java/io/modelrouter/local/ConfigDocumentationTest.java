@@ -2,144 +2,83 @@ package io.modelrouter.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.modelrouter.aggregator.AggregatorConfig;
-import io.modelrouter.budget.BudgetServiceConfig;
-import io.modelrouter.client.ClientSettings;
-import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Setting;
-import io.modelrouter.router.RouterConfig;
-import io.modelrouter.worker.WorkerConfig;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's configuration reference and the settings the code declares agree both ways: every setting of every
- * service, the local stack and the client has a row with its env variable and its default, and every row is a
- * setting the code declares. Settings are found by reflection (every {@code public static final Setting} field),
- * so one declared but left out of its service's {@code allSettings()} is caught too.
+ * {@code docs/configuration.md} is generated from the settings the code declares ({@link ConfigurationReference}):
+ * this test fails when the file is stale, and rewrites it when run with {@code -Dconfig.docs.write=true}. Settings are
+ * also found by reflection (every {@code public static final Setting} field), so one declared but left out of its
+ * program's list, which would be neither documented, checked at start-up nor logged, is caught too.
  */
 class ConfigDocumentationTest {
-  /** Each class declaring settings, and the list its program reads (and logs at start-up). */
-  private static final Map<Class<?>, Supplier<List<Setting<?>>>> DECLARING = Map.of(
-      CommonSettings.class, () -> CommonSettings.ALL,
-      RouterConfig.class, RouterConfig::allSettings,
-      WorkerConfig.class, WorkerConfig::allSettings,
-      AggregatorConfig.class, AggregatorConfig::allSettings,
-      BudgetServiceConfig.class, BudgetServiceConfig::allSettings,
-      LocalStackConfig.class, LocalStackConfig::allSettings,
-      ClientSettings.class, () -> ClientSettings.ALL);
+  private static final Path DOC = ProjectFiles.root().resolve("docs/configuration.md");
 
-  /**
-   * Settings without a declared default whose program computes one: the README says how, and that text is
-   * checked here so it cannot drift silently. Any other setting without a default must show none.
-   */
-  private static final Map<String, String> COMPUTED_DEFAULTS = Map.of(
-      "worker.instance.id", "`worker-<hostname>`",
-      "providers.<name>.type", "from the name",
-      "providers.<name>.base.url", "per type",
-      "providers.<name>.region", "`AWS_REGION` or `us-east-1`");
-  private static final Set<String> NO_DEFAULT = Set.of("", "(none)", "(required)");
-  private static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\| `([^`]+)` \\|([^|]*)\\|(.*)\\|$");
-
-  private static Map<String, Row> rows;
-  private static Map<String, Setting<?>> declared;
-
-  private record Row(int line, String key, String env, String defaultCell) {}
-
-  @BeforeAll
-  static void read() throws IOException {
-    rows = readmeRows(ProjectFiles.root().resolve("README.md"));
-    declared = new LinkedHashMap<>();
-    DECLARING.keySet().forEach(type -> staticSettings(type).forEach(s -> declared.putIfAbsent(s.key(), s)));
+  @Test
+  void theConfigurationReferenceIsGeneratedFromTheDeclaredSettings() throws IOException {
+    String expected = ConfigurationReference.render();
+    if (Boolean.getBoolean("config.docs.write")) {
+      Files.writeString(DOC, expected, StandardCharsets.UTF_8);
+    }
+    String actual = Files.exists(DOC) ? Files.readString(DOC, StandardCharsets.UTF_8) : "";
+    if (!actual.equals(expected)) {
+      Path fresh = Path.of("target", "configuration.md");
+      Files.createDirectories(fresh.getParent());
+      Files.writeString(fresh, expected, StandardCharsets.UTF_8);
+      assertThat(actual).as("docs/configuration.md is stale: regenerate it with ./mvnw -pl local-stack -am test "
+          + "-Dtest=ConfigDocumentationTest -Dsurefire.failIfNoSpecifiedTests=false -Dconfig.docs.write=true (the "
+          + "fresh text is in local-stack/%s)", fresh).isEqualTo(expected);
+    }
   }
 
   @Test
-  void readmeHasARowWithTheEnvVariableForEveryDeclaredSetting() {
-    List<String> problems = new ArrayList<>();
-    declared.values().forEach(setting -> {
-      Row row = rows.get(setting.key());
-      if (row == null) {
-        problems.add(setting.key() + " (" + setting.envVar() + ") has no row in the README's configuration reference");
-      } else if (!row.env().equals(setting.envVar())) {
-        problems.add("README.md:" + row.line() + ": " + setting.key() + " is read from " + setting.envVar() + ", not "
-            + row.env());
+  void theReferenceNamesEverySettingWithItsVariableAndDefault() {
+    String doc = ConfigurationReference.render();
+    for (ConfigurationReference.Section section : ConfigurationReference.SECTIONS) {
+      for (Setting<?> setting : section.settings().get()) {
+        assertThat(doc).as(setting.key()).contains("| `" + setting.key() + "` | `" + setting.envVar() + "` | "
+            + ConfigurationReference.defaultCell(setting) + " |");
       }
-    });
-    assertThat(problems).isEmpty();
+    }
+    assertThat(doc).contains("| `router.threads` | `MR_ROUTER_THREADS` | `2` | at least 1 |");
+    assertThat(doc).contains("| `worker.simulate` | `MR_WORKER_SIMULATE` | `auto` | one of auto, all, none |");
+    assertThat(doc).contains("| `budget.http.port` | `MR_BUDGET_HTTP_PORT` | `8080` | between 0 and 65535 |");
   }
 
+  /** Every default satisfies its own setting's rule: a program started with no configuration starts. */
   @Test
-  void everyReadmeRowIsADeclaredSetting() {
-    assertThat(rows).as("rows of the configuration reference").hasSizeGreaterThan(50);
+  void everyDefaultIsValid() {
     List<String> problems = new ArrayList<>();
-    rows.values().stream().filter(row -> !declared.containsKey(row.key())).forEach(row ->
-        problems.add("README.md:" + row.line() + ": " + row.key() + " is documented but no program declares it"));
-    assertThat(problems).isEmpty();
-  }
-
-  @Test
-  void readmeDefaultIsTheDeclaredDefault() {
-    List<String> problems = new ArrayList<>();
-    declared.values().stream().filter(s -> rows.containsKey(s.key())).forEach(setting -> {
-      Row row = rows.get(setting.key());
-      String where = "README.md:" + row.line() + ": " + setting.key() + " ";
-      String rendered = rendered(setting.defaultValue());
-      if (rendered != null) {
-        if (!row.defaultCell().startsWith("`" + rendered + "`")) {
-          problems.add(where + "defaults to `" + rendered + "`, the README says '" + row.defaultCell() + "'");
-        }
-      } else if (COMPUTED_DEFAULTS.containsKey(setting.key())) {
-        if (!row.defaultCell().equals(COMPUTED_DEFAULTS.get(setting.key()))) {
-          problems.add(where + "is computed as '" + COMPUTED_DEFAULTS.get(setting.key()) + "', the README says '"
-              + row.defaultCell() + "'");
-        }
-      } else if (!NO_DEFAULT.contains(row.defaultCell())) {
-        problems.add(where + "has no default, the README says '" + row.defaultCell() + "'");
+    ConfigurationReference.SECTIONS.forEach(section -> section.settings().get().forEach(setting -> {
+      if (!valid(setting)) {
+        problems.add(setting.key() + " defaults to " + setting.defaultValue() + ", which is not " + setting.rule());
       }
-    });
+    }));
     assertThat(problems).isEmpty();
   }
 
-  /** A setting declared but missing from its program's list is neither logged at start-up nor checked in compose. */
+  private static <T> boolean valid(Setting<T> setting) {
+    return setting.isValid(setting.defaultValue());
+  }
+
+  /** A setting declared but missing from its program's list is neither documented, checked nor logged. */
   @Test
   void everyDeclaredSettingIsInItsProgramsList() {
     List<String> problems = new ArrayList<>();
-    DECLARING.forEach((type, list) -> {
-      List<String> listed = list.get().stream().map(Setting::key).toList();
-      staticSettings(type).stream().filter(s -> !listed.contains(s.key())).forEach(s ->
-          problems.add(type.getSimpleName() + "." + s.key() + " is declared but not in its list of settings"));
+    ConfigurationReference.SECTIONS.forEach(section -> {
+      List<String> listed = section.settings().get().stream().map(Setting::key).toList();
+      staticSettings(section.declaring()).stream().filter(s -> !listed.contains(s.key())).forEach(s ->
+          problems.add(section.declaring().getSimpleName() + "." + s.key() + " is declared but not in its list"));
     });
     assertThat(problems).isEmpty();
-  }
-
-  /** The README's form of a default: durations in ms, decimals without trailing zeros, the temp dir as $TMPDIR. */
-  static String rendered(Object value) {
-    return switch (value) {
-      case null -> null;
-      case Duration d -> Long.toString(d.toMillis());
-      case Double d -> BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
-      case String s when s.isEmpty() -> null;
-      case String s -> {
-        String tmp = System.getProperty("java.io.tmpdir").replaceAll("/+$", "");
-        yield s.startsWith(tmp + "/") ? "$TMPDIR" + s.substring(tmp.length()) : s;
-      }
-      default -> value.toString();
-    };
   }
 
   private static List<Setting<?>> staticSettings(Class<?> type) {
@@ -152,27 +91,6 @@ class ConfigDocumentationTest {
         } catch (IllegalAccessException e) {
           throw new IllegalStateException(e);
         }
-      }
-    }
-    return out;
-  }
-
-  /** The rows of the table under "## Configuration reference", by key. */
-  private static Map<String, Row> readmeRows(Path readme) throws IOException {
-    List<String> lines = Files.readAllLines(readme);
-    Map<String, Row> out = new LinkedHashMap<>();
-    boolean inSection = false;
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i);
-      if (line.startsWith("## ")) {
-        inSection = line.equals("## Configuration reference");
-        continue;
-      }
-      Matcher m = ROW.matcher(line);
-      if (inSection && m.matches()) {
-        Row previous = out.put(m.group(1), new Row(i + 1, m.group(1), m.group(2), m.group(3).trim()));
-        assertThat(previous).as("README.md:%d: %s has a second row (first on line %d)", i + 1, m.group(1),
-            previous == null ? 0 : previous.line()).isNull();
       }
     }
     return out;

@@ -54,7 +54,7 @@ class DemoDecisionTest {
     assertThat(mode("--no-demo", "--demo")).isEqualTo(DemoDecision.Mode.ON);
     assertThatThrownBy(() -> LocalStackConfig.parse(new String[0], Map.of("MR_LOCAL_DEMO", "yes")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("local.demo must be auto, true or false, got 'yes'");
+        .hasMessage("local.demo (MR_LOCAL_DEMO) must be one of auto, true, false, got 'yes'");
   }
 
   private static DemoDecision.Mode mode(String... args) {

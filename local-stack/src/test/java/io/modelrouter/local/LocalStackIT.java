@@ -105,7 +105,7 @@ class LocalStackIT {
         .hasMessageContaining("--no-demo");
     assertThatThrownBy(() -> LocalStackConfig.parse(new String[] {"--teams", "12"},
             Map.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("local.demo.teams must be between 2 and 9, got 12");
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("local.demo.teams (MR_LOCAL_DEMO_TEAMS) must be between 2 and 9, got 12");
   }
 
   private HttpRequest.Builder budget(LocalStack stack, String token) {

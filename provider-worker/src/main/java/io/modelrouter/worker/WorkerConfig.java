@@ -20,7 +20,7 @@ public final class WorkerConfig {
   public static final Setting<String> INSTANCE_ID = Setting.string("worker.instance.id", null,
       "This worker's stable, unique id (transactional.id and static group membership); default worker-<hostname>.");
   public static final Setting<Integer> MAX_IN_FLIGHT = Setting.integer("worker.max.in.flight", 10_000,
-      "Requests in flight at once; past it the worker pauses its partitions.");
+      "Requests in flight at once; past it the worker pauses its partitions.").atLeast(1);
   public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("worker.commit.interval",
       Duration.ofMillis(100), "How often finished results and offsets are committed, in one transaction.");
   public static final Setting<Duration> DRAIN_TIMEOUT = Setting.duration("worker.drain.timeout",
@@ -33,7 +33,8 @@ public final class WorkerConfig {
       "File to which every provider call is appended as it returns (time, provider, model, request, call, outcome, "
           + "tokens; no content): a local record to reconcile with invoices and llm.usage.");
   public static final Setting<String> SIMULATE = Setting.string("worker.simulate", "auto",
-      "auto: simulate providers without credentials; all: simulate every provider; none: real providers only.");
+      "auto: simulate providers without credentials; all: simulate every provider; none: real providers only.")
+      .oneOf("auto", "all", "none");
 
   public static final Setting<Duration> SIM_LATENCY = Setting.duration("simulator.latency", Duration.ofMillis(800),
       "Simulated provider: mean latency of a call.");
@@ -53,7 +54,8 @@ public final class WorkerConfig {
 
   // Per-provider templates: replace <name> with the provider's name.
   public static final Setting<String> P_TYPE = Setting.string("providers.<name>.type", null,
-      "anthropic, openai (any OpenAI-compatible API), bedrock or simulated; default from the name.");
+      "anthropic, openai (any OpenAI-compatible API), bedrock or simulated; default from the name.")
+      .oneOf("anthropic", "openai", "bedrock", "simulated");
   public static final Setting<String> P_BASE_URL = Setting.string("providers.<name>.base.url", null,
       "API base URL (OpenAI-compatible ones end in /v1); Bedrock: an endpoint override.");
   public static final Setting<String> P_API_KEY = Setting.secret("providers.<name>.api.key",
@@ -63,28 +65,35 @@ public final class WorkerConfig {
   public static final Setting<String> P_REGION = Setting.string("providers.<name>.region", null,
       "AWS region (Bedrock); default AWS_REGION or us-east-1.");
   public static final Setting<Duration> P_TIMEOUT = Setting.duration("providers.<name>.timeout",
-      Duration.ofSeconds(60), "Timeout of one call.");
-  public static final Setting<Integer> P_RPM = Setting.integer("providers.<name>.requests.per.minute", 0,
-      "Rate limit of this worker's calls (0 = none).");
-  public static final Setting<Integer> P_MAX_CONCURRENT = Setting.integer("providers.<name>.max.concurrent", 256,
-      "Calls in flight at once (bulkhead); simulated providers default to worker.max.in.flight.");
-  public static final Setting<Integer> P_MAX_ATTEMPTS = Setting.integer("providers.<name>.retry.max.attempts", 3,
-      "Calls per model, the first included.");
+      ProviderPolicy.DEFAULTS.timeout(), "Timeout of one call.").positive();
+  public static final Setting<Integer> P_RPM = Setting.integer("providers.<name>.requests.per.minute",
+      ProviderPolicy.DEFAULTS.requestsPerMinute(),
+      "Rate limit of this worker's calls (0 = none).").atLeast(0);
+  public static final Setting<Integer> P_MAX_CONCURRENT = Setting.integer("providers.<name>.max.concurrent",
+      ProviderPolicy.DEFAULTS.maxConcurrent(),
+      "Calls in flight at once (bulkhead); simulated providers default to worker.max.in.flight.").atLeast(1);
+  public static final Setting<Integer> P_MAX_ATTEMPTS = Setting.integer("providers.<name>.retry.max.attempts",
+      ProviderPolicy.DEFAULTS.maxAttempts(),
+      "Calls per model, the first included.").atLeast(1);
   public static final Setting<Duration> P_BACKOFF = Setting.duration("providers.<name>.retry.initial.backoff",
-      Duration.ofMillis(500), "First backoff; doubles with jitter up to the max.");
+      ProviderPolicy.DEFAULTS.initialBackoff(), "First backoff; doubles with jitter up to the max.").positive();
   public static final Setting<Duration> P_MAX_BACKOFF = Setting.duration("providers.<name>.retry.max.backoff",
-      Duration.ofSeconds(30), "Longest backoff, Retry-After included.");
-  public static final Setting<Double> P_FAILURE_RATE = Setting.decimal("providers.<name>.breaker.failure.rate", 50.0,
-      "Failure percentage that opens the circuit breaker.");
-  public static final Setting<Integer> P_WINDOW = Setting.integer("providers.<name>.breaker.window", 20,
-      "Calls in the breaker's sliding window.");
-  public static final Setting<Integer> P_MIN_CALLS = Setting.integer("providers.<name>.breaker.minimum.calls", 10,
-      "Calls before the breaker judges.");
+      ProviderPolicy.DEFAULTS.maxBackoff(), "Longest backoff; a Retry-After longer than this moves the request to its next model.").positive();
+  public static final Setting<Double> P_FAILURE_RATE = Setting.decimal("providers.<name>.breaker.failure.rate",
+      ProviderPolicy.DEFAULTS.breakerFailureRate(),
+      "Failure percentage that opens the circuit breaker.").validWhen(rate -> rate > 0 && rate <= 100, "above 0 and at most 100");
+  public static final Setting<Integer> P_WINDOW = Setting.integer("providers.<name>.breaker.window",
+      ProviderPolicy.DEFAULTS.breakerWindow(),
+      "Calls in the breaker's sliding window.").atLeast(1);
+  public static final Setting<Integer> P_MIN_CALLS = Setting.integer("providers.<name>.breaker.minimum.calls",
+      ProviderPolicy.DEFAULTS.breakerMinimumCalls(),
+      "Calls before the breaker judges.").atLeast(1);
   public static final Setting<Duration> P_OPEN = Setting.duration("providers.<name>.breaker.open.duration",
-      Duration.ofSeconds(30), "How long the breaker stays open before probing.");
+      ProviderPolicy.DEFAULTS.breakerOpenDuration(), "How long the breaker stays open before probing.").positive();
 
   public static final Setting<Integer> METRICS_PORT = Setting.integer("worker.metrics.port", 9402,
-      "port of GET /metrics (Prometheus) and GET /health when run as WorkerMain; -1 turns it off, 0 picks one");
+      "port of GET /metrics (Prometheus) and GET /health when run as WorkerMain; -1 turns it off, 0 picks one")
+      .between(-1, 65_535);
   public static final List<Setting<?>> SETTINGS = List.of(GROUP_ID, INSTANCE_ID, MAX_IN_FLIGHT, COMMIT_INTERVAL,
       DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, CALL_JOURNAL, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
       SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, METRICS_PORT);
@@ -98,12 +107,10 @@ public final class WorkerConfig {
   private final Settings settings;
 
   public WorkerConfig(Settings settings) {
-    this.settings = settings;
-    if (settings.get(MAX_IN_FLIGHT) < 1) {
-      throw new IllegalArgumentException(MAX_IN_FLIGHT.key() + " must be >= 1, got " + settings.get(MAX_IN_FLIGHT));
+    this.settings = settings.validate(allSettings());
+    for (String name : providerNames()) {
+      settings.validate(PROVIDER_TEMPLATES.stream().<Setting<?>>map(t -> t.forName(name)).toList());
     }
-    simulate();
-    providerNames();
   }
 
   public static List<Setting<?>> allSettings() {
@@ -118,12 +125,7 @@ public final class WorkerConfig {
   }
 
   public Simulate simulate() {
-    String value = settings.get(SIMULATE);
-    try {
-      return Simulate.valueOf(value.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(SIMULATE.key() + " must be auto, all or none, got '" + value + "'", e);
-    }
+    return Simulate.valueOf(settings.get(SIMULATE).trim().toUpperCase(Locale.ROOT));
   }
 
   public List<String> providerNames() {
@@ -155,12 +157,7 @@ public final class WorkerConfig {
   public String providerType(String name) {
     String type = provider(P_TYPE, name);
     if (type != null && !type.isBlank()) {
-      String t = type.trim().toLowerCase(Locale.ROOT);
-      if (!List.of("anthropic", "openai", "bedrock", "simulated").contains(t)) {
-        throw new IllegalArgumentException(P_TYPE.forName(name).key()
-            + " must be anthropic, openai, bedrock or simulated, got '" + type + "'");
-      }
-      return t;
+      return type.trim().toLowerCase(Locale.ROOT);
     }
     return switch (name) {
       case "anthropic" -> "anthropic";
@@ -172,10 +169,18 @@ public final class WorkerConfig {
   public ProviderPolicy policy(String name, boolean simulated) {
     int maxConcurrent = settings.get(P_MAX_CONCURRENT.forName(name).withDefault(
         simulated ? settings.get(MAX_IN_FLIGHT) : P_MAX_CONCURRENT.defaultValue()));
-    return new ProviderPolicy(provider(P_MAX_ATTEMPTS, name), provider(P_BACKOFF, name), 2.0, 0.5,
-        provider(P_MAX_BACKOFF, name), provider(P_RPM, name), Duration.ofSeconds(5), maxConcurrent,
-        Duration.ofSeconds(1), provider(P_TIMEOUT, name), provider(P_FAILURE_RATE, name).floatValue(),
-        provider(P_WINDOW, name), provider(P_MIN_CALLS, name), provider(P_OPEN, name), 3);
+    return ProviderPolicy.builder()
+        .maxAttempts(provider(P_MAX_ATTEMPTS, name))
+        .initialBackoff(provider(P_BACKOFF, name))
+        .maxBackoff(provider(P_MAX_BACKOFF, name))
+        .requestsPerMinute(provider(P_RPM, name))
+        .maxConcurrent(maxConcurrent)
+        .timeout(provider(P_TIMEOUT, name))
+        .breakerFailureRate(provider(P_FAILURE_RATE, name).floatValue())
+        .breakerWindow(provider(P_WINDOW, name))
+        .breakerMinimumCalls(provider(P_MIN_CALLS, name))
+        .breakerOpenDuration(provider(P_OPEN, name))
+        .build();
   }
 
   public SimulatedProvider.Behaviour simulatorBehaviour() {

@@ -7,6 +7,7 @@ import io.modelrouter.router.internal.RouterProcessingExceptionHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -17,11 +18,13 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class RouterConfig {
   public static final Setting<String> APPLICATION_ID = Setting.string("router.application.id", "model-router-router",
       "Kafka Streams application id (consumer group and internal topic prefix).");
-  public static final Setting<Integer> THREADS = Setting.integer("router.threads", 2, "Stream threads.");
+  public static final Setting<Integer> THREADS = Setting.integer("router.threads", 2, "Stream threads.")
+      .atLeast(1);
   public static final Setting<String> PROCESSING_GUARANTEE = Setting.string("router.processing.guarantee",
-      StreamsConfig.EXACTLY_ONCE_V2, "exactly_once_v2 or at_least_once.");
+      StreamsConfig.EXACTLY_ONCE_V2, "exactly_once_v2 or at_least_once.")
+      .oneOf(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
   public static final Setting<Duration> COMMIT_INTERVAL = Setting.duration("router.commit.interval",
-      Duration.ofMillis(100), "How often offsets and outputs are committed (ms or ISO-8601).");
+      Duration.ofMillis(100), "How often offsets and outputs are committed (ms or ISO-8601).").positive();
   public static final Setting<String> STATE_DIR = Setting.string("router.state.dir",
       System.getProperty("java.io.tmpdir") + "/model-router/router", "Kafka Streams state directory.");
   public static final Setting<String> INSTANCE_ID = Setting.string("router.instance.id", null,
@@ -31,31 +34,20 @@ public final class RouterConfig {
       "Hard caps at admission: reserve each request's tokens against its team's budget, refuse what would exceed it.");
   public static final Setting<Double> RESERVATION_MARGIN = Setting.decimal("router.budget.reservation.margin", 0.15,
       "Margin on the estimated input and the expected output tokens a request reserves (the input estimate's p90 "
-          + "error is about 12%; the output part never exceeds the request's maxTokens).");
+          + "error is about 12%; the output part never exceeds the request's maxTokens).").atLeast(0.0);
   public static final Setting<Duration> RESERVATION_TTL = Setting.duration("router.budget.reservation.ttl",
-      Duration.ofMinutes(10), "How long a request without a result keeps its reservation.");
+      Duration.ofMinutes(10), "How long a request without a result keeps its reservation.").positive();
 
   public static final Setting<Integer> METRICS_PORT = Setting.integer("router.metrics.port", 9401,
-      "port of GET /metrics (Prometheus) and GET /health when run as RouterMain; -1 turns it off, 0 picks one");
+      "port of GET /metrics (Prometheus) and GET /health when run as RouterMain; -1 turns it off, 0 picks one")
+      .between(-1, 65_535);
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, THREADS, PROCESSING_GUARANTEE,
       COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID, BUDGET_ENFORCE, RESERVATION_MARGIN, RESERVATION_TTL, METRICS_PORT);
 
   private final Settings settings;
 
   public RouterConfig(Settings settings) {
-    this.settings = settings;
-    String guarantee = settings.get(PROCESSING_GUARANTEE);
-    if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
-      throw new IllegalArgumentException(PROCESSING_GUARANTEE.key() + " must be exactly_once_v2 or at_least_once, got '"
-          + guarantee + "'");
-    }
-    if (settings.get(RESERVATION_MARGIN) < 0) {
-      throw new IllegalArgumentException(RESERVATION_MARGIN.key() + " must be >= 0, got "
-          + settings.get(RESERVATION_MARGIN));
-    }
-    if (settings.get(THREADS) < 1) {
-      throw new IllegalArgumentException(THREADS.key() + " must be >= 1, got " + settings.get(THREADS));
-    }
+    this.settings = settings.validate(allSettings());
   }
 
   public Settings settings() {
@@ -80,7 +72,7 @@ public final class RouterConfig {
     Map<String, Object> kafka = CommonSettings.kafkaClientConfig(settings);
     props.putAll(kafka);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(APPLICATION_ID));
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.get(PROCESSING_GUARANTEE));
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.get(PROCESSING_GUARANTEE).trim().toLowerCase(Locale.ROOT));
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RouterProcessingExceptionHandler.class);
     CommonSettings.putTransactionalProducerDefaults(props, "producer.", settings);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(COMMIT_INTERVAL).toMillis());

@@ -25,7 +25,8 @@ class RouterConfigTest {
         .streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("at_least_once");
     assertThatThrownBy(() -> new RouterConfig(Settings.of(Map.of("router.processing.guarantee", "exactly_once"))))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("router.processing.guarantee must be exactly_once_v2 or at_least_once, got 'exactly_once'");
+        .hasMessage("router.processing.guarantee (MR_ROUTER_PROCESSING_GUARANTEE) must be one of exactly_once_v2, "
+            + "at_least_once, got 'exactly_once'");
   }
 
   @Test

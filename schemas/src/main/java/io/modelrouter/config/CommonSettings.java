@@ -10,9 +10,9 @@ import java.util.Map;
 /** Settings every service reads: where Kafka and the registry are, and how topics are named and created. */
 public final class CommonSettings {
   public static final Setting<String> BOOTSTRAP_SERVERS = Setting.string("kafka.bootstrap.servers",
-      "localhost:9092", "Kafka bootstrap servers.");
+      "localhost:9092", "Kafka bootstrap servers.").nonEmpty();
   public static final Setting<String> SCHEMA_REGISTRY_URL = Setting.string("schema.registry.url",
-      "http://localhost:8081", "Schema registry URL(s), comma-separated (Confluent REST API).");
+      "http://localhost:8081", "Schema registry URL(s), comma-separated (Confluent REST API).").nonEmpty();
   public static final Setting<String> SCHEMA_REGISTRY_USER_INFO = Setting.secret("schema.registry.user.info",
       "user:password for basic auth against the registry (optional).");
   public static final Setting<String> SCHEMA_REGISTRY_BEARER_TOKEN = Setting.secret("schema.registry.bearer.token",
@@ -20,9 +20,9 @@ public final class CommonSettings {
   public static final Setting<String> TOPIC_PREFIX = Setting.string("topics.prefix", "",
       "Prefix of every topic name (e.g. staging.).");
   public static final Setting<Integer> TOPIC_PARTITIONS = Setting.integer("topics.partitions", 8,
-      "Partitions of team-keyed topics when a service creates them.");
+      "Partitions of team-keyed topics when a service creates them.").atLeast(1);
   public static final Setting<Integer> TOPIC_REPLICATION = Setting.integer("topics.replication", 1,
-      "Replication factor of topics when a service creates them (3 in production).");
+      "Replication factor of topics when a service creates them (3 in production).").atLeast(1);
   public static final Setting<Boolean> TOPIC_CREATE = Setting.bool("topics.create", true,
       "Create missing topics at start-up.");
 

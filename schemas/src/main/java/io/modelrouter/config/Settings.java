@@ -115,6 +115,31 @@ public final class Settings {
     return out;
   }
 
+  /**
+   * Reads every declared setting (templates excepted) so that a bad value fails at start-up rather than when it is
+   * first used; one error lists every bad value.
+   */
+  public Settings validate(List<Setting<?>> declared) {
+    List<String> problems = new ArrayList<>();
+    for (Setting<?> setting : declared) {
+      if (setting.isTemplate()) {
+        continue;
+      }
+      try {
+        get(setting);
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    if (problems.size() == 1) {
+      throw new IllegalArgumentException(problems.get(0));
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(problems.size() + " settings are invalid: " + String.join("; ", problems));
+    }
+    return this;
+  }
+
   /** A human-readable listing of the declared settings and their effective values, secrets masked. */
   public List<String> describe(List<Setting<?>> declared) {
     Map<String, String> lines = new TreeMap<>();
