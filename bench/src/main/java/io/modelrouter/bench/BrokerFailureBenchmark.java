@@ -38,7 +38,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Broker failure (RELIABILITY.md, scenario 2): a 3-broker embedded cluster (plus a controller), every topic with
+ * Broker failure (docs/reliability.md, scenario 2): a 3-broker embedded cluster (plus a controller), every topic with
  * replication 3 and min ISR 2; router, worker (simulated provider) and aggregator serve {@code --rate} requests/s for
  * {@code --seconds} after a {@code --warmup} at the same rate (JIT, caches, a first backlog). At a third of the run
  * the broker leading {@code llm.requests}-0 is stopped; at two thirds it is started again. Reported: requests sent,

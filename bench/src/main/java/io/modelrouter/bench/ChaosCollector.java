@@ -223,7 +223,7 @@ final class ChaosCollector implements Runnable {
         sent - results.size()) + "results by status: " + byStatus + "\n";
   }
 
-  /** What the crash scenario checks, as the lines RELIABILITY.md reports: deliveries, usage, alerts, recovery. */
+  /** What the crash scenario checks, as the lines docs/reliability.md reports: deliveries, usage, alerts, recovery. */
   synchronized String report(int sent, List<Kill> kills) {
     StringBuilder out = new StringBuilder(deliveries(sent));
     long usageDuplicates = usage.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();

@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Process crashes under load (RELIABILITY.md, scenario 1). The router, the worker (simulated provider) and the usage
+ * Process crashes under load (docs/reliability.md, scenario 1). The router, the worker (simulated provider) and the usage
  * aggregator run as three JVMs of their own against an in-process broker; requests flow at {@code --rate} for
  * {@code --seconds}; the worker, then the router, then the aggregator are killed with SIGKILL (at 20%, 45% and 70%
  * of the run) and started again {@code --down-ms} later. Ten of the forty teams have daily budgets that cross their

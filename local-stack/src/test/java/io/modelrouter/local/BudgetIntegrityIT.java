@@ -57,7 +57,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Budget integrity (RELIABILITY.md, scenario 5): twenty teams burst at once, each asking for about twice its daily
+ * Budget integrity (docs/reliability.md, scenario 5): twenty teams burst at once, each asking for about twice its daily
  * output budget, through two router instances of one application (the replicas LiteLLM's users see multiply a
  * limit), the worker and the aggregator. No team may overshoot its limit by more than the bound admission control
  * gives, computed for each team from what the router's ledger held at its last admission; every team must get close

@@ -63,7 +63,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * Security checks (RELIABILITY.md, scenario 6), on every service: provider keys reach the providers (WireMock sees
+ * Security checks (docs/reliability.md, scenario 6), on every service: provider keys reach the providers (WireMock sees
  * them) and nothing else: no record of any topic, internal ones included, no log line at INFO (DEBUG for our own
  * code), no result, successful or failed; budget-service's tokens neither. The same services also run as their own
  * processes ({@code *Main}, configured by MR_* variables holding every secret), and nothing they print, from the

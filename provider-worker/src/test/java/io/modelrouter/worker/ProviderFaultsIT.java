@@ -48,7 +48,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Provider faults (RELIABILITY.md, scenario 3), on the real worker, broker and the vendors' SDKs against WireMock:
+ * Provider faults (docs/reliability.md, scenario 3), on the real worker, broker and the vendors' SDKs against WireMock:
  * the primary (Anthropic Messages API) answers 503, then times out, then 429 with Retry-After, then recovers; the
  * fallback (OpenAI chat completions) stays healthy. In every phase every request must be answered OK; the breaker must
  * open once it has recorded its minimum number of calls, within its window, and let no call through while open but
