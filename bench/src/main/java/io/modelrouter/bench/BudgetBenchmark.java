@@ -1,7 +1,7 @@
 package io.modelrouter.bench;
 
 import io.modelrouter.aggregator.AggregatorService;
-import io.modelrouter.aggregator.internal.BudgetProcessor;
+import io.modelrouter.aggregator.internal.AggregatorStores;
 import io.modelrouter.avro.BudgetActionType;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.InferenceRequest;
@@ -14,7 +14,7 @@ import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.EmbeddedKafka;
 import io.modelrouter.embedded.EmbeddedSchemaRegistry;
 import io.modelrouter.router.RouterService;
-import io.modelrouter.router.RouterTopology;
+import io.modelrouter.router.internal.RouterStores;
 import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
@@ -156,8 +156,8 @@ public final class BudgetBenchmark {
           topics.budgetPolicies().serializeValue(policy))).get();
       // The router and the aggregator have read the policy before the burst starts
       long policyDeadline = System.currentTimeMillis() + 60_000;
-      while ((policyIn(router.streams(), RouterTopology.BUDGET_POLICIES_STORE) == null
-          || policyIn(aggregator.streams(), BudgetProcessor.POLICIES_STORE) == null)
+      while ((policyIn(router.streams(), RouterStores.BUDGET_POLICIES) == null
+          || policyIn(aggregator.streams(), AggregatorStores.POLICIES) == null)
           && System.currentTimeMillis() < policyDeadline) {
         Thread.sleep(100);
       }

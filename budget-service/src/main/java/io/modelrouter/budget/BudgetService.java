@@ -9,11 +9,9 @@ import io.modelrouter.budget.internal.Routes;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
 import io.modelrouter.runtime.Metrics;
-import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
 import java.time.Clock;
 import java.time.Duration;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,12 +51,7 @@ public final class BudgetService implements AutoCloseable {
   public BudgetService start() {
     Topics topics = CommonSettings.topics(settings);
     try {
-      if (settings.get(CommonSettings.TOPIC_CREATE)) {
-        try (Admin admin = Admin.create(CommonSettings.kafkaClientConfig(settings))) {
-          TopicAdmin.ensureTopics(admin, topics.all(), settings.get(CommonSettings.TOPIC_PARTITIONS),
-              settings.get(CommonSettings.TOPIC_REPLICATION).shortValue(), LOAD_TIMEOUT);
-        }
-      }
+      CommonSettings.ensureTopics(settings, topics, LOAD_TIMEOUT);
       // So that Confluent clients producing with use.latest.version find llm.requests-value on a new cluster.
       LOG.info("value schemas registered under {}", topics.registerValueSchemas());
       store = new BudgetStore(topics, CommonSettings.kafkaClientConfig(settings), config.alertsHistory(), clock,

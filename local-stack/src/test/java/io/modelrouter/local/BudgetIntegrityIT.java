@@ -1,12 +1,9 @@
 package io.modelrouter.local;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelrouter.aggregator.AggregatorService;
-import io.modelrouter.aggregator.internal.BudgetProcessor;
+import io.modelrouter.aggregator.internal.AggregatorStores;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
@@ -19,7 +16,7 @@ import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.router.RouterService;
-import io.modelrouter.router.RouterTopology;
+import io.modelrouter.router.internal.RouterStores;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.serde.AvroSerde;
 import java.net.http.HttpResponse;
@@ -41,9 +38,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -55,6 +52,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 
 /**
  * Budget integrity (docs/reliability.md, scenario 5): twenty teams burst at once, each asking for about twice its daily
@@ -135,8 +135,8 @@ class BudgetIntegrityIT {
     }
     // ... which the routers and the aggregator have read from llm.budget.policies before the burst starts
     await().atMost(Duration.ofSeconds(30)).until(() -> IntStream.range(0, TEAMS).mapToObj(BudgetIntegrityIT::team)
-        .allMatch(team -> routers.stream().anyMatch(r -> budgetOf(r.streams(), RouterTopology.BUDGET_POLICIES_STORE,
-            team) != null) && budgetOf(aggregator.streams(), BudgetProcessor.POLICIES_STORE, team) != null));
+        .allMatch(team -> routers.stream().anyMatch(r -> budgetOf(r.streams(), RouterStores.BUDGET_POLICIES,
+            team) != null) && budgetOf(aggregator.streams(), AggregatorStores.POLICIES, team) != null));
 
     // When: every team bursts at the same time, interleaved, about twice its budget each
     int total = TEAMS * REQUESTS_PER_TEAM;
@@ -237,7 +237,7 @@ class BudgetIntegrityIT {
    * and an admission is a state with one reservation more than the one before.
    */
   private Map<String, LastAdmission> lastAdmissions() {
-    String changelog = prefix + "router-" + RouterTopology.LEDGERS_STORE + "-changelog";
+    String changelog = prefix + "router-" + RouterStores.LEDGERS + "-changelog";
     Map<String, List<SpendLedger>> history = new HashMap<>();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(stack.consumerConfig(prefix + "ledger-reader"),
         new StringDeserializer(), new ByteArrayDeserializer());

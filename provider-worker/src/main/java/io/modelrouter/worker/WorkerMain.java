@@ -2,9 +2,9 @@ package io.modelrouter.worker;
 
 import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;
+import io.modelrouter.runtime.ServiceMain;
 import java.util.ArrayList;
 import java.util.List;
-import io.modelrouter.runtime.ServiceMain;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

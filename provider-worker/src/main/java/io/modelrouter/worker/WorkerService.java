@@ -10,11 +10,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
-import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.runtime.Metrics;
 import io.modelrouter.runtime.MetricsServer;
+import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.TableFollower;
-import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.worker.internal.RequestExecutor;
@@ -27,7 +26,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -71,12 +69,7 @@ public final class WorkerService implements AutoCloseable {
         : new CallJournal(java.nio.file.Path.of(journalFile));
     providers.forEach((name, provider) -> this.providers.put(name,
         new MeteredProvider(journal == null ? provider : journal.around(provider), registry)));
-    if (settings.get(CommonSettings.TOPIC_CREATE)) {
-      try (Admin admin = Admin.create(config.kafka())) {
-        TopicAdmin.ensureTopics(admin, topics.all(), settings.get(CommonSettings.TOPIC_PARTITIONS),
-            settings.get(CommonSettings.TOPIC_REPLICATION).shortValue(), Duration.ofSeconds(60));
-      }
-    }
+    CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
     Map<String, ProviderPolicy> policies = new HashMap<>();
     Map<String, Duration> timeouts = new HashMap<>();
     providers.forEach((name, provider) -> {

@@ -1,19 +1,16 @@
 package io.modelrouter.router;
 
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
 import io.modelrouter.runtime.Metrics;
 import io.modelrouter.runtime.MetricsServer;
-import io.modelrouter.schemas.TopicAdmin;
+import io.modelrouter.runtime.StreamsLifecycle;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import java.time.Duration;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,30 +18,17 @@ import org.slf4j.LoggerFactory;
 public final class RouterService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RouterService.class);
 
-  private final KafkaStreams streams;
+  private final StreamsLifecycle streams;
   private final Topics topics;
   private final PrometheusMeterRegistry registry = Metrics.registry("router");
-  private final KafkaStreamsMetrics streamsMetrics;
 
   public RouterService(Settings settings) {
     RouterConfig config = new RouterConfig(settings);
     this.topics = CommonSettings.topics(settings);
-    if (settings.get(CommonSettings.TOPIC_CREATE)) {
-      try (Admin admin = Admin.create(CommonSettings.kafkaClientConfig(settings))) {
-        TopicAdmin.ensureTopics(admin, topics.all(), settings.get(CommonSettings.TOPIC_PARTITIONS),
-            settings.get(CommonSettings.TOPIC_REPLICATION).shortValue(), Duration.ofSeconds(60));
-      }
-    }
+    CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
     Topology topology = RouterTopology.buildTopology(topics, DefaultPolicies.routingPolicy(),
         DefaultPolicies.catalogById(), config.budget(), new MicrometerRouterMetrics(registry));
-    this.streams = new KafkaStreams(topology, config.streamsProperties());
-    // Kafka Streams' own metrics, consumer lag (records-lag-max) among them, as kafka_* meters.
-    this.streamsMetrics = new KafkaStreamsMetrics(streams);
-    streamsMetrics.bindTo(registry);
-    streams.setUncaughtExceptionHandler(error -> {
-      LOG.error("router stream thread failed; replacing it", error);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    this.streams = new StreamsLifecycle("router", topology, config.streamsProperties(), registry);
   }
 
   public RouterService start() {
@@ -59,7 +43,7 @@ public final class RouterService implements AutoCloseable {
   }
 
   public KafkaStreams streams() {
-    return streams;
+    return streams.streams();
   }
 
   /** The router's meters: {@code router_requests_total} and Kafka Streams' metrics, JVM metrics. */
@@ -69,14 +53,11 @@ public final class RouterService implements AutoCloseable {
 
   /** Healthy while Kafka Streams runs or rebalances; down when it is not running, with the state. */
   public MetricsServer.Health health() {
-    KafkaStreams.State state = streams.state();
-    boolean up = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
-    return new MetricsServer.Health(up, "streams " + state);
+    return streams.health();
   }
 
   @Override
   public void close() {
-    streams.close(Duration.ofSeconds(30));
-    streamsMetrics.close();
+    streams.close();
   }
 }

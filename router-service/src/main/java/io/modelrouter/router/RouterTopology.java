@@ -1,13 +1,14 @@
 package io.modelrouter.router;
 
 import io.modelrouter.avro.ModelSpec;
-import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.Reservation;
+import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.router.internal.LedgerProcessor;
 import io.modelrouter.router.internal.RouterMetrics;
 import io.modelrouter.router.internal.RouterOutcome;
 import io.modelrouter.router.internal.RouterProcessor;
+import io.modelrouter.router.internal.RouterStores;
 import io.modelrouter.router.routing.ComplexityEstimator;
 import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.Topics;
@@ -40,18 +41,12 @@ import org.apache.kafka.streams.state.Stores;
  * is repartitioned by team first, so that it meets its team's budget.
  */
 public final class RouterTopology {
-  public static final String ROUTING_POLICIES_STORE = "routing-policies";
-  public static final String CATALOG_STORE = "model-catalog";
-  public static final String BUDGET_ACTIONS_STORE = "budget-actions";
-  public static final String LEDGERS_STORE = "spend-ledgers";
-  public static final String RESERVATIONS_STORE = "reservations";
-  public static final String BUDGET_POLICIES_STORE = "router-budget-policies";
   public static final String REKEY_TOPIC = "requests-by-team";
   /** Admission control as configured by default: on, 15% margin on input and output, 10-minute reservations. */
   public static final RouterConfig.Budget DEFAULT_BUDGET =
       new RouterConfig.Budget(true, 0.15, java.time.Duration.ofMinutes(10));
-  private static final String[] ROUTE_STORES = {BUDGET_ACTIONS_STORE, LEDGERS_STORE, RESERVATIONS_STORE,
-      BUDGET_POLICIES_STORE};
+  private static final String[] ROUTE_STORES = {RouterStores.BUDGET_ACTIONS, RouterStores.LEDGERS, RouterStores.RESERVATIONS,
+      RouterStores.BUDGET_POLICIES};
 
   private RouterTopology() {}
 
@@ -75,10 +70,10 @@ public final class RouterTopology {
     StreamsBuilder builder = new StreamsBuilder();
     builder.globalTable(topics.routingPolicies().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("routing-policies-source"),
-        bytesStore(ROUTING_POLICIES_STORE));
+        bytesStore(RouterStores.ROUTING_POLICIES));
     builder.globalTable(topics.models().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("model-catalog-source"),
-        bytesStore(CATALOG_STORE));
+        bytesStore(RouterStores.CATALOG));
     addBudgetStores(builder, topics);
     KStream<String, LedgerProcessor.Input> ledgerInputs = ledgerInput(builder, topics.usage().name(), "usage",
         LedgerProcessor.Kind.USAGE)
@@ -140,13 +135,13 @@ public final class RouterTopology {
 
   /** The team's budget as the router sees it: latest action, policy, spend ledger, reservations. */
   private static void addBudgetStores(StreamsBuilder builder, Topics topics) {
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUDGET_ACTIONS_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.BUDGET_ACTIONS),
         Serdes.String(), Serdes.ByteArray()));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUDGET_POLICIES_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.BUDGET_POLICIES),
         Serdes.String(), topics.budgetPolicies().valueSerde()));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LEDGERS_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.LEDGERS),
         Serdes.String(), AvroSerde.forValues(SpendLedger.class, topics.config().client(), topics.config().serde())));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RESERVATIONS_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.RESERVATIONS),
         Serdes.String(), AvroSerde.forValues(Reservation.class, topics.config().client(), topics.config().serde())));
   }
 

@@ -1,8 +1,11 @@
 package io.modelrouter.config;
 
+import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
 import io.modelrouter.schemas.serde.AvroSerdeConfig;
+import org.apache.kafka.clients.admin.Admin;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +68,20 @@ public final class CommonSettings {
     String key = prefix + "max.in.flight.requests.per.connection";
     if (!settings.kafkaOverrides().containsKey(key)) {
       config.put(key, 1);
+    }
+  }
+
+  /**
+   * Creates the missing topics with the configured partitions and replication, when {@code topics.create} is on
+   * (every service does this at start-up, with the same settings, so team-keyed topics are co-partitioned).
+   */
+  public static void ensureTopics(Settings settings, Topics topics, Duration timeout) {
+    if (!settings.get(TOPIC_CREATE)) {
+      return;
+    }
+    try (Admin admin = Admin.create(kafkaClientConfig(settings))) {
+      TopicAdmin.ensureTopics(admin, topics.all(), settings.get(TOPIC_PARTITIONS),
+          settings.get(TOPIC_REPLICATION).shortValue(), timeout);
     }
   }
 

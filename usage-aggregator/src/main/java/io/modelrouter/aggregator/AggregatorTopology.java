@@ -1,6 +1,7 @@
 package io.modelrouter.aggregator;
 
 import io.modelrouter.aggregator.internal.AggregatorRecord;
+import io.modelrouter.aggregator.internal.AggregatorStores;
 import io.modelrouter.aggregator.internal.BudgetProcessor;
 import io.modelrouter.avro.BudgetLedger;
 import io.modelrouter.avro.UsageBreakdown;
@@ -31,14 +32,14 @@ public final class AggregatorTopology {
         topics.config().serde());
     // Cached: a hot team's windows and ledger change with every usage event; the record cache writes each key once
     // per commit to RocksDB and the changelog instead of once per event.
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BudgetProcessor.WINDOWS_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregatorStores.WINDOWS),
         Serdes.String(), topics.usageTotals().valueSerde()).withCachingEnabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BudgetProcessor.SESSIONS_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregatorStores.SESSIONS),
         Serdes.String(), AvroSerde.forValues(UsageBreakdown.class, topics.config().client(), topics.config().serde()))
         .withCachingEnabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BudgetProcessor.LEDGERS_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregatorStores.LEDGERS),
         Serdes.String(), ledgerSerde).withCachingEnabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BudgetProcessor.POLICIES_STORE),
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregatorStores.POLICIES),
         Serdes.String(), topics.budgetPolicies().valueSerde()));
 
     KStream<String, AggregatorRecord.In> usage = source(builder, topics.usage().name(), "usage",
@@ -52,8 +53,8 @@ public final class AggregatorTopology {
         .merge(resets, Named.as("merge-actions"))
         .process(() -> new BudgetProcessor(topics, config.grace(), config.totalsInterval(), config.rolloverCheck(),
                 config.retention()), Named.as("budget"),
-            BudgetProcessor.WINDOWS_STORE, BudgetProcessor.SESSIONS_STORE, BudgetProcessor.LEDGERS_STORE,
-            BudgetProcessor.POLICIES_STORE);
+            AggregatorStores.WINDOWS, AggregatorStores.SESSIONS, AggregatorStores.LEDGERS,
+            AggregatorStores.POLICIES);
 
     outputs.split(Named.as("out-"))
         .branch((key, out) -> out instanceof AggregatorRecord.Totals, Branched.withConsumer(totals -> totals

@@ -15,8 +15,9 @@ import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.TokenUsage;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.schemas.ModelCatalog;
-import io.modelrouter.schemas.prompt.TokenEstimator;
 import io.modelrouter.schemas.Pricing;
+import io.modelrouter.schemas.Results;
+import io.modelrouter.schemas.prompt.TokenEstimator;
 import io.modelrouter.worker.provider.Provider;
 import io.modelrouter.worker.provider.ProviderException;
 import io.modelrouter.worker.provider.ProviderRequest;
@@ -335,12 +336,7 @@ public final class RequestExecutor {
       }
       Instant now = clock.instant();
       Instant from = request.getCreatedAt() != null ? request.getCreatedAt() : started;
-      InferenceResult result = InferenceResult.newBuilder()
-          .setRequestId(request.getRequestId())
-          .setTeamId(request.getTeamId())
-          .setPipelineId(request.getPipelineId())
-          .setSessionId(request.getSessionId())
-          .setTaskType(request.getTaskType())
+      InferenceResult result = Results.of(request)
           .setStatus(status)
           .setProfile(decision.getProfile())
           .setProvider(answeredBy == null ? null : answeredBy.getProvider())

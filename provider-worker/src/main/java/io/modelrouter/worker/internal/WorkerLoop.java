@@ -4,6 +4,7 @@ import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.TokenUsage;
+import io.modelrouter.schemas.Results;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.dlq.DeadLetters;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
@@ -203,17 +204,9 @@ public final class WorkerLoop implements Runnable {
         : record.key() == null ? "" : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
     String requestId = routed != null ? routed.getRequest().getRequestId()
         : "unknown@" + record.topic() + "-" + record.partition() + "-" + record.offset();
-    return InferenceResult.newBuilder()
-        .setRequestId(requestId).setTeamId(teamId)
-        .setPipelineId(routed == null ? null : routed.getRequest().getPipelineId())
-        .setSessionId(routed == null ? null : routed.getRequest().getSessionId())
-        .setTaskType(routed == null ? null : routed.getRequest().getTaskType())
-        .setStatus(ResultStatus.FAILED).setProfile(null).setProvider(null).setModel(null).setContent(null)
-        .setStopReason(null).setUsage(new TokenUsage(0L, 0L, 0L, false)).setCostMicros(0).setCreditsMicros(0)
-        .setAttempts(List.of()).setRoutingReason(routed == null ? null : routed.getDecision().getReason())
-        .setPolicyVersion(routed == null ? null : routed.getDecision().getPolicyVersion())
-        .setErrorCode(code).setErrorMessage(DeadLetters.describe(error)).setLatencyMs(0).setSimulated(false)
-        .setCompletedAt(clock.instant()).build();
+    return Results.unanswered(requestId, teamId, routed == null ? null : routed.getRequest(), ResultStatus.FAILED,
+        code, DeadLetters.describe(error), routed == null ? null : routed.getDecision().getReason(),
+        routed == null ? null : routed.getDecision().getPolicyVersion(), 0, clock.instant());
   }
 
   private void drainCompletions() {

@@ -6,7 +6,6 @@ import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.Reservation;
 import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.avro.UsageEvent;
-import io.modelrouter.router.RouterTopology;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.budget.BudgetMath;
 import io.modelrouter.schemas.budget.ClockSkew;
@@ -56,10 +55,10 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
   @Override
   public void init(ProcessorContext<Void, Void> context) {
     this.context = context;
-    this.ledgers = context.getStateStore(RouterTopology.LEDGERS_STORE);
-    this.reservations = context.getStateStore(RouterTopology.RESERVATIONS_STORE);
-    this.policies = context.getStateStore(RouterTopology.BUDGET_POLICIES_STORE);
-    this.actions = context.getStateStore(RouterTopology.BUDGET_ACTIONS_STORE);
+    this.ledgers = context.getStateStore(RouterStores.LEDGERS);
+    this.reservations = context.getStateStore(RouterStores.RESERVATIONS);
+    this.policies = context.getStateStore(RouterStores.BUDGET_POLICIES);
+    this.actions = context.getStateStore(RouterStores.BUDGET_ACTIONS);
     context.schedule(Duration.ofSeconds(30), PunctuationType.WALL_CLOCK_TIME, this::expire);
   }
 

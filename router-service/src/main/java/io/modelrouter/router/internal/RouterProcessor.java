@@ -11,23 +11,23 @@ import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.SpendLedger;
-import io.modelrouter.avro.TokenUsage;
 import io.modelrouter.router.RouterConfig;
-import io.modelrouter.router.RouterTopology;
 import io.modelrouter.router.routing.Admission;
 import io.modelrouter.router.routing.BudgetStatus;
 import io.modelrouter.router.routing.CompiledPolicy;
-import io.modelrouter.schemas.ModelCatalog;
-import io.modelrouter.schemas.prompt.PromptText;
 import io.modelrouter.router.routing.RouteOutcome;
 import io.modelrouter.router.routing.RoutingEngine;
+import io.modelrouter.runtime.StreamsDeadLetters;
+import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.Pricing;
+import io.modelrouter.schemas.Results;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.budget.BudgetMath;
+import io.modelrouter.schemas.budget.Spend;
 import io.modelrouter.schemas.dlq.DeadLetters;
+import io.modelrouter.schemas.prompt.PromptText;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -91,14 +91,14 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   @Override
   public void init(ProcessorContext<String, RouterOutcome> context) {
     this.context = context;
-    this.policies = StoreView.timestamped(store(RouterTopology.ROUTING_POLICIES_STORE),
+    this.policies = StoreView.timestamped(store(RouterStores.ROUTING_POLICIES),
         raw -> CompiledPolicy.compile(topics.routingPolicies().deserializeValue(raw)));
-    this.models = StoreView.timestamped(store(RouterTopology.CATALOG_STORE), topics.models()::deserializeValue);
-    this.budgets = StoreView.plain(context.getStateStore(RouterTopology.BUDGET_ACTIONS_STORE),
+    this.models = StoreView.timestamped(store(RouterStores.CATALOG), topics.models()::deserializeValue);
+    this.budgets = StoreView.plain(context.getStateStore(RouterStores.BUDGET_ACTIONS),
         topics.budgetActions()::deserializeValue);
-    this.ledgers = context.getStateStore(RouterTopology.LEDGERS_STORE);
-    this.reservations = context.getStateStore(RouterTopology.RESERVATIONS_STORE);
-    this.budgetPolicies = context.getStateStore(RouterTopology.BUDGET_POLICIES_STORE);
+    this.ledgers = context.getStateStore(RouterStores.LEDGERS);
+    this.reservations = context.getStateStore(RouterStores.RESERVATIONS);
+    this.budgetPolicies = context.getStateStore(RouterStores.BUDGET_POLICIES);
     this.builtinPolicy = CompiledPolicy.compile(defaultPolicy);
     this.codec = new RequestCodec(topics);
     this.catalog = id -> {
@@ -214,7 +214,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     SpendLedger ledger = ledgers.get(team);
     ledger = ledger != null ? ledger : SpendLedgers.empty(team);
     SpendLedgers.advance(ledger, now, BudgetMath.zone(limits));
-    Admission.Amount ask = amount(routed.decision(), ledger);
+    Spend ask = amount(routed.decision(), ledger);
     Admission.Verdict verdict = Admission.check(limits, ledger, ask);
     RouteOutcome outcome = routed;
     if (verdict.state() == BudgetState.RESTRICT && status.state().ordinal() < BudgetState.RESTRICT.ordinal()
@@ -247,12 +247,12 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
    * What a request is expected to spend, with the margin: its estimated input, and its expected output (the team's
    * learned mean output, or the task type's prior until 20 requests were answered), never more than its maxTokens.
    */
-  private Admission.Amount amount(RoutingDecision decision, SpendLedger ledger) {
+  private Spend amount(RoutingDecision decision, SpendLedger ledger) {
     long input = (long) Math.ceil(decision.getEstimatedInputTokens() * (1 + budget.margin()));
     double expected = SpendLedgers.expectedOutput(ledger, decision.getEstimatedOutputTokens());
     long output = Math.min(decision.getMaxTokens(), (long) Math.ceil(expected * (1 + budget.margin())));
     ModelSpec model = catalog.get(decision.getModel());
-    return new Admission.Amount(input, output, model == null ? 0 : Pricing.costMicros(model, input, output, 0));
+    return new Spend(input, output, model == null ? 0 : Pricing.costMicros(model, input, output, 0));
   }
 
 
@@ -294,15 +294,8 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   }
 
   private void deadLetter(Record<String, byte[]> record, Exception error) {
-    RecordMetadata meta = context.recordMetadata().orElse(null);
-    DeadLetters.Source source = meta == null
-        ? new DeadLetters.Source(topics.requests().name(), -1, -1)
-        : new DeadLetters.Source(meta.topic(), meta.partition(), meta.offset());
-    LOG.warn("request at {}-{}@{} sent to the DLQ: {}", source.topic(), source.partition(), source.offset(),
-        DeadLetters.describe(error));
-    context.forward(record
-        .withHeaders(DeadLetters.headers(source, record.headers(), error, SERVICE, context.currentSystemTimeMs()))
-        .withValue(new RouterOutcome.DeadLetter(record.value())));
+    context.forward(StreamsDeadLetters.of(context, record, new RouterOutcome.DeadLetter(record.value()), error,
+        SERVICE, topics.requests().name()));
     metrics.deadLettered();
   }
 
@@ -329,30 +322,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
 
   private static InferenceResult answer(InferenceRequest request, String requestId, String teamId, ResultStatus status,
       String code, String message, String reason, String policyVersion, Instant now) {
-    return InferenceResult.newBuilder()
-        .setRequestId(requestId)
-        .setTeamId(teamId)
-        .setPipelineId(request.getPipelineId())
-        .setSessionId(request.getSessionId())
-        .setTaskType(request.getTaskType())
-        .setStatus(status)
-        .setProfile(null)
-        .setProvider(null)
-        .setModel(null)
-        .setContent(null)
-        .setStopReason(null)
-        .setUsage(new TokenUsage(0L, 0L, 0L, false))
-        .setCostMicros(0)
-        .setCreditsMicros(0)
-        .setAttempts(List.of())
-        .setRoutingReason(reason)
-        .setPolicyVersion(policyVersion)
-        .setErrorCode(code)
-        .setErrorMessage(message)
-        .setLatencyMs(request.getCreatedAt() == null ? 0 : Math.max(0, now.toEpochMilli()
-            - request.getCreatedAt().toEpochMilli()))
-        .setSimulated(false)
-        .setCompletedAt(now)
-        .build();
+    return Results.unanswered(requestId, teamId, request, status, code, message, reason, policyVersion,
+        Results.latencyMs(request, now), now);
   }
 }

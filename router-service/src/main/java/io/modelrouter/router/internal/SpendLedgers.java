@@ -7,13 +7,16 @@ import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.avro.WindowBudget;
 import io.modelrouter.avro.WindowKind;
+import io.modelrouter.router.routing.SpendWindows;
 import io.modelrouter.schemas.budget.BudgetMath;
+import io.modelrouter.schemas.budget.Spend;
 import java.time.Instant;
 import java.time.ZoneId;
 
 /**
- * Operations on a team's {@link SpendLedger}. Windows only move forward, by the router's clock: usage of an older
- * window no longer counts for admission, usage dated later counts in the current one. Reservations are not tied to a window: while in flight they count
+ * Operations on a team's {@link SpendLedger}. Windows only move forward, by the router's clock
+ * ({@link io.modelrouter.schemas.budget.BudgetWindows}): usage of an older window no longer counts for admission,
+ * usage dated later counts in the current one. Reservations are not tied to a window: while in flight they count
  * against the current ones, which errs on the side of the limit.
  */
 final class SpendLedgers {
@@ -24,26 +27,11 @@ final class SpendLedgers {
         .setLiftedMonthly(null).build();
   }
 
-  /** Moves the ledger to the windows of {@code at}, unless it already reached later ones. */
+  /** Moves the ledger to the windows of {@code at}, unless it already reached later ones; a new window starts at 0. */
   static void advance(SpendLedger ledger, Instant at, ZoneId zone) {
-    String day = BudgetMath.window(WindowKind.DAILY, at, zone).start();
-    if (ledger.getDailyStart() == null || day.compareTo(ledger.getDailyStart()) > 0) {
-      ledger.setDailyStart(day);
-      ledger.setDailyInput(0);
-      ledger.setDailyOutput(0);
-      ledger.setDailyCost(0);
-      if (!day.equals(ledger.getLiftedDaily())) {
-        ledger.setLiftedDaily(null);
-      }
-    }
-    String month = BudgetMath.window(WindowKind.MONTHLY, at, zone).start();
-    if (ledger.getMonthlyStart() == null || month.compareTo(ledger.getMonthlyStart()) > 0) {
-      ledger.setMonthlyStart(month);
-      ledger.setMonthlyInput(0);
-      ledger.setMonthlyOutput(0);
-      ledger.setMonthlyCost(0);
-      if (!month.equals(ledger.getLiftedMonthly())) {
-        ledger.setLiftedMonthly(null);
+    for (WindowKind kind : WindowKind.values()) {
+      if (SpendWindows.WINDOWS.advance(ledger, kind, BudgetMath.window(kind, at, zone).start())) {
+        SpendWindows.setSettled(ledger, kind, Spend.ZERO);
       }
     }
   }
@@ -57,15 +45,11 @@ final class SpendLedgers {
     ZoneId zone = BudgetMath.zone(policy);
     advance(ledger, now, zone);
     Instant at = event.getEventTime().isAfter(now) ? now : event.getEventTime();
-    if (BudgetMath.window(WindowKind.DAILY, at, zone).start().equals(ledger.getDailyStart())) {
-      ledger.setDailyInput(ledger.getDailyInput() + event.getInputTokens());
-      ledger.setDailyOutput(ledger.getDailyOutput() + event.getOutputTokens());
-      ledger.setDailyCost(ledger.getDailyCost() + event.getCostMicros());
-    }
-    if (BudgetMath.window(WindowKind.MONTHLY, at, zone).start().equals(ledger.getMonthlyStart())) {
-      ledger.setMonthlyInput(ledger.getMonthlyInput() + event.getInputTokens());
-      ledger.setMonthlyOutput(ledger.getMonthlyOutput() + event.getOutputTokens());
-      ledger.setMonthlyCost(ledger.getMonthlyCost() + event.getCostMicros());
+    Spend call = new Spend(event.getInputTokens(), event.getOutputTokens(), event.getCostMicros());
+    for (WindowKind kind : WindowKind.values()) {
+      if (BudgetMath.window(kind, at, zone).start().equals(SpendWindows.WINDOWS.start(ledger, kind))) {
+        SpendWindows.setSettled(ledger, kind, SpendWindows.settled(ledger, kind).plus(call));
+      }
     }
   }
 
@@ -114,18 +98,9 @@ final class SpendLedgers {
       if (budget == null) {
         continue;
       }
-      boolean daily = kind == WindowKind.DAILY;
-      BudgetMath.Fraction committed = BudgetMath.fraction(budget,
-          (daily ? ledger.getDailyInput() : ledger.getMonthlyInput()) + ledger.getReservedInput(),
-          (daily ? ledger.getDailyOutput() : ledger.getMonthlyOutput()) + ledger.getReservedOutput(),
-          (daily ? ledger.getDailyCost() : ledger.getMonthlyCost()) + ledger.getReservedCost());
-      if (BudgetMath.state(budget, committed.value(), false) != BudgetState.PAUSE) {
-        continue;
-      }
-      if (daily) {
-        ledger.setLiftedDaily(ledger.getDailyStart());
-      } else {
-        ledger.setLiftedMonthly(ledger.getMonthlyStart());
+      BudgetMath.Fraction committed = SpendWindows.committed(ledger, kind).fractionOf(budget);
+      if (BudgetMath.state(budget, committed.value(), false) == BudgetState.PAUSE) {
+        SpendWindows.WINDOWS.lift(ledger, kind);
       }
     }
   }

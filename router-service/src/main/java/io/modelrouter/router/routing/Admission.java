@@ -6,6 +6,7 @@ import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.avro.WindowBudget;
 import io.modelrouter.avro.WindowKind;
 import io.modelrouter.schemas.budget.BudgetMath;
+import io.modelrouter.schemas.budget.Spend;
 import java.util.Locale;
 
 /**
@@ -20,15 +21,16 @@ import java.util.Locale;
 public final class Admission {
   private Admission() {}
 
-  /** Tokens and cost a request may spend at most (or, for input, is expected to, with a margin). */
-  public record Amount(long inputTokens, long outputTokens, long costMicros) {}
-
   /** The state admitting the request would put the team in (NORMAL, NOTIFY, RESTRICT or PAUSE), and why. */
   public record Verdict(BudgetState state, String reason) {
     public static final Verdict WITHIN = new Verdict(BudgetState.NORMAL, "");
   }
 
-  public static Verdict check(BudgetPolicy policy, SpendLedger ledger, Amount request) {
+  /**
+   * The verdict on admitting a request that may spend {@code request} at most (for input: is expected to, with a
+   * margin).
+   */
+  public static Verdict check(BudgetPolicy policy, SpendLedger ledger, Spend request) {
     if (policy == null) {
       return Verdict.WITHIN;
     }
@@ -38,19 +40,10 @@ public final class Admission {
       if (budget == null) {
         continue;
       }
-      boolean daily = kind == WindowKind.DAILY;
-      long usedInput = daily ? ledger.getDailyInput() : ledger.getMonthlyInput();
-      long usedOutput = daily ? ledger.getDailyOutput() : ledger.getMonthlyOutput();
-      long usedCost = daily ? ledger.getDailyCost() : ledger.getMonthlyCost();
-      BudgetMath.Fraction committed = BudgetMath.fraction(budget,
-          usedInput + ledger.getReservedInput(), usedOutput + ledger.getReservedOutput(),
-          usedCost + ledger.getReservedCost());
-      BudgetMath.Fraction projected = BudgetMath.fraction(budget,
-          usedInput + ledger.getReservedInput() + request.inputTokens(),
-          usedOutput + ledger.getReservedOutput() + request.outputTokens(),
-          usedCost + ledger.getReservedCost() + request.costMicros());
-      String start = daily ? ledger.getDailyStart() : ledger.getMonthlyStart();
-      boolean lifted = start != null && start.equals(daily ? ledger.getLiftedDaily() : ledger.getLiftedMonthly());
+      Spend committedSpend = SpendWindows.committed(ledger, kind);
+      BudgetMath.Fraction committed = committedSpend.fractionOf(budget);
+      BudgetMath.Fraction projected = committedSpend.plus(request).fractionOf(budget);
+      boolean lifted = SpendWindows.WINDOWS.lifted(ledger, kind);
       Verdict verdict;
       if (BudgetMath.state(budget, committed.value(), lifted) == BudgetState.PAUSE) {
         // Settled usage and the requests in flight already reach the pause point: nothing more is admitted.
@@ -69,28 +62,16 @@ public final class Admission {
   }
 
   private static String describePause(WindowKind kind, BudgetMath.Fraction committed, SpendLedger ledger) {
-    long inFlight = switch (committed.metric()) {
-      case "inputTokens" -> ledger.getReservedInput();
-      case "outputTokens" -> ledger.getReservedOutput();
-      default -> ledger.getReservedCost();
-    };
+    long inFlight = SpendWindows.reserved(ledger).of(committed.metric());
     return String.format(Locale.ROOT, "%s %s at %.0f%% of %,d (settled %,d + in flight %,d, %d request(s)) → PAUSE at"
             + " admission", kind.name().toLowerCase(Locale.ROOT), committed.metric(), committed.value() * 100,
         committed.limit(), committed.used() - inFlight, inFlight, ledger.getReservations());
   }
 
-  private static String describe(WindowKind kind, BudgetMath.Fraction projected, SpendLedger ledger, Amount request,
+  private static String describe(WindowKind kind, BudgetMath.Fraction projected, SpendLedger ledger, Spend request,
       BudgetState state) {
-    long inFlight = switch (projected.metric()) {
-      case "inputTokens" -> ledger.getReservedInput();
-      case "outputTokens" -> ledger.getReservedOutput();
-      default -> ledger.getReservedCost();
-    };
-    long asked = switch (projected.metric()) {
-      case "inputTokens" -> request.inputTokens();
-      case "outputTokens" -> request.outputTokens();
-      default -> request.costMicros();
-    };
+    long inFlight = SpendWindows.reserved(ledger).of(projected.metric());
+    long asked = request.of(projected.metric());
     return String.format(Locale.ROOT, "%s %s would reach %.0f%% of %,d with this request (settled %,d + in flight %,d"
             + " + this request up to %,d) → %s at admission", kind.name().toLowerCase(Locale.ROOT), projected.metric(),
         projected.value() * 100, projected.limit(), projected.used() - inFlight - asked, inFlight, asked, state);

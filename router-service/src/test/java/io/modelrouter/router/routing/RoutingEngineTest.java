@@ -1,10 +1,6 @@
 package io.modelrouter.router.routing;
 
 import io.modelrouter.avro.AutoStrategy;
-import static io.modelrouter.router.routing.Requests.NOW;
-import static io.modelrouter.router.routing.Requests.request;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.Message;
@@ -23,6 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import static io.modelrouter.router.routing.Requests.NOW;
+import static io.modelrouter.router.routing.Requests.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
 
 class RoutingEngineTest {
 

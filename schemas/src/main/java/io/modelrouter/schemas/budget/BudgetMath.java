@@ -92,7 +92,12 @@ public final class BudgetMath {
 
   /** Key of a window's totals on {@code llm.usage.totals}: {@code <team>|<DAILY|MONTHLY>|<start>}. */
   public static String totalsKey(String teamId, Window window) {
-    return teamId + "|" + window.kind().name() + "|" + window.start();
+    return totalsKey(teamId, window.kind(), window.start());
+  }
+
+  /** Key of a window's totals on {@code llm.usage.totals}, from the window's kind and start. */
+  public static String totalsKey(String teamId, WindowKind kind, String start) {
+    return teamId + "|" + kind.name() + "|" + start;
   }
 
   public static WindowBudget budget(BudgetPolicy policy, WindowKind kind) {

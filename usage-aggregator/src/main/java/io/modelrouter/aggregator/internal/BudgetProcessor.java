@@ -8,9 +8,9 @@ import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.avro.UsageTotals;
 import io.modelrouter.avro.WindowBudget;
 import io.modelrouter.avro.WindowKind;
+import io.modelrouter.runtime.StreamsDeadLetters;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.budget.BudgetMath;
-import io.modelrouter.schemas.dlq.DeadLetters;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,9 +24,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,10 +44,6 @@ import org.slf4j.LoggerFactory;
  * neither repeats nor loses an alert.
  */
 public final class BudgetProcessor implements Processor<String, AggregatorRecord.In, String, AggregatorRecord.Out> {
-  public static final String WINDOWS_STORE = "usage-windows";
-  public static final String LEDGERS_STORE = "budget-ledgers";
-  public static final String POLICIES_STORE = "budget-policies";
-  public static final String SESSIONS_STORE = "usage-sessions";
   /** Decoded values kept per store: every team's current windows and ledgers, for thousands of teams. */
   private static final int DECODED = 10_000;
   private static final Logger LOG = LoggerFactory.getLogger(BudgetProcessor.class);
@@ -82,20 +76,20 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     this.context = context;
     // New every time: init() runs again whenever Kafka Streams restores the stores, and what memory held before
     // may be ahead of them (an aborted transaction).
-    this.windows = new DecodedStore<>(context.getStateStore(WINDOWS_STORE), DECODED);
-    this.ledgers = new DecodedStore<>(context.getStateStore(LEDGERS_STORE), DECODED);
-    this.policies = new DecodedStore<>(context.getStateStore(POLICIES_STORE), DECODED);
-    this.sessions = new SessionUsage(context.getStateStore(SESSIONS_STORE));
+    this.windows = new DecodedStore<>(context.getStateStore(AggregatorStores.WINDOWS), DECODED);
+    this.ledgers = new DecodedStore<>(context.getStateStore(AggregatorStores.LEDGERS), DECODED);
+    this.policies = new DecodedStore<>(context.getStateStore(AggregatorStores.POLICIES), DECODED);
+    this.sessions = new SessionUsage(context.getStateStore(AggregatorStores.SESSIONS));
     dirty.clear();
     // After a restart, publish the current windows' totals again: changes made before the crash may not have been.
     try (KeyValueIterator<String, BudgetLedger> all = ledgers.store().all()) {
       all.forEachRemaining(entry -> {
         BudgetLedger ledger = entry.value;
-        if (ledger.getDailyStart() != null) {
-          dirty.add(ledger.getTeamId() + "|DAILY|" + ledger.getDailyStart());
-        }
-        if (ledger.getMonthlyStart() != null) {
-          dirty.add(ledger.getTeamId() + "|MONTHLY|" + ledger.getMonthlyStart());
+        for (WindowKind kind : WindowKind.values()) {
+          String start = Ledgers.start(ledger, kind);
+          if (start != null) {
+            dirty.add(BudgetMath.totalsKey(ledger.getTeamId(), kind, start));
+          }
         }
       });
     }
@@ -196,7 +190,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     BudgetAction action = recompute(ledger, policy, now, false, "budget changed: ");
     if (policy != null) {
       for (WindowKind kind : WindowKind.values()) {
-        String start = kind == WindowKind.DAILY ? ledger.getDailyStart() : ledger.getMonthlyStart();
+        String start = Ledgers.start(ledger, kind);
         alerts(ledger, policy, BudgetMath.windowOf(kind, start, BudgetMath.zone(policy)), before, now);
       }
     }
@@ -411,13 +405,8 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   }
 
   private void deadLetter(Record<String, AggregatorRecord.In> record, Exception error) {
-    RecordMetadata meta = context.recordMetadata().orElse(null);
-    DeadLetters.Source source = meta == null ? new DeadLetters.Source("unknown", -1, -1)
-        : new DeadLetters.Source(meta.topic(), meta.partition(), meta.offset());
-    LOG.warn("record at {}-{}@{} sent to the DLQ: {}", source.topic(), source.partition(), source.offset(),
-        DeadLetters.describe(error));
-    context.forward(record.withHeaders(DeadLetters.headers(source, record.headers(), error, SERVICE,
-        context.currentSystemTimeMs())).withValue(new AggregatorRecord.DeadLetter(record.value().value())));
+    context.forward(StreamsDeadLetters.of(context, record, new AggregatorRecord.DeadLetter(record.value().value()),
+        error, SERVICE, "unknown"));
   }
 
   /** Why a window is in its state. */

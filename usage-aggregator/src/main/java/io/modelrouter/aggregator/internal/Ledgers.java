@@ -4,6 +4,7 @@ import io.modelrouter.avro.BudgetLedger;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.WindowKind;
 import io.modelrouter.schemas.budget.BudgetMath;
+import io.modelrouter.schemas.budget.BudgetWindows;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -31,8 +32,15 @@ final class Ledgers {
         .build();
   }
 
+  /** Where a ledger keeps each window's start and lift; the shared rules of {@link BudgetWindows} apply. */
+  static final BudgetWindows<BudgetLedger> WINDOWS = new BudgetWindows<>(
+      new BudgetWindows.Slot<>(BudgetLedger::getDailyStart, BudgetLedger::setDailyStart, BudgetLedger::getLiftedDaily,
+          BudgetLedger::setLiftedDaily),
+      new BudgetWindows.Slot<>(BudgetLedger::getMonthlyStart, BudgetLedger::setMonthlyStart,
+          BudgetLedger::getLiftedMonthly, BudgetLedger::setLiftedMonthly));
+
   static String start(BudgetLedger ledger, WindowKind kind) {
-    return kind == WindowKind.DAILY ? ledger.getDailyStart() : ledger.getMonthlyStart();
+    return WINDOWS.start(ledger, kind);
   }
 
   /** The team's current window: where the reference time falls, but never earlier than one already reached. */
@@ -46,24 +54,14 @@ final class Ledgers {
   }
 
   /**
-   * Makes {@code start} the current window of its kind. Alert ids of the previous window are kept (late usage within
-   * the grace period may still cross its thresholds), older ones dropped; a lift from a manual reset ends.
+   * Makes {@code start} the current window of its kind if it is later. Alert ids of the previous window are kept
+   * (late usage within the grace period may still cross its thresholds), older ones dropped; a lift from a manual
+   * reset ends.
    */
   static void moveTo(BudgetLedger ledger, WindowKind kind, String start) {
     String previous = start(ledger, kind);
-    if (start.equals(previous)) {
+    if (!WINDOWS.advance(ledger, kind, start)) {
       return;
-    }
-    if (kind == WindowKind.DAILY) {
-      ledger.setDailyStart(start);
-      if (!start.equals(ledger.getLiftedDaily())) {
-        ledger.setLiftedDaily(null);
-      }
-    } else {
-      ledger.setMonthlyStart(start);
-      if (!start.equals(ledger.getLiftedMonthly())) {
-        ledger.setLiftedMonthly(null);
-      }
     }
     String prefix = ledger.getTeamId() + "|" + kind.name() + "|";
     ledger.getEmittedAlerts().removeIf(id -> id.startsWith(prefix) && !id.startsWith(prefix + start + "|")
@@ -72,22 +70,17 @@ final class Ledgers {
 
   /** A manual reset lifted the pause of the current window of this kind: it cannot pause again before the next. */
   static void lift(BudgetLedger ledger, WindowKind kind) {
-    if (kind == WindowKind.DAILY) {
-      ledger.setLiftedDaily(ledger.getDailyStart());
-    } else {
-      ledger.setLiftedMonthly(ledger.getMonthlyStart());
-    }
+    WINDOWS.lift(ledger, kind);
   }
 
   static boolean lifted(BudgetLedger ledger, WindowKind kind, String start) {
-    return start.equals(kind == WindowKind.DAILY ? ledger.getLiftedDaily() : ledger.getLiftedMonthly());
+    return WINDOWS.lifted(ledger, kind, start);
   }
 
   static void setState(BudgetLedger ledger, WindowKind kind, BudgetState state) {
-    if (kind == WindowKind.DAILY) {
-      ledger.setDailyState(state);
-    } else {
-      ledger.setMonthlyState(state);
+    switch (kind) {
+      case DAILY -> ledger.setDailyState(state);
+      case MONTHLY -> ledger.setMonthlyState(state);
     }
   }
 }

@@ -1,0 +1,23 @@
+package io.modelrouter.router.internal;
+
+/**
+ * The router's state store names, in one place that both the topology (which creates the stores) and the
+ * processors (which open them) import, so neither imports the other for them. Changelog topics are named
+ * {@code <application.id>-<name>-changelog}: renaming a store loses its state.
+ */
+public final class RouterStores {
+  private RouterStores() {}
+
+  /** Global table of routing policies (team id or {@code *}). */
+  public static final String ROUTING_POLICIES = "routing-policies";
+  /** Global table of the model catalog. */
+  public static final String CATALOG = "model-catalog";
+  /** Each team's latest budget action from the aggregator. */
+  public static final String BUDGET_ACTIONS = "budget-actions";
+  /** Each team's admission ledger: settled usage in the current windows and what is reserved in flight. */
+  public static final String LEDGERS = "spend-ledgers";
+  /** Each request's reservation, by request id, until its result or its time-to-live. */
+  public static final String RESERVATIONS = "reservations";
+  /** Each team's budget policy, as admission reads it. */
+  public static final String BUDGET_POLICIES = "router-budget-policies";
+}
