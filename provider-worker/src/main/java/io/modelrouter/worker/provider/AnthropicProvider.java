@@ -23,6 +23,8 @@ import java.util.Objects;
 public final class AnthropicProvider implements Provider {
   private final String name;
   private final AnthropicClient client;
+  /** Only to take echoes of it out of error texts; never printed. */
+  private final String apiKey;
 
   /**
    * @param baseUrl the API root without /v1, e.g. https://api.anthropic.com
@@ -30,6 +32,7 @@ public final class AnthropicProvider implements Provider {
    */
   public AnthropicProvider(String name, String baseUrl, String apiKey, Duration timeout) {
     this.name = Objects.requireNonNull(name);
+    this.apiKey = apiKey;
     this.client = AnthropicOkHttpClient.builder()
         .baseUrl(baseUrl)
         .apiKey(Objects.requireNonNull(apiKey, "an Anthropic provider needs an API key"))
@@ -73,12 +76,13 @@ public final class AnthropicProvider implements Provider {
       throw HttpFailures.classify(name, e.statusCode(), e.errorCode().or(() -> e.errorType().map(Object::toString))
               .orElse(null),
           e.apiMessage().orElse(e.getMessage()), RetryAfter.parse(first(e, "retry-after-ms"), first(e, "retry-after"))
-              .orElse(null));
+              .orElse(null), apiKey);
     } catch (AnthropicIoException e) {
-      throw HttpFailures.transport(name, e);
+      throw HttpFailures.transport(name, e, apiKey);
     } catch (AnthropicInvalidDataException e) {
       throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "invalid_response",
-          name + " answered with a body that is not a Messages API response: " + e.getMessage(), null, e);
+          HttpFailures.redact(name + " answered with a body that is not a Messages API response: " + e.getMessage(),
+              apiKey), null, e);
     }
     try {
       StringBuilder text = new StringBuilder();
@@ -94,7 +98,8 @@ public final class AnthropicProvider implements Provider {
       return response;
     } catch (AnthropicInvalidDataException e) {
       throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "invalid_response",
-          name + " answered with a malformed Messages API response: " + e.getMessage(), null, e);
+          HttpFailures.redact(name + " answered with a malformed Messages API response: " + e.getMessage(), apiKey),
+          null, e);
     }
   }
 

@@ -96,7 +96,8 @@ public final class BedrockProvider implements Provider {
       if ("ModelNotReadyException".equals(code) || "ThrottlingException".equals(code)) {
         status = 429;
       }
-      throw HttpFailures.classify(name, status, code, message, RetryAfter.parse(null, retryAfter).orElse(null));
+      // SigV4 never sends the secret key, so there is nothing of it to echo back
+      throw HttpFailures.classify(name, status, code, message, RetryAfter.parse(null, retryAfter).orElse(null), null);
     } catch (ApiCallTimeoutException | ApiCallAttemptTimeoutException e) {
       throw new ProviderException(ProviderException.Kind.TIMEOUT, null, "timeout",
           name + " did not answer in time: " + e.getMessage(), null, e);
@@ -105,7 +106,7 @@ public final class BedrockProvider implements Provider {
         throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "invalid_response",
             name + " answered with a body that is not a Converse response", null, e);
       }
-      throw HttpFailures.transport(name, e);
+      throw HttpFailures.transport(name, e, null);
     }
     if (response.output() == null || response.output().message() == null) {
       throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "no_output",

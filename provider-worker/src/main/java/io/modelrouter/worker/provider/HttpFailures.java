@@ -13,17 +13,21 @@ final class HttpFailures {
   /**
    * @param type the vendor's error type or code (overloaded_error, context_length_exceeded, ThrottlingException ...)
    * @param message the vendor's error message
+   * @param secret the key the call was made with, or null: any echo of it in the vendor's text (a proxy or an error
+   *     page that repeats the Authorization header) is replaced by {@code ***}, so it never reaches a result, a topic
+   *     or a log line
    */
-  static ProviderException classify(String provider, int status, String type, String message, Duration retryAfter) {
+  static ProviderException classify(String provider, int status, String type, String message, Duration retryAfter,
+      String secret) {
     String lowerType = type == null ? "" : type.toLowerCase(Locale.ROOT);
     String lowerMessage = message == null ? "" : message.toLowerCase(Locale.ROOT);
     ProviderException.Kind kind;
     if (isContextWindow(lowerType, lowerMessage)) {
       kind = ProviderException.Kind.CONTEXT_WINDOW;
+    } else if (status == 402 || isQuota(lowerType, lowerMessage)) {
+      kind = ProviderException.Kind.QUOTA_EXHAUSTED;
     } else if (status == 429) {
-      kind = lowerMessage.contains("spend limit") || lowerType.contains("spend_limit")
-          || lowerType.contains("insufficient_quota") || lowerMessage.contains("exceeded your current quota")
-          ? ProviderException.Kind.QUOTA_EXHAUSTED : ProviderException.Kind.RATE_LIMITED;
+      kind = ProviderException.Kind.RATE_LIMITED;
     } else if (status == 401 || status == 403) {
       kind = ProviderException.Kind.AUTH;
     } else if (status == 408 || status == 504) {
@@ -38,8 +42,30 @@ final class HttpFailures {
     }
     String text = provider + " answered " + status + (type == null || type.isEmpty() ? "" : " " + type) + ": "
         + (message == null ? "(no message)" : truncate(message));
-    return new ProviderException(kind, status, type, text,
+    return new ProviderException(kind, status, redact(type, secret), redact(text, secret),
         kind == ProviderException.Kind.RATE_LIMITED ? retryAfter : null, null);
+  }
+
+  /**
+   * A spend limit, an exhausted balance or quota, a billing problem: retrying does not restore access, the next model
+   * should be tried. Anthropic: 429 {@code rate_limit_error} with {@code enforced_spend_limit_reached}, 400 "reached
+   * your specified API usage limits", 402 {@code billing_error}; OpenAI: 429 {@code insufficient_quota} with
+   * {@code credit_balance_exhausted}, {@code organization_spend_limit_exceeded}, {@code project_spend_limit_exceeded}
+   * or {@code organization_usage_limit_exceeded}.
+   */
+  static boolean isQuota(String lowerType, String lowerMessage) {
+    return lowerType.contains("insufficient_quota") || lowerType.contains("spend_limit")
+        || lowerType.contains("usage_limit") || lowerType.contains("credit_balance") || lowerType.contains("billing")
+        || lowerMessage.contains("spend limit") || lowerMessage.contains("usage limit")
+        || lowerMessage.contains("exceeded your current quota") || lowerMessage.contains("credit balance");
+  }
+
+  /** The text with every occurrence of the secret replaced by {@code ***}; short or absent secrets leave it as is. */
+  static String redact(String text, String secret) {
+    if (text == null || secret == null || secret.length() < 8) {
+      return text;
+    }
+    return text.replace(secret, "***");
   }
 
   static boolean isContextWindow(String lowerType, String lowerMessage) {
@@ -50,19 +76,19 @@ final class HttpFailures {
   }
 
   /** A transport failure: a timeout (also OkHttp's call timeout), or a connection that failed. */
-  static ProviderException transport(String provider, Throwable failure) {
+  static ProviderException transport(String provider, Throwable failure, String secret) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof SocketTimeoutException || (t instanceof InterruptedIOException && !(t instanceof java.io.FileNotFoundException))) {
         return new ProviderException(ProviderException.Kind.TIMEOUT, null, "timeout",
-            provider + " did not answer in time: " + t.getMessage(), null, failure);
+            redact(provider + " did not answer in time: " + t.getMessage(), secret), null, failure);
       }
       if (t instanceof ConnectException) {
         return new ProviderException(ProviderException.Kind.NETWORK, null, "connect",
-            provider + " could not be reached: " + t.getMessage(), null, failure);
+            redact(provider + " could not be reached: " + t.getMessage(), secret), null, failure);
       }
     }
     return new ProviderException(ProviderException.Kind.NETWORK, null, "io",
-        provider + " call failed: " + failure.getMessage(), null, failure);
+        redact(provider + " call failed: " + failure.getMessage(), secret), null, failure);
   }
 
   static String truncate(String text) {

@@ -26,6 +26,8 @@ public final class OpenAiCompatibleProvider implements Provider {
   private final String name;
   private final OpenAIClient client;
   private final boolean openAi;
+  /** Only to take echoes of it out of error texts; never printed. */
+  private final String apiKey;
 
   /**
    * @param baseUrl the API root including /v1
@@ -33,6 +35,7 @@ public final class OpenAiCompatibleProvider implements Provider {
    */
   public OpenAiCompatibleProvider(String name, String baseUrl, String apiKey, Duration timeout) {
     this.name = Objects.requireNonNull(name);
+    this.apiKey = apiKey;
     this.openAi = URI.create(baseUrl).getHost() != null && URI.create(baseUrl).getHost().endsWith("openai.com");
     this.client = OpenAIOkHttpClient.builder()
         .baseUrl(baseUrl)
@@ -72,11 +75,16 @@ public final class OpenAiCompatibleProvider implements Provider {
     try {
       completion = client.chat().completions().create(params.build());
     } catch (OpenAIServiceException e) {
-      String type = e.code().or(e::type).orElse(null);
+      // error.code names the cause (credit_balance_exhausted ...) where error.type is broader (insufficient_quota):
+      // both are kept, as either may be the one that says what happened
+      String code = e.code().orElse(null);
+      String errorType = e.type().orElse(null);
+      String type = code == null ? errorType : errorType == null || errorType.equals(code) ? code
+          : code + " (" + errorType + ")";
       throw HttpFailures.classify(name, e.statusCode(), type, e.getMessage(),
-          RetryAfter.parse(first(e, "retry-after-ms"), first(e, "retry-after")).orElse(null));
+          RetryAfter.parse(first(e, "retry-after-ms"), first(e, "retry-after")).orElse(null), apiKey);
     } catch (OpenAIIoException e) {
-      throw HttpFailures.transport(name, e);
+      throw HttpFailures.transport(name, e, apiKey);
     } catch (OpenAIInvalidDataException e) {
       throw malformed(e);
     }
@@ -102,7 +110,7 @@ public final class OpenAiCompatibleProvider implements Provider {
 
   private ProviderException malformed(OpenAIInvalidDataException e) {
     return new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "invalid_response",
-        name + " answered with a malformed chat completion: " + e.getMessage(), null, e);
+        HttpFailures.redact(name + " answered with a malformed chat completion: " + e.getMessage(), apiKey), null, e);
   }
 
   private static String first(OpenAIServiceException e, String header) {

@@ -2,6 +2,7 @@ package io.modelrouter.worker.resilience;
 
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -11,6 +12,7 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
@@ -164,7 +166,10 @@ public final class ResilientCalls implements AutoCloseable {
         .permittedNumberOfCallsInHalfOpenState(policy.breakerHalfOpenCalls())
         .recordException(failure -> (failure instanceof ProviderException provider && provider.kind().providerFault())
             || failure instanceof TimeoutException)
-        .ignoreException(failure -> failure instanceof ProviderException provider && !provider.kind().providerFault())
+        // A call refused here (rate limiter, bulkhead) never reached the provider: it says nothing of its health, and
+        // counted as a success it would close a half-open breaker on a provider that has not answered
+        .ignoreException(failure -> (failure instanceof ProviderException provider && !provider.kind().providerFault())
+            || failure instanceof RequestNotPermitted || failure instanceof BulkheadFullException)
         .build();
   }
 

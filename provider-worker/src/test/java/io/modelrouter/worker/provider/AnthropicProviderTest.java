@@ -147,12 +147,106 @@ class AnthropicProviderTest {
 
   @Test
   void badKeyIsAnAuthErrorThatNeverShowsTheKey() {
-    answer(401, error("authentication_error", "invalid x-api-key"));
+    // Anthropic's own 401 names no key, but a proxy in front of it may echo the credentials it was sent (here, as a
+    // vendor-shaped error whose message holds the Authorization header the SDK sent): whatever the error body holds,
+    // the key must not reach the exception, and so neither the result nor a log line.
+    WIREMOCK.stubFor(post(urlEqualTo("/v1/messages")).willReturn(aResponse().withStatus(401)
+        .withHeader("Content-Type", "application/json")
+        .withBody(error("authentication_error", "invalid x-api-key: {{request.headers.Authorization}}"))
+        .withTransformers("response-template")));
+
     assertThatThrownBy(() -> provider(Duration.ofSeconds(5)).call(request()))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.kind()).isEqualTo(ProviderException.Kind.AUTH);
-          assertThat(e.getMessage()).doesNotContain("sk-ant-test-key");
+          assertThat(e.httpStatus()).isEqualTo(401);
+          assertNoKeyIn(e, "sk-ant-test-key");
         });
+    // The error body did carry the key, so the assertion above could fail
+    assertThat(WIREMOCK.getAllServeEvents()).singleElement()
+        .satisfies(served -> assertThat(served.getResponse().getBodyAsString()).contains("Bearer sk-ant-test-key"));
+  }
+
+  /** Neither the exception nor any cause or suppressed exception of it mentions the key. */
+  static void assertNoKeyIn(Throwable failure, String key) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      assertThat(String.valueOf(t.getMessage())).as("message of %s", t.getClass().getName()).doesNotContain(key);
+      assertThat(t.toString()).doesNotContain(key);
+      for (Throwable suppressed : t.getSuppressed()) {
+        assertNoKeyIn(suppressed, key);
+      }
+      if (t instanceof ProviderException e && e.errorCode() != null) {
+        assertThat(e.errorCode()).doesNotContain(key);
+      }
+    }
+  }
+
+  @Test
+  void theTiersMonthlySpendLimitIsAnExhaustedQuotaNotARateLimit() {
+    // Anthropic's SDK models this error as a 429 rate_limit_error whose error.details.error_code is
+    // enforced_spend_limit_reached (EnforcedSpendLimitReachedException), sent without retry-after: waiting seconds
+    // will not help, so it must not be retried like a rate limit. The message wording is not part of the contract
+    // (this one names no limit), so the classification must rest on the code.
+    answer(429, """
+        {"type": "error",
+         "error": {"type": "rate_limit_error",
+                   "message": "API usage is paused until 2026-04-01 at 00:00 UTC.",
+                   "details": {"error_code": "enforced_spend_limit_reached"}},
+         "request_id": "req_011CSHoEeqs5C35K2UUqR7Fy"}
+        """);
+    assertThatThrownBy(() -> provider(Duration.ofSeconds(5)).call(request()))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.kind()).isEqualTo(ProviderException.Kind.QUOTA_EXHAUSTED);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.errorCode()).isEqualTo("enforced_spend_limit_reached");
+          assertThat(e.retryAfter()).isEmpty();
+        });
+  }
+
+  @Test
+  void aSpendLimitTheOrganizationSetIsAnExhaustedQuotaNotABadRequest() {
+    // A spend limit set in the Console answers 400 invalid_request_error; this body is one Anthropic sent
+    // (continuedev/continue#11305). The request itself is fine: it is the account that cannot be billed.
+    answer(400, error("invalid_request_error",
+        "You have reached your specified API usage limits. You will regain access on 2026-04-01 at 00:00 UTC."));
+    assertThatThrownBy(() -> provider(Duration.ofSeconds(5)).call(request()))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.kind()).isEqualTo(ProviderException.Kind.QUOTA_EXHAUSTED);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.httpStatus()).isEqualTo(400);
+        });
+  }
+
+  @Test
+  void aBillingErrorIsAnExhaustedQuota() {
+    // 402 billing_error, one of the ErrorType values of the API reference ("Billing error" is its documented
+    // default message)
+    answer(402, error("billing_error", "Billing error"));
+    assertThatThrownBy(() -> provider(Duration.ofSeconds(5)).call(request()))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.kind()).isEqualTo(ProviderException.Kind.QUOTA_EXHAUSTED);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.errorCode()).isEqualTo("billing_error");
+        });
+  }
+
+  @Test
+  void aRefusalOfItsSafetyClassifiersIsAContentFilterStopWithWhatItBilled() throws Exception {
+    // Claude 4 models answer 200 with stop_reason "refusal" (and stop_details) when a safety classifier stops the
+    // answer; the output written until then is billed (Anthropic's "Handle streaming refusals")
+    answer(200, """
+        {"id": "msg_4", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+         "content": [{"type": "text", "text": "Hello.."}],
+         "stop_reason": "refusal", "stop_sequence": null,
+         "stop_details": {"type": "refusal", "category": "cyber",
+                          "explanation": "This request was declined because it could enable cyber harm."},
+         "usage": {"input_tokens": 310, "output_tokens": 4}}
+        """);
+    ProviderResponse response = provider(Duration.ofSeconds(5)).call(request());
+    assertThat(response.stopReason()).isEqualTo("content_filter");
+    assertThat(response.content()).isEqualTo("Hello..");
+    assertThat(response.inputTokens()).isEqualTo(310);
+    assertThat(response.outputTokens()).isEqualTo(4);
+    assertThat(response.usageReported()).isTrue();
   }
 
   @Test

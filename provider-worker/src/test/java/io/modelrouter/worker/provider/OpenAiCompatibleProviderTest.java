@@ -13,12 +13,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Role;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The OpenAI-compatible adapter against WireMock answering as chat completions are documented. */
 class OpenAiCompatibleProviderTest {
@@ -146,11 +154,112 @@ class OpenAiCompatibleProviderTest {
   }
 
   @Test
-  void incorrectKeyIsAnAuthError() {
-    answer(401, error("Incorrect API key provided: sk-abc***xyz.", "invalid_request_error", "invalid_api_key"));
+  void incorrectKeyIsAnAuthErrorThatNeverShowsTheKey() {
+    // OpenAI's own 401 shows the key masked ("sk-abc***xyz"); a proxy in front of a compatible server may echo the
+    // Authorization header it was sent in full, as here: the key must not reach the exception, nor the result.
+    WIREMOCK.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(401)
+        .withHeader("Content-Type", "application/json")
+        .withBody(error("Incorrect API key provided: {{request.headers.Authorization}}. You can find your API key at "
+            + "https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key"))
+        .withTransformers("response-template")));
+
     ProviderException e = failure();
+
     assertThat(e.kind()).isEqualTo(ProviderException.Kind.AUTH);
-    assertThat(e.getMessage()).doesNotContain("sk-test-key");
+    AnthropicProviderTest.assertNoKeyIn(e, "sk-test-key");
+    // The error body did carry the key, so the assertion above could fail
+    assertThat(WIREMOCK.getAllServeEvents()).singleElement()
+        .satisfies(served -> assertThat(served.getResponse().getBodyAsString()).contains("Bearer sk-test-key"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"credit_balance_exhausted", "organization_spend_limit_exceeded",
+      "project_spend_limit_exceeded", "organization_usage_limit_exceeded"})
+  void aBillingOrSpendLimitIsAnExhaustedQuotaWhateverItsMessage(String code) {
+    // OpenAI answers each of these 429 with error.type insufficient_quota and the reason in error.code ("Troubleshooting
+    // API usage and spend limits"); retrying does not restore access. Its message wording is not documented, so
+    // the classification must rest on type and code.
+    answer(429, error("Request refused.", "insufficient_quota", code));
+    ProviderException e = failure();
+    assertThat(e.kind()).as(code).isEqualTo(ProviderException.Kind.QUOTA_EXHAUSTED);
+    assertThat(e.retryable()).isFalse();
+    assertThat(e.retryAfter()).isEmpty();
+  }
+
+  @Test
+  void aPromptRejectedByMoonshotsContentFilterIsAContentPolicyError() {
+    // Moonshot's error reference: 400, type content_filter, this message, no code or param
+    answer(400, """
+        {"error": {"type": "content_filter",
+                   "message": "The request was rejected because it was considered high risk"}}
+        """);
+    ProviderException e = failure();
+    assertThat(e.kind()).isEqualTo(ProviderException.Kind.CONTENT_POLICY);
+    assertThat(e.retryable()).isFalse();
+    assertThat(e.errorCode()).isEqualTo("content_filter");
+    assertThat(e.httpStatus()).isEqualTo(400);
+  }
+
+  @Test
+  void anAnswerOmittedByOpenAisContentFilterEndsWithTheContentFilterStop() throws Exception {
+    // Chat completions: finish_reason "content_filter" when content was omitted by a flag from the content filters
+    answer(200, """
+        {"id": "chatcmpl-3", "object": "chat.completion", "created": 1741569952, "model": "kimi-k2-0905-preview",
+         "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "refusal": null,
+                      "annotations": []}, "logprobs": null, "finish_reason": "content_filter"}],
+         "usage": {"prompt_tokens": 19, "completion_tokens": 0, "total_tokens": 19}}
+        """);
+    ProviderResponse response = provider(Duration.ofSeconds(5)).call(request());
+    assertThat(response.stopReason()).isEqualTo("content_filter");
+    assertThat(response.content()).isEmpty();
+    assertThat(response.inputTokens()).isEqualTo(19);
+  }
+
+  @Test
+  void openAiItselfGetsMaxCompletionTokensInsteadOfMaxTokens() throws Exception {
+    // The adapter tells OpenAI by its host, api.openai.com: the request is addressed to http://api.openai.com/v1
+    // and reaches WireMock as its HTTP proxy (the JVM's default ProxySelector, which OkHttp reads when the client is
+    // built), so nothing leaves this machine. Any other host keeps max_tokens (sendsTheDocumentedRequest...).
+    answer(200, """
+        {"id": "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT", "object": "chat.completion", "created": 1741569952,
+         "model": "gpt-4.1-mini-2025-04-14",
+         "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi.", "refusal": null,
+                      "annotations": []}, "logprobs": null, "finish_reason": "stop"}],
+         "usage": {"prompt_tokens": 19, "completion_tokens": 2, "total_tokens": 21}}
+        """);
+    ProxySelector previous = ProxySelector.getDefault();
+    Proxy wiremock = new Proxy(Proxy.Type.HTTP, new InetSocketAddress("127.0.0.1", WIREMOCK.port()));
+    ProxySelector.setDefault(new ProxySelector() {
+      @Override
+      public List<Proxy> select(URI uri) {
+        if ("api.openai.com".equalsIgnoreCase(uri.getHost())) {
+          return List.of(wiremock);
+        }
+        return previous == null ? List.of(Proxy.NO_PROXY) : previous.select(uri);
+      }
+
+      @Override
+      public void connectFailed(URI uri, SocketAddress address, IOException failure) {
+        // the proxy is WireMock on this machine; nothing to fall back to
+      }
+    });
+    ProviderResponse response;
+    try (OpenAiCompatibleProvider openAi = new OpenAiCompatibleProvider("openai", "http://api.openai.com/v1",
+        "sk-test-key", Duration.ofSeconds(5))) {
+      response = openAi.call(new ProviderRequest("r-1", "gpt-4.1-mini", null,
+          List.of(new Message(Role.USER, "Hello")), 1024, 0.2, 42, Duration.ofSeconds(5), 1));
+    } finally {
+      ProxySelector.setDefault(previous);
+    }
+
+    WIREMOCK.verify(postRequestedFor(urlEqualTo("/v1/chat/completions"))
+        .withHeader("Host", equalTo("api.openai.com"))
+        .withHeader("Authorization", equalTo("Bearer sk-test-key"))
+        .withRequestBody(equalToJson("""
+            {"model": "gpt-4.1-mini", "max_completion_tokens": 1024, "temperature": 0.2,
+             "messages": [{"role": "user", "content": "Hello"}]}
+            """)));
+    assertThat(response.content()).isEqualTo("Hi.");
   }
 
   @Test
