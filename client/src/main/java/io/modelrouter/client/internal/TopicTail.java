@@ -41,6 +41,8 @@ public final class TopicTail implements AutoCloseable {
   private final String topic;
   private final Consumer<ConsumerRecord<String, byte[]>> handler;
   private final Duration refreshInterval;
+  /** How long one look for new partitions may wait for the broker. */
+  private static final Duration REFRESH_TIMEOUT = Duration.ofSeconds(10);
   /** Written by the starting thread, then only by the reading thread; read by {@link #partitions}. */
   private volatile Set<TopicPartition> assigned = Set.of();
   private final Thread thread;
@@ -147,7 +149,13 @@ public final class TopicTail implements AutoCloseable {
   }
 
   private void refreshPartitions() {
-    Set<TopicPartition> added = new HashSet<>(partitionsOf(consumer, topic));
+    // partitionsFor answers from the consumer's cached metadata, which learns of new partitions only every
+    // metadata.max.age.ms (5 minutes by default); listTopics asks the broker each time.
+    List<PartitionInfo> infos = consumer.listTopics(REFRESH_TIMEOUT).get(topic);
+    Set<TopicPartition> added = new HashSet<>();
+    if (infos != null) {
+      infos.forEach(p -> added.add(new TopicPartition(p.topic(), p.partition())));
+    }
     added.removeAll(assigned);
     if (!added.isEmpty()) {
       Set<TopicPartition> all = new HashSet<>(assigned);
