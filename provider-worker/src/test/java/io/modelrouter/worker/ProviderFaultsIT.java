@@ -191,16 +191,29 @@ class ProviderFaultsIT {
         burstCalls.size(), burstCalls.size() - failuresBeforeOpen.get()));
 
     // While it is open, requests skip the primary without an HTTP call; only half-open probes reach it, if the open
-    // period ends during the phase
-    List<InferenceResult> whileOpen = phaseWithinTheBreaker("open", 50, halfOpens, halfOpenCalls, report);
-    long probes = whileOpen.stream().filter(r -> firstOutcome(r) != AttemptOutcome.CIRCUIT_OPEN).count();
-    assertThat(whileOpen).filteredOn(r -> firstOutcome(r) == AttemptOutcome.CIRCUIT_OPEN)
-        .as("requests that skipped the primary").hasSize(whileOpen.size() - (int) probes);
+    // period ends during the phase: at most the breaker's permitted calls per half-open period, none without one
+    Phase whileOpen = phaseWithinTheBreaker("open", 50, halfOpens, halfOpenCalls, report);
+    List<InferenceResult> probes = whileOpen.results().stream()
+        .filter(r -> firstOutcome(r) != AttemptOutcome.CIRCUIT_OPEN).toList();
+    assertThat(whileOpen.results()).as("every request's first attempt is on the primary")
+        .allSatisfy(r -> assertThat(r.getAttempts()).first().satisfies(first -> {
+          assertThat(first.getProvider()).isEqualTo("anthropic");
+          assertThat(first.getModel()).isEqualTo("claude-sonnet-4-5");
+        }));
+    assertThat(probes).as("requests that reached the primary while its breaker was open (%d half-open periods of %d"
+            + " calls)", whileOpen.halfOpenPeriods(), halfOpenCalls)
+        .hasSizeLessThanOrEqualTo(halfOpenCalls * whileOpen.halfOpenPeriods())
+        .allSatisfy(r -> assertThat(r.getAttempts().get(0)).satisfies(ProviderFaultsIT::aCallThePrimaryFailed));
+    // (A call cut by its timeout may not have left the SDK: WireMock may see fewer calls than the attempts, never more.)
+    assertThat(callsToThePrimary(whileOpen.results())).as("attempts that reached the primary in the open phase, "
+        + "against the %d HTTP calls WireMock saw", whileOpen.httpCalls())
+        .hasSizeGreaterThanOrEqualTo(whileOpen.httpCalls())
+        .hasSizeLessThanOrEqualTo(halfOpenCalls * whileOpen.halfOpenPeriods());
 
     // Timeouts: calls that get through (half-open) time out, the breaker opens again, nothing is lost
     primary(json(200, SONNET).withFixedDelay(3_000));
     waitOutTheOpenBreaker(breaker);
-    List<InferenceResult> slow = phaseWithinTheBreaker("timeout", 60, halfOpens, halfOpenCalls, report);
+    List<InferenceResult> slow = phaseWithinTheBreaker("timeout", 60, halfOpens, halfOpenCalls, report).results();
     assertThat(slow).flatExtracting(InferenceResult::getAttempts).extracting(Attempt::getOutcome)
         .contains(AttemptOutcome.TIMEOUT);
     assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
@@ -210,7 +223,7 @@ class ProviderFaultsIT {
     primary(json(429, error("rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"))
         .withHeader("retry-after", Long.toString(RETRY_AFTER.toSeconds())));
     waitOutTheOpenBreaker(breaker);
-    List<InferenceResult> limited = phaseWithinTheBreaker("429", 60, halfOpens, halfOpenCalls, report);
+    List<InferenceResult> limited = phaseWithinTheBreaker("429", 60, halfOpens, halfOpenCalls, report).results();
     List<Long> waits = waitsAfterRateLimits(limited);
     // Attempt times are whole milliseconds (start truncated, latency truncated): up to 2 ms lost in the rounding
     assertThat(waits).as("ms from a 429 to the next attempt on that model").isNotEmpty()
@@ -259,11 +272,14 @@ class ProviderFaultsIT {
     report.forEach(line -> System.out.println("provider faults: " + line));
   }
 
+  /** A phase's results, the half-open periods the breaker went through during it and the HTTP calls WireMock saw. */
+  private record Phase(List<InferenceResult> results, int halfOpenPeriods, int httpCalls) {}
+
   /**
    * A phase against a failing primary whose breaker is open or about to half-open: every request answered OK, and
    * the primary called only by half-open probes, at most {@code halfOpenCalls} for each half-open period.
    */
-  private List<InferenceResult> phaseWithinTheBreaker(String name, int count, AtomicInteger halfOpens,
+  private Phase phaseWithinTheBreaker(String name, int count, AtomicInteger halfOpens,
       int halfOpenCalls, List<String> report) throws Exception {
     int callsBefore = primaryCalls();
     int halfOpensBefore = halfOpens.get();
@@ -276,7 +292,16 @@ class ProviderFaultsIT {
     assertAllOk(name, phase);
     assertThat(calls).as("HTTP calls to the primary in phase %s: at most %d per half-open period (%d)", name,
         halfOpenCalls, periods).isLessThanOrEqualTo(halfOpenCalls * periods);
-    return phase;
+    return new Phase(phase, periods, calls);
+  }
+
+  /** An attempt that reached the primary and failed: its 503 (the overloaded phase's answer), or its timeout. */
+  private static void aCallThePrimaryFailed(Attempt attempt) {
+    assertThat(attempt.getProvider()).isEqualTo("anthropic");
+    assertThat(attempt.getOutcome()).isIn(AttemptOutcome.RETRYABLE_ERROR, AttemptOutcome.TIMEOUT);
+    if (attempt.getOutcome() == AttemptOutcome.RETRYABLE_ERROR) {
+      assertThat(attempt.getHttpStatus()).isEqualTo(503);
+    }
   }
 
   private static void assertAllOk(String phase, List<InferenceResult> results) {

@@ -34,7 +34,7 @@ public final class RouterConfig {
       "Hard caps at admission: reserve each request's tokens against its team's budget, refuse what would exceed it.");
   public static final Setting<Double> RESERVATION_MARGIN = Setting.decimal("router.budget.reservation.margin", 0.15,
       "Margin on the estimated input and the expected output tokens a request reserves (the input estimate's p90 "
-          + "error is about 12%; the output part never exceeds the request's maxTokens).").atLeast(0.0);
+          + "error is about 17% on held-out text; the output part never exceeds the request's maxTokens).").atLeast(0.0);
   public static final Setting<Duration> RESERVATION_TTL = Setting.duration("router.budget.reservation.ttl",
       Duration.ofMinutes(10), "How long a request without a result keeps its reservation.").positive();
 

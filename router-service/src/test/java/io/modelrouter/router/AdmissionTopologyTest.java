@@ -152,16 +152,73 @@ class AdmissionTopologyTest {
   }
 
   @Test
-  void resultsAndSettledUsageFreeTheReservations() {
+  void aResultReleasesTheReservationOfItsRequest() {
+    // Given a daily limit of 5,000 output tokens and r-1 in flight with 3,000 reserved
     outputBudget(5_000);
     send("r-1", 3_000);
-    // The worker answers r-1: one call of 120 output tokens, then its result
-    usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("r-1", 120)));
+
+    // When r-1's result arrives, then three more requests of 3,000 are sent
     results.pipeInput("team-a", topics.results().serializeValue(result("r-1")));
     send("r-2", 3_000);
+    send("r-3", 3_000);
+    send("r-4", 3_000);
 
-    assertThat(routed.readValuesToList()).extracting(r -> r.getRequest().getRequestId()).containsExactly("r-1", "r-2");
+    // Then r-1's 3,000 no longer count: r-2 sees nothing in flight (60% with its own: primary), r-3 sees r-2 (120%
+    // with its own: the last one admitted, restricted), and r-4 is paused by r-2 and r-3 alone. Had r-1 kept its
+    // reservation, r-2 would have been restricted and r-3 paused.
+    List<RoutedRequest> out = routed.readValuesToList();
+    assertThat(out).extracting(r -> r.getRequest().getRequestId()).containsExactly("r-1", "r-2", "r-3");
+    assertThat(out).extracting(r -> r.getDecision().getProfile()).containsExactly("primary", "primary", "fast");
+    InferenceResult paused = answered.readValue();
+    assertThat(paused.getRequestId()).isEqualTo("r-4");
+    assertThat(paused.getStatus()).isEqualTo(ResultStatus.PAUSED);
+    assertThat(paused.getErrorMessage())
+        .contains("daily outputTokens at 120% of 5,000 (settled 0 + in flight 6,000, 2 request(s))");
     assertThat(answered.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aFinalCallsUsageSettlesItsTokensAndReleasesTheReservation() {
+    // Given r-1 in flight with 3,000 reserved of a daily 5,000
+    outputBudget(5_000);
+    send("r-1", 3_000);
+
+    // When the worker reports r-1's last call (120 output tokens), without a result yet, and three requests follow
+    usage.pipeInput("team-a", topics.usage().serializeValue(usageEvent("r-1", 120)));
+    send("r-2", 3_000);
+    send("r-3", 3_000);
+    send("r-4", 3_000);
+
+    // Then r-1 counts for the 120 it wrote, not the 3,000 it had reserved
+    List<RoutedRequest> out = routed.readValuesToList();
+    assertThat(out).extracting(r -> r.getRequest().getRequestId()).containsExactly("r-1", "r-2", "r-3");
+    assertThat(out).extracting(r -> r.getDecision().getProfile()).containsExactly("primary", "primary", "fast");
+    InferenceResult paused = answered.readValue();
+    assertThat(paused.getRequestId()).isEqualTo("r-4");
+    assertThat(paused.getErrorMessage())
+        .contains("daily outputTokens at 122% of 5,000 (settled 120 + in flight 6,000, 2 request(s))");
+  }
+
+  @Test
+  void aCallThatWasNotTheRequestsLastKeepsItsReservation() {
+    // Given r-1 in flight with 3,000 reserved of a daily 5,000
+    outputBudget(5_000);
+    send("r-1", 3_000);
+
+    // When the worker reports a call of r-1 that failed and will be followed by another (finalCall false)
+    UsageEvent firstCall = UsageEvent.newBuilder(usageEvent("r-1", 120)).setFinalCall(false).build();
+    usage.pipeInput("team-a", topics.usage().serializeValue(firstCall));
+    send("r-2", 3_000);
+    send("r-3", 3_000);
+
+    // Then its 120 are settled and r-1 is still in flight: r-2 is restricted, r-3 paused
+    List<RoutedRequest> out = routed.readValuesToList();
+    assertThat(out).extracting(r -> r.getRequest().getRequestId()).containsExactly("r-1", "r-2");
+    assertThat(out.get(1).getDecision().getProfile()).isEqualTo("fast");
+    InferenceResult paused = answered.readValue();
+    assertThat(paused.getRequestId()).isEqualTo("r-3");
+    assertThat(paused.getErrorMessage())
+        .contains("daily outputTokens at 122% of 5,000 (settled 120 + in flight 6,000, 2 request(s))");
   }
 
   @Test

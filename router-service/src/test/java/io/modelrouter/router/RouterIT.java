@@ -4,12 +4,10 @@ import static io.modelrouter.router.routing.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.modelrouter.avro.AutoRouting;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
-import io.modelrouter.avro.PromotionStep;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RoutingPolicy;
@@ -17,8 +15,6 @@ import io.modelrouter.avro.WindowKind;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
-import io.modelrouter.router.routing.ComplexityEstimator;
-import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import java.nio.file.Path;
@@ -82,20 +78,165 @@ class RouterIT {
     router.close();
   }
 
+  /**
+   * The mixed workload, one request a line, with where the shipped policy (default-routing-policy.json) sends it,
+   * worked out by hand: id, team, tier, task type, model asked for; then the profile and model expected.
+   *
+   * <p>Every prompt is "Task n: update the handler.": about ten tokens, no file, code block, integration or
+   * reasoning keyword, and no maxTokens, so the complexity score is 0.30 × the task type's prior (research 0.27,
+   * planning 0.255, validation and specGeneration 0.24, implementation 0.165, codeReview 0.15, interactiveChat and
+   * documentationUpdate 0.06, hookActions 0.03). None is above a promotion threshold (fast 0.40, primary 0.80);
+   * research and planning (table: frontier) fall below demoteBelow 0.30 and are demoted to primary, validation is
+   * never demoted and stays frontier. The pro tier allows primary, fast and local: a frontier choice and the model
+   * pin claude-sonnet-4-0 (no pro profile uses it) fall back to its first profile, primary; the power tier allows
+   * everything, so its pin is routed as "pinned". The explicit profile pin "fast" is allowed in both tiers.
+   */
+  private static final String WORKLOAD = """
+      mixed-0   team-a  power  research             auto               primary   claude-sonnet-4-5
+      mixed-1   team-b  pro    planning             auto               primary   claude-sonnet-4-5
+      mixed-2   team-c  power  implementation       auto               primary   claude-sonnet-4-5
+      mixed-3   team-a  pro    codeReview           fast               fast      claude-haiku-4-5
+      mixed-4   team-b  power  interactiveChat      claude-sonnet-4-0  pinned    claude-sonnet-4-0
+      mixed-5   team-c  pro    hookActions          auto               fast      claude-haiku-4-5
+      mixed-6   team-a  power  specGeneration       auto               primary   claude-sonnet-4-5
+      mixed-7   team-b  pro    documentationUpdate  auto               fast      claude-haiku-4-5
+      mixed-8   team-c  power  validation           auto               frontier  claude-opus-4-5
+      mixed-9   team-a  pro    research             claude-sonnet-4-0  primary   claude-sonnet-4-5
+      mixed-10  team-b  power  planning             fast               fast      claude-haiku-4-5
+      mixed-11  team-c  pro    implementation       auto               primary   claude-sonnet-4-5
+      mixed-12  team-a  power  codeReview           auto               primary   claude-sonnet-4-5
+      mixed-13  team-b  pro    interactiveChat      auto               fast      claude-haiku-4-5
+      mixed-14  team-c  power  hookActions          claude-sonnet-4-0  pinned    claude-sonnet-4-0
+      mixed-15  team-a  pro    specGeneration       auto               primary   claude-sonnet-4-5
+      mixed-16  team-b  power  documentationUpdate  auto               fast      claude-haiku-4-5
+      mixed-17  team-c  pro    validation           fast               fast      claude-haiku-4-5
+      mixed-18  team-a  power  research             auto               primary   claude-sonnet-4-5
+      mixed-19  team-b  pro    planning             claude-sonnet-4-0  primary   claude-sonnet-4-5
+      mixed-20  team-c  power  implementation       auto               primary   claude-sonnet-4-5
+      mixed-21  team-a  pro    codeReview           auto               primary   claude-sonnet-4-5
+      mixed-22  team-b  power  interactiveChat      auto               fast      claude-haiku-4-5
+      mixed-23  team-c  pro    hookActions          auto               fast      claude-haiku-4-5
+      mixed-24  team-a  power  specGeneration       fast               fast      claude-haiku-4-5
+      mixed-25  team-b  pro    documentationUpdate  auto               fast      claude-haiku-4-5
+      mixed-26  team-c  power  validation           auto               frontier  claude-opus-4-5
+      mixed-27  team-a  pro    research             auto               primary   claude-sonnet-4-5
+      mixed-28  team-b  power  planning             auto               primary   claude-sonnet-4-5
+      mixed-29  team-c  pro    implementation       claude-sonnet-4-0  primary   claude-sonnet-4-5
+      mixed-30  team-a  power  codeReview           auto               primary   claude-sonnet-4-5
+      mixed-31  team-b  pro    interactiveChat      fast               fast      claude-haiku-4-5
+      mixed-32  team-c  power  hookActions          auto               fast      claude-haiku-4-5
+      mixed-33  team-a  pro    specGeneration       auto               primary   claude-sonnet-4-5
+      mixed-34  team-b  power  documentationUpdate  claude-sonnet-4-0  pinned    claude-sonnet-4-0
+      mixed-35  team-c  pro    validation           auto               primary   claude-sonnet-4-5
+      mixed-36  team-a  power  research             auto               primary   claude-sonnet-4-5
+      mixed-37  team-b  pro    planning             auto               primary   claude-sonnet-4-5
+      mixed-38  team-c  power  implementation       fast               fast      claude-haiku-4-5
+      mixed-39  team-a  pro    codeReview           claude-sonnet-4-0  primary   claude-sonnet-4-5
+      mixed-40  team-b  power  interactiveChat      auto               fast      claude-haiku-4-5
+      mixed-41  team-c  pro    hookActions          auto               fast      claude-haiku-4-5
+      mixed-42  team-a  power  specGeneration       auto               primary   claude-sonnet-4-5
+      mixed-43  team-b  pro    documentationUpdate  auto               fast      claude-haiku-4-5
+      mixed-44  team-c  power  validation           claude-sonnet-4-0  pinned    claude-sonnet-4-0
+      mixed-45  team-a  pro    research             fast               fast      claude-haiku-4-5
+      mixed-46  team-b  power  planning             auto               primary   claude-sonnet-4-5
+      mixed-47  team-c  pro    implementation       auto               primary   claude-sonnet-4-5
+      mixed-48  team-a  power  codeReview           auto               primary   claude-sonnet-4-5
+      mixed-49  team-b  pro    interactiveChat      claude-sonnet-4-0  primary   claude-sonnet-4-5
+      mixed-50  team-c  power  hookActions          auto               fast      claude-haiku-4-5
+      mixed-51  team-a  pro    specGeneration       auto               primary   claude-sonnet-4-5
+      mixed-52  team-b  power  documentationUpdate  fast               fast      claude-haiku-4-5
+      mixed-53  team-c  pro    validation           auto               primary   claude-sonnet-4-5
+      mixed-54  team-a  power  research             claude-sonnet-4-0  pinned    claude-sonnet-4-0
+      mixed-55  team-b  pro    planning             auto               primary   claude-sonnet-4-5
+      mixed-56  team-c  power  implementation       auto               primary   claude-sonnet-4-5
+      mixed-57  team-a  pro    codeReview           auto               primary   claude-sonnet-4-5
+      mixed-58  team-b  power  interactiveChat      auto               fast      claude-haiku-4-5
+      mixed-59  team-c  pro    hookActions          fast               fast      claude-haiku-4-5
+      mixed-60  team-a  power  specGeneration       auto               primary   claude-sonnet-4-5
+      mixed-61  team-b  pro    documentationUpdate  auto               fast      claude-haiku-4-5
+      mixed-62  team-c  power  validation           auto               frontier  claude-opus-4-5
+      mixed-63  team-a  pro    research             auto               primary   claude-sonnet-4-5
+      mixed-64  team-b  power  planning             claude-sonnet-4-0  pinned    claude-sonnet-4-0
+      mixed-65  team-c  pro    implementation       auto               primary   claude-sonnet-4-5
+      mixed-66  team-a  power  codeReview           fast               fast      claude-haiku-4-5
+      mixed-67  team-b  pro    interactiveChat      auto               fast      claude-haiku-4-5
+      mixed-68  team-c  power  hookActions          auto               fast      claude-haiku-4-5
+      mixed-69  team-a  pro    specGeneration       claude-sonnet-4-0  primary   claude-sonnet-4-5
+      mixed-70  team-b  power  documentationUpdate  auto               fast      claude-haiku-4-5
+      mixed-71  team-c  pro    validation           auto               primary   claude-sonnet-4-5
+      mixed-72  team-a  power  research             auto               primary   claude-sonnet-4-5
+      mixed-73  team-b  pro    planning             fast               fast      claude-haiku-4-5
+      mixed-74  team-c  power  implementation       claude-sonnet-4-0  pinned    claude-sonnet-4-0
+      mixed-75  team-a  pro    codeReview           auto               primary   claude-sonnet-4-5
+      mixed-76  team-b  power  interactiveChat      auto               fast      claude-haiku-4-5
+      mixed-77  team-c  pro    hookActions          auto               fast      claude-haiku-4-5
+      mixed-78  team-a  power  specGeneration       auto               primary   claude-sonnet-4-5
+      mixed-79  team-b  pro    documentationUpdate  claude-sonnet-4-0  primary   claude-sonnet-4-5
+      mixed-80  team-c  power  validation           fast               fast      claude-haiku-4-5
+      mixed-81  team-a  pro    research             auto               primary   claude-sonnet-4-5
+      mixed-82  team-b  power  planning             auto               primary   claude-sonnet-4-5
+      mixed-83  team-c  pro    implementation       auto               primary   claude-sonnet-4-5
+      mixed-84  team-a  power  codeReview           claude-sonnet-4-0  pinned    claude-sonnet-4-0
+      mixed-85  team-b  pro    interactiveChat      auto               fast      claude-haiku-4-5
+      mixed-86  team-c  power  hookActions          auto               fast      claude-haiku-4-5
+      mixed-87  team-a  pro    specGeneration       fast               fast      claude-haiku-4-5
+      mixed-88  team-b  power  documentationUpdate  auto               fast      claude-haiku-4-5
+      mixed-89  team-c  pro    validation           claude-sonnet-4-0  primary   claude-sonnet-4-5
+      mixed-90  team-a  power  research             auto               primary   claude-sonnet-4-5
+      mixed-91  team-b  pro    planning             auto               primary   claude-sonnet-4-5
+      mixed-92  team-c  power  implementation       auto               primary   claude-sonnet-4-5
+      mixed-93  team-a  pro    codeReview           auto               primary   claude-sonnet-4-5
+      mixed-94  team-b  power  interactiveChat      fast               fast      claude-haiku-4-5
+      mixed-95  team-c  pro    hookActions          auto               fast      claude-haiku-4-5
+      mixed-96  team-a  power  specGeneration       auto               primary   claude-sonnet-4-5
+      mixed-97  team-b  pro    documentationUpdate  auto               fast      claude-haiku-4-5
+      mixed-98  team-c  power  validation           auto               frontier  claude-opus-4-5
+      mixed-99  team-a  pro    research             claude-sonnet-4-0  primary   claude-sonnet-4-5
+      mixed-100 team-b  power  planning             auto               primary   claude-sonnet-4-5
+      mixed-101 team-c  pro    implementation       fast               fast      claude-haiku-4-5
+      mixed-102 team-a  power  codeReview           auto               primary   claude-sonnet-4-5
+      mixed-103 team-b  pro    interactiveChat      auto               fast      claude-haiku-4-5
+      mixed-104 team-c  power  hookActions          claude-sonnet-4-0  pinned    claude-sonnet-4-0
+      mixed-105 team-a  pro    specGeneration       auto               primary   claude-sonnet-4-5
+      mixed-106 team-b  power  documentationUpdate  auto               fast      claude-haiku-4-5
+      mixed-107 team-c  pro    validation           auto               primary   claude-sonnet-4-5
+      mixed-108 team-a  power  research             fast               fast      claude-haiku-4-5
+      mixed-109 team-b  pro    planning             claude-sonnet-4-0  primary   claude-sonnet-4-5
+      mixed-110 team-c  power  implementation       auto               primary   claude-sonnet-4-5
+      mixed-111 team-a  pro    codeReview           auto               primary   claude-sonnet-4-5
+      mixed-112 team-b  power  interactiveChat      auto               fast      claude-haiku-4-5
+      mixed-113 team-c  pro    hookActions          auto               fast      claude-haiku-4-5
+      mixed-114 team-a  power  specGeneration       claude-sonnet-4-0  pinned    claude-sonnet-4-0
+      mixed-115 team-b  pro    documentationUpdate  fast               fast      claude-haiku-4-5
+      mixed-116 team-c  power  validation           auto               frontier  claude-opus-4-5
+      mixed-117 team-a  pro    research             auto               primary   claude-sonnet-4-5
+      mixed-118 team-b  power  planning             auto               primary   claude-sonnet-4-5
+      mixed-119 team-c  pro    implementation       claude-sonnet-4-0  primary   claude-sonnet-4-5
+      """;
+
+  /** One line of {@link #WORKLOAD}. */
+  private record Expected(InferenceRequest request, String profile, String model) {
+    static Expected parse(String line) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length != 7) {
+        throw new IllegalArgumentException("a workload line has 7 columns: " + line);
+      }
+      InferenceRequest request = io.modelrouter.router.routing.Requests.request(f[3], "Task " + f[0].substring("mixed-".length()) + ": update the handler.")
+          .setRequestId(f[0]).setTeamId(f[1]).setTier(f[2]).setModel(f[4]).build();
+      return new Expected(request, f[5], f[6]);
+    }
+  }
+
   @Test
   void routesAMixedWorkloadThenAppliesAPolicyChangeARestrictAndAPauseWhileRunning() throws Exception {
-    // A mixed workload: three teams, the development loop's task types, two invalid requests and a poison record
-    List<String> taskTypes = List.of("research", "planning", "implementation", "codeReview", "interactiveChat",
-        "hookActions", "specGeneration", "documentationUpdate", "validation");
-    // Some pin a profile or a catalog model
-    Map<String, InferenceRequest> valid = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < 120; i++) {
-      String team = "team-" + (char) ('a' + i % 3);
-      String pin = i % 7 == 3 ? "fast" : i % 5 == 4 ? "claude-sonnet-4-0" : "auto";
-      InferenceRequest r = request(taskTypes.get(i % taskTypes.size()), "Task " + i + ": update the handler.")
-          .setRequestId("mixed-" + i).setTeamId(team).setTier(i % 2 == 0 ? "power" : "pro").setModel(pin).build();
-      send(r);
-      valid.put(r.getRequestId(), r);
+    // A mixed workload: three teams, the development loop's task types, two tiers, some pinning a profile or a
+    // catalog model; then two invalid requests and a poison record
+    Map<String, Expected> valid = new java.util.LinkedHashMap<>();
+    WORKLOAD.lines().filter(line -> !line.isBlank()).map(Expected::parse)
+        .forEach(e -> valid.put(e.request().getRequestId(), e));
+    assertThat(valid).hasSize(120);
+    for (Expected e : valid.values()) {
+      send(e.request());
     }
     send(request("interactiveChat", "x").setRequestId("bad-empty").setMessages(List.of()).build());
     send(request("interactiveChat", "x").setRequestId("bad-pin").setModel("gpt-17").build());
@@ -103,14 +244,16 @@ class RouterIT {
 
     await().atMost(Duration.ofSeconds(60)).until(() -> routed.keySet().containsAll(valid.keySet())
         && results.containsKey("bad-empty") && results.containsKey("bad-pin") && !dead.isEmpty());
-    // Every routed request went where the shipped policy sends its task type, tier and pin
-    for (InferenceRequest r : valid.values()) {
-      assertThat(routed.get(r.getRequestId()).getDecision().getProfile())
-          .as("%s: %s, tier %s, model %s", r.getRequestId(), r.getTaskType(), r.getTier(), r.getModel())
-          .isEqualTo(expectedProfile(r));
+    // Every routed request went where the workload table says
+    for (Expected e : valid.values()) {
+      InferenceRequest r = e.request();
+      RoutedRequest out = routed.get(r.getRequestId());
+      assertThat(out.getDecision().getProfile())
+          .as("%s: %s, tier %s, model %s; reason: %s", r.getRequestId(), r.getTaskType(), r.getTier(), r.getModel(),
+              out.getDecision().getReason())
+          .isEqualTo(e.profile());
+      assertThat(out.getDecision().getModel()).as("%s: model", r.getRequestId()).isEqualTo(e.model());
     }
-    assertThat(valid.values()).extracting(this::expectedProfile)
-        .contains("frontier", "primary", "fast", "pinned");   // the workload covers every kind of outcome
     assertThat(results.get("bad-empty").getErrorMessage()).isEqualTo("messages: must hold at least one message");
     assertThat(results.get("bad-pin").getErrorCode()).isEqualTo("UNKNOWN_MODEL");
     assertThat(new String(dead.get(0).headers().lastHeader("dlq.error.class").value()))
@@ -150,37 +293,6 @@ class RouterIT {
         .contains("outcome=\"dead_lettered\"");
     assertThat(scrape).contains("kafka_consumer_fetch_manager_records_lag_max");
     assertThat(router.health().healthy()).isTrue();
-  }
-
-  /**
-   * The profile the shipped policy gives a request, from the policy's own data: a pinned profile, or a pinned model
-   * ("pinned"), or the routing table with the hybrid step (promotion out of the profile, demotion of demoteFrom
-   * unless the task type is in neverDemote) on the estimator's score; then the tier's entitlement.
-   */
-  private String expectedProfile(InferenceRequest r) {
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
-    AutoRouting auto = policy.getAuto();
-    List<String> tier = policy.getTiers().get(r.getTier()).getProfiles();
-    String profile;
-    if (policy.getProfiles().containsKey(r.getModel())) {
-      profile = r.getModel();
-    } else if (!r.getModel().equals("auto")) {
-      boolean usable = tier.contains("*") || tier.stream().anyMatch(p -> policy.getProfiles().get(p).getModel()
-          .equals(r.getModel()));
-      return usable ? "pinned" : tier.get(0);
-    } else {
-      profile = policy.getRouting().get(r.getTaskType());
-      double score = new ComplexityEstimator().score(r, new RoutingEngine(new ComplexityEstimator()).inputTokens(r), 0)
-          .value();
-      PromotionStep step = auto.getPromote().get(profile);
-      if (step != null && score > step.getAbove()) {
-        profile = step.getTo();
-      } else if (profile.equals(auto.getDemoteFrom()) && score < auto.getDemoteBelow()
-          && !auto.getNeverDemote().contains(r.getTaskType())) {
-        profile = auto.getDemoteTo();
-      }
-    }
-    return tier.contains("*") || tier.contains(profile) ? profile : tier.get(0);
   }
 
   /** Sends probe requests until one is routed the way {@code done} expects (the change took effect). */
