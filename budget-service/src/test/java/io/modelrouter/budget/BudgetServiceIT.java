@@ -9,7 +9,10 @@ import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetAlert;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.FeedbackEvent;
+import io.modelrouter.avro.FeedbackSource;
 import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.UsageBreakdown;
 import io.modelrouter.avro.UsageTotals;
@@ -17,6 +20,7 @@ import io.modelrouter.avro.WindowKind;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
+import io.modelrouter.schemas.Results;
 import io.modelrouter.schemas.Topic;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
@@ -286,6 +290,66 @@ class BudgetServiceIT {
 
   // ---------------------------------------------------------------- helpers
 
+  @Test
+  void feedbackIsPublishedForTheTeamsOwnRequestsAndRefusedForAnotherTeamsAndOnBadInput() throws Exception {
+    // Given one answered request of alpha and one of beta on llm.results
+    Instant now = Instant.now();
+    produce(topics.results(), "alpha", Results.unanswered("fb-alpha-1", "alpha", null, ResultStatus.OK, null, null,
+        "routing table: codeReview → primary", "v1", 0, now));
+    produce(topics.results(), "beta", Results.unanswered("fb-beta-1", "beta", null, ResultStatus.OK, null, null,
+        "routing table: codeReview → primary", "v1", 0, now));
+    // (budget-service reads llm.results on a thread of its own: wait until it has seen beta's result)
+    await().atMost(Duration.ofSeconds(30)).until(() -> send("POST", "/teams/beta/feedback", BETA,
+        "{\"requestId\": \"fb-beta-1\", \"score\": 0.2, \"source\": \"test\"}").body().contains("\"matched\":true"));
+
+    // When alpha judges its own request, an unknown one, and beta's
+    HttpResponse<String> own = send("POST", "/teams/alpha/feedback", ALPHA, "{\"requestId\": \"fb-alpha-1\", "
+        + "\"score\": 0.9, \"source\": \"HUMAN\", \"sessionId\": \"s-7\", \"neededProfile\": \"primary\", "
+        + "\"comment\": \"right answer\"}");
+    HttpResponse<String> unknown = send("POST", "/teams/alpha/feedback", ADMIN,
+        "{\"requestId\": \"fb-alpha-never-seen\", \"score\": 0, \"source\": \"JUDGE\"}");
+    HttpResponse<String> others = send("POST", "/teams/alpha/feedback", ALPHA,
+        "{\"requestId\": \"fb-beta-1\", \"score\": 0.0, \"source\": \"HUMAN\"}");
+    HttpResponse<String> wrongToken = send("POST", "/teams/alpha/feedback", BETA,
+        "{\"requestId\": \"fb-alpha-1\", \"score\": 0.0, \"source\": \"HUMAN\"}");
+    HttpResponse<String> bad = send("POST", "/teams/alpha/feedback", ALPHA,
+        "{\"requestId\": \"fb-alpha-1\", \"score\": 1.5, \"source\": \"ROBOT\", \"colour\": \"red\"}");
+    HttpResponse<String> noScore = send("POST", "/teams/alpha/feedback", ALPHA,
+        "{\"requestId\": \"fb-alpha-1\", \"source\": \"HUMAN\"}");
+
+    // Then
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(202);
+    assertThat(json(own).get("matched").asBoolean()).isTrue();
+    assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(202);
+    assertThat(json(unknown).get("matched").asBoolean()).isFalse();
+    assertThat(others.statusCode()).isEqualTo(403);
+    assertThat(json(others).get("error").asText()).contains("'fb-beta-1' is not a request of team 'alpha'");
+    assertThat(wrongToken.statusCode()).isEqualTo(403);
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(json(bad).get("problems")).extracting(JsonNode::asText).anySatisfy(p -> assertThat(p)
+        .startsWith("$.colour: unknown field")).anySatisfy(p -> assertThat(p).startsWith("$.score: must be a number "
+        + "from 0 to 1, got 1.5")).anySatisfy(p -> assertThat(p).startsWith("$.source: must be one of"));
+    assertThat(noScore.statusCode()).isEqualTo(400);
+    assertThat(json(noScore).get("problems").get(0).asText()).isEqualTo("$.score: is required (a number from 0 to 1)");
+
+    List<FeedbackEvent> alpha = readValues(topics.feedback(), "alpha");
+    assertThat(alpha).extracting(FeedbackEvent::getRequestId).containsExactlyInAnyOrder("fb-alpha-1",
+        "fb-alpha-never-seen");
+    FeedbackEvent judged = alpha.stream().filter(f -> f.getRequestId().equals("fb-alpha-1")).findFirst().orElseThrow();
+    assertThat(judged.getScore()).isEqualTo(0.9);
+    assertThat(judged.getSource()).isEqualTo(FeedbackSource.HUMAN);
+    assertThat(judged.getSessionId()).isEqualTo("s-7");
+    assertThat(judged.getNeededProfile()).isEqualTo("primary");
+    assertThat(judged.getComment()).isEqualTo("right answer");
+    assertThat(judged.getFeedbackId()).isEqualTo(json(own).get("feedbackId").asText());
+    assertThat(judged.getEventTime()).isNotNull();
+    assertThat(readValues(topics.feedback(), "beta")).extracting(FeedbackEvent::getRequestId)
+        .as("beta's only feedback is its own").allMatch(id -> id.equals("fb-beta-1"));
+    assertThat(service.registry().scrape()).contains("feedback_total{outcome=\"matched\",service=\"budget-service\",source=\"HUMAN\",team=\"alpha\"} 1.0")
+        .contains("feedback_total{outcome=\"unmatched\",service=\"budget-service\",source=\"JUDGE\",team=\"alpha\"} 1.0")
+        .contains("feedback_total{outcome=\"refused\",service=\"budget-service\",source=\"HUMAN\",team=\"alpha\"} 1.0");
+  }
+
   private List<String> teamsSeenBy(String token) throws Exception {
     List<String> teams = new ArrayList<>();
     json(send("GET", "/teams", token, null)).forEach(t -> teams.add(t.get("team").asText()));
@@ -301,6 +365,32 @@ class BudgetServiceIT {
 
   private <V> void produce(Topic<String, V> topic, String key, V value) throws Exception {
     producer.send(new ProducerRecord<>(topic.name(), topic.serializeKey(key), topic.serializeValue(value))).get();
+  }
+
+  /** Every value on the topic under {@code key}, in offset order per partition. */
+  private <V> List<V> readValues(Topic<String, V> topic, String key) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, byte[]> consumer =
+             new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+          .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      List<V> values = new java.util.ArrayList<>();
+      Instant deadline = Instant.now().plusSeconds(30);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        assertThat(Instant.now()).as("reading " + topic.name()).isBefore(deadline);
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          if (key.equals(record.key()) && record.value() != null) {
+            values.add(topic.deserializeValue(record.value()));
+          }
+        }
+      }
+      return values;
+    }
   }
 
   /** The topic's current table (latest value per key, tombstones applied). */

@@ -1,6 +1,8 @@
 package io.modelrouter.client;
 
 import io.modelrouter.avro.BudgetAlert;
+import io.modelrouter.avro.FeedbackEvent;
+import io.modelrouter.avro.FeedbackSource;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.client.internal.AlertListeners;
@@ -9,6 +11,7 @@ import io.modelrouter.client.internal.KafkaClients;
 import io.modelrouter.client.internal.PendingRequests;
 import io.modelrouter.client.internal.TopicTail;
 import io.modelrouter.config.Settings;
+import io.modelrouter.schemas.Feedback;
 import io.modelrouter.schemas.Topics;
 import java.time.Clock;
 import java.time.Duration;
@@ -327,6 +330,58 @@ public final class RouterClient implements AutoCloseable {
       copy.setDeadline(now.plus(timeout));
     }
     return copy.build();
+  }
+
+  /**
+   * Reports how good the result of {@code requestId} (a request of {@code teamId}) was, from 0 (useless) to 1: what
+   * the router learns which model a request needs from. Completes when the broker has the event.
+   *
+   * @throws IllegalArgumentException naming the field when the feedback is invalid (a score outside [0, 1], a
+   *     blank id ...); nothing is sent then
+   */
+  public CompletableFuture<FeedbackEvent> feedback(String teamId, String requestId, double score,
+      FeedbackSource source) {
+    return feedback(FeedbackEvent.newBuilder()
+        .setFeedbackId(UUID.randomUUID().toString())
+        .setTeamId(teamId)
+        .setRequestId(requestId)
+        .setScore(score)
+        .setSource(source)
+        .setEventTime(clock.instant())
+        .build());
+  }
+
+  /**
+   * Sends a feedback event as it is (with a session, the profile the request needed, a comment); a missing
+   * {@code feedbackId} or {@code eventTime} is filled in. Completes with the event sent once the broker has it.
+   *
+   * @throws IllegalArgumentException naming each invalid field; nothing is sent then
+   */
+  public CompletableFuture<FeedbackEvent> feedback(FeedbackEvent event) {
+    requireOpen();
+    Objects.requireNonNull(event, "event");
+    FeedbackEvent.Builder copy = FeedbackEvent.newBuilder(event);
+    if (event.getFeedbackId() == null) {
+      copy.setFeedbackId(UUID.randomUUID().toString());
+    }
+    if (event.getEventTime() == null) {
+      copy.setEventTime(clock.instant());
+    }
+    FeedbackEvent checked = Feedback.check(copy.build());
+    CompletableFuture<FeedbackEvent> sent = new CompletableFuture<>();
+    try {
+      byte[] value = topics.feedback().serializeValue(checked);
+      producer.send(new ProducerRecord<>(topics.feedback().name(), checked.getTeamId(), value), (metadata, error) -> {
+        if (error != null) {
+          sent.completeExceptionally(new SubmitFailedException(checked.getRequestId(), error));
+        } else {
+          sent.complete(checked);
+        }
+      });
+    } catch (RuntimeException e) {
+      sent.completeExceptionally(new SubmitFailedException(checked.getRequestId(), e));
+    }
+    return sent;
   }
 
   /** Registers before sending (a result may arrive before the send callback); every failure ends the future. */

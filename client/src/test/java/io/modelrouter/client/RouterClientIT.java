@@ -203,6 +203,49 @@ class RouterClientIT {
     }
   }
 
+  @Test
+  void feedbackOnAResultIsWrittenKeyedByTheTeamAndInvalidFeedbackIsRefusedBeforeSending() throws Exception {
+    // Given a request answered through the router and the worker
+    InferenceResult answered = client.submit(request("fb-1", "team-a", "interactiveChat", "What does git rebase do?"))
+        .get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+    // When its caller reports that the answer was wrong and needed the primary profile, then sends a bad score
+    // (an event without feedbackId and eventTime: the client fills them in)
+    io.modelrouter.avro.FeedbackEvent judgement = new io.modelrouter.avro.FeedbackEvent();
+    judgement.setRequestId(answered.getRequestId());
+    judgement.setTeamId("team-a");
+    judgement.setSessionId("s-1");
+    judgement.setScore(0.1);
+    judgement.setSource(io.modelrouter.avro.FeedbackSource.TEST);
+    judgement.setNeededProfile("primary");
+    judgement.setComment("the test suite failed");
+    io.modelrouter.avro.FeedbackEvent sent = client.feedback(judgement).get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+    // Then the feedback is on llm.feedback under the team's key, with an id and a time filled in
+    assertThat(sent.getFeedbackId()).isNotBlank();
+    assertThat(sent.getEventTime()).isNotNull();
+    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+        stack.consumerConfig(stack.uniqueName(prefix + "feedback-observer")), new StringDeserializer(),
+        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+      consumer.subscribe(List.of(topics.feedback().name()));
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        return !records.isEmpty();
+      });
+    }
+    assertThat(records).singleElement().satisfies(record -> {
+      assertThat(record.key()).isEqualTo("team-a");
+      io.modelrouter.avro.FeedbackEvent onTopic = topics.feedback().deserializeValue(record.value());
+      assertThat(onTopic).isEqualTo(sent);
+      assertThat(onTopic.getRequestId()).isEqualTo("fb-1");
+      assertThat(onTopic.getScore()).isEqualTo(0.1);
+      assertThat(onTopic.getNeededProfile()).isEqualTo("primary");
+    });
+    assertThatThrownBy(() -> client.feedback("team-a", "fb-1", 1.5, io.modelrouter.avro.FeedbackSource.HUMAN))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("score: must be a number from 0 to 1");
+  }
+
   private void publish(KafkaProducer<String, byte[]> producer, BudgetAlert alert) throws Exception {
     producer.send(new ProducerRecord<>(topics.budgetAlerts().name(), 0, alert.getTeamId(),
         topics.budgetAlerts().serializeValue(alert))).get();

@@ -3,6 +3,7 @@ package io.modelrouter.schemas;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetAlert;
 import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.FeedbackEvent;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ModelSpec;
@@ -34,6 +35,7 @@ public final class Topics {
   public static final String MODELS = "llm.models";
   public static final String BUDGET_ACTIONS = "llm.budget.actions";
   public static final String BUDGET_ALERTS = "llm.budget.alerts";
+  public static final String FEEDBACK = "llm.feedback";
   public static final String DLQ = "llm.dlq";
 
   /** Key of the default routing policy on {@link #ROUTING_POLICIES}. */
@@ -50,6 +52,7 @@ public final class Topics {
   private final Topic<String, ModelSpec> models;
   private final Topic<String, BudgetAction> budgetActions;
   private final Topic<String, BudgetAlert> budgetAlerts;
+  private final Topic<String, FeedbackEvent> feedback;
   private final Topic<byte[], byte[]> dlq;
   private final Map<String, Schema> valueSchemas = new LinkedHashMap<>();
 
@@ -65,6 +68,7 @@ public final class Topics {
     this.models = avro(MODELS, ModelSpec.class, true, true);
     this.budgetActions = avro(BUDGET_ACTIONS, BudgetAction.class, true, false);
     this.budgetAlerts = avro(BUDGET_ALERTS, BudgetAlert.class, false, false);
+    this.feedback = avro(FEEDBACK, FeedbackEvent.class, false, false);
     this.dlq = new Topic<>(config.prefix() + DLQ, Serdes.ByteArray(), Serdes.ByteArray(), false, false);
   }
 
@@ -131,6 +135,11 @@ public final class Topics {
     return budgetAlerts;
   }
 
+  /** How good results were, as their teams judged them; keyed by team. */
+  public Topic<String, FeedbackEvent> feedback() {
+    return feedback;
+  }
+
   /** Records no service could process: the original bytes and {@code dlq.*} headers. */
   public Topic<byte[], byte[]> dlq() {
     return dlq;
@@ -158,6 +167,6 @@ public final class Topics {
 
   public List<Topic<?, ?>> all() {
     return List.of(requests, routed, results, usage, usageTotals, budgetPolicies, routingPolicies, models,
-        budgetActions, budgetAlerts, dlq);
+        budgetActions, budgetAlerts, feedback, dlq);
   }
 }

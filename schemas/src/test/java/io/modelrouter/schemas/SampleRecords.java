@@ -278,9 +278,23 @@ public final class SampleRecords {
         .build();
   }
 
+  public static io.modelrouter.avro.FeedbackEvent feedback() {
+    return io.modelrouter.avro.FeedbackEvent.newBuilder()
+        .setFeedbackId("fb-1")
+        .setRequestId("req-1")
+        .setTeamId("team-a")
+        .setSessionId("s-1")
+        .setScore(0.25)
+        .setSource(io.modelrouter.avro.FeedbackSource.TEST)
+        .setNeededProfile("frontier")
+        .setComment("the generated migration did not compile")
+        .setEventTime(T0)
+        .build();
+  }
+
   /** Every record type of the contract, populated. */
   public static List<SpecificRecord> all() {
     return List.of(request("req-1", "team-a"), decision(), routed(), result(), usage(), totals(), budgetPolicy(),
-        routingPolicy(), modelSpec(), budgetAction(), budgetAlert());
+        routingPolicy(), modelSpec(), budgetAction(), budgetAlert(), feedback());
   }
 }

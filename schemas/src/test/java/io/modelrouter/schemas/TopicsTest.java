@@ -21,7 +21,7 @@ class TopicsTest {
     assertThat(topics.all()).extracting(Topic::name).containsExactly(
         "llm.requests", "llm.requests.routed", "llm.results", "llm.usage", "llm.usage.totals",
         "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions", "llm.budget.alerts",
-        "llm.dlq");
+        "llm.feedback", "llm.dlq");
   }
 
   @Test
@@ -38,7 +38,8 @@ class TopicsTest {
     InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
     Topics topics = Topics.create(TopicsConfig.builder().serde(config.serde()).client(registry).build());
 
-    assertThat(topics.registerValueSchemas()).hasSize(10).contains("llm.requests-value", "llm.results-value");
+    assertThat(topics.registerValueSchemas()).hasSize(11).contains("llm.requests-value", "llm.results-value",
+        "llm.feedback-value");
 
     assertThat(registry.latest("llm.requests-value").schema()).isEqualTo(InferenceRequest.getClassSchema());
     // the id the serializer then writes with is the one registered

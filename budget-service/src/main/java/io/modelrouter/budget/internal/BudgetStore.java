@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetAlert;
 import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.FeedbackEvent;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.RoutingPolicy;
@@ -51,11 +52,13 @@ public final class BudgetStore implements AutoCloseable {
   private final Map<String, Long> routingVersions = new ConcurrentHashMap<>();
   private final ReentrantLock writes = new ReentrantLock();
   private volatile boolean loaded;
+  private final MeterRegistry registry;
 
   public BudgetStore(Topics topics, Map<String, Object> clientConfig, int alertsPerTeam, Clock clock,
       MeterRegistry registry) {
     this.topics = topics;
     this.clock = clock;
+    this.registry = registry;
     BudgetStateGauges gauges = new BudgetStateGauges(registry);
     this.publisher = new Publisher(clientConfig, registry);
     this.budgets = new TableView<>(topics.budgetPolicies(), clientConfig,
@@ -295,6 +298,21 @@ public final class BudgetStore implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- writing
+
+  /** Publishes a feedback event keyed by its team and counts it ({@code feedback_total{team, source, outcome}}). */
+  public void publishFeedback(FeedbackEvent event, boolean matched) {
+    publisher.publish(topics.feedback(), event.getTeamId(), event);
+    countFeedback(event.getTeamId(), event, matched ? "matched" : "unmatched");
+  }
+
+  /** {@code outcome}: matched (its result was seen), unmatched (not seen: too old or not answered yet), refused. */
+  public void countFeedback(String team, FeedbackEvent event, String outcome) {
+    io.micrometer.core.instrument.Counter.builder("feedback_total")
+        .description("Feedback received by POST /teams/{team}/feedback: matched (its result was seen), unmatched, "
+            + "refused (a request of another team)")
+        .tag("team", team).tag("source", event.getSource().name()).tag("outcome", outcome)
+        .register(registry).increment();
+  }
 
   private <V> void write(Topic<String, V> topic, TableView<V> view, String key, V value) {
     publisher.publish(topic, key, value);

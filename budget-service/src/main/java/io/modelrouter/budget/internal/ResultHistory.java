@@ -44,6 +44,36 @@ public final class ResultHistory extends TeamHistory<InferenceResult, ResultHist
     super("results", perTeam);
   }
 
+  /**
+   * How many request ids the ownership index remembers (the most recent results): enough to tell the team of a
+   * request judged minutes or hours after its result at thousands of requests per minute, in a few MB.
+   */
+  static final int OWNERS_REMEMBERED = 100_000;
+
+  private final Map<String, String> owners = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(1 << 16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+          return size() > OWNERS_REMEMBERED;
+        }
+      });
+
+  @Override
+  void seen(String team, InferenceResult result) {
+    remember(result.getRequestId(), team);
+  }
+
+  void remember(String requestId, String team) {
+    if (requestId != null) {
+      owners.put(requestId, team);
+    }
+  }
+
+  /** The team whose result of {@code requestId} was read, or null when none among the last ones remembered. */
+  public String ownerOf(String requestId) {
+    return owners.get(requestId);
+  }
+
   public ResultHistory start() {
     startReading();
     return this;

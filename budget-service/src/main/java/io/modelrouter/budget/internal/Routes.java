@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.avro.FeedbackEvent;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.schemas.Topics;
@@ -47,6 +48,7 @@ public final class Routes {
     api.get("/teams/{team}/state", ctx -> Permission.readTeam(team(ctx), "the budget state"), r::state);
     api.get("/teams/{team}/alerts", ctx -> Permission.readTeam(team(ctx), "the alerts"), r::alerts);
     api.get("/teams/{team}/usage", ctx -> Permission.readTeam(team(ctx), "the usage"), r::usage);
+    api.post("/teams/{team}/feedback", ctx -> Permission.writeTeam(team(ctx), "feedback"), r::feedback);
 
     api.get("/models", ctx -> Permission.readShared("the model catalog"), r::models);
     api.get("/models/{id}", ctx -> Permission.readShared("the model catalog"), r::getModel);
@@ -215,6 +217,32 @@ public final class Routes {
     }
     String a = accept.toLowerCase(Locale.ROOT);
     return a.contains("text/plain") && !a.contains("application/json");
+  }
+
+  // ---------------------------------------------------------------- feedback
+
+  /**
+   * Publishes a judgement of one of the team's results to {@code llm.feedback}. A request id this service has seen
+   * answered for another team is refused (403): one team's feedback never reaches another's routing. An id it has
+   * not seen (too old, or not answered yet) is accepted and answered {@code "matched": false}.
+   */
+  private void feedback(Context ctx, Principal principal) {
+    String team = team(ctx);
+    FeedbackEvent event = Bodies.feedback(team, ctx.body(), store.now());
+    String owner = results.ownerOf(event.getRequestId());
+    if (owner != null && !owner.equals(team)) {
+      store.countFeedback(team, event, "refused");
+      throw new ApiException(403, "request '" + cut(event.getRequestId(), 130) + "' is not a request of team '"
+          + team + "': feedback is accepted only for the team's own requests", List.of());
+    }
+    boolean matched = owner != null;
+    store.publishFeedback(event, matched);
+    ObjectNode out = Json.object();
+    out.put("feedbackId", event.getFeedbackId());
+    out.put("requestId", event.getRequestId());
+    out.put("team", team);
+    out.put("matched", matched);
+    HttpApi.json(ctx, 202, out);
   }
 
   // ---------------------------------------------------------------- dashboard

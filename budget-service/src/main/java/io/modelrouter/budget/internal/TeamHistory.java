@@ -148,8 +148,12 @@ abstract class TeamHistory<V, E> implements AutoCloseable {
     String team = teamOf.apply(value) != null ? teamOf.apply(value) : record.key();
     if (team != null) {
       add(team, keep.apply(value));
+      seen(team, value);
     }
   }
+
+  /** Called for every record read, after {@link #add}: a subclass may index more of it. */
+  void seen(String team, V value) {}
 
   /** Adds an entry, forgetting the team's oldest beyond the limit. */
   void add(String team, E entry) {
