@@ -17,39 +17,98 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 /**
  * A broker and a schema registry for integration tests, shared by every test class of a JVM (see
  * {@link KafkaStackExtension}). Tests isolate themselves with topic prefixes and group ids from
- * {@link #uniqueName}.
+ * {@link #uniqueName}. By default the broker and registry are the in-process ones of this module; with
+ * {@code -Dstack=containers} they are the {@code apache/kafka} and {@code confluentinc/cp-schema-registry} images
+ * ({@link StackSource}, {@link ContainerImages}). Tests see only addresses, so every one runs unchanged on either.
  */
 public final class KafkaStack implements AutoCloseable {
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
+  private static final String CONTAINER_STACK = "io.modelrouter.embedded.junit.ContainerStack";
 
-  private final EmbeddedKafka kafka;
-  private final EmbeddedSchemaRegistry registry;
+  private final StackSource source;
+  private final String bootstrapServers;
+  private final String registryUrl;
+  private final AutoCloseable resources;
 
-  private KafkaStack(EmbeddedKafka kafka, EmbeddedSchemaRegistry registry) {
-    this.kafka = kafka;
-    this.registry = registry;
+  private KafkaStack(StackSource source, String bootstrapServers, String registryUrl, AutoCloseable resources) {
+    this.source = source;
+    this.bootstrapServers = bootstrapServers;
+    this.registryUrl = registryUrl;
+    this.resources = resources;
   }
 
+  /** The stack {@link StackSource#selected()} names. */
   public static KafkaStack start() {
+    return start(StackSource.selected());
+  }
+
+  public static KafkaStack start(StackSource source) {
+    return switch (source) {
+      case EMBEDDED -> embedded();
+      case CONTAINERS -> containers();
+    };
+  }
+
+  private static KafkaStack embedded() {
     EmbeddedKafka kafka = EmbeddedKafka.start();
     try {
-      return new KafkaStack(kafka, EmbeddedSchemaRegistry.builder(kafka.bootstrapServers()).build());
+      EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder(kafka.bootstrapServers()).build();
+      return new KafkaStack(StackSource.EMBEDDED, kafka.bootstrapServers(), registry.url(), () -> {
+        try {
+          registry.close();
+        } finally {
+          kafka.close();
+        }
+      });
     } catch (RuntimeException e) {
       kafka.close();
       throw e;
     }
   }
 
+  /**
+   * Loads {@code ContainerStack} by name, so that this class never needs Testcontainers on the classpath unless the
+   * containers are asked for.
+   */
+  private static KafkaStack containers() {
+    Class<?> type;
+    try {
+      type = Class.forName(CONTAINER_STACK, true, KafkaStack.class.getClassLoader());
+    } catch (ClassNotFoundException | NoClassDefFoundError e) {
+      throw new IllegalStateException("-Dstack=containers needs Testcontainers on the test classpath: the build's "
+          + "containers profile adds it (./mvnw verify -Dstack=containers activates it)", e);
+    }
+    try {
+      java.lang.reflect.Method start = type.getDeclaredMethod("start");
+      start.setAccessible(true);
+      Object stack = start.invoke(null);
+      java.lang.reflect.Method bootstrap = type.getDeclaredMethod("bootstrapServers");
+      java.lang.reflect.Method registry = type.getDeclaredMethod("registryUrl");
+      bootstrap.setAccessible(true);
+      registry.setAccessible(true);
+      return new KafkaStack(StackSource.CONTAINERS, (String) bootstrap.invoke(stack), (String) registry.invoke(stack),
+          (AutoCloseable) stack);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException("the containers did not start: " + e.getCause(), e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot start " + CONTAINER_STACK + ": " + e, e);
+    }
+  }
+
+  /** Where the broker and registry of this stack come from. */
+  public StackSource source() {
+    return source;
+  }
+
   public String bootstrapServers() {
-    return kafka.bootstrapServers();
+    return bootstrapServers;
   }
 
   public String registryUrl() {
-    return registry.url();
-  }
-
-  public EmbeddedKafka kafka() {
-    return kafka;
+    return registryUrl;
   }
 
   /** A name no other test of this JVM uses, e.g. {@code routing-7}. */
@@ -94,9 +153,12 @@ public final class KafkaStack implements AutoCloseable {
   @Override
   public void close() {
     try {
-      registry.close();
-    } finally {
-      kafka.close();
+      resources.close();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("closing the " + source.name().toLowerCase(java.util.Locale.ROOT)
+          + " stack failed: " + e, e);
     }
   }
 }
