@@ -1,0 +1,228 @@
+package io.modelrouter.bench;
+
+import io.modelrouter.avro.AutoStrategy;
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.Message;
+import io.modelrouter.avro.Priority;
+import io.modelrouter.avro.Role;
+import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.router.learned.Exemplar;
+import io.modelrouter.router.learned.KnnTierModel;
+import io.modelrouter.router.learned.MiniLmEmbedder;
+import io.modelrouter.router.learned.Tier;
+import io.modelrouter.router.routing.BudgetStatus;
+import io.modelrouter.router.routing.CompiledPolicy;
+import io.modelrouter.router.routing.ComplexityEstimator;
+import io.modelrouter.router.routing.RouteOutcome;
+import io.modelrouter.router.routing.RoutingEngine;
+import io.modelrouter.schemas.ModelCatalog;
+import io.modelrouter.schemas.policy.DefaultPolicies;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * How often each strategy sends a request to the tier it needs, on the held-out exemplar split
+ * ({@code exemplars/test.jsonl}, never fitted or tuned on): rules (the routing table), complexity, hybrid (the shipped
+ * default) and learned (k-nearest-neighbours over {@code exemplars/train.jsonl}, at several quality targets). For each:
+ * the share routed to exactly the needed tier (by label), under-routing (a cheaper tier than needed; frontier-labelled
+ * prompts sent to fast counted apart), over-routing, and the estimated cost against sending everything to the
+ * frontier profile. Writes the quality/cost curve as an SVG with {@code --svg}.
+ *
+ * <p>{@code bench/run RoutingQualityBenchmark [--k 9] [--temperature 0.05] [--svg docs/routing-quality.svg]}
+ */
+public final class RoutingQualityBenchmark {
+  private static final Instant NOW = Instant.parse("2026-12-06T12:00:00Z");
+  private static final double[] TARGETS = {0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95};
+
+  private final RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
+  private final ModelCatalog catalog = ModelCatalog.of(DefaultPolicies.catalogById());
+
+  /** One strategy's results on the test split. */
+  record Result(String name, int n, int right, int under, int frontierToFast, int over, long costMicros,
+      long frontierCostMicros, Map<Tier, int[]> byLabel) {
+    double share(int count) {
+      return count / (double) n;
+    }
+
+    /** Share answered by a tier at least as capable as needed (right or over-routed). */
+    double quality() {
+      return share(n - under);
+    }
+
+    double relativeCost() {
+      return costMicros / (double) frontierCostMicros;
+    }
+
+    String line() {
+      StringBuilder perLabel = new StringBuilder();
+      byLabel.forEach((tier, counts) -> perLabel.append(String.format(Locale.ROOT, " %s %d/%d", tier.name()
+          .toLowerCase(Locale.ROOT), counts[0], counts[1])));
+      return String.format(Locale.ROOT, "%-22s right tier %5.1f%% (%s) | under %5.1f%% (frontier->fast %d) | over "
+              + "%5.1f%% | cost %5.1f%% of all-frontier (saved %4.1f%%)", name, 100 * share(right),
+          perLabel.toString().trim(), 100 * share(under), frontierToFast, 100 * share(over), 100 * relativeCost(),
+          100 * (1 - relativeCost()));
+    }
+  }
+
+  public static void main(String[] args) throws IOException {
+    BenchArgs options = new BenchArgs(args, Map.of("k", String.valueOf(KnnTierModel.DEFAULT_K), "temperature",
+        String.valueOf(KnnTierModel.DEFAULT_TEMPERATURE), "svg", ""));
+    new RoutingQualityBenchmark().run(options);
+  }
+
+  private void run(BenchArgs options) throws IOException {
+    List<Exemplar> train = Exemplar.load(Exemplar.TRAIN);
+    List<Exemplar> test = Exemplar.load(Exemplar.TEST);
+    System.out.printf(Locale.ROOT, "RoutingQualityBenchmark: %d training exemplars, %d held-out test exemplars "
+        + "(%s)%n", train.size(), test.size(), options);
+
+    List<Result> results = new ArrayList<>();
+    for (AutoStrategy strategy : List.of(AutoStrategy.RULES, AutoStrategy.COMPLEXITY, AutoStrategy.HYBRID)) {
+      RoutingPolicy policy = DefaultPolicies.routingPolicy();
+      policy.getAuto().setStrategy(strategy);
+      CompiledPolicy compiled = CompiledPolicy.compile(policy);
+      List<Tier> chosen = new ArrayList<>();
+      for (Exemplar exemplar : test) {
+        chosen.add(Tier.ofProfile(routed(request(exemplar, "auto"), compiled).getProfile()));
+      }
+      results.add(score(strategy.name().toLowerCase(Locale.ROOT), test, chosen));
+    }
+
+    MiniLmEmbedder embedder = new MiniLmEmbedder();
+    long started = System.nanoTime();
+    KnnTierModel model = KnnTierModel.fit(train, embedder, options.integer("k"), options.decimal("temperature"),
+        "shipped-" + train.size());
+    List<float[]> queries = new ArrayList<>();
+    for (Exemplar exemplar : test) {
+      queries.add(embedder.embed(exemplar.text()));
+    }
+    double msPerText = (System.nanoTime() - started) / 1e6 / (train.size() + test.size());
+    List<Result> learned = new ArrayList<>();
+    for (double target : TARGETS) {
+      List<Tier> chosen = new ArrayList<>();
+      for (float[] query : queries) {
+        chosen.add(model.predict(query).cheapest(target));
+      }
+      learned.add(score(String.format(Locale.ROOT, "learned @%.2f", target), test, chosen));
+    }
+    results.addAll(learned);
+
+    System.out.printf(Locale.ROOT, "embedding: %.1f ms per text, one at a time on one thread%n", msPerText);
+    results.forEach(r -> System.out.println(r.line()));
+    String svg = options.string("svg");
+    if (!svg.isBlank()) {
+      Files.writeString(Path.of(svg), svg(results));
+      System.out.println("wrote " + svg);
+    }
+  }
+
+  private Result score(String name, List<Exemplar> test, List<Tier> chosen) {
+    CompiledPolicy pinning = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
+    int right = 0;
+    int under = 0;
+    int over = 0;
+    int frontierToFast = 0;
+    long cost = 0;
+    long frontierCost = 0;
+    Map<Tier, int[]> byLabel = new LinkedHashMap<>();
+    for (Tier tier : Tier.values()) {
+      byLabel.put(tier, new int[2]);
+    }
+    for (int i = 0; i < test.size(); i++) {
+      Exemplar exemplar = test.get(i);
+      Tier tier = chosen.get(i);
+      int[] counts = byLabel.get(exemplar.tier());
+      counts[1]++;
+      if (tier == exemplar.tier()) {
+        right++;
+        counts[0]++;
+      } else if (tier.ordinal() < exemplar.tier().ordinal()) {
+        under++;
+        if (exemplar.tier() == Tier.FRONTIER && tier == Tier.FAST) {
+          frontierToFast++;
+        }
+      } else {
+        over++;
+      }
+      cost += routed(request(exemplar, tier.profile()), pinning).getEstimatedCostMicros();
+      frontierCost += routed(request(exemplar, Tier.FRONTIER.profile()), pinning).getEstimatedCostMicros();
+    }
+    return new Result(name, test.size(), right, under, frontierToFast, over, cost, frontierCost, byLabel);
+  }
+
+  private io.modelrouter.avro.RoutingDecision routed(InferenceRequest request, CompiledPolicy policy) {
+    RouteOutcome outcome = engine.route(request, policy, catalog, BudgetStatus.NORMAL, NOW);
+    if (!(outcome instanceof RouteOutcome.Routed routed)) {
+      throw new IllegalStateException("exemplar " + request.getRequestId() + " was not routed: " + outcome);
+    }
+    return routed.decision();
+  }
+
+  private static InferenceRequest request(Exemplar exemplar, String model) {
+    return InferenceRequest.newBuilder().setRequestId(exemplar.id()).setTeamId("quality").setPipelineId(null)
+        .setSessionId(null).setTaskType(exemplar.taskType()).setTier("power")
+        .setMessages(List.of(new Message(Role.USER, exemplar.prompt()))).setSystemPrompt(exemplar.system())
+        .setMaxTokens(null).setTemperature(null).setModel(model).setPriority(Priority.INTERACTIVE)
+        .setDeadline(null).setMetadata(Map.of()).setCreatedAt(NOW).build();
+  }
+
+  /** Quality (share not under-routed) against cost relative to all-frontier: the learned curve and the others. */
+  static String svg(List<Result> results) {
+    int w = 640;
+    int h = 420;
+    int left = 70;
+    int bottom = 60;
+    int top = 30;
+    int right = 30;
+    double plotW = w - left - right;
+    double plotH = h - top - bottom;
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+        + "font-family=\"sans-serif\" font-size=\"12\">%n", w, h));
+    out.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", w, h));
+    out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"18\">Routing quality against cost on the held-out "
+        + "exemplars</text>%n", left));
+    for (int i = 0; i <= 10; i += 2) {
+      double x = left + plotW * i / 10.0;
+      double y = top + plotH * (1 - i / 10.0);
+      out.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+          + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d%%</text>%n", x, top, x, top + plotH, x,
+          h - bottom + 18, i * 10));
+      out.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+          + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>%n", left, y, left + plotW, y, left - 6, y + 4,
+          i * 10));
+    }
+    out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">cost, %% of sending "
+        + "everything to frontier</text>%n", left + plotW / 2, h - 15));
+    out.append(String.format(Locale.ROOT, "<text transform=\"rotate(-90)\" x=\"%.1f\" y=\"16\" "
+        + "text-anchor=\"middle\">answered by a capable enough tier</text>%n", -(top + plotH / 2)));
+    StringBuilder curve = new StringBuilder();
+    int learnedPoints = 0;
+    for (Result r : results) {
+      double x = left + plotW * Math.min(1, r.relativeCost());
+      double y = top + plotH * (1 - r.quality());
+      boolean learned = r.name().startsWith("learned");
+      if (learned) {
+        learnedPoints++;
+        curve.append(curve.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.1f,%.1f", x, y));
+      }
+      // learned points are labelled by their quality target only, alternately above and below the curve
+      String label = learned ? r.name().substring(r.name().indexOf('@') + 1) : r.name();
+      double labelY = learned && learnedPoints % 2 == 0 ? y + 16 : y - 6;
+      out.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>"
+          + "<text x=\"%.1f\" y=\"%.1f\">%s</text>%n", x, y, learned ? "#1f77b4" : "#d62728", x + 4, labelY,
+          label));
+    }
+    out.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"#1f77b4\"/>%n", curve));
+    out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">blue: learned (kNN) at quality "
+        + "targets 0.50 to 0.95</text>%n", left + 10, h - bottom - 10));
+    return out.append("</svg>\n").toString();
+  }
+}
