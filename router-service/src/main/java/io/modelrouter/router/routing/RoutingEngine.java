@@ -1,6 +1,7 @@
 package io.modelrouter.router.routing;
 
 import io.modelrouter.avro.AutoRouting;
+import io.modelrouter.avro.AutoStrategy;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.ComplexityBand;
 import io.modelrouter.avro.InferenceRequest;
@@ -9,6 +10,9 @@ import io.modelrouter.avro.ModelRef;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.Profile;
 import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.router.learned.KnnTierModel;
+import io.modelrouter.router.learned.LearnedRouter;
+import io.modelrouter.router.learned.Tier;
 import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.Pricing;
 import io.modelrouter.schemas.prompt.PromptScan;
@@ -33,9 +37,16 @@ public final class RoutingEngine {
   private static final String AUTO = "auto";
 
   private final ComplexityEstimator complexity;
+  private final LearnedRouter learned;
 
+  /** With the shipped learned model, loaded the first time a policy routes a request with it. */
   public RoutingEngine(ComplexityEstimator complexity) {
+    this(complexity, LearnedRouter.shipped());
+  }
+
+  public RoutingEngine(ComplexityEstimator complexity, LearnedRouter learned) {
     this.complexity = Objects.requireNonNull(complexity);
+    this.learned = Objects.requireNonNull(learned);
   }
 
   public RouteOutcome route(InferenceRequest request, CompiledPolicy policy, ModelCatalog catalog,
@@ -86,7 +97,8 @@ public final class RoutingEngine {
             + "' is neither a profile of the policy nor a model of the catalog", "", version);
       }
     } else {
-      profileName = auto(policy, taskType, score, reason);
+      profileName = policy.auto().getStrategy() == AutoStrategy.LEARNED ? learned(request, policy, reason)
+          : auto(policy, taskType, score, reason);
     }
 
     // Tier entitlement
@@ -222,6 +234,36 @@ public final class RoutingEngine {
       }
     }
     return total;
+  }
+
+  /**
+   * The cheapest of fast, primary and frontier whose probability of being good enough reaches the policy's quality
+   * target; a task type the policy never demotes stays at least on its table profile.
+   */
+  private String learned(InferenceRequest request, CompiledPolicy policy, RoutingSteps reason) {
+    KnnTierModel.Prediction prediction = learned.predict(request);
+    double target = policy.auto().getQualityTarget();
+    Tier tier = prediction.cheapest(target);
+    StringBuilder text = new StringBuilder("learned ").append(prediction.version()).append(':');
+    for (Tier t : Tier.values()) {
+      if (t != Tier.FRONTIER) {
+        text.append(" p(").append(t.profile()).append(")=").append(twoDecimals(prediction.goodEnough().get(t)));
+      }
+    }
+    text.append(", target ").append(twoDecimals(target)).append(" → ").append(tier.profile()).append("; nearest");
+    for (KnnTierModel.Neighbour n : prediction.neighbours().subList(0, Math.min(3, prediction.neighbours().size()))) {
+      text.append(' ').append(n.exemplar().id()).append(" (").append(n.exemplar().tier().name()
+          .toLowerCase(Locale.ROOT)).append(", ").append(twoDecimals(Math.max(0, n.similarity()))).append(')');
+    }
+    reason.add(RoutingStep.Kind.LEARNED, text.toString());
+    String taskType = request.getTaskType();
+    String table = policy.routeFor(taskType);
+    Tier tableTier = table == null ? null : Tier.ofProfile(table);
+    if (policy.neverDemotes(taskType) && tableTier != null && tableTier.ordinal() > tier.ordinal()) {
+      reason.note(taskType + " is never demoted: stays on " + table);
+      return table;
+    }
+    return tier.profile();
   }
 
   private static String auto(CompiledPolicy policy, String taskType, ComplexityEstimator.Score score,

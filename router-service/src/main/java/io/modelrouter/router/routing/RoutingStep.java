@@ -22,6 +22,8 @@ public record RoutingStep(Kind kind, String text) {
     DEFAULT,
     /** The auto strategy's complexity band (or below every band). */
     COMPLEXITY,
+    /** The learned strategy: the cheapest tier its model expects to be good enough. */
+    LEARNED,
     /** Promoted a profile up for a high complexity score. */
     PROMOTED,
     /** Demoted a profile for a low complexity score. */

@@ -37,6 +37,9 @@ import java.util.TreeSet;
  * (references between profiles, tiers and the catalog). Money in JSON is dollars; on topics it is micro-dollars.
  */
 public final class PolicyJson {
+  /** The profiles learned routing chooses among, cheapest first (its tiers: fast, mid, frontier). */
+  public static final List<String> LEARNED_PROFILES = List.of("fast", "primary", "frontier");
+
   public static final ObjectMapper MAPPER = new ObjectMapper()
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
@@ -113,6 +116,7 @@ public final class PolicyJson {
             .setNeverDemote(auto.has("neverDemote") ? strings(auto.get("neverDemote"))
                 : new ArrayList<>(DEFAULT_NEVER_DEMOTE))
             .setPromote(promotions(auto, profiles))
+            .setQualityTarget(auto.path("qualityTarget").asDouble(0.8))
             .build())
         .setUpdatedAt(null)
         .build();
@@ -164,6 +168,14 @@ public final class PolicyJson {
     }
     if (auto.getStrategy() == AutoStrategy.COMPLEXITY && auto.getBands().isEmpty()) {
       problems.add("$.auto.bands: the complexity strategy needs at least one band");
+    }
+    if (auto.getStrategy() == AutoStrategy.LEARNED) {
+      for (String tierProfile : LEARNED_PROFILES) {
+        if (!policy.getProfiles().containsKey(tierProfile)) {
+          problems.add("$.auto.strategy: learned routing chooses among the profiles " + String.join(", ",
+              LEARNED_PROFILES) + ", and the policy has no profile '" + tierProfile + "'");
+        }
+      }
     }
     if (auto.getStrategy() == AutoStrategy.HYBRID) {
       requireProfile(profiles, auto.getPromoteTo(), "$.auto.promoteTo", problems);
@@ -284,6 +296,7 @@ public final class PolicyJson {
     a.put("demoteFrom", auto.getDemoteFrom());
     a.put("demoteTo", auto.getDemoteTo());
     stringArray(a.putArray("neverDemote"), auto.getNeverDemote());
+    a.put("qualityTarget", auto.getQualityTarget());
     ObjectNode promote = a.putObject("promote");
     auto.getPromote().forEach((from, step) -> promote.putObject(from).put("above", step.getAbove())
         .put("to", step.getTo()));

@@ -1,0 +1,109 @@
+package io.modelrouter.router.learned;
+
+import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.Message;
+import io.modelrouter.avro.Role;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * What the {@code learned} strategy asks for a request: the kNN model's per-tier probabilities. The model (the
+ * embedding model and the shipped training exemplars, embedded once) is built on first use, so a router whose
+ * policies never say {@code learned} does not load it. Embeddings of recent texts are cached by text, so a prompt
+ * seen again (a retry, a repeated step of a pipeline) is not embedded twice. Thread-safe.
+ */
+public final class LearnedRouter {
+  /** Texts whose embeddings are kept: 10,000 vectors of 384 floats, about 15 MB. */
+  public static final int CACHE_ENTRIES = 10_000;
+
+  private final Supplier<PromptEmbedder> embedderFactory;
+  private final Supplier<KnnTierModel> modelFactory;
+  private volatile PromptEmbedder embedder;
+  private volatile KnnTierModel model;
+  private final Map<String, float[]> cache = new LinkedHashMap<>(1 << 10, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
+      return size() > CACHE_ENTRIES;
+    }
+  };
+
+  public LearnedRouter(Supplier<PromptEmbedder> embedder, Supplier<KnnTierModel> model) {
+    this.embedderFactory = Objects.requireNonNull(embedder);
+    this.modelFactory = Objects.requireNonNull(model);
+  }
+
+  /** The shipped model: MiniLM embeddings, k-NN over {@code exemplars/train.jsonl}. */
+  public static LearnedRouter shipped() {
+    MiniLmEmbedder[] shared = new MiniLmEmbedder[1];
+    Supplier<PromptEmbedder> embedder = () -> {
+      synchronized (shared) {
+        if (shared[0] == null) {
+          shared[0] = new MiniLmEmbedder();
+        }
+        return shared[0];
+      }
+    };
+    return new LearnedRouter(embedder, () -> {
+      var train = Exemplar.load(Exemplar.TRAIN);
+      return KnnTierModel.fit(train, embedder.get(), KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE,
+          "knn-shipped-" + train.size());
+    });
+  }
+
+  /** The text a request is judged by: its task type, system prompt and last user message (the current ask). */
+  public static String text(InferenceRequest request) {
+    String ask = null;
+    for (Message message : request.getMessages()) {
+      if (message != null && message.getRole() == Role.USER && message.getContent() != null) {
+        ask = message.getContent();
+      }
+    }
+    if (ask == null && !request.getMessages().isEmpty() && request.getMessages().getLast() != null) {
+      ask = request.getMessages().getLast().getContent();
+    }
+    return Exemplar.text(request.getTaskType(), request.getSystemPrompt(), ask);
+  }
+
+  public KnnTierModel.Prediction predict(InferenceRequest request) {
+    String text = text(request);
+    float[] vector;
+    synchronized (cache) {
+      vector = cache.get(text);
+    }
+    if (vector == null) {
+      vector = embedder().embed(text);
+      synchronized (cache) {
+        cache.put(text, vector);
+      }
+    }
+    return model().predict(vector);
+  }
+
+  private PromptEmbedder embedder() {
+    PromptEmbedder e = embedder;
+    if (e == null) {
+      synchronized (this) {
+        if (embedder == null) {
+          embedder = embedderFactory.get();
+        }
+        e = embedder;
+      }
+    }
+    return e;
+  }
+
+  private KnnTierModel model() {
+    KnnTierModel m = model;
+    if (m == null) {
+      synchronized (this) {
+        if (model == null) {
+          model = modelFactory.get();
+        }
+        m = model;
+      }
+    }
+    return m;
+  }
+}
