@@ -1,6 +1,8 @@
 package io.modelrouter.bench;
 
+import io.modelrouter.avro.AutoStrategy;
 import io.modelrouter.avro.InferenceRequest;
+import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.EmbeddedKafka;
 import io.modelrouter.embedded.EmbeddedSchemaRegistry;
@@ -9,6 +11,7 @@ import io.modelrouter.router.RouterTopology;
 import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
+import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.schemas.serde.AvroSerdeConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +50,7 @@ public final class RouterBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs options = new BenchArgs(args, Map.of("requests", "400000", "rounds", "3", "partitions", "8",
-        "threads", "2", "teams", "200"));
+        "threads", "2", "teams", "200", "strategy", "hybrid"));
     LOG.info("router benchmark {}", options);
     Path data = Files.createTempDirectory("router-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.start();
@@ -70,7 +73,10 @@ public final class RouterBenchmark {
       for (int round = 1; round <= options.integer("rounds"); round++) {
         StreamsRun.Result pass = StreamsRun.measure(passThrough(topics), props(settings, "bench-pass-" + round),
             admin, topics.requests().name(), Duration.ofMinutes(10));
-        StreamsRun.Result router = StreamsRun.measure(RouterTopology.buildTopology(topics),
+        RoutingPolicy policy = DefaultPolicies.routingPolicy();
+        policy.getAuto().setStrategy(AutoStrategy.valueOf(options.string("strategy").toUpperCase(Locale.ROOT)));
+        StreamsRun.Result router = StreamsRun.measure(RouterTopology.buildTopology(topics, policy,
+            DefaultPolicies.catalogById(), RouterTopology.DEFAULT_BUDGET),
             props(settings, "bench-router-" + round), admin, topics.requests().name(), Duration.ofMinutes(10));
         passRates.add(pass.recordsPerSecond());
         routerRates.add(router.recordsPerSecond());
@@ -86,8 +92,8 @@ public final class RouterBenchmark {
         ratios.add(routerRates.get(i) / passRates.get(i));
       }
       System.out.println();
-      System.out.printf(Locale.ROOT, "RouterBenchmark: %,d requests, %d partitions, %s stream threads, exactly_once_v2%n",
-          n, partitions, options.string("threads"));
+      System.out.printf(Locale.ROOT, "RouterBenchmark: %,d requests, %d partitions, %s stream threads, exactly_once_v2, "
+          + "%s strategy%n", n, partitions, options.string("threads"), options.string("strategy"));
       lines.forEach(System.out::println);
       System.out.printf(Locale.ROOT, "median: pass-through %,.0f rec/s, router %,.0f req/s, ratio %.2f (median of "
           + "per-round ratios)%n", median(passRates), median(routerRates), median(ratios));
