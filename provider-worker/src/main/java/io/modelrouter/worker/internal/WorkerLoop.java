@@ -1,5 +1,6 @@
 package io.modelrouter.worker.internal;
 
+import io.modelrouter.avro.FeedbackEvent;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutedRequest;
@@ -182,12 +183,22 @@ public final class WorkerLoop implements Runnable {
     }
     // The result is committed only after the broker has every usage event of the request.
     calls.awaitWritten();
-    return result(partition, record.offset(), result);
+    return result(partition, record.offset(), result, ImplicitFeedback.of(routed, result));
   }
 
   private Completion result(TopicPartition partition, long offset, InferenceResult result) {
-    return new Completion(partition, offset, List.of(new ProducerRecord<>(topics.results().name(),
-        topics.results().serializeKey(result.getTeamId()), topics.results().serializeValue(result))));
+    return result(partition, offset, result, null);
+  }
+
+  /** The result, and the implicit feedback it carries (if any) in the same transaction. */
+  private Completion result(TopicPartition partition, long offset, InferenceResult result, FeedbackEvent feedback) {
+    ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(topics.results().name(),
+        topics.results().serializeKey(result.getTeamId()), topics.results().serializeValue(result));
+    if (feedback == null) {
+      return new Completion(partition, offset, List.of(out));
+    }
+    return new Completion(partition, offset, List.of(out, new ProducerRecord<>(topics.feedback().name(),
+        topics.feedback().serializeKey(feedback.getTeamId()), topics.feedback().serializeValue(feedback))));
   }
 
   private Completion deadLetter(TopicPartition partition, ConsumerRecord<byte[], byte[]> record, Exception error) {
