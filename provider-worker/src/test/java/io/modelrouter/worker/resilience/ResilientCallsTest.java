@@ -118,10 +118,13 @@ class ResilientCallsTest {
     calls(policy().maxConcurrent(3).bulkheadWait(Duration.ofSeconds(10)).build());
     AtomicInteger running = new AtomicInteger();
     AtomicInteger mostAtOnce = new AtomicInteger();
+    // The first calls hold until three run at once, so the bulkhead is full whatever the machine's speed
+    CountDownLatch threeRunning = new CountDownLatch(3);
     Callable<String> provider = () -> {
       mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
       try {
-        Thread.sleep(150);
+        threeRunning.countDown();
+        assertThat(threeRunning.await(10, TimeUnit.SECONDS)).as("three calls running at once").isTrue();
       } finally {
         running.decrementAndGet();
       }
@@ -247,7 +250,7 @@ class ResilientCallsTest {
 
   @Test
   void aCallTheBulkheadRefusesIsNoSuccessfulProbeOfTheProvider() throws Exception {
-    // The breaker of model m is open (2 failed calls) and its open period has passed; the provider's only slot is
+    // The breaker of model m is open (2 failed calls), then half-open; the provider's only slot is
     // taken by a call to another model. The next call to m is let through by the breaker as its one half-open probe,
     // then refused by the bulkhead: the provider was not called, so the breaker knows no more about it than before
     // and must still be waiting for a probe. (It must not close as if the provider had answered.)
@@ -261,7 +264,7 @@ class ResilientCallsTest {
       })).isInstanceOf(ProviderException.class);
     }
     assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
-    Thread.sleep(200);
+    breaker.transitionToHalfOpenState();
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     Future<String> other = threads.submit(() -> call("other", () -> {
@@ -301,7 +304,8 @@ class ResilientCallsTest {
       })).isInstanceOf(ProviderException.class);
     }
     assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
-    Thread.sleep(150);
+    // half-open at once rather than after the open period, so that all four calls fall within one permit second
+    breaker.transitionToHalfOpenState();
     assertThat(call("other", () -> "other")).isEqualTo("other");
     AtomicInteger reached = new AtomicInteger();
 
