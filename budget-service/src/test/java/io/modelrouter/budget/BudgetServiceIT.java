@@ -298,9 +298,14 @@ class BudgetServiceIT {
         "routing table: codeReview → primary", "v1", 0, now));
     produce(topics.results(), "beta", Results.unanswered("fb-beta-1", "beta", null, ResultStatus.OK, null, null,
         "routing table: codeReview → primary", "v1", 0, now));
-    // (budget-service reads llm.results on a thread of its own: wait until it has seen beta's result)
-    await().atMost(Duration.ofSeconds(30)).until(() -> send("POST", "/teams/beta/feedback", BETA,
-        "{\"requestId\": \"fb-beta-1\", \"score\": 0.2, \"source\": \"test\"}").body().contains("\"matched\":true"));
+    // (budget-service reads llm.results on a thread of its own: wait until its dashboard shows both results)
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      String summary = send("GET", "/dashboard/summary", ADMIN, null).body();
+      return summary.contains("fb-alpha-1") && summary.contains("fb-beta-1");
+    });
+    HttpResponse<String> betasOwn = send("POST", "/teams/beta/feedback", BETA,
+        "{\"requestId\": \"fb-beta-1\", \"score\": 0.2, \"source\": \"test\"}");
+    assertThat(json(betasOwn).get("matched").asBoolean()).as(betasOwn.body()).isTrue();
 
     // When alpha judges its own request, an unknown one, and beta's
     HttpResponse<String> own = send("POST", "/teams/alpha/feedback", ALPHA, "{\"requestId\": \"fb-alpha-1\", "

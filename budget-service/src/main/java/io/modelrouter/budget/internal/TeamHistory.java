@@ -147,12 +147,12 @@ abstract class TeamHistory<V, E> implements AutoCloseable {
     }
     String team = teamOf.apply(value) != null ? teamOf.apply(value) : record.key();
     if (team != null) {
-      add(team, keep.apply(value));
       seen(team, value);
+      add(team, keep.apply(value));
     }
   }
 
-  /** Called for every record read, after {@link #add}: a subclass may index more of it. */
+  /** Called for every record read, before {@link #add} shows it: a subclass may index more of it. */
   void seen(String team, V value) {}
 
   /** Adds an entry, forgetting the team's oldest beyond the limit. */
