@@ -6,6 +6,7 @@ import io.modelrouter.avro.Role;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -19,7 +20,7 @@ public final class LearnedRouter {
   public static final int CACHE_ENTRIES = 10_000;
 
   private final Supplier<PromptEmbedder> embedderFactory;
-  private final Supplier<KnnTierModel> modelFactory;
+  private final Function<PromptEmbedder, KnnTierModel> modelFactory;
   private volatile PromptEmbedder embedder;
   private volatile KnnTierModel model;
   private final Map<String, float[]> cache = new LinkedHashMap<>(1 << 10, 0.75f, true) {
@@ -29,25 +30,17 @@ public final class LearnedRouter {
     }
   };
 
-  public LearnedRouter(Supplier<PromptEmbedder> embedder, Supplier<KnnTierModel> model) {
+  /** @param model builds the model with the embedder, which it shares with the requests' embeddings */
+  public LearnedRouter(Supplier<PromptEmbedder> embedder, Function<PromptEmbedder, KnnTierModel> model) {
     this.embedderFactory = Objects.requireNonNull(embedder);
     this.modelFactory = Objects.requireNonNull(model);
   }
 
   /** The shipped model: MiniLM embeddings, k-NN over {@code exemplars/train.jsonl}. */
   public static LearnedRouter shipped() {
-    MiniLmEmbedder[] shared = new MiniLmEmbedder[1];
-    Supplier<PromptEmbedder> embedder = () -> {
-      synchronized (shared) {
-        if (shared[0] == null) {
-          shared[0] = new MiniLmEmbedder();
-        }
-        return shared[0];
-      }
-    };
-    return new LearnedRouter(embedder, () -> {
+    return new LearnedRouter(MiniLmEmbedder::new, embedder -> {
       var train = Exemplar.load(Exemplar.TRAIN);
-      return KnnTierModel.fit(train, embedder.get(), KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE,
+      return KnnTierModel.fit(train, embedder, KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE,
           "knn-shipped-" + train.size());
     });
   }
@@ -99,7 +92,7 @@ public final class LearnedRouter {
     if (m == null) {
       synchronized (this) {
         if (model == null) {
-          model = modelFactory.get();
+          model = modelFactory.apply(embedder());
         }
         m = model;
       }

@@ -32,11 +32,11 @@ class LearnedStrategyTest {
     return text.contains("replication") ? new float[] {1, 0} : new float[] {0, 1};
   };
 
-  private final LearnedRouter learned = new LearnedRouter(() -> embedder, () -> KnnTierModel.fit(List.of(
+  private final LearnedRouter learned = new LearnedRouter(() -> embedder, e -> KnnTierModel.fit(List.of(
       new Exemplar("ex-a", "planning", null, "replication across regions", Tier.FRONTIER),
       new Exemplar("ex-b", "research", null, "replication lag analysis", Tier.FRONTIER),
       new Exemplar("ex-c", "chat", null, "what port does postgres use", Tier.FAST),
-      new Exemplar("ex-d", "chat", null, "rename the branch", Tier.FAST)), embedder, 2, 0.05, "knn-test"));
+      new Exemplar("ex-d", "chat", null, "rename the branch", Tier.FAST)), e, 2, 0.05, "knn-test"));
 
   private final RoutingEngine engine = new RoutingEngine(new ComplexityEstimator(), learned);
   private final ModelCatalog catalog = ModelCatalog.of(DefaultPolicies.catalogById());
