@@ -238,9 +238,13 @@ class WorkerIT {
     crashedCounted.forEach((call, n) -> assertThat(n).as("usage events of call " + call)
         .isLessThanOrEqualTo(crashedAll.getOrDefault(call, 0)));
     assertThat(missing).as("calls the crashed worker had answered without a usage event").isLessThanOrEqualTo(lost);
-    // Some requests were answered, then cut short by the crash before their result was committed, and executed
-    // again: billed twice, and counted twice.
-    assertThat(sum(crashedAll) + survivorsAnswered).isGreaterThan(results.size());
+    // Every request was answered at least once. Requests answered, then cut short by the crash before their result
+    // was committed, are executed again (billed twice, counted twice) - but only those whose journal lines the
+    // crashed worker had flushed show here: its last lines may be lost with it, as its last usage events may be
+    // ('lost' above), so a run where none shows is possible and the re-executions are reported, not required.
+    assertThat(sum(crashedAll) + survivorsAnswered).isGreaterThanOrEqualTo(results.size());
+    System.out.printf("worker crash: %d calls answered twice (before and after the crash)%n",
+        sum(crashedAll) + survivorsAnswered - results.size());
   }
 
   /** Calls answered OK in a call journal between two instants, by {@code <requestId>#<call>}. */
