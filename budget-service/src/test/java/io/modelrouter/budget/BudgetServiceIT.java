@@ -10,6 +10,8 @@ import io.modelrouter.avro.BudgetAlert;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.FeedbackEvent;
+import io.modelrouter.avro.RouterModel;
+import io.modelrouter.avro.RouterModelPin;
 import io.modelrouter.avro.FeedbackSource;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.ResultStatus;
@@ -353,6 +355,51 @@ class BudgetServiceIT {
     assertThat(service.registry().scrape()).contains("feedback_total{outcome=\"matched\",service=\"budget-service\",source=\"HUMAN\",team=\"alpha\"} 1.0")
         .contains("feedback_total{outcome=\"unmatched\",service=\"budget-service\",source=\"JUDGE\",team=\"alpha\"} 1.0")
         .contains("feedback_total{outcome=\"refused\",service=\"budget-service\",source=\"HUMAN\",team=\"alpha\"} 1.0");
+  }
+
+  @Test
+  void learnedModelVersionsAreListedAndOnlyTheAdminPinsOneThatIsKept() throws Exception {
+    // Given two versions of alpha's learned model on llm.router.models, as the learner publishes them
+    for (long version = 1; version <= 2; version++) {
+      produce(topics.routerModels(), Topics.routerModelKey("alpha", version), new RouterModel("alpha", version,
+          "knn-shipped-302", version * 3, Instant.parse("2026-12-06T10:00:00Z").plusSeconds(version),
+          List.of()));
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        json(send("GET", "/teams/alpha/learned-model", ALPHA, null)).get("versions").size() == 2);
+    JsonNode listed = json(send("GET", "/teams/alpha/learned-model", ALPHA, null));
+    assertThat(listed.get("latest").asLong()).isEqualTo(2);
+    assertThat(listed.get("inUse").asLong()).isEqualTo(2);
+    assertThat(listed.get("pin").isNull()).isTrue();
+    assertThat(listed.get("versions").get(0).get("feedbackApplied").asLong()).isEqualTo(3);
+    assertThat(send("GET", "/teams/alpha/learned-model", BETA, null).statusCode()).isEqualTo(403);
+
+    // When a team token, then the admin with a version not kept, a bad body, and a kept version try to pin
+    HttpResponse<String> byTeam = send("PUT", "/teams/alpha/learned-model/pin", ALPHA, "{\"version\": 1}");
+    HttpResponse<String> missing = send("PUT", "/teams/alpha/learned-model/pin", ADMIN, "{\"version\": 7}");
+    HttpResponse<String> negative = send("PUT", "/teams/alpha/learned-model/pin", ADMIN, "{\"version\": -1}");
+    HttpResponse<String> pinned = send("PUT", "/teams/alpha/learned-model/pin", ADMIN,
+        "{\"version\": 1, \"reason\": \"version 2 sends reviews to fast\"}");
+
+    // Then only the last is accepted, and the pin is on llm.router.model.pins for the routers
+    assertThat(byTeam.statusCode()).isEqualTo(403);
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(json(missing).get("problems").get(0).asText()).startsWith("$.version: team 'alpha' has no learned "
+        + "model version 7");
+    assertThat(negative.statusCode()).isEqualTo(400);
+    assertThat(json(negative).get("problems").get(0).asText()).startsWith("$.version: must be a whole number");
+    assertThat(pinned.statusCode()).as(pinned.body()).isEqualTo(200);
+    assertThat(json(pinned).get("inUse").asLong()).isEqualTo(1);
+    assertThat(json(pinned).get("pin").get("pinnedBy").asText()).isEqualTo("admin");
+    RouterModelPin pin = readValues(topics.routerModelPins(), "alpha").getLast();
+    assertThat(pin.getVersion()).isEqualTo(1);
+    assertThat(pin.getReason()).isEqualTo("version 2 sends reviews to fast");
+
+    // And unpinning follows the latest again; a second unpin finds nothing
+    HttpResponse<String> unpinned = send("DELETE", "/teams/alpha/learned-model/pin", ADMIN, null);
+    assertThat(unpinned.statusCode()).isEqualTo(200);
+    assertThat(json(unpinned).get("inUse").asLong()).isEqualTo(2);
+    assertThat(send("DELETE", "/teams/alpha/learned-model/pin", ADMIN, null).statusCode()).isEqualTo(404);
   }
 
   private List<String> teamsSeenBy(String token) throws Exception {

@@ -12,6 +12,8 @@ import io.modelrouter.embedded.EmbeddedKafka;
 import io.modelrouter.embedded.EmbeddedSchemaRegistry;
 import io.modelrouter.router.RouterConfig;
 import io.modelrouter.router.RouterService;
+import io.modelrouter.router.learning.LearnerConfig;
+import io.modelrouter.router.learning.LearnerService;
 import io.modelrouter.runtime.MetricsServer;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
@@ -125,10 +127,12 @@ public final class LocalStack implements AutoCloseable {
       budget = started(new BudgetService(settings).start());
       AggregatorService aggregator = started(new AggregatorService(settings).start());
       RouterService router = started(new RouterService(settings).start());
+      LearnerService learner = started(new LearnerService(settings).start());
       worker = started(new WorkerService(settings).start());
       metrics("router", RouterConfig.METRICS_PORT, router.registry(), router::health);
       metrics("worker", WorkerConfig.METRICS_PORT, worker.registry(), worker::health);
       metrics("aggregator", AggregatorConfig.METRICS_PORT, aggregator.registry(), aggregator::health);
+      metrics("learner", LearnerConfig.METRICS_PORT, learner.registry(), learner::health);
       awaitRunning("router", router::state);
       awaitRunning("usage aggregator", aggregator::state);
 
@@ -201,6 +205,7 @@ public final class LocalStack implements AutoCloseable {
     defaults.put(AggregatorConfig.STATE_DIR.key(), data.resolve("streams").resolve("aggregator").toString());
     defaults.put(AggregatorConfig.INSTANCE_ID.key(), "local-aggregator");
     defaults.put(WorkerConfig.INSTANCE_ID.key(), "local-worker");
+    defaults.put(LearnerConfig.STATE_DIR.key(), data.resolve("streams").resolve("learner").toString());
     // Eight partitions per topic are for scaling out; one JVM on a laptop is better served by fewer.
     defaults.put(CommonSettings.TOPIC_PARTITIONS.key(), "4");
     for (Map.Entry<String, String> entry : defaults.entrySet()) {

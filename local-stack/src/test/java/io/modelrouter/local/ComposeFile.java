@@ -11,6 +11,7 @@ import io.modelrouter.budget.BudgetServiceConfig;
 import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;
 import io.modelrouter.router.RouterConfig;
+import io.modelrouter.router.learning.LearnerConfig;
 import io.modelrouter.worker.WorkerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,6 +54,8 @@ final class ComposeFile {
   static final List<ServiceSpec> SPECS = List.of(
       new ServiceSpec("io.modelrouter.router.RouterMain", "router-service", RouterConfig::allSettings,
           RouterConfig::new, "router.metrics.port", true, List.of()),
+      new ServiceSpec("io.modelrouter.router.learning.LearnerMain", "router-service", LearnerConfig::allSettings,
+          LearnerConfig::new, "learner.metrics.port", true, List.of()),
       new ServiceSpec("io.modelrouter.worker.WorkerMain", "provider-worker", WorkerConfig::allSettings,
           WorkerConfig::new, "worker.metrics.port", false, List.of()),
       new ServiceSpec("io.modelrouter.aggregator.AggregatorMain", "usage-aggregator", AggregatorConfig::allSettings,

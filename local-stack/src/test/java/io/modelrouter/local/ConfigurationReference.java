@@ -6,6 +6,7 @@ import io.modelrouter.client.ClientSettings;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Setting;
 import io.modelrouter.router.RouterConfig;
+import io.modelrouter.router.learning.LearnerConfig;
 import io.modelrouter.worker.WorkerConfig;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -30,6 +31,8 @@ final class ConfigurationReference {
           CommonSettings.class, () -> CommonSettings.ALL),
       new Section("router-service (`RouterMain`)", "The router stream and admission control.",
           RouterConfig.class, RouterConfig::allSettings),
+      new Section("learner (`LearnerMain`, in router-service)", "Learning from feedback: each team's learned "
+          + "routing model, published to `llm.router.models`.", LearnerConfig.class, LearnerConfig::allSettings),
       new Section("provider-worker (`WorkerMain`)", "Delivery, the simulated provider, and each provider's settings: "
           + "replace `<name>` with the provider's name (`providers.anthropic.timeout`, "
           + "`MR_PROVIDERS_ANTHROPIC_TIMEOUT`).", WorkerConfig.class, WorkerConfig::allSettings),

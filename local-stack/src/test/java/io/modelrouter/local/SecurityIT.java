@@ -86,6 +86,7 @@ class SecurityIT {
       "io.modelrouter.budget.BudgetServiceMain", "budget-service listening on",
       "io.modelrouter.aggregator.AggregatorMain", "usage aggregator started",
       "io.modelrouter.router.RouterMain", "router started",
+      "io.modelrouter.router.learning.LearnerMain", "learner started",
       "io.modelrouter.worker.WorkerMain", " started: ");
   private static final String SONNET = """
       {"id": "msg_01", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",

@@ -93,6 +93,14 @@ public final class RouterTopology {
         budget, true, metrics);
     routeAndSplit(rekeyed.repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REKEY_TOPIC)),
         "route-rekeyed", topics, engine, defaultPolicy, defaultCatalog, budget, false, metrics);
+    // Added last, so the sub-topologies above (and their task ids and state directories) keep their numbers
+    builder.globalTable(topics.routerModels().name(),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("learned-models-source"),
+        Materialized.<String, byte[]>as(Stores.persistentKeyValueStore(RouterStores.LEARNED_MODELS))
+            .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()).withCachingDisabled());
+    builder.globalTable(topics.routerModelPins().name(),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("learned-model-pins-source"),
+        bytesStore(RouterStores.LEARNED_MODEL_PINS));
     return builder.build();
   }
 

@@ -8,6 +8,8 @@ import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.avro.RouterModel;
+import io.modelrouter.avro.RouterModelPin;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.avro.UsageTotals;
@@ -36,6 +38,8 @@ public final class Topics {
   public static final String BUDGET_ACTIONS = "llm.budget.actions";
   public static final String BUDGET_ALERTS = "llm.budget.alerts";
   public static final String FEEDBACK = "llm.feedback";
+  public static final String ROUTER_MODELS = "llm.router.models";
+  public static final String ROUTER_MODEL_PINS = "llm.router.model.pins";
   public static final String DLQ = "llm.dlq";
 
   /** Key of the default routing policy on {@link #ROUTING_POLICIES}. */
@@ -53,6 +57,8 @@ public final class Topics {
   private final Topic<String, BudgetAction> budgetActions;
   private final Topic<String, BudgetAlert> budgetAlerts;
   private final Topic<String, FeedbackEvent> feedback;
+  private final Topic<String, RouterModel> routerModels;
+  private final Topic<String, RouterModelPin> routerModelPins;
   private final Topic<byte[], byte[]> dlq;
   private final Map<String, Schema> valueSchemas = new LinkedHashMap<>();
 
@@ -69,6 +75,8 @@ public final class Topics {
     this.budgetActions = avro(BUDGET_ACTIONS, BudgetAction.class, true, false);
     this.budgetAlerts = avro(BUDGET_ALERTS, BudgetAlert.class, false, false);
     this.feedback = avro(FEEDBACK, FeedbackEvent.class, false, false);
+    this.routerModels = avro(ROUTER_MODELS, RouterModel.class, true, true);
+    this.routerModelPins = avro(ROUTER_MODEL_PINS, RouterModelPin.class, true, true);
     this.dlq = new Topic<>(config.prefix() + DLQ, Serdes.ByteArray(), Serdes.ByteArray(), false, false);
   }
 
@@ -140,6 +148,24 @@ public final class Topics {
     return feedback;
   }
 
+  /**
+   * Each team's learned routing models, one record per version (key {@code <teamId>@<version, 20 digits>}, see
+   * {@link #routerModelKey}), written by the learner, read by the router as a global table; compacted.
+   */
+  public Topic<String, RouterModel> routerModels() {
+    return routerModels;
+  }
+
+  /** An admin's pinned version of a team's learned model (key: team id); compacted. */
+  public Topic<String, RouterModelPin> routerModelPins() {
+    return routerModelPins;
+  }
+
+  /** The key of one version of a team's learned model: versions of a team sort in order after {@code teamId@}. */
+  public static String routerModelKey(String teamId, long version) {
+    return teamId + "@" + String.format(java.util.Locale.ROOT, "%020d", version);
+  }
+
   /** Records no service could process: the original bytes and {@code dlq.*} headers. */
   public Topic<byte[], byte[]> dlq() {
     return dlq;
@@ -167,6 +193,6 @@ public final class Topics {
 
   public List<Topic<?, ?>> all() {
     return List.of(requests, routed, results, usage, usageTotals, budgetPolicies, routingPolicies, models,
-        budgetActions, budgetAlerts, feedback, dlq);
+        budgetActions, budgetAlerts, feedback, routerModels, routerModelPins, dlq);
   }
 }

@@ -82,6 +82,7 @@ public final class SampleRecords {
         .setPolicyVersion("*@3")
         .setReservedTokens(2168)
         .setDecidedAt(T0.plusMillis(3))
+        .setLearnedModel("team-a@3")
         .build();
   }
 
@@ -292,9 +293,35 @@ public final class SampleRecords {
         .build();
   }
 
+  public static io.modelrouter.avro.RouterModel routerModel() {
+    byte[] embedding = new byte[384];
+    embedding[0] = 127;
+    return io.modelrouter.avro.RouterModel.newBuilder()
+        .setTeamId("team-a")
+        .setVersion(3)
+        .setBase("knn-shipped-302")
+        .setFeedbackApplied(7)
+        .setCreatedAt(T0)
+        .setExemplars(List.of(io.modelrouter.avro.LearnedExemplar.newBuilder()
+            .setId("fb:req-1")
+            .setTaskType("taskExecution")
+            .setExcerpt("taskExecution: bump the version in pom.xml")
+            .setAtLeast(io.modelrouter.avro.LearnedTier.FAST)
+            .setAtMost(io.modelrouter.avro.LearnedTier.FAST)
+            .setEmbedding(java.nio.ByteBuffer.wrap(embedding))
+            .setSource(io.modelrouter.avro.FeedbackSource.TEST)
+            .setLearnedAt(T0)
+            .build()))
+        .build();
+  }
+
+  public static io.modelrouter.avro.RouterModelPin routerModelPin() {
+    return new io.modelrouter.avro.RouterModelPin("team-a", 2L, "version 3 routes reviews to fast", "admin", T0);
+  }
+
   /** Every record type of the contract, populated. */
   public static List<SpecificRecord> all() {
     return List.of(request("req-1", "team-a"), decision(), routed(), result(), usage(), totals(), budgetPolicy(),
-        routingPolicy(), modelSpec(), budgetAction(), budgetAlert(), feedback());
+        routingPolicy(), modelSpec(), budgetAction(), budgetAlert(), feedback(), routerModel(), routerModelPin());
   }
 }

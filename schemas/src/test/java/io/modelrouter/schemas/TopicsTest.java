@@ -21,16 +21,18 @@ class TopicsTest {
     assertThat(topics.all()).extracting(Topic::name).containsExactly(
         "llm.requests", "llm.requests.routed", "llm.results", "llm.usage", "llm.usage.totals",
         "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions", "llm.budget.alerts",
-        "llm.feedback", "llm.dlq");
+        "llm.feedback", "llm.router.models", "llm.router.model.pins", "llm.dlq");
   }
 
   @Test
   void tablesAreCompactedAndStreamsAreNot() {
     Topics topics = Topics.create(config);
     assertThat(topics.all()).filteredOn(Topic::compacted).extracting(Topic::name).containsExactlyInAnyOrder(
-        "llm.usage.totals", "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions");
+        "llm.usage.totals", "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions",
+        "llm.router.models", "llm.router.model.pins");
     assertThat(topics.all()).filteredOn(Topic::global).extracting(Topic::name)
-        .containsExactlyInAnyOrder("llm.routing.policies", "llm.models");
+        .containsExactlyInAnyOrder("llm.routing.policies", "llm.models", "llm.router.models",
+            "llm.router.model.pins");
   }
 
   @Test
@@ -38,8 +40,8 @@ class TopicsTest {
     InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
     Topics topics = Topics.create(TopicsConfig.builder().serde(config.serde()).client(registry).build());
 
-    assertThat(topics.registerValueSchemas()).hasSize(11).contains("llm.requests-value", "llm.results-value",
-        "llm.feedback-value");
+    assertThat(topics.registerValueSchemas()).hasSize(13).contains("llm.requests-value", "llm.results-value",
+        "llm.feedback-value", "llm.router.models-value", "llm.router.model.pins-value");
 
     assertThat(registry.latest("llm.requests-value").schema()).isEqualTo(InferenceRequest.getClassSchema());
     // the id the serializer then writes with is the one registered

@@ -7,6 +7,7 @@ import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.FeedbackEvent;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.RouterModelPin;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.UsageTotals;
 import io.modelrouter.runtime.BudgetStateGauges;
@@ -46,6 +47,8 @@ public final class BudgetStore implements AutoCloseable {
   private final TableView<ModelSpec> models;
   private final TableView<BudgetAction> actions;
   private final TableView<UsageTotals> totals;
+  private final TableView<LearnedVersion> learned;
+  private final TableView<RouterModelPin> pins;
   private final AlertHistory alerts;
   // Highest version seen per key, also after a deletion, so a policy deleted and created again keeps counting up.
   private final Map<String, Long> budgetVersions = new ConcurrentHashMap<>();
@@ -68,6 +71,8 @@ public final class BudgetStore implements AutoCloseable {
     this.models = new TableView<>(topics.models(), clientConfig, (id, m) -> { }, registry);
     this.actions = new TableView<>(topics.budgetActions(), clientConfig, gauges::update, registry);
     this.totals = new TableView<>(topics.usageTotals(), clientConfig, (key, t) -> { }, registry);
+    this.learned = new TableView<>(LearnedVersion.topic(topics), clientConfig, (key, v) -> { }, registry);
+    this.pins = new TableView<>(topics.routerModelPins(), clientConfig, (key, p) -> { }, registry);
     this.alerts = new AlertHistory(topics.budgetAlerts(), clientConfig, alertsPerTeam, registry);
   }
 
@@ -79,12 +84,12 @@ public final class BudgetStore implements AutoCloseable {
 
   /** Starts following every topic and returns when each has been read to its end, or fails after {@code timeout}. */
   public BudgetStore start(Duration timeout) throws InterruptedException {
-    List<TableView<?>> views = List.of(budgets, routing, models, actions, totals);
+    List<TableView<?>> views = List.of(budgets, routing, models, actions, totals, learned, pins);
     views.forEach(TableView::start);
     alerts.start();
     Instant deadline = clock.instant().plus(timeout);
     List<Topic<String, ?>> followed = List.of(topics.budgetPolicies(), topics.routingPolicies(), topics.models(),
-        topics.budgetActions(), topics.usageTotals());
+        topics.budgetActions(), topics.usageTotals(), topics.routerModels(), topics.routerModelPins());
     for (int i = 0; i < views.size(); i++) {
       if (!views.get(i).awaitLoaded(remaining(deadline))) {
         throw new IllegalStateException(notLoaded(followed.get(i).name(), timeout));
@@ -314,6 +319,37 @@ public final class BudgetStore implements AutoCloseable {
         .register(registry).increment();
   }
 
+  // ---------------------------------------------------------------- learned routing models
+
+  /** The versions of the team's learned model that are kept, oldest first. */
+  public List<LearnedVersion> learnedVersions(String team) {
+    String prefix = team + "@";
+    return learned.snapshot().entrySet().stream()
+        .filter(e -> e.getKey().startsWith(prefix) && e.getKey().length() == prefix.length() + 20)
+        .map(Map.Entry::getValue)
+        .sorted(java.util.Comparator.comparingLong(LearnedVersion::version))
+        .toList();
+  }
+
+  /** The team's pinned version, or null when the router follows the latest. */
+  public RouterModelPin learnedPin(String team) {
+    return pins.get(team);
+  }
+
+  public RouterModelPin pinLearned(String team, long version, String reason, Principal by) {
+    return locked(() -> {
+      RouterModelPin pin = new RouterModelPin(team, version, reason == null ? "" : reason,
+          by.describe(), now());
+      write(topics.routerModelPins(), pins, team, pin);
+      return pin;
+    });
+  }
+
+  /** @return false when the team had no pin */
+  public boolean unpinLearned(String team) {
+    return locked(() -> delete(topics.routerModelPins(), pins, team));
+  }
+
   private <V> void write(Topic<String, V> topic, TableView<V> view, String key, V value) {
     publisher.publish(topic, key, value);
     view.written(key, value);
@@ -338,7 +374,7 @@ public final class BudgetStore implements AutoCloseable {
 
   @Override
   public void close() {
-    List<AutoCloseable> parts = List.of(alerts, budgets, routing, models, actions, totals, publisher);
+    List<AutoCloseable> parts = List.of(alerts, budgets, routing, models, actions, totals, learned, pins, publisher);
     for (AutoCloseable part : parts) {
       try {
         part.close();

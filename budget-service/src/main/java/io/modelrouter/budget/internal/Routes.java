@@ -7,6 +7,7 @@ import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.FeedbackEvent;
 import io.modelrouter.avro.ModelSpec;
+import io.modelrouter.avro.RouterModelPin;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.PolicyJson;
@@ -49,6 +50,12 @@ public final class Routes {
     api.get("/teams/{team}/alerts", ctx -> Permission.readTeam(team(ctx), "the alerts"), r::alerts);
     api.get("/teams/{team}/usage", ctx -> Permission.readTeam(team(ctx), "the usage"), r::usage);
     api.post("/teams/{team}/feedback", ctx -> Permission.writeTeam(team(ctx), "feedback"), r::feedback);
+    api.get("/teams/{team}/learned-model", ctx -> Permission.readTeam(team(ctx), "the learned routing model"),
+        r::learnedModel);
+    api.put("/teams/{team}/learned-model/pin",
+        ctx -> Permission.writeShared("the learned routing model version of team '" + team(ctx) + "'"), r::pin);
+    api.delete("/teams/{team}/learned-model/pin",
+        ctx -> Permission.writeShared("the learned routing model version of team '" + team(ctx) + "'"), r::unpin);
 
     api.get("/models", ctx -> Permission.readShared("the model catalog"), r::models);
     api.get("/models/{id}", ctx -> Permission.readShared("the model catalog"), r::getModel);
@@ -243,6 +250,79 @@ public final class Routes {
     out.put("team", team);
     out.put("matched", matched);
     HttpApi.json(ctx, 202, out);
+  }
+
+  // ---------------------------------------------------------------- learned routing models
+
+  /** The versions of the team's learned model kept on {@code llm.router.models}, the pin, and what the router uses. */
+  private void learnedModel(Context ctx, Principal principal) {
+    String team = team(ctx);
+    HttpApi.json(ctx, 200, learnedJson(team));
+  }
+
+  private ObjectNode learnedJson(String team) {
+    List<LearnedVersion> versions = store.learnedVersions(team);
+    RouterModelPin pin = store.learnedPin(team);
+    ObjectNode out = Json.object();
+    out.put("team", team);
+    ArrayNode list = out.putArray("versions");
+    for (LearnedVersion v : versions) {
+      ObjectNode node = list.addObject();
+      node.put("version", v.version());
+      Json.instant(node, "createdAt", v.createdAt());
+      node.put("exemplars", v.exemplars());
+      node.put("feedbackApplied", v.feedbackApplied());
+      node.put("base", v.base());
+    }
+    long latest = versions.isEmpty() ? 0 : versions.getLast().version();
+    out.put("latest", latest);
+    if (pin == null) {
+      out.putNull("pin");
+      out.put("inUse", latest);
+    } else {
+      ObjectNode node = out.putObject("pin");
+      node.put("version", pin.getVersion());
+      node.put("reason", pin.getReason());
+      node.put("pinnedBy", pin.getPinnedBy());
+      Json.instant(node, "pinnedAt", pin.getPinnedAt());
+      out.put("inUse", pin.getVersion());
+    }
+    out.put("note", "version 0 is the shipped exemplars only; the router uses the pinned version, else the latest");
+    return out;
+  }
+
+  /**
+   * Pins the team's learned model to a version (admin only): {@code {"version": 3, "reason": "..."}}; 0 is the
+   * shipped model. A version no longer kept is refused (400), so a pin never points at nothing.
+   */
+  private void pin(Context ctx, Principal principal) {
+    String team = team(ctx);
+    ObjectNode body = Bodies.object(ctx.body(), "pin");
+    com.fasterxml.jackson.databind.JsonNode version = body.get("version");
+    if (version == null || !version.canConvertToLong() || !version.isIntegralNumber() || version.asLong() < 0) {
+      throw new ApiException(400, "pin is invalid (1 problem)",
+          List.of("$.version: must be a whole number: 0 (the shipped model) or a kept version"));
+    }
+    long wanted = version.asLong();
+    if (wanted != 0 && store.learnedVersions(team).stream().noneMatch(v -> v.version() == wanted)) {
+      throw new ApiException(400, "pin is invalid (1 problem)", List.of("$.version: team '" + team
+          + "' has no learned model version " + wanted + " (GET /teams/" + team + "/learned-model lists the kept "
+          + "versions)"));
+    }
+    String reason = body.path("reason").isTextual() ? body.get("reason").asText() : "";
+    if (reason.length() > 500) {
+      throw new ApiException(400, "pin is invalid (1 problem)", List.of("$.reason: must be at most 500 characters"));
+    }
+    store.pinLearned(team, wanted, reason, principal);
+    HttpApi.json(ctx, 200, learnedJson(team));
+  }
+
+  private void unpin(Context ctx, Principal principal) {
+    String team = team(ctx);
+    if (!store.unpinLearned(team)) {
+      throw ApiException.notFound("team '" + team + "' has no pinned learned model version");
+    }
+    HttpApi.json(ctx, 200, learnedJson(team));
   }
 
   // ---------------------------------------------------------------- dashboard

@@ -34,7 +34,7 @@ import org.apache.avro.SchemaNormalization;
 final class RequestCodec {
   /** Parsing Canonical Form fingerprints of the schemas the straight-line code implements. */
   static final long REQUEST_FINGERPRINT = 3627830816003988518L;
-  static final long DECISION_FINGERPRINT = -3313561004117843747L;
+  static final long DECISION_FINGERPRINT = 2314929537698835880L;
   static final boolean REQUEST_FAST = fingerprint(InferenceRequest.getClassSchema()) == REQUEST_FINGERPRINT;
   static final boolean DECISION_FAST = fingerprint(RoutingDecision.getClassSchema()) == DECISION_FINGERPRINT;
   private static final String CANONICAL_REQUEST = SchemaRegistryState.canonical(InferenceRequest.getClassSchema());
@@ -197,6 +197,12 @@ final class RequestCodec {
     } else {
       out.writeLong(1);
       out.writeLong(d.getDecidedAt().toEpochMilli());
+    }
+    if (d.getLearnedModel() == null) {
+      out.writeLong(0);
+    } else {
+      out.writeLong(1);
+      out.writeString(d.getLearnedModel());
     }
   }
 

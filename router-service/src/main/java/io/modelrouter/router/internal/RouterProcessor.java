@@ -1,5 +1,6 @@
 package io.modelrouter.router.internal;
 
+import io.modelrouter.avro.AutoStrategy;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.BudgetState;
@@ -8,6 +9,7 @@ import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.Reservation;
 import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.RouterModel;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.SpendLedger;
@@ -65,6 +67,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private StoreView<CompiledPolicy> policies;
   private StoreView<ModelSpec> models;
   private StoreView<BudgetAction> budgets;
+  private TeamModels teamModels;
   private CompiledPolicy builtinPolicy;
   private ModelCatalog catalog;
   private RequestCodec codec;
@@ -99,6 +102,8 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     this.ledgers = context.getStateStore(RouterStores.LEDGERS);
     this.reservations = context.getStateStore(RouterStores.RESERVATIONS);
     this.budgetPolicies = context.getStateStore(RouterStores.BUDGET_POLICIES);
+    this.teamModels = new TeamModels(store(RouterStores.LEARNED_MODELS), store(RouterStores.LEARNED_MODEL_PINS),
+        topics, context::currentSystemTimeMs);
     this.builtinPolicy = CompiledPolicy.compile(defaultPolicy);
     this.codec = new RequestCodec(topics);
     this.catalog = id -> {
@@ -158,9 +163,10 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       CompiledPolicy policy = policyFor(teamId);
       version = policy.version();
       BudgetStatus status = budgetOf(teamId);
-      outcome = engine.route(request, text, policy, catalog, status, now);
+      RouterModel learned = policy.auto().getStrategy() == AutoStrategy.LEARNED ? teamModels.forTeam(teamId) : null;
+      outcome = engine.route(request, text, policy, catalog, status, learned, now);
       if (budget.enforce() && teamId != null && outcome instanceof RouteOutcome.Routed) {
-        outcome = admit(request, (RouteOutcome.Routed) outcome, policy, status, now);
+        outcome = admit(request, (RouteOutcome.Routed) outcome, policy, status, learned, now);
       }
       value = value(outcome, request, record, now);
     } catch (SchemaSerdeException e) {
@@ -205,7 +211,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
    * it to the restrict profile if it would cross a restrict threshold, and answers PAUSED if it would cross a pause.
    */
   private RouteOutcome admit(InferenceRequest request, RouteOutcome.Routed routed, CompiledPolicy policy,
-      BudgetStatus status, Instant now) {
+      BudgetStatus status, RouterModel learned, Instant now) {
     String team = request.getTeamId();
     BudgetPolicy limits = budgetPolicies.get(team);
     if (limits == null) {
@@ -219,7 +225,8 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     RouteOutcome outcome = routed;
     if (verdict.state() == BudgetState.RESTRICT && status.state().ordinal() < BudgetState.RESTRICT.ordinal()
         && !policy.restrictProfile().equals(routed.decision().getProfile())) {
-      outcome = engine.route(request, policy, catalog, new BudgetStatus(BudgetState.RESTRICT, verdict.reason()), now);
+      outcome = engine.route(request, text, policy, catalog, new BudgetStatus(BudgetState.RESTRICT, verdict.reason()),
+          learned, now);
       if (outcome instanceof RouteOutcome.Routed restricted) {
         ask = amount(restricted.decision(), ledger);
         verdict = Admission.check(limits, ledger, ask);

@@ -12,6 +12,10 @@ public final class RouterStores {
   public static final String ROUTING_POLICIES = "routing-policies";
   /** Global table of the model catalog. */
   public static final String CATALOG = "model-catalog";
+  /** Global table of the teams' learned routing models, every version kept on the topic. */
+  public static final String LEARNED_MODELS = "learned-models";
+  /** Global table of the learned model versions admins pinned. */
+  public static final String LEARNED_MODEL_PINS = "learned-model-pins";
   /** Each team's latest budget action from the aggregator. */
   public static final String BUDGET_ACTIONS = "budget-actions";
   /** Each team's admission ledger: settled usage in the current windows and what is reserved in flight. */

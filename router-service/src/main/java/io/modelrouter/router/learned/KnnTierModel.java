@@ -2,18 +2,25 @@ package io.modelrouter.router.learned;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * k-nearest-neighbours over labelled exemplars: for a request, the probability that each tier is good enough, from
- * the labels of the most similar exemplars (cosine similarity of unit vectors), each weighted by
- * {@code exp((similarity - 1) / temperature)} so that a close neighbour counts far more than a distant one. A tier
- * is good enough for an exemplar labelled with it or a cheaper one, so the probabilities rise with the tier and the
- * top tier's is 1. Immutable and thread-safe.
+ * k-nearest-neighbours over labelled points: for a request, the probability that each tier is good enough, from
+ * the labels of the most similar points (cosine similarity of unit vectors), each weighted by
+ * {@code exp((similarity - 1) / temperature)} so that a close neighbour counts far more than a distant one.
+ *
+ * <p>A label is an interval of tiers: the cheapest tier that serves the request is somewhere from {@code atLeast} to
+ * {@code atMost}. A shipped exemplar is exact ({@code atLeast == atMost}); what feedback teaches is often not: a
+ * request answered well on primary says primary is good enough, not whether fast would have been ({@code fast..
+ * primary}); one answered badly on fast says fast is not ({@code primary..frontier}). A point votes "good enough"
+ * for tier t when {@code atMost <= t}, "not good enough" when {@code atLeast > t}, and abstains otherwise; the
+ * probability of t is its weighted share of yes among the votes cast. A tier no neighbour votes on takes the
+ * probability of the tier below it (0 for the cheapest), and probabilities never fall as the tier rises (a tier
+ * good enough for a request makes every dearer one good enough too). The top tier's is 1. Immutable, thread-safe.
  */
 public final class KnnTierModel {
   /** Neighbours consulted by default. */
@@ -21,39 +28,68 @@ public final class KnnTierModel {
   /** Weight falloff by default: a neighbour 0.1 less similar than another counts about 7 times less. */
   public static final double DEFAULT_TEMPERATURE = 0.05;
 
-  private final List<Exemplar> exemplars;
-  private final float[][] vectors;
+  /** A labelled vector: an exemplar, or what a team's feedback taught. */
+  public record Point(String id, Tier atLeast, Tier atMost, float[] vector) {
+    public Point {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(vector, "vector");
+      if (atLeast.ordinal() > atMost.ordinal()) {
+        throw new IllegalArgumentException(id + ": atLeast " + atLeast + " is above atMost " + atMost);
+      }
+    }
+
+    /** {@code fast}, {@code mid}, {@code frontier} for an exact label, else {@code fast..mid} and the like. */
+    public String label() {
+      String low = atLeast.name().toLowerCase(Locale.ROOT);
+      return atLeast == atMost ? low : low + ".." + atMost.name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private final Point[] points;
   private final int k;
   private final double temperature;
   private final String version;
 
-  private KnnTierModel(List<Exemplar> exemplars, float[][] vectors, int k, double temperature, String version) {
-    this.exemplars = exemplars;
-    this.vectors = vectors;
-    this.k = k;
-    this.temperature = temperature;
-    this.version = version;
-  }
-
-  /** Embeds every exemplar once. */
-  public static KnnTierModel fit(List<Exemplar> exemplars, PromptEmbedder embedder, int k, double temperature,
-      String version) {
-    if (exemplars.isEmpty()) {
+  private KnnTierModel(Point[] points, int k, double temperature, String version) {
+    if (points.length == 0) {
       throw new IllegalArgumentException("a kNN model needs at least one exemplar");
     }
     if (k < 1 || !(temperature > 0)) {
       throw new IllegalArgumentException("k must be at least 1 and the temperature positive, got " + k + " and "
           + temperature);
     }
-    float[][] vectors = new float[exemplars.size()][];
-    for (int i = 0; i < vectors.length; i++) {
-      vectors[i] = embedder.embed(exemplars.get(i).text());
-    }
-    return new KnnTierModel(List.copyOf(exemplars), vectors, k, temperature, Objects.requireNonNull(version));
+    this.points = points;
+    this.k = k;
+    this.temperature = temperature;
+    this.version = Objects.requireNonNull(version);
   }
 
-  /** One neighbour: the exemplar, its similarity and its weight in the vote. */
-  public record Neighbour(Exemplar exemplar, double similarity, double weight) {}
+  /** Embeds every exemplar once; each is an exact label. */
+  public static KnnTierModel fit(List<Exemplar> exemplars, PromptEmbedder embedder, int k, double temperature,
+      String version) {
+    Point[] points = new Point[exemplars.size()];
+    for (int i = 0; i < points.length; i++) {
+      Exemplar e = exemplars.get(i);
+      points[i] = new Point(e.id(), e.tier(), e.tier(), embedder.embed(e.text()));
+    }
+    return new KnnTierModel(points, k, temperature, version);
+  }
+
+  /** This model's points and {@code learned} ones together, under another version; embeds nothing. */
+  public KnnTierModel with(List<Point> learned, String version) {
+    Point[] all = Arrays.copyOf(points, points.length + learned.size());
+    for (int i = 0; i < learned.size(); i++) {
+      all[points.length + i] = learned.get(i);
+    }
+    return new KnnTierModel(all, k, temperature, version);
+  }
+
+  /** One neighbour: the point, its similarity and its weight in the vote. */
+  public record Neighbour(Point point, double similarity, double weight) {
+    public String id() {
+      return point.id();
+    }
+  }
 
   /**
    * What the model says of one request: for each tier the probability that it is good enough, and the neighbours
@@ -72,39 +108,63 @@ public final class KnnTierModel {
   }
 
   public Prediction predict(float[] query) {
-    int n = vectors.length;
-    Integer[] order = new Integer[n];
-    double[] similarity = new double[n];
+    int n = points.length;
+    int take = Math.min(k, n);
+    // the k most similar, by a partial selection: k is small and n a few hundred to a few thousand
+    int[] best = new int[take];
+    double[] bestSimilarity = new double[take];
+    Arrays.fill(bestSimilarity, Double.NEGATIVE_INFINITY);
     for (int i = 0; i < n; i++) {
-      order[i] = i;
-      similarity[i] = dot(query, vectors[i]);
+      double similarity = dot(query, points[i].vector());
+      if (similarity > bestSimilarity[take - 1]) {
+        int at = take - 1;
+        while (at > 0 && similarity > bestSimilarity[at - 1]) {
+          bestSimilarity[at] = bestSimilarity[at - 1];
+          best[at] = best[at - 1];
+          at--;
+        }
+        bestSimilarity[at] = similarity;
+        best[at] = i;
+      }
     }
-    Arrays.sort(order, Comparator.comparingDouble(i -> -similarity[i]));
-    List<Neighbour> neighbours = new ArrayList<>(Math.min(k, n));
-    double[] byTier = new double[Tier.values().length];
-    double total = 0;
-    for (int r = 0; r < Math.min(k, n); r++) {
-      int i = order[r];
-      double weight = Math.exp((similarity[i] - 1) / temperature);
-      neighbours.add(new Neighbour(exemplars.get(i), similarity[i], weight));
-      byTier[exemplars.get(i).tier().ordinal()] += weight;
-      total += weight;
+    List<Neighbour> neighbours = new ArrayList<>(take);
+    Tier[] tiers = Tier.values();
+    double[] yes = new double[tiers.length];
+    double[] no = new double[tiers.length];
+    for (int r = 0; r < take; r++) {
+      Point point = points[best[r]];
+      double weight = Math.exp((bestSimilarity[r] - 1) / temperature);
+      neighbours.add(new Neighbour(point, bestSimilarity[r], weight));
+      for (Tier tier : tiers) {
+        if (point.atMost().ordinal() <= tier.ordinal()) {
+          yes[tier.ordinal()] += weight;
+        } else if (point.atLeast().ordinal() > tier.ordinal()) {
+          no[tier.ordinal()] += weight;
+        }
+      }
     }
     Map<Tier, Double> goodEnough = new EnumMap<>(Tier.class);
-    double cumulative = 0;
-    for (Tier tier : Tier.values()) {
-      cumulative += byTier[tier.ordinal()];
-      goodEnough.put(tier, tier == Tier.FRONTIER ? 1.0 : cumulative / total);
+    double below = 0;
+    for (Tier tier : tiers) {
+      double votes = yes[tier.ordinal()] + no[tier.ordinal()];
+      double p = tier == Tier.FRONTIER ? 1.0 : Math.max(below, votes > 0 ? yes[tier.ordinal()] / votes : below);
+      goodEnough.put(tier, p);
+      below = p;
     }
     return new Prediction(goodEnough, List.copyOf(neighbours), version);
   }
 
   public int size() {
-    return exemplars.size();
+    return points.length;
   }
 
   public String version() {
     return version;
+  }
+
+  /** The length of the vectors. */
+  public int dimensions() {
+    return points[0].vector().length;
   }
 
   private static double dot(float[] a, float[] b) {

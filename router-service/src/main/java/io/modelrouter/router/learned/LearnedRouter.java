@@ -3,6 +3,8 @@ package io.modelrouter.router.learned;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Role;
+import io.modelrouter.avro.RouterModel;
+import io.modelrouter.schemas.Topics;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -13,7 +15,9 @@ import java.util.function.Supplier;
  * What the {@code learned} strategy asks for a request: the kNN model's per-tier probabilities. The model (the
  * embedding model and the shipped training exemplars, embedded once) is built on first use, so a router whose
  * policies never say {@code learned} does not load it. Embeddings of recent texts are cached by text, so a prompt
- * seen again (a retry, a repeated step of a pipeline) is not embedded twice. Thread-safe.
+ * seen again (a retry, a repeated step of a pipeline) is not embedded twice. A team's learned model (a version
+ * published by the learner on {@code llm.router.models}) adds its exemplars to the shipped ones; the combined models
+ * of the versions in use are kept, so a version is decoded once. Thread-safe.
  */
 public final class LearnedRouter {
   /** Texts whose embeddings are kept: 10,000 vectors of 384 floats, about 15 MB. */
@@ -30,10 +34,31 @@ public final class LearnedRouter {
     }
   };
 
+  /** Team models (shipped plus a version's learned exemplars) kept decoded. */
+  public static final int TEAM_MODELS = 256;
+  private final Map<String, KnnTierModel> teamModels = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, KnnTierModel> eldest) {
+      return size() > TEAM_MODELS;
+    }
+  };
+
   /** @param model builds the model with the embedder, which it shares with the requests' embeddings */
   public LearnedRouter(Supplier<PromptEmbedder> embedder, Function<PromptEmbedder, KnnTierModel> model) {
     this.embedderFactory = Objects.requireNonNull(embedder);
     this.modelFactory = Objects.requireNonNull(model);
+  }
+
+  private static volatile String shippedVersion;
+
+  /** The version of the shipped model, {@code knn-shipped-<exemplars>}, without building it. */
+  public static String shippedVersion() {
+    String version = shippedVersion;
+    if (version == null) {
+      version = "knn-shipped-" + Exemplar.load(Exemplar.TRAIN).size();
+      shippedVersion = version;
+    }
+    return version;
   }
 
   /** The shipped model: MiniLM embeddings, k-NN over {@code exemplars/train.jsonl}. */
@@ -41,7 +66,7 @@ public final class LearnedRouter {
     return new LearnedRouter(MiniLmEmbedder::new, embedder -> {
       var train = Exemplar.load(Exemplar.TRAIN);
       return KnnTierModel.fit(train, embedder, KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE,
-          "knn-shipped-" + train.size());
+          shippedVersion());
     });
   }
 
@@ -60,7 +85,37 @@ public final class LearnedRouter {
   }
 
   public KnnTierModel.Prediction predict(InferenceRequest request) {
-    String text = text(request);
+    return predict(request, null);
+  }
+
+  /** With a team's learned model version, or the shipped model when {@code teamModel} is null. */
+  public KnnTierModel.Prediction predict(InferenceRequest request, RouterModel teamModel) {
+    return model(teamModel).predict(embedding(text(request)));
+  }
+
+  /** The model a version of a team's learned model stands for: the shipped exemplars and the version's. */
+  public KnnTierModel model(RouterModel teamModel) {
+    KnnTierModel shipped = model();
+    if (teamModel == null) {
+      return shipped;
+    }
+    String version = Topics.routerModelKey(teamModel.getTeamId(), teamModel.getVersion());
+    synchronized (teamModels) {
+      KnnTierModel cached = teamModels.get(version);
+      if (cached != null) {
+        return cached;
+      }
+    }
+    KnnTierModel combined = shipped.with(LearnedPoints.of(teamModel, shipped.dimensions()),
+        teamModel.getTeamId() + "@" + teamModel.getVersion());
+    synchronized (teamModels) {
+      teamModels.put(version, combined);
+    }
+    return combined;
+  }
+
+  /** The embedding of a text, from the cache or the embedding model. */
+  public float[] embedding(String text) {
     float[] vector;
     synchronized (cache) {
       vector = cache.get(text);
@@ -71,7 +126,7 @@ public final class LearnedRouter {
         cache.put(text, vector);
       }
     }
-    return model().predict(vector);
+    return vector;
   }
 
   private PromptEmbedder embedder() {

@@ -33,6 +33,7 @@ public final class CompiledPolicy {
   private final String defaultTier;
   private final AutoRouting auto;
   private final Set<String> neverDemote;
+  private final Set<String> fixed;
   private final Map<String, Promotion> promotions;
   /** The step of profiles without one of their own: {@code promoteAbove} → {@code promoteTo}. */
   private final Promotion defaultPromotion;
@@ -49,6 +50,7 @@ public final class CompiledPolicy {
     this.defaultTier = policy.getDefaultTier();
     this.auto = policy.getAuto();
     this.neverDemote = auto.getNeverDemote().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+    this.fixed = auto.getFixed().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     Map<String, Promotion> steps = new HashMap<>();
     auto.getPromote().forEach((from, step) -> steps.put(from, new Promotion(step.getAbove(), step.getTo())));
     this.promotions = Map.copyOf(steps);
@@ -122,5 +124,10 @@ public final class CompiledPolicy {
 
   public boolean neverDemotes(String taskType) {
     return taskType != null && neverDemote.contains(taskType.toLowerCase(Locale.ROOT));
+  }
+
+  /** Whether the policy keeps this task type on its table profile whatever the strategy says ({@code auto.fixed}). */
+  public boolean fixes(String taskType) {
+    return taskType != null && fixed.contains(taskType.toLowerCase(Locale.ROOT));
   }
 }

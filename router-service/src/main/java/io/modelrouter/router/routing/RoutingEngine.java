@@ -9,6 +9,7 @@ import io.modelrouter.avro.Message;
 import io.modelrouter.avro.ModelRef;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.Profile;
+import io.modelrouter.avro.RouterModel;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.router.learned.KnnTierModel;
 import io.modelrouter.router.learned.LearnedRouter;
@@ -60,6 +61,15 @@ public final class RoutingEngine {
    */
   public RouteOutcome route(InferenceRequest request, PromptText text, CompiledPolicy policy, ModelCatalog catalog,
       BudgetStatus budget, Instant now) {
+    return route(request, text, policy, catalog, budget, null, now);
+  }
+
+  /**
+   * As above, with the team's learned model: the version of {@code llm.router.models} the team uses (null: the
+   * shipped exemplars only). Only the {@code learned} strategy reads it.
+   */
+  public RouteOutcome route(InferenceRequest request, PromptText text, CompiledPolicy policy, ModelCatalog catalog,
+      BudgetStatus budget, RouterModel learnedModel, Instant now) {
     String version = policy.version();
     RouteOutcome.Rejected invalid = validate(request, version);
     if (invalid != null) {
@@ -82,6 +92,7 @@ public final class RoutingEngine {
 
     // Explicit pin, else the table or the auto strategy
     String profileName;
+    String[] learnedVersion = null;
     ModelSpec pinnedModel = null;
     String pin = request.getModel() == null ? AUTO : request.getModel().trim();
     if (!pin.isEmpty() && !pin.equalsIgnoreCase(AUTO)) {
@@ -96,9 +107,18 @@ public final class RoutingEngine {
         return new RouteOutcome.Rejected("UNKNOWN_MODEL", "model", "'" + pin
             + "' is neither a profile of the policy nor a model of the catalog", "", version);
       }
+    } else if (policy.auto().getStrategy() != AutoStrategy.RULES && policy.fixes(taskType)) {
+      profileName = table(policy, taskType, reason);
+      reason.note(taskType + " is fixed to its table profile");
+    } else if (policy.auto().getStrategy() == AutoStrategy.LEARNED) {
+      double target = policy.auto().getQualityTarget();
+      if (budget.state() == BudgetState.RESTRICT) {
+        target = Math.min(target, policy.auto().getRestrictQualityTarget());
+      }
+      learnedVersion = new String[1];
+      profileName = learned(request, learnedModel, policy, target, reason, learnedVersion);
     } else {
-      profileName = policy.auto().getStrategy() == AutoStrategy.LEARNED ? learned(request, policy, reason)
-          : auto(policy, taskType, score, reason);
+      profileName = auto(policy, taskType, score, reason);
     }
 
     // Tier entitlement
@@ -118,7 +138,10 @@ public final class RoutingEngine {
       reason.add(RoutingStep.Kind.PAUSE, "budget PAUSE");
       return new RouteOutcome.Paused(budget.reason(), reason.text(), version);
     }
-    if (budget.state() == BudgetState.RESTRICT) {
+    if (budget.state() == BudgetState.RESTRICT && learnedVersion != null) {
+      reason.add(RoutingStep.Kind.RESTRICT, "budget RESTRICT: quality target "
+          + twoDecimals(policy.auto().getRestrictQualityTarget()));
+    } else if (budget.state() == BudgetState.RESTRICT) {
       String was = pinnedModel != null ? pinnedModel.getId() : profileName;
       if (pinnedModel != null || !policy.restrictProfile().equals(profileName)) {
         reason.add(RoutingStep.Kind.RESTRICT, "budget RESTRICT: " + was + " → " + policy.restrictProfile());
@@ -206,6 +229,7 @@ public final class RoutingEngine {
         .setPolicyVersion(version)
         .setReservedTokens(0)
         .setDecidedAt(now)
+        .setLearnedModel(learnedVersion == null ? null : learnedVersion[0])
         .build();
     return new RouteOutcome.Routed(decision, reason.kind());
   }
@@ -237,12 +261,14 @@ public final class RoutingEngine {
   }
 
   /**
-   * The cheapest of fast, primary and frontier whose probability of being good enough reaches the policy's quality
-   * target; a task type the policy never demotes stays at least on its table profile.
+   * The cheapest of fast, primary and frontier whose probability of being good enough reaches the quality target;
+   * a task type the policy never demotes stays at least on its table profile. The reason names the model version,
+   * the probabilities, the target and the nearest exemplars; {@code version[0]} receives the model version.
    */
-  private String learned(InferenceRequest request, CompiledPolicy policy, RoutingSteps reason) {
-    KnnTierModel.Prediction prediction = learned.predict(request);
-    double target = policy.auto().getQualityTarget();
+  private String learned(InferenceRequest request, RouterModel learnedModel, CompiledPolicy policy, double target,
+      RoutingSteps reason, String[] version) {
+    KnnTierModel.Prediction prediction = learned.predict(request, learnedModel);
+    version[0] = prediction.version();
     Tier tier = prediction.cheapest(target);
     StringBuilder text = new StringBuilder("learned ").append(prediction.version()).append(':');
     for (Tier t : Tier.values()) {
@@ -252,8 +278,8 @@ public final class RoutingEngine {
     }
     text.append(", target ").append(twoDecimals(target)).append(" → ").append(tier.profile()).append("; nearest");
     for (KnnTierModel.Neighbour n : prediction.neighbours().subList(0, Math.min(3, prediction.neighbours().size()))) {
-      text.append(' ').append(n.exemplar().id()).append(" (").append(n.exemplar().tier().name()
-          .toLowerCase(Locale.ROOT)).append(", ").append(twoDecimals(Math.max(0, n.similarity()))).append(')');
+      text.append(' ').append(n.id()).append(" (").append(n.point().label()).append(", ")
+          .append(twoDecimals(Math.max(0, n.similarity()))).append(')');
     }
     reason.add(RoutingStep.Kind.LEARNED, text.toString());
     String taskType = request.getTaskType();

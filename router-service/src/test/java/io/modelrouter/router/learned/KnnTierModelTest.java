@@ -33,7 +33,7 @@ class KnnTierModelTest {
     assertThat(prediction.goodEnough().get(Tier.FAST)).isCloseTo(0.53791, within(1e-4));
     assertThat(prediction.goodEnough().get(Tier.MID)).isCloseTo(1.0, within(1e-9));
     assertThat(prediction.goodEnough().get(Tier.FRONTIER)).isEqualTo(1.0);
-    assertThat(prediction.neighbours()).extracting(n -> n.exemplar().id()).containsExactly("a", "b");
+    assertThat(prediction.neighbours()).extracting(KnnTierModel.Neighbour::id).containsExactly("a", "b");
     assertThat(prediction.version()).isEqualTo("test-1");
   }
 
@@ -56,5 +56,48 @@ class KnnTierModelTest {
     assertThat(prediction.goodEnough().get(Tier.FAST)).isZero();
     assertThat(prediction.goodEnough().get(Tier.MID)).isZero();
     assertThat(prediction.cheapest(0.5)).isEqualTo(Tier.FRONTIER);
+  }
+
+  private static float[] at(double degrees) {
+    double radians = Math.toRadians(degrees);
+    return new float[] {(float) Math.cos(radians), (float) Math.sin(radians)};
+  }
+
+  @Test
+  void aRequestAnsweredWellOnMidSaysNothingAboutFast() {
+    // x at 5 degrees, labelled fast..mid (good enough on mid). k = 2, temperature 0.1, query at 0: a (weight 1,
+    // fast) and x (cos 5° = 0.996195, weight exp(-0.03805) = 0.96267). Fast: a votes yes, x abstains: P = 1.
+    KnnTierModel model = KnnTierModel.fit(SET, EMBEDDER, 2, 0.1, "test-1")
+        .with(List.of(new KnnTierModel.Point("x", Tier.FAST, Tier.MID, at(5))), "team@1");
+    KnnTierModel.Prediction prediction = model.predict(at(0));
+    assertThat(prediction.neighbours()).extracting(KnnTierModel.Neighbour::id).containsExactly("a", "x");
+    assertThat(prediction.goodEnough().get(Tier.FAST)).isCloseTo(1.0, within(1e-9));
+    assertThat(prediction.goodEnough().get(Tier.MID)).isCloseTo(1.0, within(1e-9));
+    assertThat(prediction.version()).isEqualTo("team@1");
+    assertThat(prediction.neighbours().get(1).point().label()).isEqualTo("fast..mid");
+  }
+
+  @Test
+  void aRequestAnsweredBadlyOnFastVotesAgainstFastOnly() {
+    // y at 5 degrees, labelled mid..frontier (fast was not good enough). Query at 0, k = 2: fast gets a's yes (1)
+    // and y's no (0.96267): P = 1 / 1.96267 = 0.50951. Mid: a yes, y abstains: P = 1.
+    KnnTierModel model = KnnTierModel.fit(SET, EMBEDDER, 2, 0.1, "test-1")
+        .with(List.of(new KnnTierModel.Point("y", Tier.MID, Tier.FRONTIER, at(5))), "team@1");
+    KnnTierModel.Prediction prediction = model.predict(at(0));
+    assertThat(prediction.goodEnough().get(Tier.FAST)).isCloseTo(0.50951, within(1e-4));
+    assertThat(prediction.goodEnough().get(Tier.MID)).isCloseTo(1.0, within(1e-9));
+  }
+
+  @Test
+  void aTierNoNeighbourVotesOnTakesTheProbabilityOfTheTierBelow() {
+    // z at -3 degrees, labelled fast..mid; the query at -3 degrees with k = 1 sees only z: fast gets no vote (P = 0,
+    // nothing says it is good enough), mid gets z's yes (P = 1).
+    KnnTierModel model = KnnTierModel.fit(SET, EMBEDDER, 1, 0.1, "test-1")
+        .with(List.of(new KnnTierModel.Point("z", Tier.FAST, Tier.MID, at(-3))), "team@1");
+    KnnTierModel.Prediction prediction = model.predict(at(-3));
+    assertThat(prediction.neighbours()).extracting(KnnTierModel.Neighbour::id).containsExactly("z");
+    assertThat(prediction.goodEnough().get(Tier.FAST)).isZero();
+    assertThat(prediction.goodEnough().get(Tier.MID)).isEqualTo(1.0);
+    assertThat(prediction.cheapest(0.8)).isEqualTo(Tier.MID);
   }
 }

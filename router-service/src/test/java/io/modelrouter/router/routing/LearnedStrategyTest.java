@@ -4,10 +4,16 @@ import static io.modelrouter.router.routing.Requests.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelrouter.avro.AutoStrategy;
+import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.FeedbackSource;
+import io.modelrouter.avro.LearnedExemplar;
+import io.modelrouter.avro.LearnedTier;
+import io.modelrouter.avro.RouterModel;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.router.learned.Exemplar;
 import io.modelrouter.router.learned.KnnTierModel;
+import io.modelrouter.router.learned.LearnedPoints;
 import io.modelrouter.router.learned.LearnedRouter;
 import io.modelrouter.router.learned.PromptEmbedder;
 import io.modelrouter.router.learned.Tier;
@@ -29,6 +35,9 @@ class LearnedStrategyTest {
 
   private final PromptEmbedder embedder = text -> {
     embedded.incrementAndGet();
+    if (text.contains("quorum")) {
+      return at(10);
+    }
     return text.contains("replication") ? new float[] {1, 0} : new float[] {0, 1};
   };
 
@@ -42,12 +51,31 @@ class LearnedStrategyTest {
   private final ModelCatalog catalog = ModelCatalog.of(DefaultPolicies.catalogById());
 
   private RouteOutcome.Routed route(String taskType, String prompt) {
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    return route(taskType, prompt, DefaultPolicies.routingPolicy(), BudgetStatus.NORMAL, null);
+  }
+
+  private RouteOutcome.Routed route(String taskType, String prompt, RoutingPolicy policy, BudgetStatus budget,
+      RouterModel teamModel) {
     policy.getAuto().setStrategy(AutoStrategy.LEARNED);
-    RouteOutcome outcome = engine.route(request(taskType, prompt).setTier("power").build(),
-        CompiledPolicy.compile(policy), catalog, BudgetStatus.NORMAL, NOW);
+    RouteOutcome outcome = engine.route(request(taskType, prompt).setTier("power").build(), null,
+        CompiledPolicy.compile(policy), catalog, budget, teamModel, NOW);
     assertThat(outcome).isInstanceOf(RouteOutcome.Routed.class);
     return (RouteOutcome.Routed) outcome;
+  }
+
+  private static float[] at(double degrees) {
+    return new float[] {(float) Math.cos(Math.toRadians(degrees)), (float) Math.sin(Math.toRadians(degrees))};
+  }
+
+  /** A team model version whose exemplars sit at 10 degrees (where "quorum" prompts embed), each fast. */
+  private static RouterModel teamModel(int version, int fastExemplars) {
+    List<LearnedExemplar> exemplars = new java.util.ArrayList<>();
+    for (int i = 0; i < fastExemplars; i++) {
+      exemplars.add(LearnedExemplar.newBuilder().setId("fb:q-" + i).setTaskType("interactiveChat")
+          .setExcerpt("quorum").setAtLeast(LearnedTier.FAST).setAtMost(LearnedTier.FAST)
+          .setEmbedding(LearnedPoints.quantize(at(10))).setSource(FeedbackSource.TEST).setLearnedAt(NOW).build());
+    }
+    return new RouterModel("team-a", (long) version, "knn-test", (long) fastExemplars, NOW, exemplars);
   }
 
   @Test
@@ -77,6 +105,48 @@ class LearnedStrategyTest {
     RouteOutcome.Routed routed = route("validation", "does this JSON parse");
     assertThat(routed.decision().getProfile()).isEqualTo("frontier");
     assertThat(routed.decision().getReason()).endsWith("; validation is never demoted: stays on frontier");
+  }
+
+  @Test
+  void aTeamsLearnedExemplarsOverruleTheShippedOnesAndTheDecisionNamesTheVersion() {
+    // A "quorum" prompt embeds at 10 degrees: shipped only, its neighbours are ex-a and ex-b (frontier, cos 10°):
+    // frontier. With two learned fast exemplars at 10 degrees (similarity ~1) and k = 2, both neighbours are
+    // learned: p(fast) = 1, so fast, and the decision names team-a@3.
+    assertThat(route("interactiveChat", "quorum reads during a partition").decision().getProfile())
+        .isEqualTo("frontier");
+    RouteOutcome.Routed learnedRoute = route("interactiveChat", "quorum reads during a partition",
+        DefaultPolicies.routingPolicy(), BudgetStatus.NORMAL, teamModel(3, 2));
+    assertThat(learnedRoute.decision().getProfile()).isEqualTo("fast");
+    assertThat(learnedRoute.decision().getLearnedModel()).isEqualTo("team-a@3");
+    assertThat(learnedRoute.decision().getReason()).startsWith("learned team-a@3: p(fast)=1.00 p(primary)=1.00")
+        .contains("nearest fb:q-0 (fast, 1.00) fb:q-1 (fast, 1.00)");
+  }
+
+  @Test
+  void restrictLowersTheQualityTarget() {
+    // One learned fast exemplar at 10 degrees and ex-a (frontier, cos 10° = 0.98481, weight exp(-0.30385) =
+    // 0.73796): p(fast) = p(primary) = 1 / 1.73796 = 0.58. Below the target 0.80: frontier; under RESTRICT the
+    // target is restrictQualityTarget 0.50: fast.
+    assertThat(route("interactiveChat", "quorum reads", DefaultPolicies.routingPolicy(), BudgetStatus.NORMAL,
+        teamModel(1, 1)).decision().getProfile()).isEqualTo("frontier");
+    RouteOutcome.Routed restricted = route("interactiveChat", "quorum reads", DefaultPolicies.routingPolicy(),
+        new BudgetStatus(BudgetState.RESTRICT, "80% of the daily budget"), teamModel(1, 1));
+    assertThat(restricted.decision().getProfile()).isEqualTo("fast");
+    assertThat(restricted.decision().getReason()).contains("p(fast)=0.58", "target 0.50 → fast",
+        "budget RESTRICT: quality target 0.50");
+  }
+
+  @Test
+  void aFixedTaskTypeStaysOnItsTableProfile() {
+    // research's table profile is frontier; the model says fast (see aChoreUnderAHardTaskTypeGoesToFast)
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getAuto().setFixed(List.of("research"));
+    RouteOutcome.Routed routed = route("research", "bump the version in package.json", policy, BudgetStatus.NORMAL,
+        null);
+    assertThat(routed.decision().getProfile()).isEqualTo("frontier");
+    assertThat(routed.decision().getLearnedModel()).isNull();
+    assertThat(routed.decision().getReason())
+        .isEqualTo("routing table: research → frontier; research is fixed to its table profile");
   }
 
   @Test

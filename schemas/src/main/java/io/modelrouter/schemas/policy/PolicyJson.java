@@ -117,6 +117,8 @@ public final class PolicyJson {
                 : new ArrayList<>(DEFAULT_NEVER_DEMOTE))
             .setPromote(promotions(auto, profiles))
             .setQualityTarget(auto.path("qualityTarget").asDouble(0.8))
+            .setRestrictQualityTarget(auto.path("restrictQualityTarget").asDouble(0.5))
+            .setFixed(strings(auto.path("fixed")))
             .build())
         .setUpdatedAt(null)
         .build();
@@ -297,6 +299,8 @@ public final class PolicyJson {
     a.put("demoteTo", auto.getDemoteTo());
     stringArray(a.putArray("neverDemote"), auto.getNeverDemote());
     a.put("qualityTarget", auto.getQualityTarget());
+    a.put("restrictQualityTarget", auto.getRestrictQualityTarget());
+    stringArray(a.putArray("fixed"), auto.getFixed());
     ObjectNode promote = a.putObject("promote");
     auto.getPromote().forEach((from, step) -> promote.putObject(from).put("above", step.getAbove())
         .put("to", step.getTo()));
