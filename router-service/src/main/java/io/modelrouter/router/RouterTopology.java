@@ -2,6 +2,7 @@ package io.modelrouter.router;
 
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.Reservation;
+import io.modelrouter.avro.SessionRoute;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.router.internal.LedgerProcessor;
@@ -46,7 +47,7 @@ public final class RouterTopology {
   public static final RouterConfig.Budget DEFAULT_BUDGET =
       new RouterConfig.Budget(true, 0.15, java.time.Duration.ofMinutes(10));
   private static final String[] ROUTE_STORES = {RouterStores.BUDGET_ACTIONS, RouterStores.LEDGERS, RouterStores.RESERVATIONS,
-      RouterStores.BUDGET_POLICIES};
+      RouterStores.BUDGET_POLICIES, RouterStores.SESSIONS};
 
   private RouterTopology() {}
 
@@ -151,6 +152,8 @@ public final class RouterTopology {
         Serdes.String(), AvroSerde.forValues(SpendLedger.class, topics.config().client(), topics.config().serde())));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.RESERVATIONS),
         Serdes.String(), AvroSerde.forValues(Reservation.class, topics.config().client(), topics.config().serde())));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.SESSIONS),
+        Serdes.String(), AvroSerde.forValues(SessionRoute.class, topics.config().client(), topics.config().serde())));
   }
 
   private static KStream<String, LedgerProcessor.Input> ledgerInput(StreamsBuilder builder, String topic, String name,

@@ -4,6 +4,7 @@ import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.Reservation;
+import io.modelrouter.avro.SessionRoute;
 import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.schemas.Topics;
@@ -46,6 +47,7 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
   private KeyValueStore<String, Reservation> reservations;
   private KeyValueStore<String, BudgetPolicy> policies;
   private KeyValueStore<String, byte[]> actions;
+  private KeyValueStore<String, SessionRoute> sessions;
 
   public LedgerProcessor(Topics topics, Duration reservationTtl) {
     this.topics = topics;
@@ -59,7 +61,9 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
     this.reservations = context.getStateStore(RouterStores.RESERVATIONS);
     this.policies = context.getStateStore(RouterStores.BUDGET_POLICIES);
     this.actions = context.getStateStore(RouterStores.BUDGET_ACTIONS);
+    this.sessions = context.getStateStore(RouterStores.SESSIONS);
     context.schedule(Duration.ofSeconds(30), PunctuationType.WALL_CLOCK_TIME, this::expire);
+    context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, this::forgetIdleSessions);
   }
 
   @Override
@@ -146,6 +150,20 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
     reservations.delete(requestId);
     SpendLedgers.release(ledger, reservation);
     return true;
+  }
+
+  /** Sessions idle for {@link RouterStores#SESSION_IDLE} start afresh: their stickiness is forgotten. */
+  private void forgetIdleSessions(long timestamp) {
+    Instant horizon = Instant.ofEpochMilli(timestamp).minus(RouterStores.SESSION_IDLE);
+    List<String> idle = new ArrayList<>();
+    try (KeyValueIterator<String, SessionRoute> all = sessions.all()) {
+      all.forEachRemaining(entry -> {
+        if (entry.value.getLastSeen().isBefore(horizon)) {
+          idle.add(entry.key);
+        }
+      });
+    }
+    idle.forEach(sessions::delete);
   }
 
   /** Reservations of requests that never got a result (a worker lost them) stop holding budget after the TTL. */

@@ -12,6 +12,7 @@ import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RouterModel;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.avro.SessionRoute;
 import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.router.RouterConfig;
 import io.modelrouter.router.routing.Admission;
@@ -75,6 +76,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private KeyValueStore<String, SpendLedger> ledgers;
   private KeyValueStore<String, Reservation> reservations;
   private KeyValueStore<String, BudgetPolicy> budgetPolicies;
+  private KeyValueStore<String, SessionRoute> sessions;
 
   /**
    * @param rekeyMismatches true on the first pass; false after the repartition, where keys are team ids
@@ -102,6 +104,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     this.ledgers = context.getStateStore(RouterStores.LEDGERS);
     this.reservations = context.getStateStore(RouterStores.RESERVATIONS);
     this.budgetPolicies = context.getStateStore(RouterStores.BUDGET_POLICIES);
+    this.sessions = context.getStateStore(RouterStores.SESSIONS);
     this.teamModels = new TeamModels(store(RouterStores.LEARNED_MODELS), store(RouterStores.LEARNED_MODEL_PINS),
         topics, context::currentSystemTimeMs);
     this.builtinPolicy = CompiledPolicy.compile(defaultPolicy);
@@ -164,9 +167,18 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       version = policy.version();
       BudgetStatus status = budgetOf(teamId);
       RouterModel learned = policy.auto().getStrategy() == AutoStrategy.LEARNED ? teamModels.forTeam(teamId) : null;
-      outcome = engine.route(request, text, policy, catalog, status, learned, now);
+      String sessionKey = sessionKey(request, policy);
+      SessionRoute session = sessionKey == null ? null : sessions.get(sessionKey);
+      if (session != null && session.getLastSeen().isBefore(now.minus(RouterStores.SESSION_IDLE))) {
+        session = null;
+      }
+      outcome = engine.route(request, text, policy, catalog, status, learned,
+          session == null ? null : session.getProfile(), now);
       if (budget.enforce() && teamId != null && outcome instanceof RouteOutcome.Routed) {
         outcome = admit(request, (RouteOutcome.Routed) outcome, policy, status, learned, now);
+      }
+      if (sessionKey != null && outcome instanceof RouteOutcome.Routed routed) {
+        remember(sessionKey, session, routed.decision(), now);
       }
       value = value(outcome, request, record, now);
     } catch (SchemaSerdeException e) {
@@ -193,6 +205,37 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       case RouteOutcome.Rejected rejected -> metrics.answered("REJECTED", rejected.code());
       case RouteOutcome.Paused paused -> metrics.answered("PAUSED", "BUDGET_PAUSED");
     }
+  }
+
+  /**
+   * The session store's key for a request of a policy with session stickiness: {@code team|session|taskType}; null
+   * when stickiness does not apply (off, no session, a pinned profile or model).
+   */
+  private static String sessionKey(InferenceRequest request, CompiledPolicy policy) {
+    if (!policy.auto().getSessionSticky() || request.getSessionId() == null || request.getSessionId().isBlank()
+        || request.getTeamId() == null) {
+      return null;
+    }
+    String pin = request.getModel() == null ? "auto" : request.getModel().trim();
+    if (!pin.isEmpty() && !pin.equalsIgnoreCase("auto")) {
+      return null;
+    }
+    return request.getTeamId() + "|" + request.getSessionId() + "|" + request.getTaskType();
+  }
+
+  /**
+   * Records the profile a session's request went to, unless a budget state chose it (RESTRICT must not make a
+   * session stick to the restrict profile); an unchanged profile is written at most once a minute.
+   */
+  private void remember(String key, SessionRoute session, RoutingDecision decision, Instant now) {
+    if (decision.getBudgetState() == BudgetState.RESTRICT || decision.getBudgetState() == BudgetState.PAUSE) {
+      return;
+    }
+    if (session != null && session.getProfile().equals(decision.getProfile())
+        && session.getLastSeen().isAfter(now.minusSeconds(60))) {
+      return;
+    }
+    sessions.put(key, new SessionRoute(decision.getProfile(), now));
   }
 
   /** What goes downstream for an outcome: the routed request on the wire format, or the REJECTED / PAUSED answer. */
@@ -226,7 +269,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     if (verdict.state() == BudgetState.RESTRICT && status.state().ordinal() < BudgetState.RESTRICT.ordinal()
         && !policy.restrictProfile().equals(routed.decision().getProfile())) {
       outcome = engine.route(request, text, policy, catalog, new BudgetStatus(BudgetState.RESTRICT, verdict.reason()),
-          learned, now);
+          learned, null, now);
       if (outcome instanceof RouteOutcome.Routed restricted) {
         ask = amount(restricted.decision(), ledger);
         verdict = Admission.check(limits, ledger, ask);

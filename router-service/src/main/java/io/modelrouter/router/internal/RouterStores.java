@@ -22,6 +22,10 @@ public final class RouterStores {
   public static final String LEDGERS = "spend-ledgers";
   /** Each request's reservation, by request id, until its result or its time-to-live. */
   public static final String RESERVATIONS = "reservations";
+  /** The profile each session is on per task type (key {@code team|session|taskType}), for session stickiness. */
+  public static final String SESSIONS = "session-routes";
+  /** How long a session keeps its profile after its last request. */
+  public static final java.time.Duration SESSION_IDLE = java.time.Duration.ofMinutes(30);
   /** Each team's budget policy, as admission reads it. */
   public static final String BUDGET_POLICIES = "router-budget-policies";
 }

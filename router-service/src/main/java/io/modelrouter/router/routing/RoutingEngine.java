@@ -61,15 +61,16 @@ public final class RoutingEngine {
    */
   public RouteOutcome route(InferenceRequest request, PromptText text, CompiledPolicy policy, ModelCatalog catalog,
       BudgetStatus budget, Instant now) {
-    return route(request, text, policy, catalog, budget, null, now);
+    return route(request, text, policy, catalog, budget, null, null, now);
   }
 
   /**
    * As above, with the team's learned model: the version of {@code llm.router.models} the team uses (null: the
-   * shipped exemplars only). Only the {@code learned} strategy reads it.
+   * shipped exemplars only), which only the {@code learned} strategy reads; and the profile the request's session
+   * is on for its task type (null: none, or a new session), which only a policy with {@code sessionSticky} reads.
    */
   public RouteOutcome route(InferenceRequest request, PromptText text, CompiledPolicy policy, ModelCatalog catalog,
-      BudgetStatus budget, RouterModel learnedModel, Instant now) {
+      BudgetStatus budget, RouterModel learnedModel, String sessionProfile, Instant now) {
     String version = policy.version();
     RouteOutcome.Rejected invalid = validate(request, version);
     if (invalid != null) {
@@ -119,6 +120,21 @@ public final class RoutingEngine {
       profileName = learned(request, learnedModel, policy, target, reason, learnedVersion);
     } else {
       profileName = auto(policy, taskType, score, reason);
+    }
+    // A budget in RESTRICT wins over the session: its requests may go cheaper than where the session started
+    if (profileName != null && sessionProfile != null && policy.auto().getSessionSticky()
+        && budget.state() != BudgetState.RESTRICT
+        && !sessionProfile.equals(profileName) && policy.profile(sessionProfile) != null
+        && !(policy.auto().getStrategy() != AutoStrategy.RULES && policy.fixes(taskType))) {
+      long chosen = pricePerMillion(policy, catalog, profileName);
+      long session = pricePerMillion(policy, catalog, sessionProfile);
+      if (chosen <= session) {
+        reason.add(RoutingStep.Kind.SESSION, "session " + request.getSessionId() + " stays on " + sessionProfile
+            + " (never demoted within a session): " + profileName + " → " + sessionProfile);
+        profileName = sessionProfile;
+      } else {
+        reason.note("session " + request.getSessionId() + " promoted " + sessionProfile + " → " + profileName);
+      }
     }
 
     // Tier entitlement
@@ -232,6 +248,13 @@ public final class RoutingEngine {
         .setLearnedModel(learnedVersion == null ? null : learnedVersion[0])
         .build();
     return new RouteOutcome.Routed(decision, reason.kind());
+  }
+
+  /** A profile's model's input plus output price per million tokens; unknown models count as free. */
+  private static long pricePerMillion(CompiledPolicy policy, ModelCatalog catalog, String profileName) {
+    Profile profile = policy.profile(profileName);
+    ModelSpec model = profile == null ? null : catalog.get(profile.getModel());
+    return model == null ? 0 : model.getInputPricePerMTokMicros() + model.getOutputPricePerMTokMicros();
   }
 
   /** Estimated input tokens: system prompt and every message, with the per-message overhead. */

@@ -24,6 +24,8 @@ public record RoutingStep(Kind kind, String text) {
     COMPLEXITY,
     /** The learned strategy: the cheapest tier its model expects to be good enough. */
     LEARNED,
+    /** Session stickiness: kept on the session's profile rather than demoted. */
+    SESSION,
     /** Promoted a profile up for a high complexity score. */
     PROMOTED,
     /** Demoted a profile for a low complexity score. */

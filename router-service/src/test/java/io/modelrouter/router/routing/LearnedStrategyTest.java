@@ -58,7 +58,7 @@ class LearnedStrategyTest {
       RouterModel teamModel) {
     policy.getAuto().setStrategy(AutoStrategy.LEARNED);
     RouteOutcome outcome = engine.route(request(taskType, prompt).setTier("power").build(), null,
-        CompiledPolicy.compile(policy), catalog, budget, teamModel, NOW);
+        CompiledPolicy.compile(policy), catalog, budget, teamModel, null, NOW);
     assertThat(outcome).isInstanceOf(RouteOutcome.Routed.class);
     return (RouteOutcome.Routed) outcome;
   }

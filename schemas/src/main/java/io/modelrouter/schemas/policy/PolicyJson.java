@@ -119,6 +119,7 @@ public final class PolicyJson {
             .setQualityTarget(auto.path("qualityTarget").asDouble(0.8))
             .setRestrictQualityTarget(auto.path("restrictQualityTarget").asDouble(0.5))
             .setFixed(strings(auto.path("fixed")))
+            .setSessionSticky(auto.path("sessionSticky").asBoolean(false))
             .build())
         .setUpdatedAt(null)
         .build();
@@ -301,6 +302,7 @@ public final class PolicyJson {
     a.put("qualityTarget", auto.getQualityTarget());
     a.put("restrictQualityTarget", auto.getRestrictQualityTarget());
     stringArray(a.putArray("fixed"), auto.getFixed());
+    a.put("sessionSticky", auto.getSessionSticky());
     ObjectNode promote = a.putObject("promote");
     auto.getPromote().forEach((from, step) -> promote.putObject(from).put("above", step.getAbove())
         .put("to", step.getTo()));
