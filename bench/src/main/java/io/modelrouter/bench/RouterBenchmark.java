@@ -8,6 +8,7 @@ import io.modelrouter.embedded.EmbeddedKafka;
 import io.modelrouter.embedded.EmbeddedSchemaRegistry;
 import io.modelrouter.router.RouterConfig;
 import io.modelrouter.router.RouterTopology;
+import io.modelrouter.router.learned.LearnedRouter;
 import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
@@ -73,6 +74,8 @@ public final class RouterBenchmark {
       for (int round = 1; round <= options.integer("rounds"); round++) {
         StreamsRun.Result pass = StreamsRun.measure(passThrough(topics), props(settings, "bench-pass-" + round),
             admin, topics.requests().name(), Duration.ofMinutes(10));
+        // every round reads the same prompts: the learned model's embedding cache must not carry them over
+        LearnedRouter.shipped().forgetEmbeddings();
         RoutingPolicy policy = DefaultPolicies.routingPolicy();
         policy.getAuto().setStrategy(AutoStrategy.valueOf(options.string("strategy").toUpperCase(Locale.ROOT)));
         StreamsRun.Result router = StreamsRun.measure(RouterTopology.buildTopology(topics, policy,

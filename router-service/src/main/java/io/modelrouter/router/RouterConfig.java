@@ -38,11 +38,15 @@ public final class RouterConfig {
   public static final Setting<Duration> RESERVATION_TTL = Setting.duration("router.budget.reservation.ttl",
       Duration.ofMinutes(10), "How long a request without a result keeps its reservation.").positive();
 
+  public static final Setting<Boolean> LEARNED_PRELOAD = Setting.bool("router.learned.preload", true,
+      "Load the learned routing model (MiniLM and the shipped exemplars, about 100 MB and 2 s of CPU) at start, on a "
+          + "thread of its own, rather than on the first request of a learned policy.");
   public static final Setting<Integer> METRICS_PORT = Setting.integer("router.metrics.port", 9401,
       "port of GET /metrics (Prometheus) and GET /health when run as RouterMain; -1 turns it off, 0 picks one")
       .between(-1, 65_535);
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, THREADS, PROCESSING_GUARANTEE,
-      COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID, BUDGET_ENFORCE, RESERVATION_MARGIN, RESERVATION_TTL, METRICS_PORT);
+      COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID, BUDGET_ENFORCE, RESERVATION_MARGIN, RESERVATION_TTL, LEARNED_PRELOAD,
+      METRICS_PORT);
 
   private final Settings settings;
 

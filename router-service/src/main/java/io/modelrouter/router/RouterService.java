@@ -3,6 +3,7 @@ package io.modelrouter.router;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
+import io.modelrouter.router.learned.LearnedRouter;
 import io.modelrouter.runtime.Metrics;
 import io.modelrouter.runtime.MetricsServer;
 import io.modelrouter.runtime.StreamsLifecycle;
@@ -29,6 +30,9 @@ public final class RouterService implements AutoCloseable {
     Topology topology = RouterTopology.buildTopology(topics, DefaultPolicies.routingPolicy(),
         DefaultPolicies.catalogById(), config.budget(), new MicrometerRouterMetrics(registry));
     this.streams = new StreamsLifecycle("router", topology, config.streamsProperties(), registry);
+    if (settings.get(RouterConfig.LEARNED_PRELOAD)) {
+      LearnedRouter.shipped().preloadInBackground();
+    }
   }
 
   public RouterService start() {

@@ -20,6 +20,7 @@ import java.util.function.Supplier;
  * of the versions in use are kept, so a version is decoded once. Thread-safe.
  */
 public final class LearnedRouter {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LearnedRouter.class);
   /** Texts whose embeddings are kept: 10,000 vectors of 384 floats, about 15 MB. */
   public static final int CACHE_ENTRIES = 10_000;
 
@@ -61,12 +62,35 @@ public final class LearnedRouter {
     return version;
   }
 
-  /** The shipped model: MiniLM embeddings, k-NN over {@code exemplars/train.jsonl}. */
-  public static LearnedRouter shipped() {
-    return new LearnedRouter(MiniLmEmbedder::new, embedder -> {
+  private static final LearnedRouter SHIPPED = new LearnedRouter(MiniLmEmbedder::new, embedder -> {
       var train = Exemplar.load(Exemplar.TRAIN);
       return KnnTierModel.fit(train, embedder, KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE,
           shippedVersion());
+    });
+
+  /**
+   * The shipped model: MiniLM embeddings, k-NN over {@code exemplars/train.jsonl}; one per JVM, so that the router
+   * and the learner of a local stack share one ONNX session and one set of exemplar vectors.
+   */
+  public static LearnedRouter shipped() {
+    return SHIPPED;
+  }
+
+  /**
+   * Builds the embedding model and the shipped exemplars' vectors on a thread of its own (about two seconds of one
+   * core), so that the first request a learned policy routes does not wait for them inside its transaction.
+   */
+  public void preloadInBackground() {
+    Thread.ofPlatform().daemon().name("learned-model-preload").start(() -> {
+      try {
+        long start = System.nanoTime();
+        KnnTierModel loaded = model();
+        LOG.info("learned model {} preloaded ({} exemplars) in "
+            + "{} ms", loaded.version(), loaded.size(), (System.nanoTime() - start) / 1_000_000);
+      } catch (RuntimeException e) {
+        LOG.error("the learned model could not be preloaded; "
+            + "learned policies will fail their requests until it can: {}", e.toString(), e);
+      }
     });
   }
 
@@ -112,6 +136,13 @@ public final class LearnedRouter {
       teamModels.put(version, combined);
     }
     return combined;
+  }
+
+  /** Empties the embedding cache, so that a benchmark's next round embeds its prompts again. */
+  public void forgetEmbeddings() {
+    synchronized (cache) {
+      cache.clear();
+    }
   }
 
   /** The embedding of a text, from the cache or the embedding model. */
