@@ -123,7 +123,7 @@ public final class RoutingQualityBenchmark {
     }
   }
 
-  private Result score(String name, List<Exemplar> test, List<Tier> chosen) {
+  Result score(String name, List<Exemplar> test, List<Tier> chosen) {
     CompiledPolicy pinning = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
     int right = 0;
     int under = 0;
@@ -165,7 +165,7 @@ public final class RoutingQualityBenchmark {
     return routed.decision();
   }
 
-  private static InferenceRequest request(Exemplar exemplar, String model) {
+  static InferenceRequest request(Exemplar exemplar, String model) {
     return InferenceRequest.newBuilder().setRequestId(exemplar.id()).setTeamId("quality").setPipelineId(null)
         .setSessionId(null).setTaskType(exemplar.taskType()).setTier("power")
         .setMessages(List.of(new Message(Role.USER, exemplar.prompt()))).setSystemPrompt(exemplar.system())

@@ -47,6 +47,7 @@ class WorkerIT {
   private KafkaStack stack;
   private final Map<String, List<InferenceResult>> results = new ConcurrentHashMap<>();
   private final List<UsageEvent> usage = Collections.synchronizedList(new ArrayList<>());
+  private final Map<String, List<InferenceResult>> shadowResults = new ConcurrentHashMap<>();
   private final List<ConsumerRecord<byte[], byte[]>> dead = Collections.synchronizedList(new ArrayList<>());
   private final AtomicBoolean reading = new AtomicBoolean(true);
   private final List<WorkerService> workers = new ArrayList<>();
@@ -109,6 +110,55 @@ class WorkerIT {
       producer.flush();
     }
     return ids;
+  }
+
+  @Test
+  void aShadowedRequestIsAlsoAnsweredByTheShadowModelOnItsOwnTopicWithUsageTaggedShadow() throws Exception {
+    worker("w-shadow", Map.of());
+    List<String> ids = new ArrayList<>();
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(),
+        new ByteArraySerializer())) {
+      for (int i = 0; i < 20; i++) {
+        String id = "shadowed-" + i;
+        RoutingDecision decision = SampleRecords.decision();
+        decision.setProvider("anthropic");
+        decision.setModel("claude-haiku-4-5");
+        decision.setProviderModelId("claude-haiku-4-5-20251001");
+        decision.setFallbacks(List.of());
+        // every other request is shadowed by claude-sonnet-4-5
+        decision.setShadow(i % 2 == 0 ? new ModelRef("claude-sonnet-4-5", "anthropic", "claude-sonnet-4-5-20250929")
+            : null);
+        RoutedRequest routed = new RoutedRequest(SampleRecords.request(id, "team-s"), decision);
+        routed.getRequest().setDeadline(null);
+        producer.send(new ProducerRecord<>(topics.routed().name(), "team-s", topics.routed().serializeValue(routed)));
+        ids.add(id);
+      }
+    }
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> results.keySet().containsAll(ids)
+        && shadowResults.size() == 10);
+    // The real answers are the routed model's, one each, on llm.results
+    for (String id : ids) {
+      assertThat(results.get(id)).singleElement().satisfies(r -> assertThat(r.getModel()).isEqualTo("claude-haiku-4-5"));
+    }
+    // The shadowed half also has the shadow model's answer, on llm.shadow.results only
+    assertThat(shadowResults.keySet()).containsExactlyInAnyOrderElementsOf(
+        ids.stream().filter(id -> Integer.parseInt(id.substring("shadowed-".length())) % 2 == 0).toList());
+    shadowResults.values().forEach(list -> assertThat(list).singleElement().satisfies(r -> {
+      assertThat(r.getModel()).isEqualTo("claude-sonnet-4-5");
+      assertThat(r.getStatus()).isEqualTo(ResultStatus.OK);
+    }));
+    // and its call is billed as shadow, numbered apart from the real call
+    await().atMost(Duration.ofSeconds(30)).until(() -> usage.stream().filter(u -> u.getTeamId().equals("team-s"))
+        .count() == 30);
+    List<UsageEvent> shadowUsage = usage.stream().filter(u -> u.getTeamId().equals("team-s") && u.getShadow())
+        .toList();
+    assertThat(shadowUsage).hasSize(10).allSatisfy(u -> {
+      assertThat(u.getModel()).isEqualTo("claude-sonnet-4-5");
+      assertThat(u.getEventId()).contains("@shadow-");
+    });
+    assertThat(usage.stream().filter(u -> u.getTeamId().equals("team-s") && !u.getShadow()))
+        .hasSize(20).allSatisfy(u -> assertThat(u.getModel()).isEqualTo("claude-haiku-4-5"));
   }
 
   @Test
@@ -293,13 +343,17 @@ class WorkerIT {
         new StringDeserializer(), new ByteArrayDeserializer());
         KafkaConsumer<byte[], byte[]> dlq = new KafkaConsumer<>(stack.consumerConfig(prefix + "dlq-reader"),
             new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topics.results().name(), topics.usage().name()));
+      consumer.subscribe(List.of(topics.results().name(), topics.usage().name(), topics.shadowResults().name()));
       dlq.subscribe(List.of(topics.dlq().name()));
       while (reading.get()) {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
           if (record.topic().equals(topics.results().name())) {
             InferenceResult result = topics.results().deserializeValue(record.value());
             results.computeIfAbsent(result.getRequestId(), id -> Collections.synchronizedList(new ArrayList<>()))
+                .add(result);
+          } else if (record.topic().equals(topics.shadowResults().name())) {
+            InferenceResult result = topics.shadowResults().deserializeValue(record.value());
+            shadowResults.computeIfAbsent(result.getRequestId(), id -> Collections.synchronizedList(new ArrayList<>()))
                 .add(result);
           } else {
             usage.add(topics.usage().deserializeValue(record.value()));

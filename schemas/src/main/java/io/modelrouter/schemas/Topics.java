@@ -38,6 +38,7 @@ public final class Topics {
   public static final String BUDGET_ACTIONS = "llm.budget.actions";
   public static final String BUDGET_ALERTS = "llm.budget.alerts";
   public static final String FEEDBACK = "llm.feedback";
+  public static final String SHADOW_RESULTS = "llm.shadow.results";
   public static final String ROUTER_MODELS = "llm.router.models";
   public static final String ROUTER_MODEL_PINS = "llm.router.model.pins";
   public static final String DLQ = "llm.dlq";
@@ -57,6 +58,7 @@ public final class Topics {
   private final Topic<String, BudgetAction> budgetActions;
   private final Topic<String, BudgetAlert> budgetAlerts;
   private final Topic<String, FeedbackEvent> feedback;
+  private final Topic<String, InferenceResult> shadowResults;
   private final Topic<String, RouterModel> routerModels;
   private final Topic<String, RouterModelPin> routerModelPins;
   private final Topic<byte[], byte[]> dlq;
@@ -75,6 +77,7 @@ public final class Topics {
     this.budgetActions = avro(BUDGET_ACTIONS, BudgetAction.class, true, false);
     this.budgetAlerts = avro(BUDGET_ALERTS, BudgetAlert.class, false, false);
     this.feedback = avro(FEEDBACK, FeedbackEvent.class, false, false);
+    this.shadowResults = avro(SHADOW_RESULTS, InferenceResult.class, false, false);
     this.routerModels = avro(ROUTER_MODELS, RouterModel.class, true, true);
     this.routerModelPins = avro(ROUTER_MODEL_PINS, RouterModelPin.class, true, true);
     this.dlq = new Topic<>(config.prefix() + DLQ, Serdes.ByteArray(), Serdes.ByteArray(), false, false);
@@ -148,6 +151,11 @@ public final class Topics {
     return feedback;
   }
 
+  /** What the shadow model of a policy's shadow evaluation answered, one per shadowed request; never llm.results. */
+  public Topic<String, InferenceResult> shadowResults() {
+    return shadowResults;
+  }
+
   /**
    * Each team's learned routing models, one record per version (key {@code <teamId>@<version, 20 digits>}, see
    * {@link #routerModelKey}), written by the learner, read by the router as a global table; compacted.
@@ -193,6 +201,6 @@ public final class Topics {
 
   public List<Topic<?, ?>> all() {
     return List.of(requests, routed, results, usage, usageTotals, budgetPolicies, routingPolicies, models,
-        budgetActions, budgetAlerts, feedback, routerModels, routerModelPins, dlq);
+        budgetActions, budgetAlerts, feedback, shadowResults, routerModels, routerModelPins, dlq);
   }
 }

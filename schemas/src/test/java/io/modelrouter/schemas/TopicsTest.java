@@ -21,7 +21,7 @@ class TopicsTest {
     assertThat(topics.all()).extracting(Topic::name).containsExactly(
         "llm.requests", "llm.requests.routed", "llm.results", "llm.usage", "llm.usage.totals",
         "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions", "llm.budget.alerts",
-        "llm.feedback", "llm.router.models", "llm.router.model.pins", "llm.dlq");
+        "llm.feedback", "llm.shadow.results", "llm.router.models", "llm.router.model.pins", "llm.dlq");
   }
 
   @Test
@@ -40,7 +40,7 @@ class TopicsTest {
     InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
     Topics topics = Topics.create(TopicsConfig.builder().serde(config.serde()).client(registry).build());
 
-    assertThat(topics.registerValueSchemas()).hasSize(13).contains("llm.requests-value", "llm.results-value",
+    assertThat(topics.registerValueSchemas()).hasSize(14).contains("llm.requests-value", "llm.results-value",
         "llm.feedback-value", "llm.router.models-value", "llm.router.model.pins-value");
 
     assertThat(registry.latest("llm.requests-value").schema()).isEqualTo(InferenceRequest.getClassSchema());

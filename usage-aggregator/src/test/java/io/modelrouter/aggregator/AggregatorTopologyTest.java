@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.within;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetActionType;
 import io.modelrouter.avro.BudgetAlert;
+import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.UsageBreakdown;
+import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.avro.UsageTotals;
 import io.modelrouter.avro.WindowBudget;
 import io.modelrouter.avro.WindowKind;
@@ -134,6 +136,34 @@ class AggregatorTopologyTest extends AggregatorFixture {
     assertThat(day.getByTaskType().get("codeReview").getCalls()).isEqualTo(2);
     assertThat(day.getBySession()).containsOnlyKeys("session-1|claude-haiku-4-5", "session-2|claude-haiku-4-5");
     assertThat(byKey.get("team-a|MONTHLY|2026-11").getBySession()).isEmpty();
+  }
+
+  @Test
+  void shadowUsageCountsAgainstTheBudgetOnlyWhenItsPolicySaysIncludeShadow() {
+    dailyBudget(1, 1_000);
+    use(100, DAY1);
+    UsageEvent shadow = event(700, DAY1.plusSeconds(1), "session-1");
+    shadow.setShadow(true);
+    usage.pipeInput(TEAM, topics.usage().serializeValue(shadow), DAY1.plusSeconds(1));
+    advance(Duration.ofSeconds(1));
+    // excluded: 100 of 1,000, no alert
+    assertThat(totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22").getInputTokens()).isEqualTo(100);
+    assertThat(alerts.isEmpty()).isTrue();
+
+    // the same budget with includeShadow: the next shadow call's 700 count (800 of 1,000: alerts at 50% and 80%)
+    BudgetPolicy including = BudgetPolicy.newBuilder()
+        .setTeamId(TEAM).setVersion(2).setTimeZone("Europe/Berlin").setIncludeShadow(true)
+        .setDaily(WindowBudget.newBuilder().setInputTokens(1_000L).setOutputTokens(null).setCostMicros(null)
+            .setAlertThresholds(List.of(0.5, 0.8, 1.0)).setAction(BudgetActionType.PAUSE).setEscalations(List.of())
+            .build())
+        .setMonthly(null).setUpdatedAt(null).build();
+    policies.pipeInput(TEAM, topics.budgetPolicies().serializeValue(including), DAY1.plusSeconds(2));
+    UsageEvent counted = event(700, DAY1.plusSeconds(3), "session-1");
+    counted.setShadow(true);
+    usage.pipeInput(TEAM, topics.usage().serializeValue(counted), DAY1.plusSeconds(3));
+    advance(Duration.ofSeconds(1));
+    assertThat(totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22").getInputTokens()).isEqualTo(800);
+    assertThat(alerts.readValuesToList()).extracting(BudgetAlert::getThreshold).containsExactly(0.5, 0.8);
   }
 
   @Test

@@ -174,6 +174,9 @@ public final class WorkerLoop implements Runnable {
       return deadLetter(partition, record, e);
     }
     UsageWriter.Request calls = usage.request();
+    // A shadowed request's shadow call runs beside the real one, so that it does not delay the real answer
+    java.util.concurrent.Future<InferenceResult> shadow = routed.getDecision().getShadow() == null ? null
+        : requests.submit(() -> Shadow.execute(executor, routed, usage.executionId(), calls));
     InferenceResult result;
     try {
       result = executor.execute(routed, usage.executionId(), calls).result();
@@ -181,9 +184,17 @@ public final class WorkerLoop implements Runnable {
       LOG.error("request {} failed inside the worker", routed.getRequest().getRequestId(), e);
       result = failed(routed, record, "INTERNAL_ERROR", e);
     }
-    // The result is committed only after the broker has every usage event of the request.
+    InferenceResult shadowResult = shadow == null ? null : Shadow.await(shadow, routed);
+    // The result is committed only after the broker has every usage event of the request (its shadow call's too).
     calls.awaitWritten();
-    return result(partition, record.offset(), result, ImplicitFeedback.of(routed, result));
+    Completion completion = result(partition, record.offset(), result, ImplicitFeedback.of(routed, result));
+    if (shadowResult == null) {
+      return completion;
+    }
+    List<Object> outputs = new java.util.ArrayList<>(completion.outputs());
+    outputs.add(new ProducerRecord<>(topics.shadowResults().name(),
+        topics.shadowResults().serializeKey(shadowResult.getTeamId()), topics.shadowResults().serializeValue(shadowResult)));
+    return new Completion(partition, record.offset(), outputs);
   }
 
   private Completion result(TopicPartition partition, long offset, InferenceResult result) {

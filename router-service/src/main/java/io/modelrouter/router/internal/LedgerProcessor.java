@@ -78,6 +78,16 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
         case USAGE -> {
           if (input.value() != null) {
             UsageEvent event = topics.usage().deserializeValue(input.value());
+            if (event.getShadow()) {
+              // A shadow evaluation call: it reserved nothing, and counts only where the team's budget says so
+              BudgetPolicy policy = policies.get(team);
+              if (policy != null && policy.getIncludeShadow()) {
+                SpendLedger ledger = ledger(team);
+                SpendLedgers.settle(ledger, event, policy, Instant.ofEpochMilli(context.currentSystemTimeMs()));
+                ledgers.put(team, ledger);
+              }
+              return;
+            }
             SpendLedger ledger = ledger(team);
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             skew.fromTheFuture(event, now); // warns; settle counts a later event as now in any case

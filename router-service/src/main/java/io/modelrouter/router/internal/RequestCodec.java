@@ -34,7 +34,7 @@ import org.apache.avro.SchemaNormalization;
 final class RequestCodec {
   /** Parsing Canonical Form fingerprints of the schemas the straight-line code implements. */
   static final long REQUEST_FINGERPRINT = 3627830816003988518L;
-  static final long DECISION_FINGERPRINT = 2314929537698835880L;
+  static final long DECISION_FINGERPRINT = 1234383321592132045L;
   static final boolean REQUEST_FAST = fingerprint(InferenceRequest.getClassSchema()) == REQUEST_FINGERPRINT;
   static final boolean DECISION_FAST = fingerprint(RoutingDecision.getClassSchema()) == DECISION_FINGERPRINT;
   private static final String CANONICAL_REQUEST = SchemaRegistryState.canonical(InferenceRequest.getClassSchema());
@@ -203,6 +203,15 @@ final class RequestCodec {
     } else {
       out.writeLong(1);
       out.writeString(d.getLearnedModel());
+    }
+    ModelRef shadow = d.getShadow();
+    if (shadow == null) {
+      out.writeLong(0);
+    } else {
+      out.writeLong(1);
+      out.writeString(shadow.getModel());
+      out.writeString(shadow.getProvider());
+      out.writeString(shadow.getProviderModelId());
     }
   }
 

@@ -1,14 +1,10 @@
 package io.modelrouter.router.learning;
 
 import io.modelrouter.avro.FeedbackEvent;
-import io.modelrouter.avro.FeedbackSource;
-import io.modelrouter.avro.LearnedExemplar;
 import io.modelrouter.avro.LearnerDecision;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RouterModel;
-import io.modelrouter.router.learned.LearnedPoints;
 import io.modelrouter.router.learned.LearnedRouter;
-import io.modelrouter.router.learned.MiniLmEmbedder;
 import io.modelrouter.runtime.StreamsDeadLetters;
 import io.modelrouter.schemas.Feedback;
 import io.modelrouter.schemas.Topics;
@@ -44,7 +40,6 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
   static final String SERVICE = "learner";
   static final String MODELS_SINK = "models-sink";
   static final String DLQ_SINK = "dlq-sink";
-  private static final int EXCERPT = 160;
 
   private final Topics topics;
   private final LearnerConfig.Learning config;
@@ -99,15 +94,8 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
     if (routed == null || routed.getDecision().getLearnedModel() == null || routed.getRequest().getRequestId() == null) {
       return;
     }
-    String text = LearnedRouter.text(routed.getRequest());
-    if (text.length() > MiniLmEmbedder.MAX_CHARS) {
-      text = text.substring(0, MiniLmEmbedder.MAX_CHARS);
-    }
-    Instant decided = routed.getDecision().getDecidedAt() != null ? routed.getDecision().getDecidedAt()
-        : Instant.ofEpochMilli(record.timestamp());
-    decisions.put(routed.getRequest().getRequestId(), new LearnerDecision(routed.getRequest().getTeamId(),
-        routed.getRequest().getTaskType() == null ? "" : routed.getRequest().getTaskType(), text,
-        routed.getDecision().getProfile(), routed.getDecision().getLearnedModel(), decided));
+    decisions.put(routed.getRequest().getRequestId(), ModelUpdates.decision(routed.getRequest(), routed.getDecision(),
+        Instant.ofEpochMilli(record.timestamp())));
   }
 
   private void learn(Record<String, byte[]> record) {
@@ -141,47 +129,18 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
           + "' on request " + feedback.getRequestId() + " of team '" + decision.getTeamId() + "': refused"));
       return;
     }
-    FeedbackLabels.Label label = FeedbackLabels.of(feedback, decision.getProfile());
-    if (!label.learned()) {
-      LOG.debug("feedback {} on {}: nothing learned: {}", feedback.getFeedbackId(), feedback.getRequestId(),
-          label.skipped());
+    String team = feedback.getTeamId();
+    RouterModel model = teams.get(team);
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    if (model == null) {
+      model = ModelUpdates.empty(team, now);
+    }
+    String skipped = ModelUpdates.apply(model, decision, feedback, embedder, now, config.maxExemplars());
+    if (skipped != null) {
+      LOG.debug("feedback {} on {}: nothing learned: {}", feedback.getFeedbackId(), feedback.getRequestId(), skipped);
       metrics.feedback("skipped");
       return;
     }
-    String team = feedback.getTeamId();
-    RouterModel model = teams.get(team);
-    if (model == null) {
-      model = new RouterModel(team, 0L, LearnedRouter.shippedVersion(), 0L,
-          Instant.ofEpochMilli(context.currentSystemTimeMs()), new ArrayList<>());
-    }
-    List<LearnedExemplar> exemplars = new ArrayList<>(model.getExemplars());
-    String id = "fb:" + feedback.getRequestId();
-    for (int i = 0; i < exemplars.size(); i++) {
-      if (exemplars.get(i).getId().equals(id)) {
-        if (exemplars.get(i).getSource() != FeedbackSource.IMPLICIT && feedback.getSource() == FeedbackSource.IMPLICIT) {
-          metrics.feedback("skipped"); // a judge's word is not overruled by an implicit signal
-          return;
-        }
-        exemplars.remove(i);
-        break;
-      }
-    }
-    exemplars.add(LearnedExemplar.newBuilder()
-        .setId(id)
-        .setTaskType(decision.getTaskType())
-        .setExcerpt(decision.getText().length() > EXCERPT ? decision.getText().substring(0, EXCERPT)
-            : decision.getText())
-        .setAtLeast(LearnedPoints.learned(label.atLeast()))
-        .setAtMost(LearnedPoints.learned(label.atMost()))
-        .setEmbedding(LearnedPoints.quantize(embedder.apply(decision.getText())))
-        .setSource(feedback.getSource())
-        .setLearnedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
-        .build());
-    while (exemplars.size() > config.maxExemplars()) {
-      exemplars.removeFirst();
-    }
-    model.setExemplars(exemplars);
-    model.setFeedbackApplied(model.getFeedbackApplied() + 1);
     teams.put(team, model);
     metrics.feedback("learned");
   }

@@ -34,6 +34,7 @@ public final class CompiledPolicy {
   private final AutoRouting auto;
   private final Set<String> neverDemote;
   private final Set<String> fixed;
+  private final io.modelrouter.avro.ShadowRouting shadow;
   private final Map<String, Promotion> promotions;
   /** The step of profiles without one of their own: {@code promoteAbove} → {@code promoteTo}. */
   private final Promotion defaultPromotion;
@@ -50,6 +51,7 @@ public final class CompiledPolicy {
     this.defaultTier = policy.getDefaultTier();
     this.auto = policy.getAuto();
     this.neverDemote = auto.getNeverDemote().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+    this.shadow = policy.getShadow();
     this.fixed = auto.getFixed().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     Map<String, Promotion> steps = new HashMap<>();
     auto.getPromote().forEach((from, step) -> steps.put(from, new Promotion(step.getAbove(), step.getTo())));
@@ -127,6 +129,11 @@ public final class CompiledPolicy {
   }
 
   /** Whether the policy keeps this task type on its table profile whatever the strategy says ({@code auto.fixed}). */
+  /** The policy's shadow evaluation, or null. */
+  public io.modelrouter.avro.ShadowRouting shadow() {
+    return shadow;
+  }
+
   public boolean fixes(String taskType) {
     return taskType != null && fixed.contains(taskType.toLowerCase(Locale.ROOT));
   }

@@ -117,7 +117,8 @@ public final class RoutingEngine {
         target = Math.min(target, policy.auto().getRestrictQualityTarget());
       }
       learnedVersion = new String[1];
-      profileName = learned(request, learnedModel, policy, target, reason, learnedVersion);
+      profileName = learned(request, learnedModel, policy, target, budget.state() == BudgetState.RESTRICT, reason,
+          learnedVersion);
     } else {
       profileName = auto(policy, taskType, score, reason);
     }
@@ -246,8 +247,29 @@ public final class RoutingEngine {
         .setReservedTokens(0)
         .setDecidedAt(now)
         .setLearnedModel(learnedVersion == null ? null : learnedVersion[0])
+        .setShadow(shadow(request, policy, catalog, model, reason))
         .build();
+    decision.setReason(reason.text());
     return new RouteOutcome.Routed(decision, reason.kind());
+  }
+
+  /**
+   * The policy's shadow model for this request, when its share picks the request (by request id, so a retry is
+   * shadowed alike) and the model is another than the one answering; noted in the reason.
+   */
+  private static ModelRef shadow(InferenceRequest request, CompiledPolicy policy, ModelCatalog catalog, ModelSpec chosen,
+      RoutingSteps reason) {
+    io.modelrouter.avro.ShadowRouting shadow = policy.shadow();
+    if (shadow == null || shadow.getShare() <= 0 || exploreDraw("shadow:" + request.getRequestId()) >= shadow.getShare()) {
+      return null;
+    }
+    Profile profile = policy.profile(shadow.getProfile());
+    ModelSpec model = profile == null ? null : catalog.get(profile.getModel());
+    if (model == null || model.getId().equals(chosen.getId())) {
+      return null;
+    }
+    reason.note("shadow: also sent to " + model.getId() + " (" + shadow.getProfile() + ")");
+    return new ModelRef(model.getId(), model.getProvider(), model.getProviderModelId());
   }
 
   /** A profile's model's input plus output price per million tokens; unknown models count as free. */
@@ -289,7 +311,7 @@ public final class RoutingEngine {
    * the probabilities, the target and the nearest exemplars; {@code version[0]} receives the model version.
    */
   private String learned(InferenceRequest request, RouterModel learnedModel, CompiledPolicy policy, double target,
-      RoutingSteps reason, String[] version) {
+      boolean restricted, RoutingSteps reason, String[] version) {
     KnnTierModel.Prediction prediction = learned.predict(request, learnedModel);
     version[0] = prediction.version();
     Tier tier = prediction.cheapest(target);
@@ -312,7 +334,27 @@ public final class RoutingEngine {
       reason.note(taskType + " is never demoted: stays on " + table);
       return table;
     }
+    double explore = policy.auto().getExplore();
+    if (explore > 0 && tier != Tier.FAST && !policy.neverDemotes(taskType) && !restricted
+        && exploreDraw(request.getRequestId()) < explore) {
+      Tier cheaper = Tier.values()[tier.ordinal() - 1];
+      reason.add(RoutingStep.Kind.LEARNED, "exploring (" + Math.round(explore * 100) + "% of requests): "
+          + tier.profile() + " → " + cheaper.profile());
+      return cheaper.profile();
+    }
     return tier.profile();
+  }
+
+  /** A number in [0, 1) fixed by the request id: which requests explore does not depend on when they arrive. */
+  static double exploreDraw(String requestId) {
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < requestId.length(); i++) {
+      h = (h ^ requestId.charAt(i)) * 0x100000001b3L;
+    }
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    return (h >>> 11) * 0x1.0p-53;
   }
 
   private static String auto(CompiledPolicy policy, String taskType, ComplexityEstimator.Score score,

@@ -176,7 +176,8 @@ class RequestCodecTest {
         random.nextDouble(), random.nextInt(1 << 20), random.nextInt(1 << 16), random.nextLong(),
         BudgetState.values()[random.nextInt(BudgetState.values().length)], text(random, 8), random.nextLong(),
         random.nextBoolean() ? null : Instant.ofEpochMilli(random.nextLong(4_000_000_000_000L)),
-        random.nextBoolean() ? null : text(random, 24));
+        random.nextBoolean() ? null : text(random, 24),
+        random.nextBoolean() ? null : new ModelRef(text(random, 20), text(random, 10), text(random, 30)));
   }
 
   private static String maybe(Random random, String value) {

@@ -150,6 +150,41 @@ class LearnedStrategyTest {
   }
 
   @Test
+  void exploringSendsTheChosenShareOneTierCheaperTheSameWayEachTimeAndNeverForValidation() {
+    // A replication question under planning: the model says frontier (see the first test); with explore 0.3 about
+    // 30% of requests go to primary instead, chosen by request id
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getAuto().setExplore(0.3);
+    int explored = 0;
+    for (int i = 0; i < 400; i++) {
+      RouteOutcome.Routed routed = routeWithId("planning", "replication across regions, please", "explore-" + i,
+          policy);
+      if (routed.decision().getProfile().equals("primary")) {
+        explored++;
+        assertThat(routed.decision().getReason()).endsWith("; exploring (30% of requests): frontier → primary");
+      } else {
+        assertThat(routed.decision().getProfile()).isEqualTo("frontier");
+      }
+      // the same request id is routed alike when it comes again (a retry)
+      assertThat(routeWithId("planning", "replication across regions, please", "explore-" + i, policy).decision()
+          .getProfile()).isEqualTo(routed.decision().getProfile());
+    }
+    assertThat(explored).isBetween(90, 150);
+    // validation is never demoted, so never explored
+    for (int i = 0; i < 50; i++) {
+      assertThat(routeWithId("validation", "replication across regions, please", "v-" + i, policy).decision()
+          .getProfile()).isEqualTo("frontier");
+    }
+  }
+
+  private RouteOutcome.Routed routeWithId(String taskType, String prompt, String id, RoutingPolicy policy) {
+    policy.getAuto().setStrategy(AutoStrategy.LEARNED);
+    RouteOutcome outcome = engine.route(request(taskType, prompt).setRequestId(id).setTier("power").build(), null,
+        CompiledPolicy.compile(policy), catalog, BudgetStatus.NORMAL, null, null, NOW);
+    return (RouteOutcome.Routed) outcome;
+  }
+
+  @Test
   void aPromptSeenAgainIsNotEmbeddedAgain() {
     route("research", "bump the version in package.json");
     int afterFirst = embedded.get();

@@ -15,6 +15,7 @@ import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.Profile;
 import io.modelrouter.avro.PromotionStep;
 import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.avro.ShadowRouting;
 import io.modelrouter.avro.TierEntitlement;
 import io.modelrouter.avro.WindowBudget;
 import java.math.BigDecimal;
@@ -120,7 +121,10 @@ public final class PolicyJson {
             .setRestrictQualityTarget(auto.path("restrictQualityTarget").asDouble(0.5))
             .setFixed(strings(auto.path("fixed")))
             .setSessionSticky(auto.path("sessionSticky").asBoolean(false))
+            .setExplore(auto.path("explore").asDouble(0.0))
             .build())
+        .setShadow(json.has("shadow") ? new ShadowRouting(json.get("shadow").get("profile").asText(),
+            json.get("shadow").get("share").asDouble()) : null)
         .setUpdatedAt(null)
         .build();
     List<String> semantic = checkRoutingPolicy(policy, catalog);
@@ -164,6 +168,9 @@ public final class PolicyJson {
     });
     if (!policy.getTiers().isEmpty() && !policy.getTiers().containsKey(policy.getDefaultTier())) {
       problems.add("$.defaultTier: tier '" + policy.getDefaultTier() + "' is not defined in $.tiers");
+    }
+    if (policy.getShadow() != null) {
+      requireProfile(profiles, policy.getShadow().getProfile(), "$.shadow.profile", problems);
     }
     AutoRouting auto = policy.getAuto();
     for (int i = 0; i < auto.getBands().size(); i++) {
@@ -288,6 +295,11 @@ public final class PolicyJson {
       }
     });
     out.put("defaultTier", policy.getDefaultTier());
+    if (policy.getShadow() != null) {
+      ObjectNode shadow = out.putObject("shadow");
+      shadow.put("profile", policy.getShadow().getProfile());
+      shadow.put("share", policy.getShadow().getShare());
+    }
     AutoRouting auto = policy.getAuto();
     ObjectNode a = out.putObject("auto");
     a.put("strategy", auto.getStrategy().name().toLowerCase(Locale.ROOT));
@@ -303,6 +315,7 @@ public final class PolicyJson {
     a.put("restrictQualityTarget", auto.getRestrictQualityTarget());
     stringArray(a.putArray("fixed"), auto.getFixed());
     a.put("sessionSticky", auto.getSessionSticky());
+    a.put("explore", auto.getExplore());
     ObjectNode promote = a.putObject("promote");
     auto.getPromote().forEach((from, step) -> promote.putObject(from).put("above", step.getAbove())
         .put("to", step.getTo()));
@@ -345,6 +358,7 @@ public final class PolicyJson {
         .setTimeZone(zone)
         .setDaily(json.has("daily") ? window(json.get("daily")) : null)
         .setMonthly(json.has("monthly") ? window(json.get("monthly")) : null)
+        .setIncludeShadow(json.path("includeShadow").asBoolean(false))
         .setUpdatedAt(null)
         .build();
   }
@@ -403,6 +417,7 @@ public final class PolicyJson {
     out.put("team", policy.getTeamId());
     out.put("version", policy.getVersion());
     out.put("timeZone", policy.getTimeZone());
+    out.put("includeShadow", policy.getIncludeShadow());
     if (policy.getDaily() != null) {
       windowJson(out.putObject("daily"), policy.getDaily());
     }

@@ -50,4 +50,42 @@ class LearnedPolicyJsonTest {
         .isInstanceOf(PolicyException.class)
         .hasMessageContaining("$.auto.strategy: learned routing chooses among the profiles fast, primary, frontier");
   }
+
+  @Test
+  void theLearningSettingsAndTheShadowSurviveJsonAndHaveTheDocumentedDefaults() {
+    ObjectNode json = shipped();
+    ((ObjectNode) json.get("auto")).put("strategy", "learned").put("restrictQualityTarget", 0.4).put("explore", 0.1)
+        .put("sessionSticky", true).putArray("fixed").add("validation");
+    json.putObject("shadow").put("profile", "frontier").put("share", 0.05);
+    RoutingPolicy policy = PolicyJson.parseRoutingPolicy("team-a", json, DefaultPolicies.catalogById());
+    assertThat(policy.getAuto().getRestrictQualityTarget()).isEqualTo(0.4);
+    assertThat(policy.getAuto().getExplore()).isEqualTo(0.1);
+    assertThat(policy.getAuto().getSessionSticky()).isTrue();
+    assertThat(policy.getAuto().getFixed()).containsExactly("validation");
+    assertThat(policy.getShadow().getProfile()).isEqualTo("frontier");
+    assertThat(policy.getShadow().getShare()).isEqualTo(0.05);
+    RoutingPolicy again = PolicyJson.parseRoutingPolicy("team-a", PolicyJson.toJson(policy),
+        DefaultPolicies.catalogById());
+    assertThat(again.getAuto()).isEqualTo(policy.getAuto());
+    assertThat(again.getShadow()).isEqualTo(policy.getShadow());
+
+    RoutingPolicy defaults = PolicyJson.parseRoutingPolicy("team-a", shipped(), DefaultPolicies.catalogById());
+    assertThat(defaults.getAuto().getRestrictQualityTarget()).isEqualTo(0.5);
+    assertThat(defaults.getAuto().getExplore()).isEqualTo(0.0);
+    assertThat(defaults.getAuto().getSessionSticky()).isFalse();
+    assertThat(defaults.getAuto().getFixed()).isEmpty();
+    assertThat(defaults.getShadow()).isNull();
+  }
+
+  @Test
+  void aShadowOfAnUnknownProfileOrAnExplorationAboveHalfIsRefusedNamingThePath() {
+    ObjectNode unknown = shipped();
+    unknown.putObject("shadow").put("profile", "gpt-9").put("share", 0.1);
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", unknown, DefaultPolicies.catalogById()))
+        .isInstanceOf(PolicyException.class).hasMessageContaining("$.shadow.profile");
+    ObjectNode greedy = shipped();
+    ((ObjectNode) greedy.get("auto")).put("explore", 0.9);
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", greedy, DefaultPolicies.catalogById()))
+        .isInstanceOf(PolicyException.class).hasMessageContaining("$.auto.explore");
+  }
 }

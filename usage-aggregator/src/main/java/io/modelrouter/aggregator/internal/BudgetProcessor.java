@@ -133,6 +133,9 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private void onUsage(UsageEvent event, Record<String, AggregatorRecord.In> record) {
     String team = event.getTeamId();
     BudgetPolicy policy = policies.get(team);
+    if (event.getShadow() && (policy == null || !policy.getIncludeShadow())) {
+      return; // shadow evaluation is not the team's spend unless its budget policy says so
+    }
     ZoneId zone = BudgetMath.zone(policy);
     Instant now = UsageClock.now(context, record.timestamp());
     Instant at = clock.countedAt(event, now);
