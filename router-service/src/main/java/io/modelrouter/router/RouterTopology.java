@@ -2,6 +2,7 @@ package io.modelrouter.router;
 
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.Reservation;
+import io.modelrouter.avro.SessionAsk;
 import io.modelrouter.avro.SessionRoute;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.SpendLedger;
@@ -47,7 +48,7 @@ public final class RouterTopology {
   public static final RouterConfig.Budget DEFAULT_BUDGET =
       new RouterConfig.Budget(true, 0.15, java.time.Duration.ofMinutes(10));
   private static final String[] ROUTE_STORES = {RouterStores.BUDGET_ACTIONS, RouterStores.LEDGERS, RouterStores.RESERVATIONS,
-      RouterStores.BUDGET_POLICIES, RouterStores.SESSIONS};
+      RouterStores.BUDGET_POLICIES, RouterStores.SESSIONS, RouterStores.SESSION_ASKS};
 
   private RouterTopology() {}
 
@@ -120,6 +121,16 @@ public final class RouterTopology {
             .mapValues(outcome -> ((RouterOutcome.Routed) outcome).value(), Named.as(name + "-routed-value"))
             .to(topics.routed().name(), Produced.with(Serdes.String(), Serdes.ByteArray())
                 .withName(name + "-routed-sink")), "routed"))
+        .branch((key, outcome) -> outcome instanceof RouterOutcome.RoutedWithFeedback, Branched.withConsumer(both -> {
+          both.mapValues(outcome -> ((RouterOutcome.RoutedWithFeedback) outcome).value(),
+                  Named.as(name + "-routed-with-feedback-value"))
+              .to(topics.routed().name(), Produced.with(Serdes.String(), Serdes.ByteArray())
+                  .withName(name + "-routed-with-feedback-sink"));
+          both.mapValues(outcome -> ((RouterOutcome.RoutedWithFeedback) outcome).feedback(),
+                  Named.as(name + "-implicit-feedback-value"))
+              .to(topics.feedback().name(), Produced.with(Serdes.String(), topics.feedback().valueSerde())
+                  .withName(name + "-implicit-feedback-sink"));
+        }, "routed-with-feedback"))
         .branch((key, outcome) -> outcome instanceof RouterOutcome.Answered, Branched.withConsumer(answered -> answered
             .mapValues(outcome -> ((RouterOutcome.Answered) outcome).value(), Named.as(name + "-answered-value"))
             .to(topics.results().name(), Produced.with(Serdes.String(), topics.results().valueSerde())
@@ -154,6 +165,8 @@ public final class RouterTopology {
         Serdes.String(), AvroSerde.forValues(Reservation.class, topics.config().client(), topics.config().serde())));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.SESSIONS),
         Serdes.String(), AvroSerde.forValues(SessionRoute.class, topics.config().client(), topics.config().serde())));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.SESSION_ASKS),
+        Serdes.String(), AvroSerde.forValues(SessionAsk.class, topics.config().client(), topics.config().serde())));
   }
 
   private static KStream<String, LedgerProcessor.Input> ledgerInput(StreamsBuilder builder, String topic, String name,

@@ -4,6 +4,7 @@ import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.Reservation;
+import io.modelrouter.avro.SessionAsk;
 import io.modelrouter.avro.SessionRoute;
 import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.avro.UsageEvent;
@@ -48,6 +49,7 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
   private KeyValueStore<String, BudgetPolicy> policies;
   private KeyValueStore<String, byte[]> actions;
   private KeyValueStore<String, SessionRoute> sessions;
+  private KeyValueStore<String, SessionAsk> sessionAsks;
 
   public LedgerProcessor(Topics topics, Duration reservationTtl) {
     this.topics = topics;
@@ -62,6 +64,7 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
     this.policies = context.getStateStore(RouterStores.BUDGET_POLICIES);
     this.actions = context.getStateStore(RouterStores.BUDGET_ACTIONS);
     this.sessions = context.getStateStore(RouterStores.SESSIONS);
+    this.sessionAsks = context.getStateStore(RouterStores.SESSION_ASKS);
     context.schedule(Duration.ofSeconds(30), PunctuationType.WALL_CLOCK_TIME, this::expire);
     context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, this::forgetIdleSessions);
   }
@@ -174,6 +177,16 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
       });
     }
     idle.forEach(sessions::delete);
+    Instant repeatHorizon = Instant.ofEpochMilli(timestamp).minus(RouterStores.REPEAT_WINDOW);
+    List<String> old = new ArrayList<>();
+    try (KeyValueIterator<String, SessionAsk> all = sessionAsks.all()) {
+      all.forEachRemaining(entry -> {
+        if (entry.value.getAt().isBefore(repeatHorizon)) {
+          old.add(entry.key);
+        }
+      });
+    }
+    old.forEach(sessionAsks::delete);
   }
 
   /** Reservations of requests that never got a result (a worker lost them) stop holding budget after the TTL. */

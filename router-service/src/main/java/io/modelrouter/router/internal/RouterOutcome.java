@@ -11,6 +11,13 @@ public sealed interface RouterOutcome {
   /** To {@code llm.results}: a REJECTED or PAUSED answer. */
   record Answered(InferenceResult value) implements RouterOutcome {}
 
+  /**
+   * A routed request that also reports implicit feedback on the session's previous request (the same prompt again,
+   * or escalated by the caller): the routed request to {@code llm.requests.routed}, the feedback to
+   * {@code llm.feedback}, in the same transaction.
+   */
+  record RoutedWithFeedback(byte[] value, io.modelrouter.avro.FeedbackEvent feedback) implements RouterOutcome {}
+
   /** To {@code llm.dlq}: the original bytes; the record carries the {@code dlq.*} headers. */
   record DeadLetter(byte[] value) implements RouterOutcome {}
 

@@ -12,6 +12,8 @@ import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RouterModel;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.avro.FeedbackEvent;
+import io.modelrouter.avro.SessionAsk;
 import io.modelrouter.avro.SessionRoute;
 import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.router.RouterConfig;
@@ -77,6 +79,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private KeyValueStore<String, Reservation> reservations;
   private KeyValueStore<String, BudgetPolicy> budgetPolicies;
   private KeyValueStore<String, SessionRoute> sessions;
+  private KeyValueStore<String, SessionAsk> sessionAsks;
 
   /**
    * @param rekeyMismatches true on the first pass; false after the repartition, where keys are team ids
@@ -105,6 +108,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     this.reservations = context.getStateStore(RouterStores.RESERVATIONS);
     this.budgetPolicies = context.getStateStore(RouterStores.BUDGET_POLICIES);
     this.sessions = context.getStateStore(RouterStores.SESSIONS);
+    this.sessionAsks = context.getStateStore(RouterStores.SESSION_ASKS);
     this.teamModels = new TeamModels(store(RouterStores.LEARNED_MODELS), store(RouterStores.LEARNED_MODEL_PINS),
         topics, context::currentSystemTimeMs);
     this.builtinPolicy = CompiledPolicy.compile(defaultPolicy);
@@ -181,6 +185,13 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
         remember(sessionKey, session, routed.decision(), now);
       }
       value = value(outcome, request, record, now);
+      if (outcome instanceof RouteOutcome.Routed routed && value instanceof RouterOutcome.Routed plain
+          && policy.auto().getStrategy() == AutoStrategy.LEARNED) {
+        FeedbackEvent implicit = SessionSignals.observe(sessionAsks, request, routed.decision(), now);
+        if (implicit != null) {
+          value = new RouterOutcome.RoutedWithFeedback(plain.value(), implicit);
+        }
+      }
     } catch (SchemaSerdeException e) {
       if (e.isRetryable()) {
         throw e;

@@ -24,6 +24,10 @@ public final class RouterStores {
   public static final String RESERVATIONS = "reservations";
   /** The profile each session is on per task type (key {@code team|session|taskType}), for session stickiness. */
   public static final String SESSIONS = "session-routes";
+  /** The last request of each session a learned policy routed (key {@code team|session}), for implicit feedback. */
+  public static final String SESSION_ASKS = "session-asks";
+  /** How long after a request the same prompt again (or escalated) in its session says its answer did not do. */
+  public static final java.time.Duration REPEAT_WINDOW = java.time.Duration.ofMinutes(10);
   /** How long a session keeps its profile after its last request. */
   public static final java.time.Duration SESSION_IDLE = java.time.Duration.ofMinutes(30);
   /** Each team's budget policy, as admission reads it. */
