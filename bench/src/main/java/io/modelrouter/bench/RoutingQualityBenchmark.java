@@ -8,6 +8,7 @@ import io.modelrouter.avro.Role;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.router.learned.Exemplar;
 import io.modelrouter.router.learned.KnnTierModel;
+import io.modelrouter.router.learned.LearnedRouter;
 import io.modelrouter.router.learned.MiniLmEmbedder;
 import io.modelrouter.router.learned.Tier;
 import io.modelrouter.router.routing.BudgetStatus;
@@ -110,9 +111,18 @@ public final class RoutingQualityBenchmark {
       for (float[] query : queries) {
         chosen.add(model.predict(query).cheapest(target));
       }
-      learned.add(score(String.format(Locale.ROOT, "learned @%.2f", target), test, chosen));
+      learned.add(score(String.format(Locale.ROOT, "kNN only @%.2f", target), test, chosen));
     }
     results.addAll(learned);
+    // The shipped model: the kNN vote with the ordinal logistic prior (LearnedRouter.shippedModel)
+    KnnTierModel shipped = LearnedRouter.shippedModel(embedder);
+    for (double target : TARGETS) {
+      List<Tier> chosen = new ArrayList<>();
+      for (int i = 0; i < test.size(); i++) {
+        chosen.add(shipped.predict(queries.get(i), test.get(i).taskType()).cheapest(target));
+      }
+      results.add(score(String.format(Locale.ROOT, "learned @%.2f", target), test, chosen));
+    }
 
     System.out.printf(Locale.ROOT, "embedding: %.1f ms per text, one at a time on one thread%n", msPerText);
     results.forEach(r -> System.out.println(r.line()));
@@ -204,10 +214,16 @@ public final class RoutingQualityBenchmark {
     out.append(String.format(Locale.ROOT, "<text transform=\"rotate(-90)\" x=\"%.1f\" y=\"16\" "
         + "text-anchor=\"middle\">answered by a capable enough tier</text>%n", -(top + plotH / 2)));
     StringBuilder curve = new StringBuilder();
+    StringBuilder knnCurve = new StringBuilder();
     int learnedPoints = 0;
     for (Result r : results) {
       double x = left + plotW * Math.min(1, r.relativeCost());
       double y = top + plotH * (1 - r.quality());
+      if (r.name().startsWith("kNN only")) {
+        knnCurve.append(knnCurve.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.1f,%.1f", x, y));
+        out.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#999\"/>%n", x, y));
+        continue;
+      }
       boolean learned = r.name().startsWith("learned");
       if (learned) {
         learnedPoints++;
@@ -220,9 +236,13 @@ public final class RoutingQualityBenchmark {
           + "<text x=\"%.1f\" y=\"%.1f\">%s</text>%n", x, y, learned ? "#1f77b4" : "#d62728", x + 4, labelY,
           label));
     }
+    out.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"#999\" "
+        + "stroke-dasharray=\"4 3\"/>%n", knnCurve));
     out.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"#1f77b4\"/>%n", curve));
-    out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">blue: learned (kNN) at quality "
-        + "targets 0.50 to 0.95</text>%n", left + 10, h - bottom - 10));
+    out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">blue: learned (kNN with the "
+        + "logistic prior, shipped) at quality targets 0.50 to 0.95</text>%n", left + 10, h - bottom - 26));
+    out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#777\">grey, dashed: kNN alone at the "
+        + "same targets</text>%n", left + 10, h - bottom - 10));
     return out.append("</svg>\n").toString();
   }
 }

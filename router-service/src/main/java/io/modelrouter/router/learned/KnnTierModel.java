@@ -49,8 +49,15 @@ public final class KnnTierModel {
   private final int k;
   private final double temperature;
   private final String version;
+  private final LogisticTierModel prior;
+  private final double priorWeight;
 
   private KnnTierModel(Point[] points, int k, double temperature, String version) {
+    this(points, k, temperature, version, null, 0);
+  }
+
+  private KnnTierModel(Point[] points, int k, double temperature, String version, LogisticTierModel prior,
+      double priorWeight) {
     if (points.length == 0) {
       throw new IllegalArgumentException("a kNN model needs at least one exemplar");
     }
@@ -62,15 +69,27 @@ public final class KnnTierModel {
     this.k = k;
     this.temperature = temperature;
     this.version = Objects.requireNonNull(version);
+    this.prior = prior;
+    this.priorWeight = priorWeight;
   }
 
   /** Embeds every exemplar once; each is an exact label. */
   public static KnnTierModel fit(List<Exemplar> exemplars, PromptEmbedder embedder, int k, double temperature,
       String version) {
+    List<float[]> vectors = new ArrayList<>(exemplars.size());
+    for (Exemplar e : exemplars) {
+      vectors.add(embedder.embed(e.text()));
+    }
+    return fit(exemplars, vectors, k, temperature, version);
+  }
+
+  /** Over exemplars already embedded ({@code vectors} in the same order); each is an exact label. */
+  public static KnnTierModel fit(List<Exemplar> exemplars, List<float[]> vectors, int k, double temperature,
+      String version) {
     Point[] points = new Point[exemplars.size()];
     for (int i = 0; i < points.length; i++) {
       Exemplar e = exemplars.get(i);
-      points[i] = new Point(e.id(), e.tier(), e.tier(), embedder.embed(e.text()));
+      points[i] = new Point(e.id(), e.tier(), e.tier(), vectors.get(i));
     }
     return new KnnTierModel(points, k, temperature, version);
   }
@@ -81,7 +100,16 @@ public final class KnnTierModel {
     for (int i = 0; i < learned.size(); i++) {
       all[points.length + i] = learned.get(i);
     }
-    return new KnnTierModel(all, k, temperature, version);
+    return new KnnTierModel(all, k, temperature, version, prior, priorWeight);
+  }
+
+  /**
+   * This model with a prior: the logistic model's probabilities join the vote as one more voter of weight
+   * {@code weight} (a neighbour of similarity 1 weighs 1), so close neighbours (a team's learned exemplars of the
+   * same kind of request) overrule it and distant ones barely move it.
+   */
+  public KnnTierModel withPrior(LogisticTierModel logistic, double weight, String version) {
+    return new KnnTierModel(points, k, temperature, version, Objects.requireNonNull(logistic), weight);
   }
 
   /** One neighbour: the point, its similarity and its weight in the vote. */
@@ -108,6 +136,11 @@ public final class KnnTierModel {
   }
 
   public Prediction predict(float[] query) {
+    return predict(query, null);
+  }
+
+  /** With the request's task type, which only the prior reads. */
+  public Prediction predict(float[] query, String taskType) {
     int n = points.length;
     int take = Math.min(k, n);
     // the k most similar, by a partial selection: k is small and n a few hundred to a few thousand
@@ -141,6 +174,13 @@ public final class KnnTierModel {
         } else if (point.atLeast().ordinal() > tier.ordinal()) {
           no[tier.ordinal()] += weight;
         }
+      }
+    }
+    if (prior != null) {
+      double[] p = prior.goodEnough(query, taskType);
+      for (int t = 0; t < p.length; t++) {
+        yes[t] += priorWeight * p[t];
+        no[t] += priorWeight * (1 - p[t]);
       }
     }
     Map<Tier, Double> goodEnough = new EnumMap<>(Tier.class);

@@ -5,7 +5,9 @@ import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Role;
 import io.modelrouter.avro.RouterModel;
 import io.modelrouter.schemas.Topics;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -52,21 +54,35 @@ public final class LearnedRouter {
 
   private static volatile String shippedVersion;
 
-  /** The version of the shipped model, {@code knn-shipped-<exemplars>}, without building it. */
+  /** The version of the shipped model, {@code shipped-<exemplars>}, without building it. */
   public static String shippedVersion() {
     String version = shippedVersion;
     if (version == null) {
-      version = "knn-shipped-" + Exemplar.load(Exemplar.TRAIN).size();
+      version = "shipped-" + Exemplar.load(Exemplar.TRAIN).size();
       shippedVersion = version;
     }
     return version;
   }
 
-  private static final LearnedRouter SHIPPED = new LearnedRouter(MiniLmEmbedder::new, embedder -> {
-      var train = Exemplar.load(Exemplar.TRAIN);
-      return KnnTierModel.fit(train, embedder, KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE,
-          shippedVersion());
-    });
+  private static final LearnedRouter SHIPPED = new LearnedRouter(MiniLmEmbedder::new, LearnedRouter::shippedModel);
+
+  /**
+   * The shipped model over {@code exemplars/train.jsonl}: the kNN vote (k 9, temperature 0.05) with the ordinal
+   * logistic model as its prior (weight 1).
+   */
+  public static KnnTierModel shippedModel(PromptEmbedder embedder) {
+    List<Exemplar> train = Exemplar.load(Exemplar.TRAIN);
+    List<float[]> vectors = new ArrayList<>(train.size());
+    for (Exemplar exemplar : train) {
+      vectors.add(embedder.embed(exemplar.text()));
+    }
+    return KnnTierModel.fit(train, vectors, KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE, "knn")
+        .withPrior(LogisticTierModel.fit(train, vectors, LogisticTierModel.DEFAULT_LAMBDA,
+            LogisticTierModel.DEFAULT_EPOCHS), PRIOR_WEIGHT, shippedVersion());
+  }
+
+  /** The logistic prior's weight in the vote: as much as one neighbour of similarity 1. */
+  public static final double PRIOR_WEIGHT = 1.0;
 
   /**
    * The shipped model: MiniLM embeddings, k-NN over {@code exemplars/train.jsonl}; one per JVM, so that the router
@@ -114,7 +130,7 @@ public final class LearnedRouter {
 
   /** With a team's learned model version, or the shipped model when {@code teamModel} is null. */
   public KnnTierModel.Prediction predict(InferenceRequest request, RouterModel teamModel) {
-    return model(teamModel).predict(embedding(text(request)));
+    return model(teamModel).predict(embedding(text(request)), request.getTaskType());
   }
 
   /** The model a version of a team's learned model stands for: the shipped exemplars and the version's. */

@@ -112,7 +112,7 @@ class LearnerIT {
     // The shipped model's choice for the prompt, for both teams
     RoutedRequest first = route("team-a", "first");
     String shipped = first.getDecision().getLearnedModel();
-    assertThat(shipped).startsWith("knn-shipped-");
+    assertThat(shipped).isEqualTo("shipped-302");
     String before = first.getDecision().getProfile();
     String needed = before.equals("frontier") ? "fast" : "frontier";
 
@@ -163,7 +163,9 @@ class LearnerIT {
   }
 
   private RoutedRequest route(String team, String requestId) throws Exception {
+    // each probe in a session of its own: the same prompt again in one session would be implicit feedback
     InferenceRequest request = request("interactiveChat", PROMPT).setRequestId(requestId).setTeamId(team)
+        .setSessionId("session-" + requestId)
         .setTier("power").build();
     producer.send(new ProducerRecord<>(topics.requests().name(), team, topics.requests().serializeValue(request)))
         .get();
