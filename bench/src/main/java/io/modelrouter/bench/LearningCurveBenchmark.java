@@ -79,29 +79,33 @@ public final class LearningCurveBenchmark {
     CompiledPolicy stream = CompiledPolicy.compile(streamPolicy);
     CompiledPolicy evaluation = CompiledPolicy.compile(evaluationPolicy);
 
-    RouterModel working = ModelUpdates.empty("learning", NOW);
+    // a team per curve: the router keeps the models of the versions it saw, and each curve numbers its own from 1
+    String team = "learning-" + explore;
+    RouterModel working = ModelUpdates.empty(team, NOW);
     RouterModel published = null;
     SplittableRandom random = new SplittableRandom(seed);
     Map<String, Long> frontierCost = new HashMap<>();
     int passed = 0;
+    int right = 0;
     long cost = 0;
     long frontier = 0;
     int window = 0;
     System.out.printf(Locale.ROOT, "%nexplore %.2f, quality target %.2f, a new version every %d events%n", explore,
         target, publish);
-    System.out.println("| feedback events | test: right tier | test: under-routed (frontier to fast) | test: cost vs "
-        + "all-frontier | stream: CI pass rate, last 1k | stream: cost vs all-frontier, last 1k | learned "
-        + "exemplars |");
-    System.out.println("|---|---|---|---|---|---|---|");
+    System.out.println("| feedback events | stream: right tier, last 1k | stream: CI pass rate, last 1k | stream: "
+        + "cost vs all-frontier, last 1k | test: right tier | test: under-routed (frontier to fast) | test: cost vs "
+        + "all-frontier | learned exemplars (judgements) |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
     int next = 0;
     for (int event = 0; event <= events; event++) {
       if (next < CHECKPOINTS.length && event == CHECKPOINTS[next]) {
         RoutingQualityBenchmark.Result result = evaluate(test, evaluation, published);
-        System.out.printf(Locale.ROOT, "| %,d | %.1f%% | %.1f%% (%d) | %.1f%% | %s | %s | %d |%n", event,
-            100 * result.share(result.right()), 100 * result.share(result.under()), result.frontierToFast(),
-            100 * result.relativeCost(), window == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%",
-                100.0 * passed / window), window == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%",
-                100.0 * cost / frontier), published == null ? 0 : published.getExemplars().size());
+        System.out.printf(Locale.ROOT, "| %,d | %s | %s | %s | %.1f%% | %.1f%% (%d) | %.1f%% | %d (%d) |%n", event,
+            percent(right, window), percent(passed, window), window == 0 ? "-" : String.format(Locale.ROOT,
+                "%.1f%%", 100.0 * cost / frontier), 100 * result.share(result.right()),
+            100 * result.share(result.under()), result.frontierToFast(), 100 * result.relativeCost(),
+            published == null ? 0 : published.getExemplars().size(), published == null ? 0
+                : published.getExemplars().stream().mapToInt(e -> e.getCount()).sum());
         next++;
       }
       if (event == events) {
@@ -109,6 +113,7 @@ public final class LearningCurveBenchmark {
       }
       if (window == 1_000) {
         passed = 0;
+        right = 0;
         cost = 0;
         frontier = 0;
         window = 0;
@@ -116,17 +121,18 @@ public final class LearningCurveBenchmark {
       Exemplar prompt = demo.get(random.nextInt(demo.size()));
       InferenceRequest request = RoutingQualityBenchmark.request(prompt, "auto");
       request.setRequestId("lc-" + event);
-      request.setTeamId("learning");
+      request.setTeamId(team);
       RoutingDecision decision = route(request, stream, published);
       Tier tier = Tier.ofProfile(decision.getProfile());
       boolean pass = tier.ordinal() >= prompt.tier().ordinal();
       passed += pass ? 1 : 0;
+      right += tier == prompt.tier() ? 1 : 0;
       cost += decision.getEstimatedCostMicros();
       frontier += frontierCost.computeIfAbsent(prompt.id(), id -> route(RoutingQualityBenchmark.request(prompt,
           Tier.FRONTIER.profile()), stream, null).getEstimatedCostMicros());
       window++;
       LearnerDecision held = ModelUpdates.decision(request, decision, NOW);
-      FeedbackEvent feedback = new FeedbackEvent("f-" + event, request.getRequestId(), "learning", null,
+      FeedbackEvent feedback = new FeedbackEvent("f-" + event, request.getRequestId(), team, null,
           pass ? 1.0 : 0.0, FeedbackSource.TEST, null, null, NOW);
       ModelUpdates.apply(working, held, feedback, learned::embedding, NOW, 500);
       if ((event + 1) % publish == 0) {
@@ -134,6 +140,10 @@ public final class LearningCurveBenchmark {
         published = RouterModel.newBuilder(working).build();
       }
     }
+  }
+
+  private static String percent(int count, int of) {
+    return of == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * count / of);
   }
 
   private RoutingQualityBenchmark.Result evaluate(List<Exemplar> test, CompiledPolicy policy, RouterModel model) {

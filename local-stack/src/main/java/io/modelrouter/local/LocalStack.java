@@ -151,6 +151,13 @@ public final class LocalStack implements AutoCloseable {
           settings.get(LocalStackConfig.SUMMARY_INTERVAL)).start());
       if (demo != null) {
         started(demo.start());
+        double learningRate = settings.get(LocalStackConfig.LEARNING_RATE);
+        if (learningRate > 0) {
+          started(new LearningDemo(topics, producerConfig(), consumerConfig(),
+              URI.create("http://localhost:" + budget.port()), settings.get(BudgetServiceConfig.ADMIN_TOKEN),
+              learningRate, DefaultPolicies.catalogById(), console, settings.get(LocalStackConfig.SUMMARY_INTERVAL))
+              .start());
+        }
       }
       return this;
     } catch (IOException e) {
@@ -319,6 +326,12 @@ public final class LocalStack implements AutoCloseable {
           "demo", rate(demo.options().requestsPerSecond()), demo.teams().stream().map(DemoWorkload.Team::id)
               .toList(), small.id(), small.dailyOutputTokens(), DemoWorkload.SMALL_BUDGET_SECONDS,
           real.isEmpty() ? "" : " if the answers are as long as the simulator's", small.id()));
+      if (settings.get(LocalStackConfig.LEARNING_RATE) > 0) {
+        out.append(String.format("  %-18s %s requests/s from %s, routed by the learned strategy; its pipeline reports "
+            + "each CI outcome as feedback, and the console shows its accuracy and cost as the router learns "
+            + "(GET /teams/%s/learned-model lists the versions)%n", "learning demo",
+            rate(settings.get(LocalStackConfig.LEARNING_RATE)), LearningDemo.TEAM, LearningDemo.TEAM));
+      }
       if (!demoDecision.note().isEmpty()) {
         out.append(String.format("  %-18s %s%n", "", demoDecision.note()));
       }

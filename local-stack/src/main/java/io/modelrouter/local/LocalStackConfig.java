@@ -34,10 +34,13 @@ public final class LocalStackConfig {
       .validWhen(rate -> rate > 0 && rate <= 5_000, "above 0 and at most 5000");
   public static final Setting<Integer> DEMO_TEAMS = Setting.integer("local.demo.teams",
       DemoWorkload.Options.DEFAULT_TEAMS, "demo teams, the small-budget team included").between(2, 9);
+  public static final Setting<Double> LEARNING_RATE = Setting.decimal("local.demo.learning.rate", 5.0,
+      "requests per second of the learning demo (team-learner: the learned strategy, a pipeline reporting CI outcomes "
+          + "as feedback); 0 turns it off").validWhen(rate -> rate >= 0 && rate <= 200, "0 to 200");
   public static final Setting<Duration> SUMMARY_INTERVAL = Setting.duration("local.summary.interval",
       Duration.ofSeconds(5), "how often the console summary is printed").positive();
   public static final List<Setting<?>> SETTINGS = List.of(DATA_DIR, KAFKA_PORT, REGISTRY_PORT, DEMO, DEMO_RATE,
-      DEMO_TEAMS, SUMMARY_INTERVAL);
+      DEMO_TEAMS, LEARNING_RATE, SUMMARY_INTERVAL);
 
   static final String USAGE_FILE = "local-stack-usage.txt";
 

@@ -5,6 +5,7 @@ import io.modelrouter.budget.BudgetService;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.router.RouterService;
+import io.modelrouter.router.learning.LearnerService;
 import io.modelrouter.worker.WorkerService;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -68,6 +69,13 @@ final class TestServices implements AutoCloseable {
     return closeLater(new RouterService(settings(all)).start());
   }
 
+  LearnerService learner(Map<String, String> own) {
+    Map<String, String> all = new HashMap<>(Map.of("learner.application.id", prefix + "learner",
+        "learner.state.dir", state.resolve("learner").toString(), "learner.publish.interval", "1000"));
+    all.putAll(own);
+    return closeLater(new LearnerService(settings(all)).start());
+  }
+
   WorkerService worker(Map<String, String> own) {
     Map<String, String> all = new HashMap<>(Map.of("worker.group.id", prefix + "worker",
         "worker.instance.id", prefix + "w1"));
@@ -79,6 +87,10 @@ final class TestServices implements AutoCloseable {
   <T extends AutoCloseable> T closeLater(T service) {
     running.add(service);
     return service;
+  }
+
+  int budgetPort() {
+    return budget.port();
   }
 
   /** A call to budget-service's API with this bearer token (none when null) and a JSON body (none when null). */

@@ -29,8 +29,15 @@ public final class KnnTierModel {
   public static final double DEFAULT_TEMPERATURE = 0.05;
 
   /** A labelled vector: an exemplar, or what a team's feedback taught. */
-  public record Point(String id, Tier atLeast, Tier atMost, float[] vector) {
+  public record Point(String id, Tier atLeast, Tier atMost, float[] vector, int count) {
+    public Point(String id, Tier atLeast, Tier atMost, float[] vector) {
+      this(id, atLeast, atMost, vector, 1);
+    }
+
     public Point {
+      if (count < 1) {
+        throw new IllegalArgumentException(id + ": count must be at least 1, got " + count);
+      }
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(vector, "vector");
       if (atLeast.ordinal() > atMost.ordinal()) {
@@ -166,7 +173,8 @@ public final class KnnTierModel {
     double[] no = new double[tiers.length];
     for (int r = 0; r < take; r++) {
       Point point = points[best[r]];
-      double weight = Math.exp((bestSimilarity[r] - 1) / temperature);
+      // a point that merges n judgements of the same text votes n times
+      double weight = point.count() * Math.exp((bestSimilarity[r] - 1) / temperature);
       neighbours.add(new Neighbour(point, bestSimilarity[r], weight));
       for (Tier tier : tiers) {
         if (point.atMost().ordinal() <= tier.ordinal()) {

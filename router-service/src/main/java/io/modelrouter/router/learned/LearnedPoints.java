@@ -15,6 +15,8 @@ import java.util.List;
  * gaps the kNN vote depends on (a 0.01 change in similarity changes a neighbour's weight by about 20%).
  */
 public final class LearnedPoints {
+  /** Judgements one learned exemplar merges at most (its weight in the vote). */
+  public static final int MAX_COUNT = 20;
   private LearnedPoints() {}
 
   public static ByteBuffer quantize(float[] unit) {
@@ -52,7 +54,7 @@ public final class LearnedPoints {
         continue;
       }
       points.add(new KnnTierModel.Point(e.getId(), tier(e.getAtLeast()), tier(e.getAtMost()),
-          dequantize(e.getEmbedding())));
+          dequantize(e.getEmbedding()), Math.max(1, Math.min(MAX_COUNT, e.getCount()))));
     }
     return points;
   }

@@ -139,7 +139,9 @@ public final class LearnedRouter {
     if (teamModel == null) {
       return shipped;
     }
-    String version = Topics.routerModelKey(teamModel.getTeamId(), teamModel.getVersion());
+    // the publication time too: a learner whose state was reset numbers its versions from 1 again
+    String version = Topics.routerModelKey(teamModel.getTeamId(), teamModel.getVersion()) + "@"
+        + teamModel.getCreatedAt().toEpochMilli();
     synchronized (teamModels) {
       KnnTierModel cached = teamModels.get(version);
       if (cached != null) {

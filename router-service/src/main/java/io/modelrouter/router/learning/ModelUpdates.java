@@ -44,7 +44,10 @@ public final class ModelUpdates {
   /**
    * Applies a judgement of a learned decision to the team's model (in place). The exemplar of a request is
    * {@code fb:<requestId>}: a later judgement of the same request replaces it, except that an implicit signal never
-   * replaces a judge's word. The oldest exemplars go beyond {@code maxExemplars}.
+   * replaces a judge's word. A judgement of the same text (the same embedding) with the same label as an exemplar
+   * already held is merged into it: its count rises (up to {@link LearnedPoints#MAX_COUNT}) and it becomes the
+   * newest, so a pipeline that sends the same prompts again and again keeps its evidence instead of filling the
+   * model with copies. The oldest exemplars go beyond {@code maxExemplars}.
    *
    * @return null when the model changed, else why nothing was learned
    */
@@ -66,13 +69,28 @@ public final class ModelUpdates {
       }
     }
     String text = decision.getText();
+    java.nio.ByteBuffer embedding = LearnedPoints.quantize(embedder.apply(text));
+    for (int i = 0; i < exemplars.size(); i++) {
+      LearnedExemplar held = exemplars.get(i);
+      if (held.getEmbedding().equals(embedding) && held.getAtLeast() == LearnedPoints.learned(label.atLeast())
+          && held.getAtMost() == LearnedPoints.learned(label.atMost())
+          && held.getTaskType().equals(decision.getTaskType())) {
+        exemplars.remove(i);
+        held.setCount(Math.min(LearnedPoints.MAX_COUNT, held.getCount() + 1));
+        held.setLearnedAt(now);
+        exemplars.add(held);
+        model.setExemplars(exemplars);
+        model.setFeedbackApplied(model.getFeedbackApplied() + 1);
+        return null;
+      }
+    }
     exemplars.add(LearnedExemplar.newBuilder()
         .setId(id)
         .setTaskType(decision.getTaskType())
         .setExcerpt(text.length() > EXCERPT ? text.substring(0, EXCERPT) : text)
         .setAtLeast(LearnedPoints.learned(label.atLeast()))
         .setAtMost(LearnedPoints.learned(label.atMost()))
-        .setEmbedding(LearnedPoints.quantize(embedder.apply(text)))
+        .setEmbedding(embedding)
         .setSource(feedback.getSource())
         .setLearnedAt(now)
         .build());
