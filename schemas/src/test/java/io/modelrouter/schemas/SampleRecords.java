@@ -83,7 +83,6 @@ public final class SampleRecords {
         .setReservedTokens(2168)
         .setDecidedAt(T0.plusMillis(3))
         .setLearnedModel("team-a@3")
-        .setShadow(new ModelRef("gpt-5", "openai", "gpt-5"))
         .build();
   }
 
