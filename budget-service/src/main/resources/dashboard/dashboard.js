@@ -171,6 +171,24 @@
       items.length === 0 ? el('p', {class: 'muted'}, 'No alerts.') : el('ul', {class: 'alerts'}, ...items));
   }
 
+  // The learned routing model in use and how the team's results are judged: the latest 200 judgements against the
+  // ones before them (mean score, 0 to 1).
+  function learningLine(learning) {
+    if (!learning) return null;
+    const judged = learning.judgements;
+    return el('p', {class: 'learning', 'data-learning': 'true'}, 'Learned routing: model ',
+      field('strong', 'learnedInUse', learning.inUse, learning.inUse === 0 ? 'shipped' : 'v' + learning.inUse),
+      learning.pinned ? ' (pinned; latest v' + learning.latest + ')' : '',
+      ' · ', field('span', 'learnedExemplars', learning.exemplars, tokens(learning.exemplars)), ' learned exemplars',
+      judged ? ' · judged score ' : '',
+      judged && judged.earlier > 0
+        ? field('span', 'earlierScore', judged.earlierMeanScore, judged.earlierMeanScore.toFixed(2)) : null,
+      judged && judged.earlier > 0 ? ' → ' : '',
+      judged ? field('span', 'latestScore', judged.latestMeanScore, judged.latestMeanScore.toFixed(2)) : null,
+      judged ? ' (last ' + judged.latest + ' judgements' + (judged.earlier > 0 ? ', against the ' + judged.earlier
+        + ' before' : '') + ')' : '');
+  }
+
   function card(team) {
     const baseline = team.baseline;
     return el('section', {class: 'team', 'data-team': team.team},
@@ -182,6 +200,7 @@
       el('p', {class: 'baseline muted'}, 'Baseline: every token priced on ',
         field('strong', 'baselineModel', baseline ? baseline.model : null, baseline ? baseline.model : 'no model'),
         baseline ? ' (' + baseline.source + ')' : ''),
+      learningLine(team.learning),
       el('div', {class: 'panels'},
         ...WINDOWS.flatMap((win) => [
           breakdownTable(team, win, 'byModel', 'By model', 'Model', 'model', 'data-model', true),

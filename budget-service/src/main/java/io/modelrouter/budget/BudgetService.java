@@ -33,6 +33,7 @@ public final class BudgetService implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private BudgetStore store;
   private ResultHistory results;
+  private io.modelrouter.budget.internal.FeedbackHistory feedback;
   private HttpApi api;
 
   public BudgetService(Settings settings) {
@@ -62,6 +63,12 @@ public final class BudgetService implements AutoCloseable {
         throw new IllegalStateException("budget-service could not read the last " + config.resultsLookback()
             + " records of " + topics.results().name() + " within " + LOAD_TIMEOUT.toSeconds() + " s");
       }
+      feedback = new io.modelrouter.budget.internal.FeedbackHistory(topics.feedback(),
+          CommonSettings.kafkaClientConfig(settings), config.resultsLookback(), registry).start();
+      if (!feedback.awaitLoaded(LOAD_TIMEOUT)) {
+        throw new IllegalStateException("budget-service could not read the last " + config.resultsLookback()
+            + " records of " + topics.feedback().name() + " within " + LOAD_TIMEOUT.toSeconds() + " s");
+      }
       if (config.bootstrapDefaults()) {
         store.bootstrapDefaults();
       }
@@ -69,7 +76,7 @@ public final class BudgetService implements AutoCloseable {
       ResultHistory recent = results;
       api = new HttpApi(new Gatekeeper(config.adminToken(), config.teamTokens()), registry,
           () -> loaded.problem() != null ? loaded.problem() : recent.problem());
-      Routes.register(api, store, results);
+      Routes.register(api, store, results, feedback);
       api.start(config.host(), config.port());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -102,6 +109,9 @@ public final class BudgetService implements AutoCloseable {
     if (api != null) {
       api.close();
       api = null;
+    }
+    if (feedback != null) {
+      feedback.close();
     }
     if (results != null) {
       results.close();

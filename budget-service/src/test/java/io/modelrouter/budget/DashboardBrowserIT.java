@@ -7,10 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelrouter.aggregator.AggregatorService;
 import io.modelrouter.avro.Attempt;
+import io.modelrouter.avro.FeedbackEvent;
+import io.modelrouter.avro.FeedbackSource;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.ResultStatus;
+import io.modelrouter.avro.RouterModel;
 import io.modelrouter.avro.TokenUsage;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.config.Settings;
@@ -199,9 +202,17 @@ class DashboardBrowserIT {
     result("orion", "o-3", "primary", "claude-sonnet-4-5", "routing table: codeReview → primary");
     result("orion", "o-4", "frontier", "claude-opus-4-5", "complexity 0.91 > 0.80: promoted to frontier");
     result("vega", "v-1", "fast", "claude-haiku-4-5", "routing table: hookActions → fast");
+    // orion routes with a learned model (version 2 of its own, 5 exemplars), and three of its results were judged
+    produce(topics.routerModels(), Topics.routerModelKey("orion", 2), new RouterModel("orion", 2L, "shipped-302", 5L,
+        Instant.now(), List.of()));
+    for (double score : new double[] {1.0, 0.0, 1.0}) {
+      produce(topics.feedback(), "orion", new FeedbackEvent("fb-" + score + "-" + System.nanoTime(), "o-1", "orion",
+          null, score, FeedbackSource.TEST, null, null, Instant.now()));
+    }
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(() -> {
       JsonNode orion = card(summary(ADMIN), "orion");
       return orion != null && orion.get("daily").get("inputTokens").asLong() == 12_000
+          && orion.path("learning").path("judgements").path("latest").asInt() == 3
           && orion.get("state").asText().equals("NOTIFY") && orion.get("alerts").get("today").asInt() == 1
           && orion.get("results").size() == 3 && card(summary(ADMIN), "vega") != null
           && card(summary(ADMIN), "vega").get("results").size() == 1;
@@ -233,6 +244,12 @@ class DashboardBrowserIT {
     assertThat(orion.get("results")).hasSize(3);
     assertThat(text(orionCard().findElement(By.cssSelector("tr[data-request-id='o-4']")), "routingReason"))
         .isEqualTo("complexity 0.91 > 0.80: promoted to frontier");
+    // (two judgements of 1 and one of 0: a mean of 0.667, shown as 0.67)
+    assertThat(orion.get("learning").get("judgements").get("latestMeanScore").asDouble()).isEqualTo(0.667);
+    assertThat(orion.get("learning").get("inUse").asLong()).isEqualTo(2);
+    assertThat(text(orionCard(), "latestScore")).isEqualTo("0.67");
+    assertThat(text(orionCard(), "learnedInUse")).isEqualTo("v2");
+    assertThat(browser.findElements(By.cssSelector("[data-team='vega'] [data-learning]"))).isEmpty();
 
     // When: the page stays open (a marker in its window would not survive a reload) while usage crosses orion's
     // 80% alert and two requests go through the real router and worker (simulated provider)
@@ -276,6 +293,12 @@ class DashboardBrowserIT {
     }
     assertBreakdowns(page, card);
     assertThat(text(page, "alertsToday")).isEqualTo(card.get("alerts").get("today").asText());
+    if (card.has("learning")) {
+      assertThat(value(page, "learnedInUse")).isEqualTo(card.get("learning").get("inUse").asText());
+      assertThat(value(page, "learnedExemplars")).isEqualTo(card.get("learning").get("exemplars").asText());
+      assertThat(value(page, "latestScore"))
+          .isEqualTo(card.get("learning").get("judgements").get("latestMeanScore").asText());
+    }
     List<String> alertIds = new ArrayList<>();
     card.get("alerts").get("recent").forEach(a -> alertIds.add(a.get("alertId").asText()));
     assertThat(page.findElements(By.cssSelector("li[data-alert-id]"))).extracting(e -> e.getDomAttribute(

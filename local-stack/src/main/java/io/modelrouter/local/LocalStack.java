@@ -1,10 +1,10 @@
 package io.modelrouter.local;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelrouter.aggregator.AggregatorConfig;
 import io.modelrouter.aggregator.AggregatorService;
 import io.modelrouter.budget.BudgetService;
 import io.modelrouter.budget.BudgetServiceConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;

@@ -2,9 +2,9 @@ package io.modelrouter.router;
 
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.Reservation;
+import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.SessionAsk;
 import io.modelrouter.avro.SessionRoute;
-import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.router.internal.LedgerProcessor;
 import io.modelrouter.router.internal.RouterMetrics;

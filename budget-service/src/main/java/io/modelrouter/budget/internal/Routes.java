@@ -24,14 +24,16 @@ public final class Routes {
 
   private final BudgetStore store;
   private final ResultHistory results;
+  private final FeedbackHistory feedback;
 
-  private Routes(BudgetStore store, ResultHistory results) {
+  private Routes(BudgetStore store, ResultHistory results, FeedbackHistory feedback) {
     this.store = store;
     this.results = results;
+    this.feedback = feedback;
   }
 
-  public static void register(HttpApi api, BudgetStore store, ResultHistory results) {
-    Routes r = new Routes(store, results);
+  public static void register(HttpApi api, BudgetStore store, ResultHistory results, FeedbackHistory feedback) {
+    Routes r = new Routes(store, results, feedback);
     api.get("/teams", ctx -> Permission.readShared("the list of teams"), r::teams);
 
     api.get("/teams/{team}/budget", ctx -> Permission.readTeam(team(ctx), "the budget"), r::getBudget);
@@ -345,11 +347,43 @@ public final class Routes {
     ArrayNode cards = out.putArray("teams");
     for (String team : teams) {
       FrontierBaseline baseline = FrontierBaseline.of(store.routingPolicy(team), defaultPolicy, catalog);
-      cards.add(TeamSummary.of(team, at, store.budget(team), store::totals, store.action(team),
+      ObjectNode card = TeamSummary.of(team, at, store.budget(team), store::totals, store.action(team),
           store.alerts(team, store.alertsPerTeam()), results.recent(team, TeamSummary.RESULTS_SHOWN), baseline)
-          .toJson());
+          .toJson();
+      ObjectNode learning = learningJson(team);
+      if (learning != null) {
+        card.set("learning", learning);
+      }
+      cards.add(card);
     }
     HttpApi.json(ctx, 200, out);
+  }
+
+  /**
+   * The dashboard's learning line of a team: its learned model (latest version, the one in use, learned exemplars)
+   * and how its results are judged lately; null for a team with neither.
+   */
+  private ObjectNode learningJson(String team) {
+    List<LearnedVersion> versions = store.learnedVersions(team);
+    FeedbackHistory.Trend trend = feedback.trend(team);
+    if (versions.isEmpty() && trend == null) {
+      return null;
+    }
+    ObjectNode out = Json.object();
+    RouterModelPin pin = store.learnedPin(team);
+    long latest = versions.isEmpty() ? 0 : versions.getLast().version();
+    out.put("latest", latest);
+    out.put("inUse", pin == null ? latest : pin.getVersion());
+    out.put("pinned", pin != null);
+    out.put("exemplars", versions.isEmpty() ? 0 : versions.getLast().exemplars());
+    if (trend != null) {
+      ObjectNode judged = out.putObject("judgements");
+      judged.put("latest", trend.latest());
+      judged.put("latestMeanScore", Math.round(trend.latestMean() * 1000) / 1000.0);
+      judged.put("earlier", trend.earlier());
+      judged.put("earlierMeanScore", Math.round(trend.earlierMean() * 1000) / 1000.0);
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- model catalog
