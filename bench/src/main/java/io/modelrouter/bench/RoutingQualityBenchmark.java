@@ -114,6 +114,15 @@ public final class RoutingQualityBenchmark {
       learned.add(score(String.format(Locale.ROOT, "kNN only @%.2f", target), test, chosen));
     }
     results.addAll(learned);
+    // hybrid with the learned model's difficulty as its score (auto.score: learned), through the engine
+    RoutingPolicy hybridLearned = DefaultPolicies.routingPolicy();
+    hybridLearned.getAuto().setScore("learned");
+    CompiledPolicy compiledHybridLearned = CompiledPolicy.compile(hybridLearned);
+    List<Tier> hybridChosen = new ArrayList<>();
+    for (Exemplar exemplar : test) {
+      hybridChosen.add(Tier.ofProfile(routed(request(exemplar, "auto"), compiledHybridLearned).getProfile()));
+    }
+    results.add(score("hybrid, learned score", test, hybridChosen));
     // The shipped model: the kNN vote with the ordinal logistic prior (LearnedRouter.shippedModel)
     KnnTierModel shipped = LearnedRouter.shippedModel(embedder);
     for (double target : TARGETS) {

@@ -119,6 +119,14 @@ public final class RoutingEngine {
       learnedVersion = new String[1];
       profileName = learned(request, learnedModel, policy, target, budget.state() == BudgetState.RESTRICT, reason,
           learnedVersion);
+    } else if (policy.auto().getStrategy() == AutoStrategy.HYBRID && "learned".equals(policy.auto().getScore())) {
+      // hybrid with the learned model's difficulty in place of the keyword score: the table, then its thresholds
+      KnnTierModel.Prediction prediction = learned.predict(request, learnedModel);
+      learnedVersion = new String[] {prediction.version()};
+      double difficulty = difficulty(prediction);
+      profileName = auto(policy, taskType, difficulty, "learned difficulty", reason);
+      reason.note("learned " + prediction.version() + ": p(fast)=" + twoDecimals(prediction.goodEnough().get(Tier.FAST))
+          + " p(primary)=" + twoDecimals(prediction.goodEnough().get(Tier.MID)));
     } else {
       profileName = auto(policy, taskType, score, reason);
     }
@@ -345,6 +353,15 @@ public final class RoutingEngine {
     return tier.profile();
   }
 
+  /**
+   * The learned model's difficulty of a request, in [0, 1] like the complexity score: the mean of the probabilities
+   * that fast and that mid are not good enough (0: fast surely is; 0.5: mid surely is and fast surely not; 1: only
+   * frontier).
+   */
+  static double difficulty(KnnTierModel.Prediction prediction) {
+    return ((1 - prediction.goodEnough().get(Tier.FAST)) + (1 - prediction.goodEnough().get(Tier.MID))) / 2;
+  }
+
   /** A number in [0, 1) fixed by the request id: which requests explore does not depend on when they arrive. */
   static double exploreDraw(String requestId) {
     long h = 0xcbf29ce484222325L;
@@ -359,8 +376,13 @@ public final class RoutingEngine {
 
   private static String auto(CompiledPolicy policy, String taskType, ComplexityEstimator.Score score,
       RoutingSteps reason) {
+    return auto(policy, taskType, score.value(), "complexity", reason);
+  }
+
+  /** @param scoreName what the score is, for the reason: {@code complexity}, or the learned difficulty */
+  private static String auto(CompiledPolicy policy, String taskType, double value, String scoreName,
+      RoutingSteps reason) {
     AutoRouting auto = policy.auto();
-    double value = score.value();
     switch (auto.getStrategy()) {
       case COMPLEXITY -> {
         ComplexityBand band = auto.getBands().stream()
@@ -385,7 +407,7 @@ public final class RoutingEngine {
           if (step == null || !(value > step.above())) {
             break;
           }
-          reason.add(RoutingStep.Kind.PROMOTED, "complexity " + twoDecimals(value) + " > " + twoDecimals(step.above())
+          reason.add(RoutingStep.Kind.PROMOTED, scoreName + " " + twoDecimals(value) + " > " + twoDecimals(step.above())
               + ": promoted " + profile
               + " → " + step.to());
           profile = step.to();
@@ -395,11 +417,11 @@ public final class RoutingEngine {
         }
         if (value < auto.getDemoteBelow() && profile.equals(auto.getDemoteFrom())) {
           if (policy.neverDemotes(taskType)) {
-            reason.note("complexity " + twoDecimals(value) + " < " + twoDecimals(auto.getDemoteBelow()) + ", but "
+            reason.note(scoreName + " " + twoDecimals(value) + " < " + twoDecimals(auto.getDemoteBelow()) + ", but "
                 + taskType + " is never demoted");
             return profile;
           }
-          reason.add(RoutingStep.Kind.DEMOTED, "complexity " + twoDecimals(value) + " < "
+          reason.add(RoutingStep.Kind.DEMOTED, scoreName + " " + twoDecimals(value) + " < "
               + twoDecimals(auto.getDemoteBelow()) + ": demoted "
               + profile + " → " + auto.getDemoteTo());
           return auto.getDemoteTo();

@@ -185,6 +185,28 @@ class LearnedStrategyTest {
   }
 
   @Test
+  void hybridWithTheLearnedScorePromotesAndDemotesOnTheModelsDifficulty() {
+    // A replication question under interactiveChat (table: fast): both neighbours frontier, p(fast) = p(mid) = 0,
+    // difficulty (1 + 1) / 2 = 1.00: above 0.40 (fast → primary), then above 0.80 (primary → frontier)
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getAuto().setScore("learned");
+    RouteOutcome hard = engine.route(request("interactiveChat", "Design active-active replication").setTier("power")
+        .build(), null, CompiledPolicy.compile(policy), catalog, BudgetStatus.NORMAL, null, null, NOW);
+    RoutingDecision decision = ((RouteOutcome.Routed) hard).decision();
+    assertThat(decision.getProfile()).isEqualTo("frontier");
+    assertThat(decision.getLearnedModel()).isEqualTo("knn-test");
+    assertThat(decision.getReason()).isEqualTo("routing table: interactiveChat → fast; learned difficulty 1.00 > "
+        + "0.40: promoted fast → primary; learned difficulty 1.00 > 0.80: promoted primary → frontier; learned "
+        + "knn-test: p(fast)=0.00 p(primary)=0.00");
+    // A chore under research (table: frontier): both neighbours fast, difficulty 0.00 < 0.30: demoted to primary
+    RouteOutcome chore = engine.route(request("research", "bump the version in package.json").setTier("power")
+        .build(), null, CompiledPolicy.compile(policy), catalog, BudgetStatus.NORMAL, null, null, NOW);
+    assertThat(((RouteOutcome.Routed) chore).decision().getProfile()).isEqualTo("primary");
+    assertThat(((RouteOutcome.Routed) chore).decision().getReason()).startsWith("routing table: research → frontier; "
+        + "learned difficulty 0.00 < 0.30: demoted frontier → primary");
+  }
+
+  @Test
   void aPromptSeenAgainIsNotEmbeddedAgain() {
     route("research", "bump the version in package.json");
     int afterFirst = embedded.get();

@@ -122,6 +122,7 @@ public final class PolicyJson {
             .setFixed(strings(auto.path("fixed")))
             .setSessionSticky(auto.path("sessionSticky").asBoolean(false))
             .setExplore(auto.path("explore").asDouble(0.0))
+            .setScore(auto.path("score").asText("keywords"))
             .build())
         .setShadow(json.has("shadow") ? new ShadowRouting(json.get("shadow").get("profile").asText(),
             json.get("shadow").get("share").asDouble()) : null)
@@ -316,6 +317,7 @@ public final class PolicyJson {
     stringArray(a.putArray("fixed"), auto.getFixed());
     a.put("sessionSticky", auto.getSessionSticky());
     a.put("explore", auto.getExplore());
+    a.put("score", auto.getScore());
     ObjectNode promote = a.putObject("promote");
     auto.getPromote().forEach((from, step) -> promote.putObject(from).put("above", step.getAbove())
         .put("to", step.getTo()));
