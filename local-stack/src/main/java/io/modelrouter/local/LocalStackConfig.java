@@ -34,7 +34,7 @@ public final class LocalStackConfig {
       .validWhen(rate -> rate > 0 && rate <= 5_000, "above 0 and at most 5000");
   public static final Setting<Integer> DEMO_TEAMS = Setting.integer("local.demo.teams",
       DemoWorkload.Options.DEFAULT_TEAMS, "demo teams, the small-budget team included").between(2, 9);
-  public static final Setting<Double> LEARNING_RATE = Setting.decimal("local.demo.learning.rate", 5.0,
+  public static final Setting<Double> LEARNING_RATE = Setting.decimal("local.demo.learning.rate", 15.0,
       "requests per second of the learning demo (team-learner: the learned strategy, a pipeline reporting CI outcomes "
           + "as feedback); 0 turns it off").validWhen(rate -> rate >= 0 && rate <= 200, "0 to 200");
   public static final Setting<Duration> SUMMARY_INTERVAL = Setting.duration("local.summary.interval",
