@@ -4,13 +4,11 @@ import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;
 import io.modelrouter.router.internal.RouterProcessingExceptionHandler;
+import io.modelrouter.runtime.StreamsLifecycle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -72,24 +70,12 @@ public final class RouterConfig {
   }
 
   public Properties streamsProperties() {
-    Properties props = new Properties();
-    Map<String, Object> kafka = CommonSettings.kafkaClientConfig(settings);
-    props.putAll(kafka);
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(APPLICATION_ID));
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.get(PROCESSING_GUARANTEE).trim().toLowerCase(Locale.ROOT));
+    Properties props = StreamsLifecycle.properties(settings, settings.get(APPLICATION_ID),
+        settings.get(PROCESSING_GUARANTEE), settings.get(COMMIT_INTERVAL), settings.get(THREADS),
+        settings.get(STATE_DIR), settings.get(INSTANCE_ID));
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RouterProcessingExceptionHandler.class);
-    CommonSettings.putTransactionalProducerDefaults(props, "producer.", settings);
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(COMMIT_INTERVAL).toMillis());
-    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(THREADS));
-    props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get(STATE_DIR));
-    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.get(CommonSettings.TOPIC_REPLICATION));
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 65_536);
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2_000);
-    String instance = settings.get(INSTANCE_ID);
-    if (instance != null && !instance.isBlank()) {
-      props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instance);
-    }
     return props;
   }
 }

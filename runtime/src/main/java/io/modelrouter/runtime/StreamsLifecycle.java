@@ -2,10 +2,15 @@ package io.modelrouter.runtime;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.modelrouter.config.CommonSettings;
+import io.modelrouter.config.Settings;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -38,6 +43,30 @@ public final class StreamsLifecycle implements AutoCloseable {
       LOG.error("{} stream thread failed; replacing it", name, error);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
+  }
+
+  /**
+   * The Kafka Streams properties every Streams service of ours starts from: the Kafka client settings, the
+   * application id, the processing guarantee, our transactional producer defaults, the commit interval, threads,
+   * state directory, the topics' replication for internal topics, 2,000 records a poll, and static membership when
+   * an instance id is given. Each service adds its own on top.
+   */
+  public static Properties properties(Settings settings, String applicationId, String guarantee,
+      Duration commitInterval, int threads, String stateDir, String instanceId) {
+    Properties props = new Properties();
+    props.putAll(CommonSettings.kafkaClientConfig(settings));
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee.trim().toLowerCase(Locale.ROOT));
+    CommonSettings.putTransactionalProducerDefaults(props, "producer.", settings);
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.get(CommonSettings.TOPIC_REPLICATION));
+    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2_000);
+    if (instanceId != null && !instanceId.isBlank()) {
+      props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
+    }
+    return props;
   }
 
   public void start() {

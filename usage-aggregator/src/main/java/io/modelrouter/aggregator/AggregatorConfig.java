@@ -3,12 +3,11 @@ package io.modelrouter.aggregator;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;
+import io.modelrouter.runtime.StreamsLifecycle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /** The usage aggregator's settings and the Kafka Streams properties derived from them. */
@@ -82,20 +81,7 @@ public final class AggregatorConfig {
   }
 
   public Properties streamsProperties() {
-    Properties props = new Properties();
-    props.putAll(CommonSettings.kafkaClientConfig(settings));
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(APPLICATION_ID));
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, settings.get(PROCESSING_GUARANTEE).trim().toLowerCase(Locale.ROOT));
-    CommonSettings.putTransactionalProducerDefaults(props, "producer.", settings);
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(COMMIT_INTERVAL).toMillis());
-    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(THREADS));
-    props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get(STATE_DIR));
-    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.get(CommonSettings.TOPIC_REPLICATION));
-    props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2_000);
-    String instance = settings.get(INSTANCE_ID);
-    if (instance != null && !instance.isBlank()) {
-      props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instance);
-    }
-    return props;
+    return StreamsLifecycle.properties(settings, settings.get(APPLICATION_ID), settings.get(PROCESSING_GUARANTEE),
+        settings.get(COMMIT_INTERVAL), settings.get(THREADS), settings.get(STATE_DIR), settings.get(INSTANCE_ID));
   }
 }

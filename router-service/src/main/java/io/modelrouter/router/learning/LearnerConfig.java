@@ -3,11 +3,10 @@ package io.modelrouter.router.learning;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;
+import io.modelrouter.runtime.StreamsLifecycle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -57,16 +56,8 @@ public final class LearnerConfig {
   }
 
   public Properties streamsProperties() {
-    Properties props = new Properties();
-    Map<String, Object> kafka = CommonSettings.kafkaClientConfig(settings);
-    props.putAll(kafka);
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(APPLICATION_ID));
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2.toLowerCase(Locale.ROOT));
-    CommonSettings.putTransactionalProducerDefaults(props, "producer.", settings);
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
-    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(THREADS));
-    props.put(StreamsConfig.STATE_DIR_CONFIG, settings.get(STATE_DIR));
-    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, settings.get(CommonSettings.TOPIC_REPLICATION));
-    return props;
+    // exactly once: a judgement is applied to its team's model once, and a version is published once
+    return StreamsLifecycle.properties(settings, settings.get(APPLICATION_ID), StreamsConfig.EXACTLY_ONCE_V2,
+        Duration.ofMillis(200), settings.get(THREADS), settings.get(STATE_DIR), null);
   }
 }
