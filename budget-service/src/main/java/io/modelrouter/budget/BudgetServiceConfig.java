@@ -27,11 +27,14 @@ public final class BudgetServiceConfig {
       "Results kept in memory per team for the dashboard's recent routing reasons.").atLeast(1);
   public static final Setting<Integer> RESULTS_LOOKBACK = Setting.integer("budget.results.lookback", 10_000,
       "Records of each llm.results partition read at start to fill the dashboard's recent results.").atLeast(0);
+  public static final Setting<Integer> MAX_BODY_BYTES = Setting.integer("budget.http.max.body.bytes", 1_000_000,
+      "Largest request body accepted; a larger one is answered 413 naming the limit. The largest policy or budget "
+          + "written by hand is a few kilobytes.").between(1_024, 100_000_000);
   public static final Setting<Boolean> BOOTSTRAP_DEFAULTS = Setting.bool("budget.bootstrap.defaults", true,
       "At start, publish the shipped default routing policy (key *) and model catalog when their topics hold none.");
 
   public static final List<Setting<?>> SETTINGS = List.of(HTTP_HOST, HTTP_PORT, ADMIN_TOKEN, TEAM_TOKENS,
-      ALERTS_HISTORY, RESULTS_HISTORY, RESULTS_LOOKBACK, BOOTSTRAP_DEFAULTS);
+      ALERTS_HISTORY, RESULTS_HISTORY, RESULTS_LOOKBACK, MAX_BODY_BYTES, BOOTSTRAP_DEFAULTS);
 
   private final Settings settings;
   private final String host;
@@ -59,6 +62,10 @@ public final class BudgetServiceConfig {
     this.resultsHistory = settings.get(RESULTS_HISTORY);
     this.resultsLookback = settings.get(RESULTS_LOOKBACK);
     this.bootstrapDefaults = settings.get(BOOTSTRAP_DEFAULTS);
+  }
+
+  public int maxBodyBytes() {
+    return settings.get(MAX_BODY_BYTES);
   }
 
   /** CommonSettings.ALL and budget-service's own settings, for documentation and the start-up listing. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -24,7 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final String ROUTE = "budget.route";
-  private static final long MAX_BODY_BYTES = 1_000_000;
+  private static final String BODY = "budget.body";
+  /** The default largest request body, as {@code budget.http.max.body.bytes} says. */
+  public static final int DEFAULT_MAX_BODY_BYTES = 1_000_000;
 
   /** An endpoint's work, for an authenticated and authorized principal. */
   @FunctionalInterface
@@ -41,16 +44,24 @@ public final class HttpApi implements AutoCloseable {
   private final Javalin app;
   private final Gatekeeper gatekeeper;
   private final PrometheusMeterRegistry registry;
+  private final int maxBodyBytes;
 
   /** @param healthProblem null when healthy, else why not */
   public HttpApi(Gatekeeper gatekeeper, PrometheusMeterRegistry registry, Supplier<String> healthProblem) {
+    this(gatekeeper, registry, DEFAULT_MAX_BODY_BYTES, healthProblem);
+  }
+
+  /** @param maxBodyBytes the largest request body; a larger one is answered 413 naming the limit */
+  public HttpApi(Gatekeeper gatekeeper, PrometheusMeterRegistry registry, int maxBodyBytes,
+      Supplier<String> healthProblem) {
     this.gatekeeper = gatekeeper;
     this.registry = registry;
+    this.maxBodyBytes = maxBodyBytes;
     this.app = Javalin.create(config -> {
       config.showJavalinBanner = false;
       config.useVirtualThreads = true;
       config.startupWatcherEnabled = false;
-      config.http.maxRequestSize = MAX_BODY_BYTES;
+      config.http.maxRequestSize = maxBodyBytes;
       config.requestLogger.http(this::count);
     });
     app.get("/health", ctx -> {
@@ -116,6 +127,9 @@ public final class HttpApi implements AutoCloseable {
     app.addHttpHandler(method, path, ctx -> {
       ctx.attribute(ROUTE, path);
       try {
+        if (ctx.contentLength() > maxBodyBytes) {
+          throw new io.javalin.http.ContentTooLargeResponse();
+        }
         // Authentication comes first, so a caller without a valid token learns nothing about paths or teams.
         Gatekeeper.Decision authenticated = gatekeeper.authenticateHeader(ctx.header("Authorization"));
         if (!authenticated.allowed()) {
@@ -128,9 +142,26 @@ public final class HttpApi implements AutoCloseable {
           json(ctx, authorized.status(), Json.error(authorized.error(), List.of()));
           return;
         }
+        if (method == HandlerType.PUT || method == HandlerType.POST) {
+          // Read here, bounded: Javalin's own limit checks only a declared Content-Length, not a chunked body
+          byte[] body = ctx.req().getInputStream().readNBytes(maxBodyBytes + 1);
+          if (body.length > maxBodyBytes) {
+            throw new io.javalin.http.ContentTooLargeResponse();
+          }
+          ctx.attribute(BODY, new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        }
         endpoint.handle(ctx, authorized.principal());
       } catch (ApiException e) {
         json(ctx, e.status(), Json.error(e.getMessage(), e.problems()));
+      } catch (HttpResponseException e) {
+        // Javalin's own refusals while reading the request, the body over the limit above all
+        json(ctx, e.getStatus(), Json.error(e.getStatus() == 413
+            ? String.format(java.util.Locale.ROOT, "the request body is larger than the limit of %,d bytes "
+                + "(budget.http.max.body.bytes)", maxBodyBytes)
+            : e.getMessage(), List.of()));
+      } catch (IOException e) {
+        // the client went away or sent a broken body while it was read
+        json(ctx, 400, Json.error("the request body could not be read: " + e.getMessage(), List.of()));
       } catch (RuntimeException e) {
         LOG.error("{} {} failed", method, path, e);
         json(ctx, 500, Json.error("internal error: " + e.getClass().getSimpleName() + " (see the service log)",
@@ -162,6 +193,12 @@ public final class HttpApi implements AutoCloseable {
 
   public int port() {
     return app.port();
+  }
+
+  /** The request body, as read (bounded) before the endpoint ran. */
+  public static String body(Context ctx) {
+    String body = ctx.attribute(BODY);
+    return body != null ? body : "";
   }
 
   public static void json(Context ctx, int status, JsonNode body) {

@@ -114,7 +114,7 @@ public final class Routes {
 
   private void putBudget(Context ctx, Principal principal) {
     String team = team(ctx);
-    BudgetPolicy stored = store.putBudget(team, Bodies.budget(team, ctx.body()));
+    BudgetPolicy stored = store.putBudget(team, Bodies.budget(team, HttpApi.body(ctx)));
     HttpApi.json(ctx, 200, budgetJson(stored));
   }
 
@@ -150,7 +150,7 @@ public final class Routes {
 
   private void putPolicy(Context ctx, Principal principal) {
     String team = team(ctx);
-    RoutingPolicy parsed = Bodies.routingPolicy(team, ctx.body(), store.catalog());
+    RoutingPolicy parsed = Bodies.routingPolicy(team, HttpApi.body(ctx), store.catalog());
     HttpApi.json(ctx, 200, policyJson(store.putRoutingPolicy(team, parsed)));
   }
 
@@ -167,7 +167,7 @@ public final class Routes {
   }
 
   private void putDefault(Context ctx, Principal principal) {
-    RoutingPolicy parsed = Bodies.routingPolicy(Topics.DEFAULT_POLICY_KEY, ctx.body(), store.catalog());
+    RoutingPolicy parsed = Bodies.routingPolicy(Topics.DEFAULT_POLICY_KEY, HttpApi.body(ctx), store.catalog());
     HttpApi.json(ctx, 200, policyJson(store.putRoutingPolicy(Topics.DEFAULT_POLICY_KEY, parsed)));
   }
 
@@ -237,7 +237,7 @@ public final class Routes {
    */
   private void feedback(Context ctx, Principal principal) {
     String team = team(ctx);
-    FeedbackEvent event = Bodies.feedback(team, ctx.body(), store.now());
+    FeedbackEvent event = Bodies.feedback(team, HttpApi.body(ctx), store.now());
     String owner = results.ownerOf(event.getRequestId());
     if (owner != null && !owner.equals(team)) {
       store.countFeedback(team, event, "refused");
@@ -299,7 +299,7 @@ public final class Routes {
    */
   private void pin(Context ctx, Principal principal) {
     String team = team(ctx);
-    ObjectNode body = Bodies.object(ctx.body(), "pin");
+    ObjectNode body = Bodies.object(HttpApi.body(ctx), "pin");
     com.fasterxml.jackson.databind.JsonNode version = body.get("version");
     if (version == null || !version.canConvertToLong() || !version.isIntegralNumber() || version.asLong() < 0) {
       throw new ApiException(400, "pin is invalid (1 problem)",
@@ -406,7 +406,7 @@ public final class Routes {
   }
 
   private void putModel(Context ctx, Principal principal) {
-    ModelSpec parsed = Bodies.model(ctx.pathParam("id"), ctx.body());
+    ModelSpec parsed = Bodies.model(ctx.pathParam("id"), HttpApi.body(ctx));
     HttpApi.json(ctx, 200, modelJson(store.putModel(parsed)));
   }
 
