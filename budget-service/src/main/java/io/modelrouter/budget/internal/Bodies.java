@@ -79,10 +79,16 @@ public final class Bodies {
             new java.util.TreeSet<>(FEEDBACK_FIELDS)) + ")");
       }
     });
+    String requestId = text(json, "requestId", problems, null);
+    if (requestId == null) {
+      // (found by BodiesFuzzTest: a body without requestId failed the record's build, a 500)
+      problems.add("$.requestId: is required (the id of the request judged)");
+      requestId = "";
+    }
     FeedbackEvent.Builder event = FeedbackEvent.newBuilder()
         .setTeamId(team)
         .setFeedbackId(text(json, "feedbackId", problems, java.util.UUID.randomUUID().toString()))
-        .setRequestId(text(json, "requestId", problems, null))
+        .setRequestId(requestId)
         .setSessionId(text(json, "sessionId", problems, null))
         .setNeededProfile(text(json, "neededProfile", problems, null))
         .setComment(text(json, "comment", problems, null))

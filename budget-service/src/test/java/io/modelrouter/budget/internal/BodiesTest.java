@@ -26,6 +26,15 @@ class BodiesTest {
   }
 
   @Test
+  void aFeedbackBodyWithoutARequestIdIsA400NamingItNotA500() {
+    // found by BodiesFuzzTest (seed 20261206): the record's builder refused the missing id, a 500
+    ApiException e = catchThrowableOfType(ApiException.class,
+        () -> Bodies.feedback("alpha", "{\"score\": 1, \"source\": \"TEST\"}", Instant.EPOCH));
+    assertThat(e.status()).isEqualTo(400);
+    assertThat(e.problems()).containsExactly("$.requestId: is required (the id of the request judged)");
+  }
+
+  @Test
   void invalidBudgetNamesEveryBadPath() {
     // When
     ApiException e = refused(() -> Bodies.budget("alpha",

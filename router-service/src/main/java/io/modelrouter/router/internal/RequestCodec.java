@@ -118,6 +118,11 @@ final class RequestCodec {
       }
     }
     Instant createdAt = in.readIndex(2) == 1 ? Instant.ofEpochMilli(in.readLong()) : null;
+    if (in.position() != bytes.length) {
+      // Bytes after the record: the routed record copies the request's bytes and appends the decision, which would
+      // then be misread (found by RequestRecordFuzzTest). Such a record is malformed.
+      throw new IllegalArgumentException((bytes.length - in.position()) + " bytes after the end of the record");
+    }
     return new InferenceRequest(requestId, teamId, pipelineId, sessionId, taskType, tier, messages, systemPrompt,
         maxTokens, temperature, model, priority, deadline, metadata, createdAt);
   }

@@ -55,6 +55,21 @@ class RequestCodecTest {
   }
 
   @Test
+  void aRequestWithBytesAfterTheRecordIsMalformedRatherThanCopiedIntoACorruptRoutedRecord() {
+    // found by RequestRecordFuzzTest (seed 20261206): the routed record is the request's bytes followed by the
+    // decision's, so trailing bytes were copied along and the decision misread downstream
+    byte[] valid = topics.requests().serializeValue(SampleRecords.request("r-1", "team-a"));
+    byte[] trailing = java.util.Arrays.copyOf(valid, valid.length + 3);
+    assertThatThrownBy(() -> encoder.decode(trailing, new io.modelrouter.schemas.prompt.PromptText()))
+        .isInstanceOf(io.modelrouter.schemas.serde.MalformedPayloadException.class)
+        .hasMessageContaining("3 bytes after the end of the record");
+    // and the serde, which reads any other writer schema, refuses them too
+    assertThatThrownBy(() -> topics.requests().deserializeValue(trailing))
+        .isInstanceOf(io.modelrouter.schemas.serde.MalformedPayloadException.class)
+        .hasMessageContaining("bytes left after the end of the record");
+  }
+
+  @Test
   void reEncodesARequestWrittenWithAnotherSchemaVersion() throws Exception {
     // Given a request written by a newer producer whose schema has an extra field
     ObjectNode json = (ObjectNode) new ObjectMapper().readTree(InferenceRequest.getClassSchema().toString());

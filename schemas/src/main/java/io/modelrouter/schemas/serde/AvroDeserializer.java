@@ -68,7 +68,11 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
     try {
       BinaryDecoder decoder = DecoderFactory.get()
           .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, null);
-      return (T) reader.read(null, new BoundedDecoder(decoder));
+      T value = (T) reader.read(null, new BoundedDecoder(decoder));
+      if (!decoder.isEnd()) {
+        throw new java.io.IOException("bytes left after the end of the record");
+      }
+      return value;
     } catch (java.io.IOException | RuntimeException e) {
       throw new MalformedPayloadException("Avro payload of " + data.length + " bytes does not decode with schema id "
           + id + ": " + e, topic, id, e);
