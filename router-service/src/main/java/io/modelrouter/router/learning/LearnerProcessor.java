@@ -65,9 +65,11 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
     this.teams = context.getStateStore(LearnerTopology.TEAMS);
     this.published = context.getStateStore(LearnerTopology.PUBLISHED);
     context.schedule(config.publishInterval(), PunctuationType.WALL_CLOCK_TIME, this::publish);
+    // A sweep reads every decision held: a tenth of the retention apart, from 1 s to 10 min (6 h: every 10 min)
     Duration sweep = config.decisionRetention().dividedBy(10);
-    context.schedule(sweep.compareTo(Duration.ofMinutes(1)) < 0 ? sweep : Duration.ofMinutes(1),
-        PunctuationType.WALL_CLOCK_TIME, this::expire);
+    sweep = sweep.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+        : sweep.compareTo(Duration.ofMinutes(10)) > 0 ? Duration.ofMinutes(10) : sweep;
+    context.schedule(sweep, PunctuationType.WALL_CLOCK_TIME, this::expire);
   }
 
   @Override
