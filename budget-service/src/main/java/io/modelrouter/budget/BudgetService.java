@@ -74,7 +74,7 @@ public final class BudgetService implements AutoCloseable {
       }
       BudgetStore loaded = store;
       ResultHistory recent = results;
-      api = new HttpApi(new Gatekeeper(config.adminToken(), config.teamTokens()), registry, config.maxBodyBytes(),
+      api = new HttpApi(new Gatekeeper(config.adminToken(), config.teamTokens()), registry, config.limits(),
           () -> loaded.problem() != null ? loaded.problem() : recent.problem());
       Routes.register(api, store, results, feedback);
       api.start(config.host(), config.port());

@@ -30,11 +30,20 @@ public final class BudgetServiceConfig {
   public static final Setting<Integer> MAX_BODY_BYTES = Setting.integer("budget.http.max.body.bytes", 1_000_000,
       "Largest request body accepted; a larger one is answered 413 naming the limit. The largest policy or budget "
           + "written by hand is a few kilobytes.").between(1_024, 100_000_000);
+  public static final Setting<Integer> MAX_HEADER_BYTES = Setting.integer("budget.http.max.header.bytes", 16_384,
+      "Largest request line and headers accepted; larger ones are answered 431 naming the limit.")
+      .between(1_024, 1_048_576);
+  public static final Setting<Integer> MAX_CONNECTIONS = Setting.integer("budget.http.max.connections", 1_000,
+      "Open connections at most; beyond, new ones wait to be accepted.").between(1, 100_000);
+  public static final Setting<java.time.Duration> IDLE_TIMEOUT = Setting.duration("budget.http.idle.timeout",
+      java.time.Duration.ofSeconds(30), "How long an idle connection (or a stalled request body) is kept open.")
+      .positive();
   public static final Setting<Boolean> BOOTSTRAP_DEFAULTS = Setting.bool("budget.bootstrap.defaults", true,
       "At start, publish the shipped default routing policy (key *) and model catalog when their topics hold none.");
 
   public static final List<Setting<?>> SETTINGS = List.of(HTTP_HOST, HTTP_PORT, ADMIN_TOKEN, TEAM_TOKENS,
-      ALERTS_HISTORY, RESULTS_HISTORY, RESULTS_LOOKBACK, MAX_BODY_BYTES, BOOTSTRAP_DEFAULTS);
+      ALERTS_HISTORY, RESULTS_HISTORY, RESULTS_LOOKBACK, MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_CONNECTIONS,
+      IDLE_TIMEOUT, BOOTSTRAP_DEFAULTS);
 
   private final Settings settings;
   private final String host;
@@ -64,8 +73,10 @@ public final class BudgetServiceConfig {
     this.bootstrapDefaults = settings.get(BOOTSTRAP_DEFAULTS);
   }
 
-  public int maxBodyBytes() {
-    return settings.get(MAX_BODY_BYTES);
+  /** The HTTP server's limits. */
+  public io.modelrouter.budget.internal.HttpApi.Limits limits() {
+    return new io.modelrouter.budget.internal.HttpApi.Limits(settings.get(MAX_BODY_BYTES),
+        settings.get(MAX_HEADER_BYTES), settings.get(MAX_CONNECTIONS), settings.get(IDLE_TIMEOUT));
   }
 
   /** CommonSettings.ALL and budget-service's own settings, for documentation and the start-up listing. */

@@ -26,8 +26,14 @@ public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final String ROUTE = "budget.route";
   private static final String BODY = "budget.body";
-  /** The default largest request body, as {@code budget.http.max.body.bytes} says. */
-  public static final int DEFAULT_MAX_BODY_BYTES = 1_000_000;
+  /**
+   * The server's limits: the largest body (413), the largest request line and headers (431), open connections, and
+   * how long an idle connection or a stalled body is kept.
+   */
+  public record Limits(int maxBodyBytes, int maxHeaderBytes, int maxConnections, Duration idleTimeout) {
+    /** The settings' defaults. */
+    public static final Limits DEFAULTS = new Limits(1_000_000, 16_384, 1_000, Duration.ofSeconds(30));
+  }
 
   /** An endpoint's work, for an authenticated and authorized principal. */
   @FunctionalInterface
@@ -45,23 +51,33 @@ public final class HttpApi implements AutoCloseable {
   private final Gatekeeper gatekeeper;
   private final PrometheusMeterRegistry registry;
   private final int maxBodyBytes;
+  private final Limits limits;
 
   /** @param healthProblem null when healthy, else why not */
   public HttpApi(Gatekeeper gatekeeper, PrometheusMeterRegistry registry, Supplier<String> healthProblem) {
-    this(gatekeeper, registry, DEFAULT_MAX_BODY_BYTES, healthProblem);
+    this(gatekeeper, registry, Limits.DEFAULTS, healthProblem);
   }
 
-  /** @param maxBodyBytes the largest request body; a larger one is answered 413 naming the limit */
-  public HttpApi(Gatekeeper gatekeeper, PrometheusMeterRegistry registry, int maxBodyBytes,
+  public HttpApi(Gatekeeper gatekeeper, PrometheusMeterRegistry registry, Limits limits,
       Supplier<String> healthProblem) {
     this.gatekeeper = gatekeeper;
     this.registry = registry;
-    this.maxBodyBytes = maxBodyBytes;
+    this.maxBodyBytes = limits.maxBodyBytes();
+    this.limits = limits;
     this.app = Javalin.create(config -> {
       config.showJavalinBanner = false;
       config.useVirtualThreads = true;
       config.startupWatcherEnabled = false;
       config.http.maxRequestSize = maxBodyBytes;
+      config.jetty.modifyHttpConfiguration(http -> {
+        http.setRequestHeaderSize(limits.maxHeaderBytes());
+        http.setSendServerVersion(false);
+      });
+      config.jetty.modifyServer(server -> {
+        // Jetty's own refusals (headers too large, a malformed request line) are JSON too, naming the limit
+        server.setErrorHandler(new JsonErrors(limits));
+        server.addBean(new org.eclipse.jetty.server.ConnectionLimit(limits.maxConnections(), server));
+      });
       config.requestLogger.http(this::count);
     });
     app.get("/health", ctx -> {
@@ -184,6 +200,11 @@ public final class HttpApi implements AutoCloseable {
   public HttpApi start(String host, int port) {
     try {
       app.start(host, port);
+      for (org.eclipse.jetty.server.Connector connector : app.jettyServer().server().getConnectors()) {
+        if (connector instanceof org.eclipse.jetty.server.AbstractConnector c) {
+          c.setIdleTimeout(limits.idleTimeout().toMillis());
+        }
+      }
     } catch (RuntimeException e) {
       throw new IllegalStateException("budget-service cannot listen on " + host + ":" + port + ": " + e.getMessage(),
           e);
@@ -212,5 +233,31 @@ public final class HttpApi implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+  }
+
+  /** Jetty's answers to requests it refuses before Javalin sees them, as JSON bodies like every other error. */
+  private static final class JsonErrors extends org.eclipse.jetty.server.handler.ErrorHandler {
+    private final Limits limits;
+
+    JsonErrors(Limits limits) {
+      this.limits = limits;
+      setShowStacks(false);
+      setShowServlet(false);
+    }
+
+    @Override
+    public java.nio.ByteBuffer badMessageError(int status, String reason,
+        org.eclipse.jetty.http.HttpFields.Mutable fields) {
+      String error = status == 431
+          ? String.format(java.util.Locale.ROOT, "the request line and headers are larger than the limit of %,d "
+              + "bytes (budget.http.max.header.bytes)", limits.maxHeaderBytes())
+          : status == 413
+              ? String.format(java.util.Locale.ROOT, "the request body is larger than the limit of %,d bytes "
+                  + "(budget.http.max.body.bytes)", limits.maxBodyBytes())
+              : "bad request: " + (reason == null ? "HTTP " + status : reason);
+      fields.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+      return java.nio.ByteBuffer.wrap(Json.write(Json.error(error, List.of()))
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
   }
 }

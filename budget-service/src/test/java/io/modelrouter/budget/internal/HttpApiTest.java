@@ -53,6 +53,42 @@ class HttpApiTest {
   }
 
   @Test
+  void connectionsBeyondTheLimitWaitAndIdleConnectionsAreClosedAfterTheTimeout() throws Exception {
+    HttpApi limited = new HttpApi(new Gatekeeper(ADMIN, Map.of()), registry,
+        new HttpApi.Limits(1_000_000, 16_384, 2, Duration.ofSeconds(2)), health::get);
+    limited.get("/teams/{team}/echo", ctx -> Permission.readTeam(Routes.team(ctx), "the echo"),
+        (ctx, principal) -> HttpApi.text(ctx, 200, "ok"));
+    limited.start("localhost", 0);
+    try (java.net.Socket first = new java.net.Socket("localhost", limited.port());
+        java.net.Socket second = new java.net.Socket("localhost", limited.port())) {
+      // two idle connections hold the limit: a third request is not served while they are open ...
+      java.util.concurrent.CompletableFuture<HttpResponse<String>> third = client.sendAsync(
+          HttpRequest.newBuilder(URI.create("http://localhost:" + limited.port() + "/teams/alpha/echo"))
+              .header("Authorization", "Bearer " + ADMIN).build(), HttpResponse.BodyHandlers.ofString());
+      Thread.sleep(300);
+      assertThat(third).isNotDone();
+      // ... and is once the idle timeout has closed them (no byte was sent on them)
+      assertThat(third.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+      assertThat(first.getInputStream().read()).isEqualTo(-1);
+    } finally {
+      limited.close();
+    }
+  }
+
+  @Test
+  void headersOverTheLimitAreAnswered431AsJsonNamingTheLimit() throws Exception {
+    HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port()
+            + "/teams/alpha/echo")).header("Authorization", "Bearer " + ALPHA)
+        .header("X-Padding", "p".repeat(20_000)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(431);
+    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v)
+        .startsWith("application/json"));
+    assertThat(response.body()).contains("the request line and headers are larger than the limit of 16,384 bytes "
+        + "(budget.http.max.header.bytes)");
+    assertThat(send("GET", "/teams/alpha/echo", ALPHA).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void aBodyOverTheLimitIsAnswered413NamingTheLimitNot500() throws Exception {
     // (1,000,000 bytes by default; the case was 5 MB on PUT /teams/{team}/budget)
     HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + api.port()
