@@ -78,6 +78,8 @@ public final class HttpApi implements AutoCloseable {
         server.setErrorHandler(new JsonErrors(limits));
         server.addBean(new org.eclipse.jetty.server.ConnectionLimit(limits.maxConnections(), server));
       });
+      // the servlet context's own error handler answers what it refuses (a path it cannot route, PUT *)
+      config.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrors(limits)));
       config.requestLogger.http(this::count);
     });
     app.get("/health", ctx -> {
@@ -248,16 +250,37 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public java.nio.ByteBuffer badMessageError(int status, String reason,
         org.eclipse.jetty.http.HttpFields.Mutable fields) {
-      String error = status == 431
+      fields.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
+      return java.nio.ByteBuffer.wrap(Json.write(Json.error(error(status, reason), List.of()))
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Every method gets a body (Jetty's default writes none for PUT, DELETE and the like). */
+    @Override
+    public boolean errorPageForMethod(String method) {
+      return true;
+    }
+
+    /** Errors Jetty raises while dispatching (a path it cannot route, such as {@code PUT *}), as JSON. */
+    @Override
+    protected void generateAcceptableResponse(org.eclipse.jetty.server.Request baseRequest,
+        jakarta.servlet.http.HttpServletRequest request, jakarta.servlet.http.HttpServletResponse response, int code,
+        String message) throws IOException {
+      response.setContentType("application/json");
+      response.setCharacterEncoding("utf-8");
+      response.getWriter().write(Json.write(Json.error(error(code, message), List.of())));
+      baseRequest.setHandled(true);
+    }
+
+    private String error(int status, String reason) {
+      return status == 431
           ? String.format(java.util.Locale.ROOT, "the request line and headers are larger than the limit of %,d "
               + "bytes (budget.http.max.header.bytes)", limits.maxHeaderBytes())
           : status == 413
               ? String.format(java.util.Locale.ROOT, "the request body is larger than the limit of %,d bytes "
                   + "(budget.http.max.body.bytes)", limits.maxBodyBytes())
-              : "bad request: " + (reason == null ? "HTTP " + status : reason);
-      fields.put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, "application/json");
-      return java.nio.ByteBuffer.wrap(Json.write(Json.error(error, List.of()))
-          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+              : (status >= 500 ? "server error: " : "bad request: ") + (reason == null ? "HTTP " + status
+                  : reason);
     }
   }
 }
