@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -142,10 +141,5 @@ public final class HostileJson {
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("not a valid base document: " + e.getMessage(), e);
     }
-  }
-
-  /** A map of strings, for tests that want a plain object. */
-  public static String object(Map<String, Object> fields) {
-    return MAPPER.valueToTree(fields).toString();
   }
 }

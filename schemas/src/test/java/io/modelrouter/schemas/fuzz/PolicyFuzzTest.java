@@ -14,8 +14,7 @@ import net.jqwik.api.Provide;
 /**
  * Generated hostile policies, budgets and catalog entries (see {@link HostileJson}): each is either accepted or
  * refused with a {@link PolicyException} whose every problem names a JSON path; nothing else is ever thrown. A fixed
- * seed and a small number of tries in {@code ./mvnw verify}; {@code -Djqwik.seeds.whenfixed=ALLOW_RANDOM}... see
- * docs/reliability.md for the long run.
+ * seed and a few hundred tries, so that {@code ./mvnw verify} stays fast and a failure can be replayed.
  */
 class PolicyFuzzTest {
   private static final String BUDGET = """
