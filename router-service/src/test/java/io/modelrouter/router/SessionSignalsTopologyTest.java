@@ -50,8 +50,12 @@ class SessionSignalsTopologyTest {
 
   @Test
   void theSamePromptAgainOrEscalatedJudgesThePreviousRequest() {
-    // A chore: the learned model sends it to fast
-    assertThat(route("r-1", "s-1", CHORE, "auto")).isEqualTo("fast");
+    // A chore: the learned model sends it to fast (and the routed record says which model decided, for the learner)
+    router.send(request("taskExecution", CHORE).setRequestId("r-1").setSessionId("s-1").setTier("power").build());
+    org.apache.kafka.streams.test.TestRecord<String, io.modelrouter.avro.RoutedRequest> first = router.routed.readRecord();
+    assertThat(first.getValue().getDecision().getProfile()).isEqualTo("fast");
+    assertThat(new String(first.getHeaders().lastHeader(io.modelrouter.schemas.Topics.LEARNED_MODEL_HEADER).value(),
+        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("shipped-302");
     assertThat(feedback.isEmpty()).isTrue();
 
     // The same prompt again in the session: r-1's answer did not do, it needed the next tier (primary)

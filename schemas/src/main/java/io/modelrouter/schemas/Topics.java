@@ -43,6 +43,12 @@ public final class Topics {
   public static final String ROUTER_MODEL_PINS = "llm.router.model.pins";
   public static final String DLQ = "llm.dlq";
 
+  /**
+   * Header of a record on {@link #ROUTED} whose decision the learned model made: the model version (UTF-8). The
+   * learner keeps only these decisions and reads the header before decoding anything.
+   */
+  public static final String LEARNED_MODEL_HEADER = "mr.learned-model";
+
   /** Key of the default routing policy on {@link #ROUTING_POLICIES}. */
   public static final String DEFAULT_POLICY_KEY = "*";
 

@@ -209,7 +209,13 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
           + "not route it: " + DeadLetters.describe(e), "", version);
       value = value(outcome, request, record, now);
     }
-    context.forward(record.withKey(key).withValue(value));
+    Record<String, RouterOutcome> out = record.withKey(key).withValue(value);
+    if (outcome instanceof RouteOutcome.Routed routed && routed.decision().getLearnedModel() != null) {
+      // so that the learner keeps learned decisions without decoding every routed record
+      out = out.withHeaders(new org.apache.kafka.common.header.internals.RecordHeaders(record.headers().toArray())
+          .add(Topics.LEARNED_MODEL_HEADER, routed.decision().getLearnedModel().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    context.forward(out);
     switch (outcome) {
       case RouteOutcome.Routed routed -> metrics.routed(routed.decision().getProfile(), routed.decision().getModel(),
           routed.reasonLabel(), routed.decision().getBudgetState());

@@ -84,6 +84,9 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
 
   /** Keeps what feedback on a learned decision will need: the judged text and the profile it went to. */
   private void remember(Record<String, byte[]> record) {
+    if (record.headers().lastHeader(Topics.LEARNED_MODEL_HEADER) == null) {
+      return; // not decided by the learned model: nothing to keep, and not worth decoding
+    }
     RoutedRequest routed;
     try {
       routed = record.value() == null ? null : topics.routed().deserializeValue(record.value());
