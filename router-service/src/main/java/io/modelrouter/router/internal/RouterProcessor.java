@@ -233,8 +233,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
         || request.getTeamId() == null) {
       return null;
     }
-    String pin = request.getModel() == null ? "auto" : request.getModel().trim();
-    if (!pin.isEmpty() && !pin.equalsIgnoreCase("auto")) {
+    if (RoutingEngine.pin(request) != null) {
       return null;
     }
     return request.getTeamId() + "|" + request.getSessionId() + "|" + request.getTaskType();

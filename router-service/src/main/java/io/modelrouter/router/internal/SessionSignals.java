@@ -7,6 +7,7 @@ import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.SessionAsk;
 import io.modelrouter.router.learned.LearnedRouter;
 import io.modelrouter.router.learned.Tier;
+import io.modelrouter.router.routing.RoutingEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -48,8 +49,8 @@ final class SessionSignals {
     if (before == null) {
       return null;
     }
-    String pin = request.getModel() == null ? "auto" : request.getModel().trim();
-    boolean pinned = !pin.isEmpty() && !pin.equalsIgnoreCase("auto");
+    String pin = RoutingEngine.pin(request);
+    boolean pinned = pin != null;
     Tier asked = pinned ? Tier.ofProfile(pin) : null;
     String needed;
     String comment;

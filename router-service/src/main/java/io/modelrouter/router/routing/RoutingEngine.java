@@ -93,10 +93,10 @@ public final class RoutingEngine {
 
     // Explicit pin, else the table or the auto strategy
     String profileName;
-    String[] learnedVersion = null;
+    String learnedVersion = null;
     ModelSpec pinnedModel = null;
-    String pin = request.getModel() == null ? AUTO : request.getModel().trim();
-    if (!pin.isEmpty() && !pin.equalsIgnoreCase(AUTO)) {
+    String pin = pin(request);
+    if (pin != null) {
       if (policy.profile(pin) != null) {
         profileName = pin;
         reason.add(RoutingStep.Kind.PIN, "pinned profile " + pin);
@@ -116,13 +116,13 @@ public final class RoutingEngine {
       if (budget.state() == BudgetState.RESTRICT) {
         target = Math.min(target, policy.auto().getRestrictQualityTarget());
       }
-      learnedVersion = new String[1];
-      profileName = learned(request, learnedModel, policy, target, budget.state() == BudgetState.RESTRICT, reason,
-          learnedVersion);
+      KnnTierModel.Prediction prediction = learned.predict(request, learnedModel);
+      learnedVersion = prediction.version();
+      profileName = learned(prediction, request, policy, target, budget.state() == BudgetState.RESTRICT, reason);
     } else if (policy.auto().getStrategy() == AutoStrategy.HYBRID && "learned".equals(policy.auto().getScore())) {
       // hybrid with the learned model's difficulty in place of the keyword score: the table, then its thresholds
       KnnTierModel.Prediction prediction = learned.predict(request, learnedModel);
-      learnedVersion = new String[] {prediction.version()};
+      learnedVersion = prediction.version();
       double difficulty = difficulty(prediction);
       profileName = auto(policy, taskType, difficulty, "learned difficulty", reason);
       reason.note("learned " + prediction.version() + ": p(fast)=" + twoDecimals(prediction.goodEnough().get(Tier.FAST))
@@ -254,7 +254,7 @@ public final class RoutingEngine {
         .setPolicyVersion(version)
         .setReservedTokens(0)
         .setDecidedAt(now)
-        .setLearnedModel(learnedVersion == null ? null : learnedVersion[0])
+        .setLearnedModel(learnedVersion)
         .setShadow(shadow(request, policy, catalog, model, reason))
         .build();
     decision.setReason(reason.text());
@@ -287,6 +287,12 @@ public final class RoutingEngine {
     return model == null ? 0 : model.getInputPricePerMTokMicros() + model.getOutputPricePerMTokMicros();
   }
 
+  /** The profile or catalog model the request pins, trimmed; null for {@code auto}, blank or none. */
+  public static String pin(InferenceRequest request) {
+    String pin = request.getModel() == null ? AUTO : request.getModel().trim();
+    return pin.isEmpty() || pin.equalsIgnoreCase(AUTO) ? null : pin;
+  }
+
   /** Estimated input tokens: system prompt and every message, with the per-message overhead. */
   public int inputTokens(InferenceRequest request) {
     return inputTokens(request, new PromptScan());
@@ -316,12 +322,10 @@ public final class RoutingEngine {
   /**
    * The cheapest of fast, primary and frontier whose probability of being good enough reaches the quality target;
    * a task type the policy never demotes stays at least on its table profile. The reason names the model version,
-   * the probabilities, the target and the nearest exemplars; {@code version[0]} receives the model version.
+   * the probabilities, the target and the nearest exemplars.
    */
-  private String learned(InferenceRequest request, RouterModel learnedModel, CompiledPolicy policy, double target,
-      boolean restricted, RoutingSteps reason, String[] version) {
-    KnnTierModel.Prediction prediction = learned.predict(request, learnedModel);
-    version[0] = prediction.version();
+  private static String learned(KnnTierModel.Prediction prediction, InferenceRequest request, CompiledPolicy policy,
+      double target, boolean restricted, RoutingSteps reason) {
     Tier tier = prediction.cheapest(target);
     StringBuilder text = new StringBuilder("learned ").append(prediction.version()).append(':');
     for (Tier t : Tier.values()) {
