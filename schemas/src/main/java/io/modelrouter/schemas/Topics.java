@@ -175,6 +175,14 @@ public final class Topics {
     return routerModelPins;
   }
 
+  /**
+   * Whether {@code key} is the key of a version of {@code teamId}'s learned model, and not of another team whose id
+   * starts alike (team {@code a} and team {@code a@0}).
+   */
+  public static boolean isRouterModelKeyOf(String key, String teamId) {
+    return key.length() == teamId.length() + 21 && key.startsWith(teamId) && key.charAt(teamId.length()) == '@';
+  }
+
   /** The key of one version of a team's learned model: versions of a team sort in order after {@code teamId@}. */
   public static String routerModelKey(String teamId, long version) {
     return teamId + "@" + String.format(java.util.Locale.ROOT, "%020d", version);

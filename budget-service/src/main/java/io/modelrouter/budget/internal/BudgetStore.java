@@ -323,12 +323,28 @@ public final class BudgetStore implements AutoCloseable {
 
   /** The versions of the team's learned model that are kept, oldest first. */
   public List<LearnedVersion> learnedVersions(String team) {
-    String prefix = team + "@";
     return learned.snapshot().entrySet().stream()
-        .filter(e -> e.getKey().startsWith(prefix) && e.getKey().length() == prefix.length() + 20)
+        .filter(e -> Topics.isRouterModelKeyOf(e.getKey(), team))
         .map(Map.Entry::getValue)
         .sorted(java.util.Comparator.comparingLong(LearnedVersion::version))
         .toList();
+  }
+
+  /** A team's learned model as the router sees it: the kept versions (oldest first) and the pin, if any. */
+  public record LearnedModel(List<LearnedVersion> versions, RouterModelPin pin) {
+    /** The latest kept version; 0 when none (the shipped exemplars only). */
+    public long latest() {
+      return versions.isEmpty() ? 0 : versions.getLast().version();
+    }
+
+    /** The version the router uses: the pinned one, else the latest. */
+    public long inUse() {
+      return pin == null ? latest() : pin.getVersion();
+    }
+  }
+
+  public LearnedModel learnedModel(String team) {
+    return new LearnedModel(learnedVersions(team), learnedPin(team));
   }
 
   /** The team's pinned version, or null when the router follows the latest. */

@@ -263,12 +263,12 @@ public final class Routes {
   }
 
   private ObjectNode learnedJson(String team) {
-    List<LearnedVersion> versions = store.learnedVersions(team);
-    RouterModelPin pin = store.learnedPin(team);
+    BudgetStore.LearnedModel model = store.learnedModel(team);
+    RouterModelPin pin = model.pin();
     ObjectNode out = Json.object();
     out.put("team", team);
     ArrayNode list = out.putArray("versions");
-    for (LearnedVersion v : versions) {
+    for (LearnedVersion v : model.versions()) {
       ObjectNode node = list.addObject();
       node.put("version", v.version());
       Json.instant(node, "createdAt", v.createdAt());
@@ -276,18 +276,16 @@ public final class Routes {
       node.put("feedbackApplied", v.feedbackApplied());
       node.put("base", v.base());
     }
-    long latest = versions.isEmpty() ? 0 : versions.getLast().version();
-    out.put("latest", latest);
+    out.put("latest", model.latest());
+    out.put("inUse", model.inUse());
     if (pin == null) {
       out.putNull("pin");
-      out.put("inUse", latest);
     } else {
       ObjectNode node = out.putObject("pin");
       node.put("version", pin.getVersion());
       node.put("reason", pin.getReason());
       node.put("pinnedBy", pin.getPinnedBy());
       Json.instant(node, "pinnedAt", pin.getPinnedAt());
-      out.put("inUse", pin.getVersion());
     }
     out.put("note", "version 0 is the shipped exemplars only; the router uses the pinned version, else the latest");
     return out;
@@ -364,18 +362,16 @@ public final class Routes {
    * and how its results are judged lately; null for a team with neither.
    */
   private ObjectNode learningJson(String team) {
-    List<LearnedVersion> versions = store.learnedVersions(team);
+    BudgetStore.LearnedModel model = store.learnedModel(team);
     FeedbackHistory.Trend trend = feedback.trend(team);
-    if (versions.isEmpty() && trend == null) {
+    if (model.versions().isEmpty() && trend == null) {
       return null;
     }
     ObjectNode out = Json.object();
-    RouterModelPin pin = store.learnedPin(team);
-    long latest = versions.isEmpty() ? 0 : versions.getLast().version();
-    out.put("latest", latest);
-    out.put("inUse", pin == null ? latest : pin.getVersion());
-    out.put("pinned", pin != null);
-    out.put("exemplars", versions.isEmpty() ? 0 : versions.getLast().exemplars());
+    out.put("latest", model.latest());
+    out.put("inUse", model.inUse());
+    out.put("pinned", model.pin() != null);
+    out.put("exemplars", model.versions().isEmpty() ? 0 : model.versions().getLast().exemplars());
     if (trend != null) {
       ObjectNode judged = out.putObject("judgements");
       judged.put("latest", trend.latest());

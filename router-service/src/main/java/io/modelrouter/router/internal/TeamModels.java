@@ -83,13 +83,12 @@ final class TeamModels {
   }
 
   private RouterModel latest(String teamId) {
-    String prefix = teamId + "@";
     try (KeyValueIterator<String, ValueAndTimestamp<byte[]>> versions = models.reverseRange(
         Topics.routerModelKey(teamId, 0), Topics.routerModelKey(teamId, Long.MAX_VALUE))) {
       while (versions.hasNext()) {
         KeyValue<String, ValueAndTimestamp<byte[]>> next = versions.next();
         // another team's id may sort into the range (team "a" and team "a@0"): only exact keys count
-        if (next.key.length() == prefix.length() + 20 && next.key.startsWith(prefix)) {
+        if (Topics.isRouterModelKeyOf(next.key, teamId)) {
           return decode(next.value, false);
         }
       }
