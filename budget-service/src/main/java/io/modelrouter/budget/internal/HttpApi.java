@@ -33,6 +33,18 @@ public final class HttpApi implements AutoCloseable {
   public record Limits(int maxBodyBytes, int maxHeaderBytes, int maxConnections, Duration idleTimeout) {
     /** The settings' defaults. */
     public static final Limits DEFAULTS = new Limits(1_000_000, 16_384, 1_000, Duration.ofSeconds(30));
+
+    /** The 413 sentence: the limit and the setting that sets it. */
+    String bodyTooLarge() {
+      return String.format(java.util.Locale.ROOT, "the request body is larger than the limit of %,d bytes "
+          + "(budget.http.max.body.bytes)", maxBodyBytes);
+    }
+
+    /** The 431 sentence. */
+    String headersTooLarge() {
+      return String.format(java.util.Locale.ROOT, "the request line and headers are larger than the limit of %,d "
+          + "bytes (budget.http.max.header.bytes)", maxHeaderBytes);
+    }
   }
 
   /** An endpoint's work, for an authenticated and authorized principal. */
@@ -50,7 +62,6 @@ public final class HttpApi implements AutoCloseable {
   private final Javalin app;
   private final Gatekeeper gatekeeper;
   private final PrometheusMeterRegistry registry;
-  private final int maxBodyBytes;
   private final Limits limits;
 
   /** @param healthProblem null when healthy, else why not */
@@ -62,13 +73,12 @@ public final class HttpApi implements AutoCloseable {
       Supplier<String> healthProblem) {
     this.gatekeeper = gatekeeper;
     this.registry = registry;
-    this.maxBodyBytes = limits.maxBodyBytes();
     this.limits = limits;
     this.app = Javalin.create(config -> {
       config.showJavalinBanner = false;
       config.useVirtualThreads = true;
       config.startupWatcherEnabled = false;
-      config.http.maxRequestSize = maxBodyBytes;
+      config.http.maxRequestSize = limits.maxBodyBytes();
       config.jetty.modifyHttpConfiguration(http -> {
         http.setRequestHeaderSize(limits.maxHeaderBytes());
         http.setSendServerVersion(false);
@@ -145,7 +155,7 @@ public final class HttpApi implements AutoCloseable {
     app.addHttpHandler(method, path, ctx -> {
       ctx.attribute(ROUTE, path);
       try {
-        if (ctx.contentLength() > maxBodyBytes) {
+        if (ctx.contentLength() > limits.maxBodyBytes()) {
           throw new io.javalin.http.ContentTooLargeResponse();
         }
         // Authentication comes first, so a caller without a valid token learns nothing about paths or teams.
@@ -162,8 +172,8 @@ public final class HttpApi implements AutoCloseable {
         }
         if (method == HandlerType.PUT || method == HandlerType.POST) {
           // Read here, bounded: Javalin's own limit checks only a declared Content-Length, not a chunked body
-          byte[] body = ctx.req().getInputStream().readNBytes(maxBodyBytes + 1);
-          if (body.length > maxBodyBytes) {
+          byte[] body = ctx.req().getInputStream().readNBytes(limits.maxBodyBytes() + 1);
+          if (body.length > limits.maxBodyBytes()) {
             throw new io.javalin.http.ContentTooLargeResponse();
           }
           ctx.attribute(BODY, new String(body, java.nio.charset.StandardCharsets.UTF_8));
@@ -173,10 +183,8 @@ public final class HttpApi implements AutoCloseable {
         json(ctx, e.status(), Json.error(e.getMessage(), e.problems()));
       } catch (HttpResponseException e) {
         // Javalin's own refusals while reading the request, the body over the limit above all
-        json(ctx, e.getStatus(), Json.error(e.getStatus() == 413
-            ? String.format(java.util.Locale.ROOT, "the request body is larger than the limit of %,d bytes "
-                + "(budget.http.max.body.bytes)", maxBodyBytes)
-            : e.getMessage(), List.of()));
+        json(ctx, e.getStatus(), Json.error(e.getStatus() == 413 ? limits.bodyTooLarge() : e.getMessage(),
+            List.of()));
       } catch (IOException e) {
         // the client went away or sent a broken body while it was read
         json(ctx, 400, Json.error("the request body could not be read: " + e.getMessage(), List.of()));
@@ -273,14 +281,13 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private String error(int status, String reason) {
-      return status == 431
-          ? String.format(java.util.Locale.ROOT, "the request line and headers are larger than the limit of %,d "
-              + "bytes (budget.http.max.header.bytes)", limits.maxHeaderBytes())
-          : status == 413
-              ? String.format(java.util.Locale.ROOT, "the request body is larger than the limit of %,d bytes "
-                  + "(budget.http.max.body.bytes)", limits.maxBodyBytes())
-              : (status >= 500 ? "server error: " : "bad request: ") + (reason == null ? "HTTP " + status
-                  : reason);
+      if (status == 431) {
+        return limits.headersTooLarge();
+      }
+      if (status == 413) {
+        return limits.bodyTooLarge();
+      }
+      return (status >= 500 ? "server error: " : "bad request: ") + (reason == null ? "HTTP " + status : reason);
     }
   }
 }
