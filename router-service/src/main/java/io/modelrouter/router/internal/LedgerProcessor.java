@@ -8,6 +8,7 @@ import io.modelrouter.avro.SessionAsk;
 import io.modelrouter.avro.SessionRoute;
 import io.modelrouter.avro.SpendLedger;
 import io.modelrouter.avro.UsageEvent;
+import io.modelrouter.runtime.StoreSweeps;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.budget.BudgetMath;
 import io.modelrouter.schemas.budget.ClockSkew;
@@ -167,26 +168,10 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
 
   /** Sessions idle for {@link RouterStores#SESSION_IDLE} start afresh: their stickiness is forgotten. */
   private void forgetIdleSessions(long timestamp) {
-    Instant horizon = Instant.ofEpochMilli(timestamp).minus(RouterStores.SESSION_IDLE);
-    List<String> idle = new ArrayList<>();
-    try (KeyValueIterator<String, SessionRoute> all = sessions.all()) {
-      all.forEachRemaining(entry -> {
-        if (entry.value.getLastSeen().isBefore(horizon)) {
-          idle.add(entry.key);
-        }
-      });
-    }
-    idle.forEach(sessions::delete);
-    Instant repeatHorizon = Instant.ofEpochMilli(timestamp).minus(RouterStores.REPEAT_WINDOW);
-    List<String> old = new ArrayList<>();
-    try (KeyValueIterator<String, SessionAsk> all = sessionAsks.all()) {
-      all.forEachRemaining(entry -> {
-        if (entry.value.getAt().isBefore(repeatHorizon)) {
-          old.add(entry.key);
-        }
-      });
-    }
-    old.forEach(sessionAsks::delete);
+    Instant idle = Instant.ofEpochMilli(timestamp).minus(RouterStores.SESSION_IDLE);
+    StoreSweeps.deleteWhere(sessions, session -> session.getLastSeen().isBefore(idle));
+    Instant repeats = Instant.ofEpochMilli(timestamp).minus(RouterStores.REPEAT_WINDOW);
+    StoreSweeps.deleteWhere(sessionAsks, ask -> ask.getAt().isBefore(repeats));
   }
 
   /** Reservations of requests that never got a result (a worker lost them) stop holding budget after the TTL. */

@@ -4,7 +4,7 @@ import io.modelrouter.avro.FeedbackEvent;
 import io.modelrouter.avro.LearnerDecision;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RouterModel;
-import io.modelrouter.router.learned.LearnedRouter;
+import io.modelrouter.runtime.StoreSweeps;
 import io.modelrouter.runtime.StreamsDeadLetters;
 import io.modelrouter.schemas.Feedback;
 import io.modelrouter.schemas.Topics;
@@ -183,16 +183,7 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
 
   private void expire(long now) {
     long before = now - config.decisionRetention().toMillis();
-    List<String> expired = new ArrayList<>();
-    try (KeyValueIterator<String, LearnerDecision> all = decisions.all()) {
-      while (all.hasNext()) {
-        KeyValue<String, LearnerDecision> next = all.next();
-        if (next.value.getDecidedAt().toEpochMilli() < before) {
-          expired.add(next.key);
-        }
-      }
-    }
-    expired.forEach(decisions::delete);
+    StoreSweeps.deleteWhere(decisions, decision -> decision.getDecidedAt().toEpochMilli() < before);
   }
 
   private void deadLetter(Record<String, byte[]> record, Exception error) {
