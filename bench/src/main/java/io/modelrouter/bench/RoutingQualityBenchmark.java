@@ -105,15 +105,7 @@ public final class RoutingQualityBenchmark {
       queries.add(embedder.embed(exemplar.text()));
     }
     double msPerText = (System.nanoTime() - started) / 1e6 / (train.size() + test.size());
-    List<Result> learned = new ArrayList<>();
-    for (double target : TARGETS) {
-      List<Tier> chosen = new ArrayList<>();
-      for (float[] query : queries) {
-        chosen.add(model.predict(query).cheapest(target));
-      }
-      learned.add(score(String.format(Locale.ROOT, "kNN only @%.2f", target), test, chosen));
-    }
-    results.addAll(learned);
+    results.addAll(curve("kNN only", model, test, queries));
     // hybrid with the learned model's difficulty as its score (auto.score: learned), through the engine
     RoutingPolicy hybridLearned = DefaultPolicies.routingPolicy();
     hybridLearned.getAuto().setScore("learned");
@@ -124,14 +116,7 @@ public final class RoutingQualityBenchmark {
     }
     results.add(score("hybrid, learned score", test, hybridChosen));
     // The shipped model: the kNN vote with the ordinal logistic prior (LearnedRouter.shippedModel)
-    KnnTierModel shipped = LearnedRouter.shippedModel(embedder);
-    for (double target : TARGETS) {
-      List<Tier> chosen = new ArrayList<>();
-      for (int i = 0; i < test.size(); i++) {
-        chosen.add(shipped.predict(queries.get(i), test.get(i).taskType()).cheapest(target));
-      }
-      results.add(score(String.format(Locale.ROOT, "learned @%.2f", target), test, chosen));
-    }
+    results.addAll(curve("learned", LearnedRouter.shippedModel(embedder), test, queries));
 
     System.out.printf(Locale.ROOT, "embedding: %.1f ms per text, one at a time on one thread%n", msPerText);
     results.forEach(r -> System.out.println(r.line()));
@@ -140,6 +125,19 @@ public final class RoutingQualityBenchmark {
       Files.writeString(Path.of(svg), svg(results));
       System.out.println("wrote " + svg);
     }
+  }
+
+  /** The model's choices on the test split at every quality target, named {@code <name> @<target>}. */
+  private List<Result> curve(String name, KnnTierModel model, List<Exemplar> test, List<float[]> queries) {
+    List<Result> out = new ArrayList<>();
+    for (double target : TARGETS) {
+      List<Tier> chosen = new ArrayList<>();
+      for (int i = 0; i < test.size(); i++) {
+        chosen.add(model.predict(queries.get(i), test.get(i).taskType()).cheapest(target));
+      }
+      out.add(score(String.format(Locale.ROOT, "%s @%.2f", name, target), test, chosen));
+    }
+    return out;
   }
 
   Result score(String name, List<Exemplar> test, List<Tier> chosen) {
