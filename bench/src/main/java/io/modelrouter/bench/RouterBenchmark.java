@@ -79,7 +79,7 @@ public final class RouterBenchmark {
         RoutingPolicy policy = DefaultPolicies.routingPolicy();
         policy.getAuto().setStrategy(AutoStrategy.valueOf(options.string("strategy").toUpperCase(Locale.ROOT)));
         StreamsRun.Result router = StreamsRun.measure(RouterTopology.buildTopology(topics, policy,
-            DefaultPolicies.catalogById(), RouterTopology.DEFAULT_BUDGET),
+            DefaultPolicies.catalogById(), RouterTopology.DEFAULT_ADMISSION),
             props(settings, "bench-router-" + round), admin, topics.requests().name(), Duration.ofMinutes(10));
         passRates.add(pass.recordsPerSecond());
         routerRates.add(router.recordsPerSecond());

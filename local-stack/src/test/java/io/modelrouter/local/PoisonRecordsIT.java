@@ -77,8 +77,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Bad input at rate (docs/reliability.md, scenario 4): 10% poison records mixed into valid traffic through the real
  * router and worker. On the router's input: random bytes, a wrong magic byte, an unknown schema id, our schema id
  * with a truncated body or with a 2 GB length prefix, valid Avro missing required fields, an older registered writer
- * schema without a required field, and a 10 MB prompt; on the worker's input: random bytes and a routed request
- * claiming 2 billion messages. Every bad record must end on the DLQ exactly once (its bytes, its headers, the error
+ * schema without a required field, a 6 MB prompt (larger than every context window) and a 10 MB one (over the
+ * router's record limit); on the worker's input: random bytes, a routed request claiming 2 billion messages, and a
+ * 1.2 MB routed request (over the worker's default record limit). Every bad record must end on the DLQ exactly once (its bytes, its headers, the error
  * of its kind) or as a REJECTED result naming the reason, every valid request must be served, and neither service may
  * stop or restart.
  */
@@ -86,6 +87,9 @@ import org.junit.jupiter.api.io.TempDir;
 class PoisonRecordsIT {
   private static final int RECORDS = 2_000;
   private static final int TEN_MB = 10 * 1024 * 1024;
+  private static final int SIX_MB = 6 * 1024 * 1024;
+  /** router.max.request.bytes here: between the two large prompts. */
+  private static final int ROUTER_LIMIT = 8 * 1024 * 1024;
   /** Kinds of poison, each as often as the others: one record in ten is poison, one of these kinds in turn. */
   private static final int KINDS = 10;
 
@@ -107,10 +111,12 @@ class PoisonRecordsIT {
     String prefix = stack.uniqueName("poison") + ".";
     topics = stack.createTopics(prefix, 4);
     // Kafka refuses records over 1 MB by default; the 10 MB prompt needs a topic that accepts it (as a team's would).
-    ConfigResource requests = new ConfigResource(ConfigResource.Type.TOPIC, topics.requests().name());
-    stack.admin().incrementalAlterConfigs(Map.of(requests, List.of(new AlterConfigOp(
-        new ConfigEntry("max.message.bytes", Integer.toString(16 * 1024 * 1024)), AlterConfigOp.OpType.SET))))
-        .all().get();
+    // So does a routed request over the worker's default limit, written straight to the worker's input.
+    AlterConfigOp sixteenMb = new AlterConfigOp(new ConfigEntry("max.message.bytes", Integer.toString(16 * 1024 * 1024)),
+        AlterConfigOp.OpType.SET);
+    stack.admin().incrementalAlterConfigs(Map.of(
+        new ConfigResource(ConfigResource.Type.TOPIC, topics.requests().name()), List.of(sixteenMb),
+        new ConfigResource(ConfigResource.Type.TOPIC, topics.routed().name()), List.of(sixteenMb))).all().get();
     Map<String, String> common = Map.of(
         "kafka.bootstrap.servers", stack.bootstrapServers(),
         "schema.registry.url", stack.registryUrl(),
@@ -118,7 +124,7 @@ class PoisonRecordsIT {
         "topics.partitions", "4");
     Map<String, String> routerSettings = new HashMap<>(common);
     routerSettings.putAll(Map.of("router.application.id", prefix + "router", "router.state.dir", state.toString(),
-        "router.threads", "1"));
+        "router.threads", "1", "router.max.request.bytes", Integer.toString(ROUTER_LIMIT)));
     router = new RouterService(Settings.of(routerSettings));
     router.streams().setStateListener((now, before) -> routerStates.add(now));
     router.start();
@@ -188,9 +194,14 @@ class PoisonRecordsIT {
               value = topics.requests().serializeValue(missing);
               rejectedExpected.put(id, "taskType: is required");
             }
-            case 4 -> {       // a 10 MB prompt: larger than any model's context window
-              value = topics.requests().serializeValue(request(id, team, "a ".repeat(TEN_MB / 2)));
-              rejectedExpected.put(id, "context window");
+            case 4 -> {
+              if ((i / 100) % 2 == 0) { // a 6 MB prompt: within the router's limit, larger than any context window
+                value = topics.requests().serializeValue(request(id, team, "a ".repeat(SIX_MB / 2)));
+                rejectedExpected.put(id, "context window");
+              } else {                  // a 10 MB prompt: over the router's limit, answered without routing
+                value = topics.requests().serializeValue(request(id, team, "a ".repeat(TEN_MB / 2)));
+                rejectedExpected.put(id, "(router.max.request.bytes)");
+              }
             }
             case 5 -> {       // our header and schema id, then an Avro body cut in half
               byte[] whole = topics.requests().serializeValue(request(id, team, "hello"));
@@ -205,12 +216,18 @@ class PoisonRecordsIT {
               value = olderWriterSchema.frame(request(id, team, "hello"));
               rejectedExpected.put(id, "taskType: is required");
             }
-            case 8 -> {       // random bytes on the worker's input
+            case 8 -> {
               topic = topics.routed().name();
-              value = new byte[1 + random.nextInt(200)];
-              random.nextBytes(value);
-              value[0] = (byte) (1 + random.nextInt(100));
-              deadExpected.put(id, new Poison("random bytes, routed", topic, value, WireFormatException.class));
+              if ((i / 100) % 2 == 0) { // random bytes on the worker's input
+                value = new byte[1 + random.nextInt(200)];
+                random.nextBytes(value);
+                value[0] = (byte) (1 + random.nextInt(100));
+                deadExpected.put(id, new Poison("random bytes, routed", topic, value, WireFormatException.class));
+              } else {                  // a routed request over the worker's default limit: answered, never called
+                value = topics.routed().serializeValue(new RoutedRequest(request(id, team,
+                    "b ".repeat(1_200_000 / 2)), SampleRecords.decision()));
+                rejectedExpected.put(id, "(worker.max.record.bytes)");
+              }
             }
             default -> {      // on the worker's input: a routed request whose messages claim 2 billion entries
               topic = topics.routed().name();

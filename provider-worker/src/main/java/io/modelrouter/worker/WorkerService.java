@@ -92,7 +92,8 @@ public final class WorkerService implements AutoCloseable {
                 .register(registry)).increment());
     String instance = config.instanceId();
     this.loop = new WorkerLoop(consumer(instance), () -> producer(instance), usageProducer(instance), topics, executor,
-        settings.get(WorkerConfig.MAX_IN_FLIGHT), settings.get(WorkerConfig.COMMIT_INTERVAL),
+        settings.get(WorkerConfig.MAX_IN_FLIGHT), settings.get(WorkerConfig.MAX_RECORD_BYTES),
+        settings.get(WorkerConfig.COMMIT_INTERVAL),
         settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC());
     this.thread = Thread.ofPlatform().name("worker-" + instance).unstarted(loop);
     Gauge.builder("worker.in.flight", loop, WorkerLoop::inFlight)

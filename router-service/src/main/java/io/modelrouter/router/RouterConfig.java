@@ -36,6 +36,12 @@ public final class RouterConfig {
   public static final Setting<Duration> RESERVATION_TTL = Setting.duration("router.budget.reservation.ttl",
       Duration.ofMinutes(10), "How long a request without a result keeps its reservation.").positive();
 
+  public static final Setting<Integer> MAX_REQUEST_BYTES = Setting.integer("router.max.request.bytes", 1_000_000,
+      "The largest request record the router routes; a larger one is answered REJECTED (REQUEST_TOO_LARGE) without "
+          + "being routed. The default leaves room for the decision in Kafka's default 1 MiB record limit of "
+          + "llm.requests.routed; raise it together with the max.message.bytes of llm.requests and "
+          + "llm.requests.routed and the worker's worker.max.record.bytes.").between(1_024, 512 * 1024 * 1024);
+
   public static final Setting<Boolean> LEARNED_PRELOAD = Setting.bool("router.learned.preload", true,
       "Load the learned routing model (MiniLM and the shipped exemplars, about 100 MB and 2 s of CPU) at start, on a "
           + "thread of its own, rather than on the first request of a learned policy.");
@@ -43,8 +49,12 @@ public final class RouterConfig {
       "port of GET /metrics (Prometheus) and GET /health when run as RouterMain; -1 turns it off, 0 picks one")
       .between(-1, 65_535);
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, THREADS, PROCESSING_GUARANTEE,
-      COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID, BUDGET_ENFORCE, RESERVATION_MARGIN, RESERVATION_TTL, LEARNED_PRELOAD,
+      COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID, BUDGET_ENFORCE, RESERVATION_MARGIN, RESERVATION_TTL, MAX_REQUEST_BYTES,
+      LEARNED_PRELOAD,
       METRICS_PORT);
+
+  /** Bytes a routed record may add to its request (the decision, its reason and headers), beyond the request. */
+  static final int DECISION_ROOM = 64 * 1024;
 
   private final Settings settings;
 
@@ -56,11 +66,15 @@ public final class RouterConfig {
     return settings;
   }
 
-  /** What admission control needs: whether it is on, the reservation margin, how long a reservation may live. */
-  public record Budget(boolean enforce, double margin, Duration reservationTtl) {}
+  /**
+   * What a request must pass to be routed: its record's size, and (when {@code enforce}) its team's budget, with the
+   * reservation margin and how long a reservation may live.
+   */
+  public record Admission(boolean enforce, double margin, Duration reservationTtl, int maxRequestBytes) {}
 
-  public Budget budget() {
-    return new Budget(settings.get(BUDGET_ENFORCE), settings.get(RESERVATION_MARGIN), settings.get(RESERVATION_TTL));
+  public Admission admission() {
+    return new Admission(settings.get(BUDGET_ENFORCE), settings.get(RESERVATION_MARGIN), settings.get(RESERVATION_TTL),
+        settings.get(MAX_REQUEST_BYTES));
   }
 
   public static List<Setting<?>> allSettings() {
@@ -76,6 +90,9 @@ public final class RouterConfig {
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RouterProcessingExceptionHandler.class);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 65_536);
+    // A routed record is its request plus the decision: the producer must take what router.max.request.bytes lets in
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+        Math.max(1_048_576, settings.get(MAX_REQUEST_BYTES) + DECISION_ROOM));
     return props;
   }
 }

@@ -28,7 +28,7 @@ public final class RouterService implements AutoCloseable {
     this.topics = CommonSettings.topics(settings);
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
     Topology topology = RouterTopology.buildTopology(topics, DefaultPolicies.routingPolicy(),
-        DefaultPolicies.catalogById(), config.budget(), new MicrometerRouterMetrics(registry));
+        DefaultPolicies.catalogById(), config.admission(), new MicrometerRouterMetrics(registry));
     this.streams = new StreamsLifecycle("router", topology, config.streamsProperties(), registry);
     if (settings.get(RouterConfig.LEARNED_PRELOAD)) {
       LearnedRouter.shipped().preloadInBackground();

@@ -44,9 +44,12 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class RouterTopology {
   public static final String REKEY_TOPIC = "requests-by-team";
-  /** Admission control as configured by default: on, 15% margin on input and output, 10-minute reservations. */
-  public static final RouterConfig.Budget DEFAULT_BUDGET =
-      new RouterConfig.Budget(true, 0.15, java.time.Duration.ofMinutes(10));
+  /**
+   * Admission as configured by default: budgets enforced, 15% margin on input and output, 10-minute reservations,
+   * requests up to 1,000,000 bytes.
+   */
+  public static final RouterConfig.Admission DEFAULT_ADMISSION =
+      new RouterConfig.Admission(true, 0.15, java.time.Duration.ofMinutes(10), 1_000_000);
   private static final String[] ROUTE_STORES = {RouterStores.BUDGET_ACTIONS, RouterStores.LEDGERS, RouterStores.RESERVATIONS,
       RouterStores.BUDGET_POLICIES, RouterStores.SESSIONS, RouterStores.SESSION_ASKS};
 
@@ -54,21 +57,21 @@ public final class RouterTopology {
 
   /** The topology with the shipped default policy and catalog as fallbacks. Pure: builds, starts nothing. */
   public static Topology buildTopology(Topics topics) {
-    return buildTopology(topics, DEFAULT_BUDGET);
+    return buildTopology(topics, DEFAULT_ADMISSION);
   }
 
-  public static Topology buildTopology(Topics topics, RouterConfig.Budget budget) {
-    return buildTopology(topics, DefaultPolicies.routingPolicy(), DefaultPolicies.catalogById(), budget);
+  public static Topology buildTopology(Topics topics, RouterConfig.Admission admission) {
+    return buildTopology(topics, DefaultPolicies.routingPolicy(), DefaultPolicies.catalogById(), admission);
   }
 
   public static Topology buildTopology(Topics topics, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog,
-      RouterConfig.Budget budget) {
-    return buildTopology(topics, defaultPolicy, defaultCatalog, budget, RouterMetrics.NONE);
+      RouterConfig.Admission admission) {
+    return buildTopology(topics, defaultPolicy, defaultCatalog, admission, RouterMetrics.NONE);
   }
 
   /** The router topology; {@code metrics} only counts what the processors decide (it never changes a decision). */
   public static Topology buildTopology(Topics topics, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog,
-      RouterConfig.Budget budget, RouterMetrics metrics) {
+      RouterConfig.Admission admission, RouterMetrics metrics) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.globalTable(topics.routingPolicies().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("routing-policies-source"),
@@ -85,16 +88,16 @@ public final class RouterTopology {
             Named.as("merge-budget-policies"))
         .merge(ledgerInput(builder, topics.budgetActions().name(), "budget-actions", LedgerProcessor.Kind.ACTION),
             Named.as("merge-budget-actions"));
-    ledgerInputs.process(() -> new LedgerProcessor(topics, budget.reservationTtl()), Named.as("ledger"),
+    ledgerInputs.process(() -> new LedgerProcessor(topics, admission.reservationTtl()), Named.as("ledger"),
         ROUTE_STORES);
 
     RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
     KStream<String, byte[]> requests = builder.stream(topics.requests().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("requests-source"));
     KStream<String, byte[]> rekeyed = routeAndSplit(requests, "route", topics, engine, defaultPolicy, defaultCatalog,
-        budget, true, metrics);
+        admission, true, metrics);
     routeAndSplit(rekeyed.repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REKEY_TOPIC)),
-        "route-rekeyed", topics, engine, defaultPolicy, defaultCatalog, budget, false, metrics);
+        "route-rekeyed", topics, engine, defaultPolicy, defaultCatalog, admission, false, metrics);
     // Added last, so the sub-topologies above (and their task ids and state directories) keep their numbers
     builder.globalTable(topics.routerModels().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("learned-models-source"),
@@ -112,9 +115,9 @@ public final class RouterTopology {
    */
   private static KStream<String, byte[]> routeAndSplit(KStream<String, byte[]> input, String name, Topics topics,
       RoutingEngine engine, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog,
-      RouterConfig.Budget budget, boolean rekey, RouterMetrics metrics) {
+      RouterConfig.Admission admission, boolean rekey, RouterMetrics metrics) {
     KStream<String, RouterOutcome> outcomes = input.process(
-        () -> new RouterProcessor(topics, engine, defaultPolicy, defaultCatalog, budget, rekey, metrics),
+        () -> new RouterProcessor(topics, engine, defaultPolicy, defaultCatalog, admission, rekey, metrics),
         Named.as(name), ROUTE_STORES);
     BranchedKStream<String, RouterOutcome> split = outcomes.split(Named.as(name + "-"))
         .branch((key, outcome) -> outcome instanceof RouterOutcome.Routed, Branched.withConsumer(routed -> routed

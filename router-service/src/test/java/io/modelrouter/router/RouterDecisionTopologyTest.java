@@ -32,9 +32,13 @@ class RouterDecisionTopologyTest {
 
   private RouterDriver router;
 
+  /** Admission as configured by default, but with requests up to 4 MB, as with topics raised to take HUGE. */
+  private static final RouterConfig.Admission LARGE_REQUESTS = new RouterConfig.Admission(true, 0.15,
+      java.time.Duration.ofMinutes(10), 4_000_000);
+
   @BeforeEach
   void start() {
-    router = new RouterDriver("router-decision");
+    router = new RouterDriver("router-decision", LARGE_REQUESTS);
   }
 
   @AfterEach
@@ -78,6 +82,31 @@ class RouterDecisionTopologyTest {
     assertThat(result.getErrorCode()).isEqualTo("CONTEXT_WINDOW_EXCEEDED");
     assertThat(result.getErrorMessage()).startsWith("messages: the prompt is about ")
         .contains("largest: claude-haiku-4-5, 200,000 tokens");
+  }
+
+  @Test
+  void aRequestOverTheRecordLimitIsRejectedNamingTheSettingAndNeitherRoutedNorRekeyed() {
+    try (RouterDriver small = new RouterDriver("router-decision-limit")) { // the default limit: 1,000,000 bytes
+      InferenceRequest request = request("specGeneration", HUGE).build();
+      byte[] bytes = small.topics.requests().serializeValue(request);
+      assertThat(bytes.length).isGreaterThan(1_000_000);
+      // keyed by something other than its team: answered at once, not sent through the repartition topic
+      small.requests.pipeInput("not-the-team", bytes);
+      assertThat(small.routed.isEmpty()).isTrue();
+      assertThat(small.dlq.isEmpty()).isTrue();
+      var answered = small.results.readRecord();
+      assertThat(answered.key()).isEqualTo(request.getTeamId());
+      InferenceResult result = answered.value();
+      assertThat(result.getStatus()).isEqualTo(ResultStatus.REJECTED);
+      assertThat(result.getErrorCode()).isEqualTo("REQUEST_TOO_LARGE");
+      assertThat(result.getErrorMessage()).isEqualTo(String.format(java.util.Locale.ROOT, "request: the request "
+          + "record is %,d bytes, more than the router's limit of 1,000,000 bytes (router.max.request.bytes)",
+          bytes.length));
+      assertThat(result.getRequestId()).isEqualTo(request.getRequestId());
+      // one under the limit routes
+      small.send(request("specGeneration", "word ".repeat(150_000)).build());
+      assertThat(small.routed.readRecordsToList()).hasSize(1);
+    }
   }
 
   @Test

@@ -39,12 +39,16 @@ final class RouterDriver implements AutoCloseable {
   final TestOutputTopic<byte[], byte[]> dlq;
 
   RouterDriver(String name) {
+    this(name, RouterTopology.DEFAULT_ADMISSION);
+  }
+
+  RouterDriver(String name, RouterConfig.Admission admission) {
     topics = Topics.create(TopicsConfig.builder().serde(AvroSerdeConfig.forUrl("mock://" + name)).client(registry)
         .build());
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, name);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver = new TopologyTestDriver(RouterTopology.buildTopology(topics), props, Requests.NOW);
+    driver = new TopologyTestDriver(RouterTopology.buildTopology(topics, admission), props, Requests.NOW);
     requests = input(topics.requests().name());
     policies = input(topics.routingPolicies().name());
     models = input(topics.models().name());

@@ -41,12 +41,16 @@ public final class AggregatorConfig {
       Duration.ofSeconds(30), "How often teams without traffic are moved into a new day or month.").positive();
   public static final Setting<Duration> RETENTION = Setting.duration("aggregator.retention", Duration.ofDays(400),
       "How long window totals are kept in the aggregator's store.").positive();
+  public static final Setting<Integer> MAX_USAGE_BYTES = Setting.integer("aggregator.max.usage.bytes", 65_536,
+      "The largest usage record the aggregator reads (a worker's are under 2 KB); a larger one goes to the DLQ with "
+          + "the reason, undecoded.").between(1_024, 16 * 1024 * 1024);
 
   public static final Setting<Integer> METRICS_PORT = Setting.integer("aggregator.metrics.port", 9403,
       "port of GET /metrics (Prometheus) and GET /health when run as AggregatorMain; -1 turns it off, 0 picks one")
       .between(-1, 65_535);
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, THREADS, PROCESSING_GUARANTEE,
-      COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID, GRACE, TOTALS_INTERVAL, ROLLOVER_CHECK, RETENTION, METRICS_PORT);
+      COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID, GRACE, TOTALS_INTERVAL, ROLLOVER_CHECK, RETENTION, MAX_USAGE_BYTES,
+      METRICS_PORT);
 
   private final Settings settings;
 
@@ -66,6 +70,10 @@ public final class AggregatorConfig {
 
   public Duration grace() {
     return settings.get(GRACE);
+  }
+
+  public int maxUsageBytes() {
+    return settings.get(MAX_USAGE_BYTES);
   }
 
   public Duration totalsInterval() {

@@ -52,7 +52,7 @@ public final class AggregatorTopology {
         .merge(policies, Named.as("merge-policies"))
         .merge(resets, Named.as("merge-actions"))
         .process(() -> new BudgetProcessor(topics, config.grace(), config.totalsInterval(), config.rolloverCheck(),
-                config.retention()), Named.as("budget"),
+                config.retention(), config.maxUsageBytes()), Named.as("budget"),
             AggregatorStores.WINDOWS, AggregatorStores.SESSIONS, AggregatorStores.LEDGERS,
             AggregatorStores.POLICIES);
 

@@ -204,6 +204,21 @@ class AggregatorTopologyTest extends AggregatorFixture {
     assertThat(totals.readKeyValuesToMap()).containsKey("team-a|DAILY|2026-11-22");
   }
 
+  @Test
+  void aUsageRecordOverTheLimitGoesToTheDlqNamingTheSettingAndIsNotCounted() {
+    UsageEvent huge = event(1_000, DAY1, "s".repeat(70_000));
+    usage.pipeInput(TEAM, topics.usage().serializeValue(huge), DAY1);
+    use(10, DAY1);
+
+    var letter = dlq.readRecord();
+    assertThat(DeadLetters.header(letter.headers(), DeadLetters.ERROR_CLASS))
+        .isEqualTo("io.modelrouter.schemas.serde.OversizedRecordException");
+    assertThat(DeadLetters.header(letter.headers(), DeadLetters.ERROR_MESSAGE))
+        .contains("more than this consumer's limit of 65,536 bytes (aggregator.max.usage.bytes)");
+    advance(Duration.ofSeconds(1));
+    assertThat(totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22").getInputTokens()).isEqualTo(10);
+  }
+
   /** Run with {@code -Dsnapshots.update=true} to rewrite the snapshot after an intended change. */
   @Test
   void topologyMatchesTheSnapshot() throws IOException {

@@ -73,6 +73,7 @@ public final class WorkerLoop implements Runnable {
   private final Topics topics;
   private final RequestExecutor executor;
   private final int maxInFlight;
+  private final int maxRecordBytes;
   private final Duration commitInterval;
   private final Duration drainTimeout;
   private final Clock clock;
@@ -94,7 +95,7 @@ public final class WorkerLoop implements Runnable {
    */
   public WorkerLoop(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers,
       Producer<byte[], byte[]> usageProducer, Topics topics, RequestExecutor executor, int maxInFlight,
-      Duration commitInterval, Duration drainTimeout, Clock clock) {
+      int maxRecordBytes, Duration commitInterval, Duration drainTimeout, Clock clock) {
     this.consumer = consumer;
     this.producers = producers;
     this.producer = producers.get();
@@ -102,6 +103,7 @@ public final class WorkerLoop implements Runnable {
     this.topics = topics;
     this.executor = executor;
     this.maxInFlight = maxInFlight;
+    this.maxRecordBytes = maxRecordBytes;
     this.commitInterval = commitInterval;
     this.drainTimeout = drainTimeout;
     this.clock = clock;
@@ -173,6 +175,12 @@ public final class WorkerLoop implements Runnable {
     } catch (RuntimeException e) {
       return deadLetter(partition, record, e);
     }
+    if (record.value().length > maxRecordBytes) {
+      // Only a router with a larger router.max.request.bytes, or another writer, sends one: answered, never called
+      return result(partition, record.offset(), unanswered(routed, record, ResultStatus.REJECTED, "REQUEST_TOO_LARGE",
+          String.format(java.util.Locale.ROOT, "the routed request record is %,d bytes, more than the worker's limit "
+              + "of %,d bytes (worker.max.record.bytes)", record.value().length, maxRecordBytes)));
+    }
     UsageWriter.Request calls = usage.request();
     // A shadowed request's shadow call runs beside the real one, so that it does not delay the real answer
     java.util.concurrent.Future<InferenceResult> shadow = routed.getDecision().getShadow() == null ? null
@@ -222,12 +230,17 @@ public final class WorkerLoop implements Runnable {
 
   private InferenceResult failed(RoutedRequest routed, ConsumerRecord<byte[], byte[]> record, String code,
       Exception error) {
+    return unanswered(routed, record, ResultStatus.FAILED, code, DeadLetters.describe(error));
+  }
+
+  private InferenceResult unanswered(RoutedRequest routed, ConsumerRecord<byte[], byte[]> record, ResultStatus status,
+      String code, String message) {
     String teamId = routed != null ? routed.getRequest().getTeamId()
         : record.key() == null ? "" : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
     String requestId = routed != null ? routed.getRequest().getRequestId()
         : "unknown@" + record.topic() + "-" + record.partition() + "-" + record.offset();
-    return Results.unanswered(requestId, teamId, routed == null ? null : routed.getRequest(), ResultStatus.FAILED,
-        code, DeadLetters.describe(error), routed == null ? null : routed.getDecision().getReason(),
+    return Results.unanswered(requestId, teamId, routed == null ? null : routed.getRequest(), status,
+        code, message, routed == null ? null : routed.getDecision().getReason(),
         routed == null ? null : routed.getDecision().getPolicyVersion(), 0, clock.instant());
   }
 

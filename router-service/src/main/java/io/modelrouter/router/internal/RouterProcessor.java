@@ -33,6 +33,7 @@ import io.modelrouter.schemas.dlq.DeadLetters;
 import io.modelrouter.schemas.prompt.PromptText;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -62,7 +63,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private final RoutingEngine engine;
   private final RoutingPolicy defaultPolicy;
   private final Map<String, ModelSpec> defaultCatalog;
-  private final RouterConfig.Budget budget;
+  private final RouterConfig.Admission admission;
   private final boolean rekeyMismatches;
   private final RouterMetrics metrics;
 
@@ -85,13 +86,13 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
    * @param rekeyMismatches true on the first pass; false after the repartition, where keys are team ids
    */
   public RouterProcessor(Topics topics, RoutingEngine engine, RoutingPolicy defaultPolicy,
-      Map<String, ModelSpec> defaultCatalog, RouterConfig.Budget budget, boolean rekeyMismatches,
+      Map<String, ModelSpec> defaultCatalog, RouterConfig.Admission admission, boolean rekeyMismatches,
       RouterMetrics metrics) {
     this.topics = topics;
     this.engine = engine;
     this.defaultPolicy = defaultPolicy;
     this.defaultCatalog = defaultCatalog;
-    this.budget = budget;
+    this.admission = admission;
     this.rekeyMismatches = rekeyMismatches;
     this.metrics = metrics;
   }
@@ -157,12 +158,20 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       return;
     }
     String teamId = request.getTeamId();
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    String key = teamId == null ? record.key() : teamId;
+    if (record.value().length > admission.maxRequestBytes()) {
+      // Answered before any rekeying or routing: neither the repartition topic nor llm.requests.routed would take it
+      RouteOutcome tooLarge = new RouteOutcome.Rejected("REQUEST_TOO_LARGE", "request", String.format(Locale.ROOT,
+          "the request record is %,d bytes, more than the router's limit of %,d bytes (router.max.request.bytes)",
+          record.value().length, admission.maxRequestBytes()), "", "");
+      emit(record, key, tooLarge, value(tooLarge, request, record, now));
+      return;
+    }
     if (rekeyMismatches && teamId != null && !teamId.isBlank() && !teamId.equals(record.key())) {
       context.forward(record.withKey(teamId).withValue(new RouterOutcome.Rekey(teamId, record.value())));
       return;
     }
-    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-    String key = teamId == null ? record.key() : teamId;
     String version = "";
     RouteOutcome outcome;
     RouterOutcome value;
@@ -178,7 +187,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       }
       outcome = engine.route(request, text, policy, catalog, status, learned,
           session == null ? null : session.getProfile(), now);
-      if (budget.enforce() && teamId != null && outcome instanceof RouteOutcome.Routed) {
+      if (admission.enforce() && teamId != null && outcome instanceof RouteOutcome.Routed) {
         outcome = admit(request, (RouteOutcome.Routed) outcome, policy, status, learned, now);
       }
       if (sessionKey != null && outcome instanceof RouteOutcome.Routed routed) {
@@ -209,6 +218,11 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
           + "not route it: " + DeadLetters.describe(e), "", version);
       value = value(outcome, request, record, now);
     }
+    emit(record, key, outcome, value);
+  }
+
+  /** Forwards a request's outcome, keyed by its team, and counts it. */
+  private void emit(Record<String, byte[]> record, String key, RouteOutcome outcome, RouterOutcome value) {
     Record<String, RouterOutcome> out = record.withKey(key).withValue(value);
     if (outcome instanceof RouteOutcome.Routed routed && routed.decision().getLearnedModel() != null) {
       // so that the learner keeps learned decisions without decoding every routed record
@@ -314,9 +328,9 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
    * learned mean output, or the task type's prior until 20 requests were answered), never more than its maxTokens.
    */
   private Spend amount(RoutingDecision decision, SpendLedger ledger) {
-    long input = (long) Math.ceil(decision.getEstimatedInputTokens() * (1 + budget.margin()));
+    long input = (long) Math.ceil(decision.getEstimatedInputTokens() * (1 + admission.margin()));
     double expected = SpendLedgers.expectedOutput(ledger, decision.getEstimatedOutputTokens());
-    long output = Math.min(decision.getMaxTokens(), (long) Math.ceil(expected * (1 + budget.margin())));
+    long output = Math.min(decision.getMaxTokens(), (long) Math.ceil(expected * (1 + admission.margin())));
     ModelSpec model = catalog.get(decision.getModel());
     return new Spend(input, output, model == null ? 0 : Pricing.costMicros(model, input, output, 0));
   }

@@ -29,11 +29,14 @@ public final class LearnerConfig {
   public static final Setting<Integer> VERSIONS_KEPT = Setting.integer("learner.versions.kept", 20,
       "Model versions kept per team on llm.router.models, for pinning and rollback; older ones are deleted.")
       .between(1, 1_000);
+  public static final Setting<Integer> MAX_FEEDBACK_BYTES = Setting.integer("learner.max.feedback.bytes", 65_536,
+      "The largest feedback record the learner reads (a valid one is under 16 KB: ids of 256 characters, a comment "
+          + "of 2,000); a larger one goes to the DLQ with the reason, undecoded.").between(1_024, 16 * 1024 * 1024);
   public static final Setting<Integer> METRICS_PORT = Setting.integer("learner.metrics.port", 9404,
       "port of GET /metrics and GET /health when run as LearnerMain; -1 turns it off, 0 picks one")
       .between(-1, 65_535);
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, THREADS, STATE_DIR, PUBLISH_INTERVAL,
-      DECISION_RETENTION, MAX_EXEMPLARS, VERSIONS_KEPT, METRICS_PORT);
+      DECISION_RETENTION, MAX_EXEMPLARS, VERSIONS_KEPT, MAX_FEEDBACK_BYTES, METRICS_PORT);
 
   private final Settings settings;
 
@@ -42,11 +45,12 @@ public final class LearnerConfig {
   }
 
   /** What the learning processor needs. */
-  public record Learning(Duration publishInterval, Duration decisionRetention, int maxExemplars, int versionsKept) {}
+  public record Learning(Duration publishInterval, Duration decisionRetention, int maxExemplars, int versionsKept,
+      int maxFeedbackBytes) {}
 
   public Learning learning() {
     return new Learning(settings.get(PUBLISH_INTERVAL), settings.get(DECISION_RETENTION), settings.get(MAX_EXEMPLARS),
-        settings.get(VERSIONS_KEPT));
+        settings.get(VERSIONS_KEPT), settings.get(MAX_FEEDBACK_BYTES));
   }
 
   public static List<Setting<?>> allSettings() {

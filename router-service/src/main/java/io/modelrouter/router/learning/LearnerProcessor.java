@@ -8,6 +8,7 @@ import io.modelrouter.runtime.StoreSweeps;
 import io.modelrouter.runtime.StreamsDeadLetters;
 import io.modelrouter.schemas.Feedback;
 import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.serde.OversizedRecordException;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,6 +110,8 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
       if (record.value() == null) {
         throw new IllegalArgumentException("a feedback record has no value (tombstone)");
       }
+      OversizedRecordException.check(record.value(), config.maxFeedbackBytes(), "learner.max.feedback.bytes",
+          topics.feedback().name());
       feedback = Feedback.check(topics.feedback().deserializeValue(record.value()));
       if (record.key() != null && !record.key().equals(feedback.getTeamId())) {
         throw new IllegalArgumentException("feedback of team '" + feedback.getTeamId() + "' keyed by '"

@@ -116,10 +116,14 @@ class LearnerIT {
     String before = first.getDecision().getProfile();
     String needed = before.equals("frontier") ? "fast" : "frontier";
 
-    // Bad feedback first: an out-of-range score, bytes that are not a record, and team-b judging team-a's request
+    // Bad feedback first: an out-of-range score, bytes that are not a record, team-b judging team-a's request, and a
+    // record over the learner's size limit
     send(feedback("bad-score", "first", "team-a", 7.0, null));
     producer.send(new ProducerRecord<>(topics.feedback().name(), "team-a", new byte[] {0, 0, 0, 0, 1, 2})).get();
     send(feedback("other-team", "first", "team-b", 0.0, "frontier"));
+    FeedbackEvent bloated = feedback("bloated", "first", "team-a", 0.0, "frontier");
+    bloated.setComment("c".repeat(100_000)); // written around the SDK's and the HTTP API's checks
+    send(bloated);
     // Then a judge says which profile the request needed
     send(feedback("judged", "first", "team-a", 0.2, needed));
 
@@ -150,16 +154,17 @@ class LearnerIT {
     producer.send(new ProducerRecord<String, byte[]>(topics.routerModelPins().name(), "team-a", null)).get();
     routeUntil("team-a", r -> "team-a@1".equals(r.getDecision().getLearnedModel()));
 
-    // The three bad judgements are in the DLQ with the learner's headers and the reason
-    await().atMost(Duration.ofSeconds(30)).until(() -> dead.size() >= 3);
+    // The four bad judgements are in the DLQ with the learner's headers and the reason
+    await().atMost(Duration.ofSeconds(30)).until(() -> dead.size() >= 4);
     List<String> reasons = dead.stream()
         .map(h -> DeadLetters.header(h, DeadLetters.SERVICE) + ": " + DeadLetters.header(h, DeadLetters.ERROR_MESSAGE))
         .toList();
-    assertThat(reasons).hasSize(3).allMatch(r -> r.startsWith("learner: "));
+    assertThat(reasons).hasSize(4).allMatch(r -> r.startsWith("learner: "));
+    assertThat(reasons).anyMatch(r -> r.contains("limit of 65,536 bytes (learner.max.feedback.bytes)"));
     assertThat(reasons).anyMatch(r -> r.contains("score: must be a number from 0 to 1, got 7.0"));
     assertThat(reasons).anyMatch(r -> r.contains("feedback of team 'team-b' on request first of team 'team-a'"));
     assertThat(learner.registry().scrape()).contains("learner_feedback_total{outcome=\"learned\",service=\"learner\"} 1.0")
-        .contains("learner_feedback_total{outcome=\"dead_letter\",service=\"learner\"} 3.0");
+        .contains("learner_feedback_total{outcome=\"dead_letter\",service=\"learner\"} 4.0");
   }
 
   private RoutedRequest route(String team, String requestId) throws Exception {

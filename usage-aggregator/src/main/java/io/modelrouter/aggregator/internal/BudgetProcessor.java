@@ -11,6 +11,7 @@ import io.modelrouter.avro.WindowKind;
 import io.modelrouter.runtime.StreamsDeadLetters;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.budget.BudgetMath;
+import io.modelrouter.schemas.serde.OversizedRecordException;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +55,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private final Duration totalsInterval;
   private final Duration rolloverCheck;
   private final Duration retention;
+  private final int maxUsageBytes;
   private final Set<String> dirty = new LinkedHashSet<>();
   private final UsageClock clock = new UsageClock();
   private ProcessorContext<String, AggregatorRecord.Out> context;
@@ -62,9 +64,13 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private DecodedStore<BudgetPolicy> policies;
   private SessionUsage sessions;
 
+  /**
+   * @param maxUsageBytes the largest usage record read; a larger one goes to the DLQ undecoded
+   */
   public BudgetProcessor(Topics topics, Duration grace, Duration totalsInterval, Duration rolloverCheck,
-      Duration retention) {
+      Duration retention, int maxUsageBytes) {
     this.topics = topics;
+    this.maxUsageBytes = maxUsageBytes;
     this.grace = grace;
     this.totalsInterval = totalsInterval;
     this.rolloverCheck = rolloverCheck;
@@ -107,6 +113,8 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
           if (in.value() == null) {
             throw new IllegalArgumentException("a usage record has no value (tombstone)");
           }
+          OversizedRecordException.check(in.value(), maxUsageBytes, "aggregator.max.usage.bytes",
+              topics.usage().name());
           onUsage(topics.usage().deserializeValue(in.value()), record);
         }
         case POLICY -> onPolicy(record.key(), in.value() == null ? null
