@@ -356,6 +356,11 @@ public final class LocalStack implements AutoCloseable {
     return budget.port();
   }
 
+  /** Each service's metrics and health port (GET /metrics, /health), by service name. */
+  public Map<String, Integer> metricsPorts() {
+    return Map.copyOf(metricsPorts);
+  }
+
   /** The settings the services run with (the embedded broker's and registry's addresses among them). */
   public Settings settings() {
     return settings;

@@ -51,6 +51,15 @@ public final class Feedback {
     return problems;
   }
 
+  /**
+   * The event when it is valid, else null: for feedback the system derives itself (implicit signals), which must not
+   * fill the DLQ with judgements of requests the learner could never use (a request id over {@link #MAX_ID}, a team
+   * id budget-service would refuse).
+   */
+  public static FeedbackEvent validOrNull(FeedbackEvent event) {
+    return problems(event).isEmpty() ? event : null;
+  }
+
   /** The event, or an {@link IllegalArgumentException} listing every problem. */
   public static FeedbackEvent check(FeedbackEvent event) {
     List<String> problems = problems(event);

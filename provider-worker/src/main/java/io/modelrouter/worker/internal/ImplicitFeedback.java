@@ -5,6 +5,7 @@ import io.modelrouter.avro.FeedbackSource;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.schemas.Feedback;
 
 /**
  * What a result says of its routing without anyone judging it, written to {@code llm.feedback} with the result (in
@@ -18,7 +19,7 @@ final class ImplicitFeedback {
 
   private ImplicitFeedback() {}
 
-  /** The implicit feedback of this result, or null when it carries none. */
+  /** The implicit feedback of this result, or null when it carries none or it would not be valid feedback. */
   static FeedbackEvent of(RoutedRequest routed, InferenceResult result) {
     if (routed == null || result.getAttempts().isEmpty()) {
       return null;
@@ -36,7 +37,8 @@ final class ImplicitFeedback {
     } else {
       return null;
     }
-    return FeedbackEvent.newBuilder()
+    // (found by FuzzBenchmark: a routed record with an invalid team id got implicit feedback the learner refused)
+    return Feedback.validOrNull(FeedbackEvent.newBuilder()
         .setFeedbackId("implicit:" + result.getRequestId())
         .setRequestId(result.getRequestId())
         .setTeamId(result.getTeamId())
@@ -46,6 +48,6 @@ final class ImplicitFeedback {
         .setNeededProfile(null)
         .setComment(comment)
         .setEventTime(result.getCompletedAt() != null ? result.getCompletedAt() : java.time.Instant.now())
-        .build();
+        .build());
   }
 }

@@ -103,6 +103,30 @@ public final class RequestExecutor {
     return outcome;
   }
 
+  /**
+   * What makes a routed request one no provider may be called for, naming the field; null when there is nothing.
+   * The router never routes such a request; another writer on {@code llm.requests.routed} may (found by
+   * {@code FuzzBenchmark}: a routed record with {@code maxTokens} -10240 was sent to two models, which both failed).
+   */
+  static String invalid(RoutedRequest routed) {
+    InferenceRequest request = routed.getRequest();
+    RoutingDecision decision = routed.getDecision();
+    if (request.getMessages() == null || request.getMessages().isEmpty()) {
+      return "messages: must hold at least one message";
+    }
+    if (decision.getMaxTokens() <= 0) {
+      return "decision.maxTokens: must be positive, got " + decision.getMaxTokens();
+    }
+    if (request.getMaxTokens() != null && request.getMaxTokens() <= 0) {
+      return "maxTokens: must be positive, got " + request.getMaxTokens();
+    }
+    Double temperature = request.getTemperature();
+    if (temperature != null && (temperature.isNaN() || temperature < 0 || temperature > 2)) {
+      return "temperature: must be between 0 and 2, got " + temperature;
+    }
+    return null;
+  }
+
   private Outcome run(RoutedRequest routed, String execution, UsageSink sink) {
     InferenceRequest request = routed.getRequest();
     RoutingDecision decision = routed.getDecision();
@@ -111,6 +135,10 @@ public final class RequestExecutor {
     if (expired(request, started)) {
       return calls.finish(ResultStatus.EXPIRED, decision, null, null, "DEADLINE_EXCEEDED",
           "the deadline " + request.getDeadline() + " passed before the request was sent", started);
+    }
+    String invalid = invalid(routed);
+    if (invalid != null) {
+      return calls.finish(ResultStatus.REJECTED, decision, null, null, "INVALID_REQUEST", invalid, started);
     }
     List<ModelRef> chain = new ArrayList<>();
     chain.add(new ModelRef(decision.getModel(), decision.getProvider(), decision.getProviderModelId()));

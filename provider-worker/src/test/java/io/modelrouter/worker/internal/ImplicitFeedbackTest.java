@@ -30,6 +30,18 @@ class ImplicitFeedbackTest {
   }
 
   @Test
+  void aResultWhoseFeedbackWouldBeInvalidSaysNothing() {
+    // found by FuzzBenchmark: a routed record with a team id the learner refuses got implicit feedback, which the
+    // learner dead-lettered: the system filled its own DLQ
+    InferenceResult failed = InferenceResult.newBuilder(SampleRecords.result()).setStatus(ResultStatus.FAILED)
+        .setModel(null).setErrorCode("ALL_MODELS_FAILED").setTeamId("team\u0000a").build();
+    assertThat(ImplicitFeedback.of(SampleRecords.routed(), failed)).isNull();
+    InferenceResult longId = InferenceResult.newBuilder(failed).setTeamId("team-a").setRequestId("r".repeat(300))
+        .build();
+    assertThat(ImplicitFeedback.of(SampleRecords.routed(), longId)).isNull();
+  }
+
+  @Test
   void aRequestEveryModelFailedScoresZero() {
     InferenceResult failed = InferenceResult.newBuilder(SampleRecords.result()).setStatus(ResultStatus.FAILED)
         .setModel(null).setErrorCode("ALL_MODELS_FAILED").build();

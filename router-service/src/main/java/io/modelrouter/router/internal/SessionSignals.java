@@ -8,6 +8,7 @@ import io.modelrouter.avro.SessionAsk;
 import io.modelrouter.router.learned.LearnedRouter;
 import io.modelrouter.router.learned.Tier;
 import io.modelrouter.router.routing.RoutingEngine;
+import io.modelrouter.schemas.Feedback;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -65,7 +66,7 @@ final class SessionSignals {
     } else {
       return null;
     }
-    return FeedbackEvent.newBuilder()
+    return Feedback.validOrNull(FeedbackEvent.newBuilder()
         .setFeedbackId("implicit-repeat:" + previous.getRequestId())
         .setRequestId(previous.getRequestId())
         .setTeamId(request.getTeamId())
@@ -75,7 +76,7 @@ final class SessionSignals {
         .setNeededProfile(needed)
         .setComment(comment.length() > 2_000 ? comment.substring(0, 2_000) : comment)
         .setEventTime(now)
-        .build();
+        .build());
   }
 
   /** FNV-1a over the UTF-8 bytes: the same text, the same hash. */

@@ -14,6 +14,7 @@ import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.router.learned.KnnTierModel;
 import io.modelrouter.router.learned.LearnedRouter;
 import io.modelrouter.router.learned.Tier;
+import io.modelrouter.schemas.Feedback;
 import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.Pricing;
 import io.modelrouter.schemas.prompt.PromptScan;
@@ -472,6 +473,11 @@ public final class RoutingEngine {
     if (blank(request.getTeamId())) {
       return invalid("teamId", "is required", version);
     }
+    if (!Feedback.TEAM.matcher(request.getTeamId()).matches()) {
+      // a team budget-service could never give a budget or a policy: routed, it would spend outside every cap
+      return invalid("teamId", "must be 1 to 64 of A-Z a-z 0-9 . _ - (as budget-service's team ids), got '"
+          + cutForMessage(request.getTeamId()) + "'", version);
+    }
     if (blank(request.getTaskType())) {
       return invalid("taskType", "is required (e.g. interactiveChat, specGeneration, codeReview)", version);
     }
@@ -493,6 +499,12 @@ public final class RoutingEngine {
       return invalid("temperature", "must be between 0 and 2, got " + temperature, version);
     }
     return null;
+  }
+
+  private static String cutForMessage(String value) {
+    String printable = value.codePoints().mapToObj(c -> Character.isISOControl(c) ? "?" : Character.toString(c))
+        .collect(java.util.stream.Collectors.joining());
+    return printable.length() > 80 ? printable.substring(0, 80) + "..." : printable;
   }
 
   private static RouteOutcome.Rejected invalid(String field, String reason, String version) {

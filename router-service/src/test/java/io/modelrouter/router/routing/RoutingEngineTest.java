@@ -407,6 +407,10 @@ class RoutingEngineTest {
     return Stream.of(
         Arguments.of(request("interactiveChat", "hi").setRequestId(null).build(), "requestId", "is required"),
         Arguments.of(request("interactiveChat", "hi").setTeamId(" ").build(), "teamId", "is required"),
+        // found by FuzzBenchmark: a request whose team no budget can ever name was routed (and spent outside every cap)
+        Arguments.of(request("interactiveChat", "hi").setTeamId("team\u0001a").build(), "teamId",
+            "must be 1 to 64 of A-Z a-z 0-9 . _ - (as budget-service's team ids), got 'team?a'"),
+        Arguments.of(request("interactiveChat", "hi").setTeamId("t".repeat(65)).build(), "teamId", "must be 1 to 64"),
         Arguments.of(request("interactiveChat", "hi").setTaskType(null).build(), "taskType", "is required"),
         Arguments.of(request("interactiveChat", "hi").setMessages(List.of()).build(), "messages",
             "must hold at least one message"),

@@ -31,6 +31,11 @@ public final class HostileJson {
     return Arbitraries.randomValue(random -> mutate(base, random));
   }
 
+  /** One mutation of {@code valid} (a JSON document), drawn from {@code random}. */
+  public static String mutate(String valid, Random random) {
+    return mutate(read(valid), random);
+  }
+
   static String mutate(JsonNode base, Random random) {
     JsonNode tree = base.deepCopy();
     int operations = 1 + random.nextInt(4);
