@@ -6,11 +6,12 @@ import java.util.Random;
 /**
  * Generated malformed records on the Confluent wire format: a valid record with its magic byte or schema id changed,
  * truncated, bytes flipped in its Avro body, a 2 GB declared length where its first string's length is, garbage
- * after it, random bytes behind its valid header, nothing at all, or its body repeated 50 times.
+ * after it, random bytes behind its valid header, nothing at all, its body repeated 50 times, or invalid UTF-8 in
+ * its first string.
  */
 public final class WireMutations {
   /** Kinds of mutation {@link #mutate} draws from. */
-  public static final int KINDS = 9;
+  public static final int KINDS = 10;
 
   private WireMutations() {}
 
@@ -58,6 +59,15 @@ public final class WireMutations {
         out = noise;
       }
       case 7 -> out = new byte[random.nextInt(2)]; // nothing at all, or one byte
+      case 8 -> { // invalid UTF-8 in the first string: a lone continuation byte, a truncated sequence, 0xFF
+        int start = firstText(out);
+        if (start >= 0) {
+          byte[][] invalid = {{(byte) 0x80}, {(byte) 0xC3, (byte) 0x28}, {(byte) 0xFF}, {(byte) 0xED, (byte) 0xA0,
+              (byte) 0x80}};
+          byte[] bad = invalid[random.nextInt(invalid.length)];
+          System.arraycopy(bad, 0, out, start, Math.min(bad.length, out.length - start));
+        }
+      }
       default -> { // the body repeated: many records' worth of the same bytes behind one header
         byte[] big = new byte[5 + (out.length - 5) * 50];
         System.arraycopy(out, 0, big, 0, 5);
@@ -68,5 +78,17 @@ public final class WireMutations {
       }
     }
     return out;
+  }
+
+  /** Where the first run of four printable ASCII bytes after the header starts (a string's bytes), or -1. */
+  private static int firstText(byte[] record) {
+    int run = 0;
+    for (int i = 5; i < record.length; i++) {
+      run = record[i] >= 0x20 && record[i] < 0x7f ? run + 1 : 0;
+      if (run == 4) {
+        return i - 3;
+      }
+    }
+    return -1;
   }
 }
