@@ -17,7 +17,7 @@ import net.jqwik.api.Arbitrary;
  * with one to four mutations. Mutations in the tree replace a value anywhere with a hostile one (huge and negative
  * numbers, empty and very long strings, NUL and other control characters, emoji, null, the wrong type, deep
  * nesting), remove a field, add an unknown one; mutations of the text truncate it, repeat a key, nest it thousands
- * deep, or replace it with bytes that are not JSON at all.
+ * deep, put a bare NaN or infinity where a number is, or replace it with bytes that are not JSON at all.
  */
 public final class HostileJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -118,8 +118,12 @@ public final class HostileJson {
   }
 
   static String mutateText(String text, Random random) {
-    return switch (random.nextInt(7)) {
+    return switch (random.nextInt(8)) {
       case 0 -> text.substring(0, random.nextInt(Math.max(1, text.length())));
+      case 6 -> { // a bare NaN or infinity where the first number is (not JSON; parsers with leniency take it)
+        String[] literals = {"NaN", "Infinity", "-Infinity", "1e99999", "-0"};
+        yield text.replaceFirst(":\\s*-?[0-9][0-9.eE+-]*", ": " + literals[random.nextInt(literals.length)]);
+      }
       case 1 -> {
         // a key repeated: the first field again with another value
         int brace = text.indexOf('{');
