@@ -114,7 +114,9 @@ public interface EmbeddedKafka extends AutoCloseable {
           "group.initial.rebalance.delay.ms", "0",
           "auto.create.topics.enable", "false",
           "offsets.topic.num.partitions", "8",
-          "transaction.state.log.num.partitions", "8");
+          "transaction.state.log.num.partitions", "8",
+          // a transaction left open by a killed producer is aborted within a second of its timeout, not ten
+          "transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
     }
   }
 }

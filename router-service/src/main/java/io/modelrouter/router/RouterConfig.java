@@ -88,6 +88,8 @@ public final class RouterConfig {
         settings.get(PROCESSING_GUARANTEE), settings.get(COMMIT_INTERVAL), settings.get(THREADS),
         settings.get(STATE_DIR), settings.get(INSTANCE_ID));
     props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, RouterProcessingExceptionHandler.class);
+    props.put(RouterProcessingExceptionHandler.DLQ_TOPIC_CONFIG,
+        settings.get(CommonSettings.TOPIC_PREFIX) + io.modelrouter.schemas.Topics.DLQ);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
     props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 65_536);
     // A routed record is its request plus the decision: the producer must take what router.max.request.bytes lets in

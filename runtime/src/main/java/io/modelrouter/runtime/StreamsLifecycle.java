@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  * worker and budget-service do not carry Kafka Streams and RocksDB.
  */
 public final class StreamsLifecycle implements AutoCloseable {
+  /** KIP-892\'s switch, {@code false} by default in Kafka 4.4. */
+  static final String TRANSACTIONAL_STATE_STORES = "enable.transactional.statestores";
   private static final Logger LOG = LoggerFactory.getLogger(StreamsLifecycle.class);
   /** How long {@link #close()} waits for the stream threads to finish their work and commit. */
   public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -57,6 +59,11 @@ public final class StreamsLifecycle implements AutoCloseable {
     props.putAll(CommonSettings.kafkaClientConfig(settings));
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee.trim().toLowerCase(Locale.ROOT));
+    if (StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee.trim().toLowerCase(Locale.ROOT))) {
+      // KIP-892 (Kafka 4.4): writes wait in the store until the transaction commits, so a crash no longer wipes the
+      // local stores and replays their whole changelog on restart
+      props.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
+    }
     CommonSettings.putTransactionalProducerDefaults(props, "producer.", settings);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);

@@ -77,7 +77,7 @@ public final class TableFollower<V> implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error("following {} stopped", topic.name(), e);
     } finally {
-      consumer.close(Duration.ofSeconds(5));
+      consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
     }
   }
 

@@ -8,7 +8,7 @@ public final class ContainerImages {
   private ContainerImages() {}
 
   /** Apache Kafka in KRaft mode, the version the project builds against. */
-  public static final String KAFKA = "apache/kafka:4.1.2";
+  public static final String KAFKA = "apache/kafka:4.4.0";
   /** Confluent's schema registry, the one the compose file deploys. */
   public static final String SCHEMA_REGISTRY = "confluentinc/cp-schema-registry:8.1.1";
   /** The port the schema registry listens on inside its container. */

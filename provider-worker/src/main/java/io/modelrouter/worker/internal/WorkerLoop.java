@@ -386,7 +386,7 @@ public final class WorkerLoop implements Runnable {
 
   private void closeQuietly() {
     try {
-      consumer.close(crashed ? Duration.ZERO : Duration.ofSeconds(5));
+      consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(crashed ? Duration.ZERO : Duration.ofSeconds(5)));
     } catch (RuntimeException e) {
       LOG.debug("closing the consumer: {}", e.toString());
     }

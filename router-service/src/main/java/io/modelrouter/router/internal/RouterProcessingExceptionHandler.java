@@ -1,7 +1,9 @@
 package io.modelrouter.router.internal;
 
+import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.dlq.DeadLetters;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -13,22 +15,40 @@ import org.slf4j.LoggerFactory;
 /**
  * The router's {@code processing.exception.handler}: the backstop for an exception that escapes the route
  * processors' own handling (which answers an unexpected error while routing with a REJECTED result). On the route
- * nodes, an error that trying again cannot cure skips the record with an ERROR log naming its topic, partition and
- * offset (Kafka Streams counts it in {@code dropped-records-total}), because failing would restart the task on the
- * same record, for ever. A registry that cannot be reached, Kafka's own errors, and every other node (the spend
- * ledger) fail the task as by default, so the record is read again.
+ * nodes, an error that trying again cannot cure sends the record to {@code llm.dlq} with the usual {@code dlq.*}
+ * headers (in the task's transaction, through Kafka Streams' dead-letter support of KIP-1034) and goes on, with an
+ * ERROR log naming its topic, partition and offset: failing would restart the task on the same record, for ever. A
+ * registry that cannot be reached, Kafka's own errors, and every other node (the spend ledger) fail the task as by
+ * default, so the record is read again.
  */
 public final class RouterProcessingExceptionHandler implements ProcessingExceptionHandler {
+  /** The Streams property that names the DLQ topic for this handler (set by {@code RouterConfig}). */
+  public static final String DLQ_TOPIC_CONFIG = "model.router.dlq.topic";
   private static final Logger LOG = LoggerFactory.getLogger(RouterProcessingExceptionHandler.class);
 
+  private String dlqTopic = Topics.DLQ;
+
   @Override
-  public ProcessingHandlerResponse handle(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
-    if (!isRouteNode(context.processorNodeId()) || retryable(exception)) {
-      return ProcessingHandlerResponse.FAIL;
+  public void configure(Map<String, ?> configs) {
+    Object topic = configs.get(DLQ_TOPIC_CONFIG);
+    if (topic != null) {
+      dlqTopic = topic.toString();
     }
-    LOG.error("record {}-{}@{} skipped by router node {} after an unexpected error: {}", context.topic(),
+  }
+
+  @Override
+  public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+    if (!isRouteNode(context.processorNodeId()) || retryable(exception)) {
+      return Response.fail();
+    }
+    LOG.error("record {}-{}@{} dead-lettered by router node {} after an unexpected error: {}", context.topic(),
         context.partition(), context.offset(), context.processorNodeId(), DeadLetters.describe(exception), exception);
-    return ProcessingHandlerResponse.CONTINUE;
+    if (context.sourceRawValue() == null) {
+      return Response.resume();
+    }
+    return Response.resume(List.of(DeadLetters.record(dlqTopic,
+        new DeadLetters.Source(context.topic(), context.partition(), context.offset()), context.sourceRawKey(),
+        context.sourceRawValue(), context.headers(), exception, "router", System.currentTimeMillis())));
   }
 
   /** The nodes of {@code RouterTopology.routeAndSplit}: {@code route}, {@code route-rekeyed} and theirs. */
@@ -47,7 +67,4 @@ public final class RouterProcessingExceptionHandler implements ProcessingExcepti
     }
     return false;
   }
-
-  @Override
-  public void configure(Map<String, ?> configs) {}
 }

@@ -2,11 +2,12 @@ package io.modelrouter.router.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.modelrouter.schemas.dlq.DeadLetters;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
-import org.apache.kafka.streams.errors.ProcessingExceptionHandler.ProcessingHandlerResponse;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.Test;
@@ -42,34 +43,49 @@ class RouterProcessingExceptionHandlerTest {
     }
 
     public byte[] sourceRawKey() {
-      return null;
+      return "team-a".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public byte[] sourceRawValue() {
-      return null;
+      return new byte[] {0, 0, 0, 0, 7, 9, 9};
     }
   }
 
   @Test
-  void anUnexpectedErrorOnARouteNodeSkipsTheRecordInsteadOfFailingTheTaskForEver() {
-    assertThat(handler.handle(new At("route"), record, new IllegalStateException("bug"))).isEqualTo(
-        ProcessingHandlerResponse.CONTINUE);
-    assertThat(handler.handle(new At("route-rekeyed-routed-value"), record, new NullPointerException())).isEqualTo(
-        ProcessingHandlerResponse.CONTINUE);
+  void anUnexpectedErrorOnARouteNodeDeadLettersTheRecordInsteadOfFailingTheTaskForEver() {
+    handler.configure(java.util.Map.of(RouterProcessingExceptionHandler.DLQ_TOPIC_CONFIG, "p.llm.dlq"));
+    for (String node : new String[] {"route", "route-rekeyed-routed-value"}) {
+      ProcessingExceptionHandler.Response response = handler.handleError(new At(node), record,
+          new IllegalStateException("bug"));
+      assertThat(response.result()).as(node).isEqualTo(ProcessingExceptionHandler.Result.RESUME);
+      assertThat(response.deadLetterQueueRecords()).as(node).singleElement().satisfies(letter -> {
+        assertThat(letter.topic()).isEqualTo("p.llm.dlq");
+        assertThat(letter.key()).isEqualTo("team-a".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(letter.value()).isEqualTo(new byte[] {0, 0, 0, 0, 7, 9, 9});
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo("llm.requests");
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.SOURCE_PARTITION)).isEqualTo("3");
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo("42");
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.ERROR_CLASS))
+            .isEqualTo("java.lang.IllegalStateException");
+        assertThat(DeadLetters.header(letter.headers(), DeadLetters.SERVICE)).isEqualTo("router");
+      });
+    }
   }
 
   @Test
   void anUnreachableRegistryFailsTheTaskSoTheRecordIsReadAgain() {
     SchemaSerdeException unreachable = new SchemaSerdeException("registry down", "llm.requests", 7, true, null);
-    assertThat(handler.handle(new At("route"), record, new RuntimeException("wrapped", unreachable))).isEqualTo(
-        ProcessingHandlerResponse.FAIL);
+    ProcessingExceptionHandler.Response response = handler.handleError(new At("route"), record,
+        new RuntimeException("wrapped", unreachable));
+    assertThat(response.result()).isEqualTo(ProcessingExceptionHandler.Result.FAIL);
+    assertThat(response.deadLetterQueueRecords()).isEmpty();
   }
 
   @Test
   void errorsOutsideTheRouteNodesKeepTheDefaultFail() {
-    assertThat(handler.handle(new At("ledger"), record, new IllegalStateException("bug"))).isEqualTo(
-        ProcessingHandlerResponse.FAIL);
-    assertThat(handler.handle(new At("routing-policies-source"), record, new IllegalStateException("bug")))
-        .isEqualTo(ProcessingHandlerResponse.FAIL);
+    assertThat(handler.handleError(new At("ledger"), record, new IllegalStateException("bug")).result())
+        .isEqualTo(ProcessingExceptionHandler.Result.FAIL);
+    assertThat(handler.handleError(new At("routing-policies-source"), record, new IllegalStateException("bug"))
+        .result()).isEqualTo(ProcessingExceptionHandler.Result.FAIL);
   }
 }
