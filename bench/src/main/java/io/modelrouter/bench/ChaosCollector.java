@@ -251,6 +251,12 @@ final class ChaosCollector implements Runnable {
       out.append(String.format(Locale.ROOT, "%s: killed, restarted after %,d ms, first committed output seen %s "
               + "after the kill%n", name, Duration.between(kill.at(), restarted).toMillis(),
           first == null ? "NEVER" : String.format(Locale.ROOT, "%,d ms", Duration.between(kill.at(), first).toMillis())));
+      // where the time went: each phase the restarted process logged, as ms after the kill
+      StringBuilder phases = new StringBuilder();
+      kill.process().phasesSince(restarted).forEach((phase, at) -> phases.append(String.format(Locale.ROOT,
+          " %s %,d;", phase, Duration.between(kill.at(), at).toMillis())));
+      out.append(String.format(Locale.ROOT, "  %s phases (ms after the kill):%s first output %s%n", name, phases,
+          first == null ? "NEVER" : String.format(Locale.ROOT, "%,d", Duration.between(kill.at(), first).toMillis())));
     }
     return out.toString();
   }

@@ -70,6 +70,33 @@ final class ChildProcess implements AutoCloseable {
     return name;
   }
 
+  /**
+   * The phases this process logged at or after {@code since} ({@code phase <service> <phase> <epoch ms>}, see
+   * {@code io.modelrouter.runtime.Phases}), in the order they happened.
+   */
+  java.util.LinkedHashMap<String, Instant> phasesSince(Instant since) {
+    java.util.List<String[]> found = new java.util.ArrayList<>();
+    try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(log)) {
+      lines.forEach(line -> {
+        java.util.regex.Matcher m = PHASE.matcher(line);
+        if (m.find() && Long.parseLong(m.group(2)) >= since.toEpochMilli() - 1_000) {
+          found.add(new String[] {m.group(1), m.group(2)});
+        }
+      });
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      return new java.util.LinkedHashMap<>();
+    }
+    found.sort(java.util.Comparator.comparingLong(f -> Long.parseLong(f[1])));
+    java.util.LinkedHashMap<String, Instant> phases = new java.util.LinkedHashMap<>();
+    for (String[] f : found) {
+      phases.putIfAbsent(f[0], Instant.ofEpochMilli(Long.parseLong(f[1])));
+    }
+    return phases;
+  }
+
+  private static final java.util.regex.Pattern PHASE = java.util.regex.Pattern.compile(
+      "phase \\S+ (\\S+) (\\d{13})");
+
   Instant startedAt() {
     return startedAt;
   }

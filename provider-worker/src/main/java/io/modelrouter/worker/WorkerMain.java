@@ -2,6 +2,7 @@ package io.modelrouter.worker;
 
 import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;
+import io.modelrouter.runtime.Phases;
 import io.modelrouter.runtime.ServiceMain;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ public final class WorkerMain {
   private WorkerMain() {}
 
   public static void main(String[] args) throws InterruptedException {
+    Phases.main("worker");
     Settings settings = Settings.fromEnvironment();
     // Every setting, each provider's included (keys masked), so an operator sees what the worker runs with.
     List<Setting<?>> declared = new ArrayList<>(WorkerConfig.allSettings().stream().filter(s -> !s.isTemplate())
@@ -25,6 +27,7 @@ public final class WorkerMain {
     }
     settings.describe(declared).forEach(line -> LOG.info("config {}", line));
     WorkerService worker = new WorkerService(settings).start();
+    Phases.mark("worker", "started");
     CountDownLatch stopped = ServiceMain.serve("worker", worker, worker.registry(), worker::health,
         settings.get(WorkerConfig.METRICS_PORT));
     while (worker.isRunning()) {

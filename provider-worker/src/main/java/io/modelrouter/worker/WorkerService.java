@@ -11,6 +11,7 @@ import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
 import io.modelrouter.runtime.Metrics;
+import io.modelrouter.runtime.Phases;
 import io.modelrouter.runtime.MetricsServer;
 import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.TableFollower;
@@ -63,6 +64,7 @@ public final class WorkerService implements AutoCloseable {
   public WorkerService(Settings settings, Map<String, Provider> providers) {
     this.config = new WorkerConfig(settings);
     this.topics = CommonSettings.topics(settings);
+    Phases.mark("worker", "serdes");
     this.providers = new LinkedHashMap<>();
     String journalFile = settings.get(WorkerConfig.CALL_JOURNAL);
     this.journal = journalFile == null || journalFile.isBlank() ? null
@@ -70,6 +72,7 @@ public final class WorkerService implements AutoCloseable {
     providers.forEach((name, provider) -> this.providers.put(name,
         new MeteredProvider(journal == null ? provider : journal.around(provider), registry)));
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
+    Phases.mark("worker", "topics");
     Map<String, ProviderPolicy> policies = new HashMap<>();
     Map<String, Duration> timeouts = new HashMap<>();
     providers.forEach((name, provider) -> {
@@ -78,6 +81,7 @@ public final class WorkerService implements AutoCloseable {
     });
     this.resilience = new ResilientCalls(policies);
     this.catalogFollower = new TableFollower<>(topics.models(), config.kafka(), (id, spec) -> { }).start();
+    Phases.mark("worker", "catalog");
     Map<String, ModelSpec> defaults = DefaultPolicies.catalogById();
     ModelCatalog catalog = id -> catalogFollower.isEmpty() ? defaults.get(id) : catalogFollower.get(id);
     TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(resilience.breakers()).bindTo(registry);

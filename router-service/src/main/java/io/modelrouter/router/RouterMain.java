@@ -1,6 +1,7 @@
 package io.modelrouter.router;
 
 import io.modelrouter.config.Settings;
+import io.modelrouter.runtime.Phases;
 import io.modelrouter.runtime.ServiceMain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,9 +13,11 @@ public final class RouterMain {
   private RouterMain() {}
 
   public static void main(String[] args) throws InterruptedException {
+    Phases.main("router");
     Settings settings = Settings.fromEnvironment();
     settings.describe(RouterConfig.allSettings()).forEach(line -> LOG.info("config {}", line));
     RouterService service = new RouterService(settings).start();
+    Phases.mark("router", "started");
     ServiceMain.serve("router", service, service.registry(), service::health,
         settings.get(RouterConfig.METRICS_PORT)).await();
   }

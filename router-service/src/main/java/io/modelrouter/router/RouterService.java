@@ -5,6 +5,7 @@ import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
 import io.modelrouter.router.learned.LearnedRouter;
 import io.modelrouter.runtime.Metrics;
+import io.modelrouter.runtime.Phases;
 import io.modelrouter.runtime.MetricsServer;
 import io.modelrouter.runtime.StreamsLifecycle;
 import io.modelrouter.schemas.Topics;
@@ -26,7 +27,9 @@ public final class RouterService implements AutoCloseable {
   public RouterService(Settings settings) {
     RouterConfig config = new RouterConfig(settings);
     this.topics = CommonSettings.topics(settings);
+    Phases.mark("router", "serdes");
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
+    Phases.mark("router", "topics");
     Topology topology = RouterTopology.buildTopology(topics, DefaultPolicies.routingPolicy(),
         DefaultPolicies.catalogById(), config.admission(), new MicrometerRouterMetrics(registry));
     this.streams = new StreamsLifecycle("router", topology, config.streamsProperties(), registry);

@@ -25,8 +25,6 @@ import org.slf4j.LoggerFactory;
  * worker and budget-service do not carry Kafka Streams and RocksDB.
  */
 public final class StreamsLifecycle implements AutoCloseable {
-  /** KIP-892\'s switch, {@code false} by default in Kafka 4.4. */
-  static final String TRANSACTIONAL_STATE_STORES = "enable.transactional.statestores";
   private static final Logger LOG = LoggerFactory.getLogger(StreamsLifecycle.class);
   /** How long {@link #close()} waits for the stream threads to finish their work and commit. */
   public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
@@ -41,6 +39,29 @@ public final class StreamsLifecycle implements AutoCloseable {
     // Kafka Streams' own metrics, consumer lag (records-lag-max) among them, as kafka_* meters.
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);
+    // Where a (re)start's time goes, for CrashBenchmark: group join, the first store restored, running (after every
+    // store is restored)
+    streams.setStateListener((now, before) -> {
+      if (now == KafkaStreams.State.REBALANCING) {
+        Phases.mark(name, "rebalancing");
+      } else if (now == KafkaStreams.State.RUNNING) {
+        Phases.mark(name, "running");
+      }
+    });
+    streams.setGlobalStateRestoreListener(new org.apache.kafka.streams.processor.StateRestoreListener() {
+      @Override
+      public void onRestoreStart(org.apache.kafka.common.TopicPartition partition, String store, long start,
+          long end) {
+        Phases.mark(name, "restore-start");
+      }
+
+      @Override
+      public void onBatchRestored(org.apache.kafka.common.TopicPartition partition, String store, long batchEnd,
+          long restored) {}
+
+      @Override
+      public void onRestoreEnd(org.apache.kafka.common.TopicPartition partition, String store, long restored) {}
+    });
     streams.setUncaughtExceptionHandler(error -> {
       LOG.error("{} stream thread failed; replacing it", name, error);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

@@ -1,6 +1,7 @@
 package io.modelrouter.aggregator;
 
 import io.modelrouter.config.Settings;
+import io.modelrouter.runtime.Phases;
 import io.modelrouter.runtime.ServiceMain;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,9 +13,11 @@ public final class AggregatorMain {
   private AggregatorMain() {}
 
   public static void main(String[] args) throws InterruptedException {
+    Phases.main("aggregator");
     Settings settings = Settings.fromEnvironment();
     settings.describe(AggregatorConfig.allSettings()).forEach(line -> LOG.info("config {}", line));
     AggregatorService service = new AggregatorService(settings).start();
+    Phases.mark("aggregator", "started");
     ServiceMain.serve("aggregator", service, service.registry(), service::health,
         settings.get(AggregatorConfig.METRICS_PORT)).await();
   }

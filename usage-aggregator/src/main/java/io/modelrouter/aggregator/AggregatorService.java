@@ -6,6 +6,7 @@ import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
 import io.modelrouter.runtime.BudgetStateGauges;
 import io.modelrouter.runtime.Metrics;
+import io.modelrouter.runtime.Phases;
 import io.modelrouter.runtime.MetricsServer;
 import io.modelrouter.runtime.StreamsLifecycle;
 import io.modelrouter.schemas.TableFollower;
@@ -27,7 +28,9 @@ public final class AggregatorService implements AutoCloseable {
   public AggregatorService(Settings settings) {
     AggregatorConfig config = new AggregatorConfig(settings);
     this.topics = CommonSettings.topics(settings);
+    Phases.mark("aggregator", "serdes");
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
+    Phases.mark("aggregator", "topics");
     this.streams = new StreamsLifecycle("aggregator", AggregatorTopology.buildTopology(config, topics),
         config.streamsProperties(), registry);
     // budget_team_state{team} from what the aggregator committed (read_committed), not from its uncommitted work

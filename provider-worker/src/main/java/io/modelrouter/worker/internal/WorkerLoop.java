@@ -6,6 +6,7 @@ import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.TokenUsage;
 import io.modelrouter.schemas.Results;
+import io.modelrouter.runtime.Phases;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.dlq.DeadLetters;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
@@ -113,6 +114,7 @@ public final class WorkerLoop implements Runnable {
   public void run() {
     try {
       producer.initTransactions();
+      Phases.mark(SERVICE, "transactions");
       consumer.subscribe(List.of(topics.routed().name()), new Rebalance());
       lastCommit = clock.instant();
       while (running) {
@@ -367,6 +369,7 @@ public final class WorkerLoop implements Runnable {
       if (assigned.isEmpty()) {
         return;
       }
+      Phases.mark(SERVICE, "assigned");
       Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(assigned));
       for (TopicPartition partition : assigned) {
         OffsetAndMetadata offset = committed.get(partition);
