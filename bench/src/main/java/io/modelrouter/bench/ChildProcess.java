@@ -20,12 +20,19 @@ final class ChildProcess implements AutoCloseable {
   private final Path log;
   private volatile Process process;
   private volatile Instant startedAt;
+  private Path sharedArchive;
 
   ChildProcess(String name, String mainClass, Map<String, String> environment, Path log) {
     this.name = name;
     this.mainClass = mainClass;
     this.environment = Map.copyOf(environment);
     this.log = log;
+  }
+
+  /** Starts the JVM with a dynamic class-data sharing archive at {@code archive} (written at its first clean exit). */
+  ChildProcess withSharedArchive(Path archive) {
+    this.sharedArchive = archive;
+    return this;
   }
 
   ChildProcess start() throws IOException {
@@ -40,8 +47,21 @@ final class ChildProcess implements AutoCloseable {
     if (Runtime.version().feature() >= 23) {
       command.add("--sun-misc-unsafe-memory-access=allow");
     }
+    if (sharedArchive != null) {
+      // AppCDS: classes mapped from the archive a clean exit of an earlier run wrote, instead of loaded and verified
+      command.add("-XX:SharedArchiveFile=" + sharedArchive);
+      command.add("-XX:+AutoCreateSharedArchive");
+    }
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    String classPath = System.getProperty("java.class.path");
+    if (sharedArchive != null) {
+      // CDS archives jars only (it refuses to dump with a non-empty directory on the class path); the services'
+      // classes are all in jars, the directory is the benchmark's own
+      classPath = java.util.Arrays.stream(classPath.split(java.io.File.pathSeparator))
+          .filter(entry -> !java.nio.file.Files.isDirectory(Path.of(entry)))
+          .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    }
+    command.add(classPath);
     command.add(mainClass);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -41,9 +41,11 @@ import org.slf4j.LoggerFactory;
  * must appear once; every call the provider answered (the worker's call journal, written as each call returns and
  * kept across the kill) must have its usage event; the aggregator's totals must count exactly the usage events on
  * the topic; no alert id may appear twice. Recovery time is from the kill to the restarted process's first committed
- * output. The benchmark exits with status 1 and names what broke when any of these does not hold.
+ * output, with the phases the restarted process logged on its way. The benchmark exits with status 1 and names what
+ * broke when any of these does not hold. With {@code --cds true} each service is first started and stopped cleanly,
+ * which writes a class-data sharing archive its later starts use (as the images do).
  *
- * <pre>bench/run CrashBenchmark --rate 2000 --seconds 60</pre>
+ * <pre>bench/run CrashBenchmark --rate 2000 --seconds 60 [--cds true]</pre>
  */
 public final class CrashBenchmark {
   private static final Logger LOG = LoggerFactory.getLogger(CrashBenchmark.class);
@@ -53,7 +55,7 @@ public final class CrashBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs options = new BenchArgs(args, Map.of("rate", "2000", "seconds", "60", "down-ms", "2000",
-        "partitions", "8", "latency-ms", "200"));
+        "partitions", "8", "latency-ms", "200", "cds", "false"));
     LOG.info("crash benchmark {}", options);
     int rate = options.integer("rate");
     int seconds = options.integer("seconds");
@@ -87,6 +89,19 @@ public final class CrashBenchmark {
               ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
               new StringSerializer(), new ByteArraySerializer())) {
         budgets(producer, topics, rate, seconds);
+        if (Boolean.parseBoolean(options.string("cds"))) {
+          // Each JVM gets a class-data sharing archive, written by a clean stop after a first start (as a deployment
+          // would at its first stop); the run and every restart after a kill then map their classes from it
+          for (ChildProcess child : List.of(router, worker, aggregator)) {
+            child.withSharedArchive(dir.resolve(child.name() + ".jsa")).start();
+          }
+          for (ChildProcess child : List.of(router, worker, aggregator)) {
+            awaitPhase(child, child == worker ? "assigned" : "running");
+            child.close();
+          }
+          LOG.info("class-data sharing archives written: {}", List.of(router, worker, aggregator).stream()
+              .map(c -> c.name() + " " + dir.resolve(c.name() + ".jsa").toFile().length() / 1024 + " KB").toList());
+        }
         router.start();
         worker.start();
         aggregator.start();
@@ -214,6 +229,17 @@ public final class CrashBenchmark {
     Map<String, String> env = new HashMap<>(common);
     env.putAll(own);
     return new ChildProcess(name, mainClass, env, dir.resolve(name + ".log"));
+  }
+
+  /** Waits up to 120 s for {@code child} to log {@code phase} since it started. */
+  private static void awaitPhase(ChildProcess child, String phase) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (!child.phasesSince(child.startedAt()).containsKey(phase)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(child.name() + " did not reach " + phase + " within 120 s");
+      }
+      Thread.sleep(200);
+    }
   }
 
   private static void restartLater(ChildProcess victim, int downMs) {
