@@ -50,6 +50,8 @@ final class ChaosCollector implements Runnable {
    * stamps outputs with the input's time), to find when each service produced again after a restart.
    */
   private final Map<String, List<Long>> times = new HashMap<>();
+  /** The same per record key of the services' outputs (team, or team|window|date for totals). */
+  private final Map<String, List<Long>> timesByKey = new HashMap<>();
   private volatile int totalsRecords;
 
   ChaosCollector(String bootstrap, Topics topics) {
@@ -95,6 +97,9 @@ final class ChaosCollector implements Runnable {
   private synchronized void accept(ConsumerRecord<String, byte[]> record) {
     String topic = record.topic();
     times.computeIfAbsent(topic, t -> new ArrayList<>()).add(System.currentTimeMillis());
+    if (record.key() != null) {
+      timesByKey.computeIfAbsent(topic + " " + record.key(), t -> new ArrayList<>()).add(System.currentTimeMillis());
+    }
     if (topic.equals(topics.results().name())) {
       InferenceResult result = topics.results().deserializeValue(record.value());
       results.merge(result.getRequestId(), 1, Integer::sum);
@@ -153,6 +158,9 @@ final class ChaosCollector implements Runnable {
       broken.add("an alert id appears twice");
     }
     for (Kill kill : kills) {
+      if (kill.process().startedAt().isBefore(kill.at())) {
+        continue; // taken over by the survivor: reported, not an invariant (a team paused meanwhile writes nothing)
+      }
       if (firstAfter(outputOf(kill.process().name()), kill.process().startedAt()) == null) {
         broken.add(kill.process().name() + " produced nothing after its restart");
       }
@@ -160,12 +168,43 @@ final class ChaosCollector implements Runnable {
     return broken;
   }
 
-  private String outputOf(String service) {
+  private String outputOf(String process) {
+    String service = process.replaceAll("-[0-9]+$", "");
     return switch (service) {
       case "worker" -> topics.usage().name();
       case "router" -> topics.routed().name();
       default -> topics.usageTotals().name();
     };
+  }
+
+  /**
+   * With two instances of a service and one killed: how long after the kill every key the service writes (a team's
+   * routed requests or usage, a team window's totals) that had output in the 10 s before the kill had output again,
+   * and how many such keys never did. A key's records come from the task that owns its partition, so this is when
+   * the survivor had taken over the dead instance's partitions.
+   */
+  synchronized String takeover(Kill kill) {
+    String prefix = outputOf(kill.process().name()) + " ";
+    long at = kill.at().toEpochMilli();
+    long worst = -1;
+    int keys = 0;
+    int never = 0;
+    for (Map.Entry<String, List<Long>> entry : timesByKey.entrySet()) {
+      if (!entry.getKey().startsWith(prefix)
+          || entry.getValue().stream().noneMatch(t -> t < at && t >= at - 10_000)) {
+        continue;
+      }
+      keys++;
+      Long first = entry.getValue().stream().filter(t -> t >= at).min(Long::compare).orElse(null);
+      if (first == null) {
+        never++;
+      } else {
+        worst = Math.max(worst, first - at);
+      }
+    }
+    return String.format(Locale.ROOT, "%s: one of two instances killed, not restarted; every key of its output "
+        + "(%d) written again within %,d ms of the kill%s", kill.process().name(), keys, worst,
+        never == 0 ? "" : " except " + never + " with no output after the kill (a team paused meanwhile routes nothing)");
   }
 
   /** When the first record on the topic became visible at or after {@code after}, or null. */
@@ -247,6 +286,10 @@ final class ChaosCollector implements Runnable {
     for (Kill kill : kills) {
       String name = kill.process().name();
       Instant restarted = kill.process().startedAt();
+      if (restarted.isBefore(kill.at())) { // not restarted: a second instance took over
+        out.append(takeover(kill)).append('\n');
+        continue;
+      }
       Instant first = firstAfter(outputOf(name), restarted);
       out.append(String.format(Locale.ROOT, "%s: killed, restarted after %,d ms, first committed output seen %s "
               + "after the kill%n", name, Duration.between(kill.at(), restarted).toMillis(),

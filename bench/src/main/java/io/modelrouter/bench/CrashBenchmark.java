@@ -45,7 +45,13 @@ import org.slf4j.LoggerFactory;
  * broke when any of these does not hold. With {@code --cds true} each service is first started and stopped cleanly,
  * which writes a class-data sharing archive its later starts use (as the images do).
  *
- * <pre>bench/run CrashBenchmark --rate 2000 --seconds 60 [--cds true]</pre>
+ * <p>With {@code --instances 2} a second instance of each service runs beside the first (the Streams ones with
+ * {@code --standby} standby replicas); the first is killed and not restarted, and the report says how long after the
+ * kill every key the service writes was written again: the survivor's takeover. {@code --session-timeout-ms} and
+ * {@code --transaction-timeout-ms} set the two timeouts that takeover waits on.
+ *
+ * <pre>bench/run CrashBenchmark --rate 2000 --seconds 60 [--cds true]
+ * bench/run CrashBenchmark --rate 1000 --seconds 90 --instances 2 --session-timeout-ms 6000 --transaction-timeout-ms 5000</pre>
  */
 public final class CrashBenchmark {
   private static final Logger LOG = LoggerFactory.getLogger(CrashBenchmark.class);
@@ -55,7 +61,8 @@ public final class CrashBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs options = new BenchArgs(args, Map.of("rate", "2000", "seconds", "60", "down-ms", "2000",
-        "partitions", "8", "latency-ms", "200", "cds", "false"));
+        "partitions", "8", "latency-ms", "200", "cds", "false", "instances", "1", "standby", "1", "session-timeout-ms", "45000",
+        "transaction-timeout-ms", "default"));
     LOG.info("crash benchmark {}", options);
     int rate = options.integer("rate");
     int seconds = options.integer("seconds");
@@ -69,16 +76,41 @@ public final class CrashBenchmark {
           "MR_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "MR_SCHEMA_REGISTRY_URL", registry.url(),
           "MR_TOPICS_PARTITIONS", options.string("partitions"),
           "MR_ROUTER_METRICS_PORT", "-1", "MR_WORKER_METRICS_PORT", "-1", "MR_AGGREGATOR_METRICS_PORT", "-1"));
-      ChildProcess router = child("router", "io.modelrouter.router.RouterMain", env, dir, Map.of(
-          "MR_ROUTER_INSTANCE_ID", "crash-router", "MR_ROUTER_STATE_DIR", dir.resolve("router-state").toString()));
+      // --instances 2: a second instance of each service (standby replicas for the Streams ones); the first is
+      // killed and not restarted, and the report says when the survivor wrote every key again
+      boolean pair = options.integer("instances") == 2;
+      List<ChildProcess> secondInstances = new ArrayList<>();
+      Map<String, String> standby = pair ? Map.of("MR_KAFKA_NUM_STANDBY_REPLICAS", options.string("standby"))
+          : Map.of();
+      if (pair) {
+        env.put("MR_KAFKA_SESSION_TIMEOUT_MS", options.string("session-timeout-ms"));
+      }
+      if (!options.string("transaction-timeout-ms").equals("default")) {
+        // a survivor reads the dead instance's partitions only once its open transaction is aborted: at this timeout
+        env.put("MR_KAFKA_TRANSACTION_TIMEOUT_MS", options.string("transaction-timeout-ms"));
+        env.put("MR_WORKER_TRANSACTION_TIMEOUT", options.string("transaction-timeout-ms"));
+      }
+      ChildProcess router = child("router", "io.modelrouter.router.RouterMain", env, dir, merge(standby, Map.of(
+          "MR_ROUTER_INSTANCE_ID", "crash-router", "MR_ROUTER_STATE_DIR", dir.resolve("router-state").toString())));
       Path journal = dir.resolve("provider-calls.tsv");
       ChildProcess worker = child("worker", "io.modelrouter.worker.WorkerMain", env, dir, Map.of(
           "MR_WORKER_INSTANCE_ID", "crash-worker", "MR_WORKER_SIMULATE", "all",
           "MR_WORKER_CALL_JOURNAL", journal.toString(),
           "MR_SIMULATOR_LATENCY", options.string("latency-ms"), "MR_SIMULATOR_LATENCY_SPREAD", "0.3"));
-      ChildProcess aggregator = child("aggregator", "io.modelrouter.aggregator.AggregatorMain", env, dir, Map.of(
-          "MR_AGGREGATOR_INSTANCE_ID", "crash-aggregator",
-          "MR_AGGREGATOR_STATE_DIR", dir.resolve("aggregator-state").toString()));
+      ChildProcess aggregator = child("aggregator", "io.modelrouter.aggregator.AggregatorMain", env, dir, merge(standby,
+          Map.of("MR_AGGREGATOR_INSTANCE_ID", "crash-aggregator",
+              "MR_AGGREGATOR_STATE_DIR", dir.resolve("aggregator-state").toString())));
+      if (pair) {
+        secondInstances.add(child("router-2", "io.modelrouter.router.RouterMain", env, dir, merge(standby, Map.of(
+            "MR_ROUTER_INSTANCE_ID", "crash-router-2", "MR_ROUTER_STATE_DIR", dir.resolve("router-2-state").toString()))));
+        secondInstances.add(child("worker-2", "io.modelrouter.worker.WorkerMain", env, dir, Map.of(
+            "MR_WORKER_INSTANCE_ID", "crash-worker-2", "MR_WORKER_SIMULATE", "all",
+            "MR_WORKER_CALL_JOURNAL", journal.toString(),
+            "MR_SIMULATOR_LATENCY", options.string("latency-ms"), "MR_SIMULATOR_LATENCY_SPREAD", "0.3")));
+        secondInstances.add(child("aggregator-2", "io.modelrouter.aggregator.AggregatorMain", env, dir, merge(standby, Map.of(
+            "MR_AGGREGATOR_INSTANCE_ID", "crash-aggregator-2",
+            "MR_AGGREGATOR_STATE_DIR", dir.resolve("aggregator-2-state").toString()))));
+      }
       ChaosCollector collector = new ChaosCollector(kafka.bootstrapServers(), topics);
       Thread reader = Thread.ofPlatform().name("crash-collector").start(collector);
       List<ChaosCollector.Kill> kills = new ArrayList<>();
@@ -105,6 +137,9 @@ public final class CrashBenchmark {
         router.start();
         worker.start();
         aggregator.start();
+        for (ChildProcess second : secondInstances) {
+          second.start();
+        }
         warmUp(producer, topics, collector);
         LOG.info("services up; sending {} requests/s for {} s", rate, seconds);
 
@@ -124,7 +159,9 @@ public final class CrashBenchmark {
             ChildProcess victim = victims.get(next++);
             Instant killed = victim.kill();
             LOG.info("killed {} (SIGKILL)", victim.name());
-            Thread.ofVirtual().start(() -> restartLater(victim, options.integer("down-ms")));
+            if (!pair) {
+              Thread.ofVirtual().start(() -> restartLater(victim, options.integer("down-ms")));
+            }
             kills.add(new ChaosCollector.Kill(victim, killed));
           }
           InferenceRequest request = workload.next(i);
@@ -146,6 +183,10 @@ public final class CrashBenchmark {
         }
         collector.stop();
         reader.join();
+      } finally {
+        for (ChildProcess second : secondInstances) {
+          second.close();
+        }
       }
       System.out.println();
       System.out.printf(Locale.ROOT, "CrashBenchmark: %,d requests/s for %d s, %d teams (10 with budgets), simulated "
@@ -240,6 +281,12 @@ public final class CrashBenchmark {
       }
       Thread.sleep(200);
     }
+  }
+
+  private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
+    Map<String, String> out = new HashMap<>(a);
+    out.putAll(b);
+    return out;
   }
 
   private static void restartLater(ChildProcess victim, int downMs) {
