@@ -8,12 +8,12 @@ import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.config.CommonSettings;
+import io.modelrouter.embedded.FreePorts;
 import io.modelrouter.schemas.SampleRecords;
 import io.modelrouter.schemas.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,9 +55,9 @@ class LocalStackIT {
 
   @Test
   void servesRequestsAndKeepsItsDataAcrossARestart(@TempDir Path data) throws Exception {
-    int kafkaPort = twoFreePorts();
+    int kafkaPort = FreePorts.pair();
     String[] args = {"--no-demo", "--data-dir", data.toString(), "--kafka-port", Integer.toString(kafkaPort),
-        "--registry-port", Integer.toString(freePort()), "--http-port", Integer.toString(freePort())};
+        "--registry-port", Integer.toString(FreePorts.any()), "--http-port", Integer.toString(FreePorts.any())};
     // Unreachable on purpose: the stack would not start if its services used them.
     Map<String, String> env = Map.of("MR_ROUTER_METRICS_PORT", "0", "MR_WORKER_METRICS_PORT", "0",
         "MR_AGGREGATOR_METRICS_PORT", "0", "MR_SIMULATOR_LATENCY", "20",
@@ -150,26 +150,5 @@ class LocalStackIT {
       }
     }
     return out;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  /** A port whose next port is free too (the embedded broker's controller listens on it). */
-  private static int twoFreePorts() throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int port = freePort();
-      if (port < 65534) {
-        try (ServerSocket next = new ServerSocket(port + 1)) {
-          return port;
-        } catch (IOException taken) {
-          // try another
-        }
-      }
-    }
-    throw new IOException("no two consecutive free ports found");
   }
 }

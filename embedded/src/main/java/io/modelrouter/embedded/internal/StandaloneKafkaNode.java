@@ -1,12 +1,12 @@
 package io.modelrouter.embedded.internal;
 
 import io.modelrouter.embedded.EmbeddedKafka;
+import io.modelrouter.embedded.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,8 +47,8 @@ public final class StandaloneKafkaNode implements EmbeddedKafka {
     try {
       Files.createDirectories(dataDirectory);
       Path logDir = dataDirectory.resolve("kafka-logs");
-      int clientPort = port == 0 ? freePort() : port;
-      int quorumPort = controllerPort != 0 ? controllerPort : port == 0 ? freePort() : port + 1;
+      int clientPort = port == 0 ? FreePorts.any() : port;
+      int quorumPort = controllerPort != 0 ? controllerPort : port == 0 ? FreePorts.any() : port + 1;
       Properties props = new Properties();
       props.put("process.roles", "broker,controller");
       props.put("node.id", Integer.toString(NODE_ID));
@@ -118,13 +118,6 @@ public final class StandaloneKafkaNode implements EmbeddedKafka {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for embedded Kafka", e);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
     }
   }
 
