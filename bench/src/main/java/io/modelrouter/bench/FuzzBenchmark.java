@@ -9,21 +9,19 @@ import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.avro.UsageTotals;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
+import io.modelrouter.embedded.FreePorts;
 import io.modelrouter.local.LocalStack;
 import io.modelrouter.schemas.SampleRecords;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.dlq.DeadLetters;
 import io.modelrouter.schemas.fuzz.HostileHttp;
 import io.modelrouter.schemas.fuzz.HostileJson;
+import io.modelrouter.schemas.fuzz.PolicyDocuments;
 import io.modelrouter.schemas.fuzz.WireMutations;
-import io.modelrouter.schemas.policy.DefaultPolicies;
-import io.modelrouter.schemas.policy.PolicyException;
-import io.modelrouter.schemas.policy.PolicyJson;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +37,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -123,11 +120,11 @@ public final class FuzzBenchmark {
     List<String> failures = new ArrayList<>();
     List<String> lines = new ArrayList<>();
     documents(options, failures, lines);
-    int kafkaPort = freePortPair();
+    int kafkaPort = FreePorts.pair();
     Settings settings = Settings.of(Map.ofEntries(
         Map.entry("local.data.dir", data.toString()),
         Map.entry("local.kafka.port", Integer.toString(kafkaPort)),
-        Map.entry("local.registry.port", Integer.toString(freePort())),
+        Map.entry("local.registry.port", Integer.toString(FreePorts.any())),
         Map.entry("local.demo", "false"),
         Map.entry("local.summary.interval", "PT1H"),
         Map.entry("budget.http.port", "0"),
@@ -157,45 +154,17 @@ public final class FuzzBenchmark {
   /** Hostile routing policies, budgets and catalog entries: each accepted, or refused naming JSON paths. */
   static void documents(Options options, List<String> failures, List<String> lines) {
     Random random = new Random(options.seed());
-    String policy = PolicyJson.toJson(DefaultPolicies.routingPolicy()).toString();
-    String budget = """
-        {"timeZone": "Europe/Berlin",
-         "daily": {"inputTokens": 500000, "outputTokens": 100000, "costUsd": 12.5, "alertThresholds": [0.5, 0.8],
-                   "action": "pause", "escalations": [{"at": 0.8, "action": "restrict"}]},
-         "monthly": {"costUsd": 300, "alertThresholds": [0.9], "action": "restrict"}}""";
-    String model = """
-        {"id": "qwen3-8b", "provider": "ollama", "providerModelId": "qwen3:8b", "contextWindow": 40960,
-         "maxOutputTokens": 8192, "inputPricePerMTokUsd": 0, "outputPricePerMTokUsd": 0}""";
+    PolicyDocuments.Kind[] kinds = PolicyDocuments.Kind.values();
     Map<String, Integer> accepted = new TreeMap<>();
     Map<String, Integer> refused = new TreeMap<>();
     long started = System.nanoTime();
     for (int i = 0; i < options.documents(); i++) {
-      String kind = switch (i % 3) {
-        case 0 -> "routing policy";
-        case 1 -> "budget";
-        default -> "model";
-      };
-      String text = HostileJson.mutate(i % 3 == 0 ? policy : i % 3 == 1 ? budget : model, random);
-      Callable<?> parse = switch (i % 3) {
-        case 0 -> () -> PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(text, kind),
-            DefaultPolicies.catalogById());
-        case 1 -> () -> PolicyJson.parseBudgetPolicy("team-a", PolicyJson.read(text, kind));
-        default -> () -> PolicyJson.parseModelSpec(PolicyJson.read(text, kind));
-      };
-      try {
-        if (parse.call() == null) {
-          failures.add("document #" + i + " (" + kind + "): parsed to null: " + cut(text));
-        } else {
-          accepted.merge(kind, 1, Integer::sum);
-        }
-      } catch (PolicyException e) {
-        refused.merge(kind, 1, Integer::sum);
-        if (e.problems().isEmpty() || e.problems().stream().anyMatch(p -> !p.startsWith("$"))) {
-          failures.add("document #" + i + " (" + kind + "): refused without a path for every problem "
-              + e.problems() + ": " + cut(text));
-        }
-      } catch (Exception | StackOverflowError e) {
-        failures.add("document #" + i + " (" + kind + "): " + e + ": " + cut(text));
+      PolicyDocuments.Kind kind = kinds[i % kinds.length];
+      String text = HostileJson.mutate(kind.sample(), random);
+      PolicyDocuments.Outcome outcome = PolicyDocuments.check(kind, text);
+      (outcome.accepted() ? accepted : refused).merge(kind.label(), 1, Integer::sum);
+      if (outcome.problem() != null) {
+        failures.add("document #" + i + " (" + kind.label() + "): " + outcome.problem() + ": " + cut(text));
       }
     }
     lines.add(String.format(Locale.ROOT, "documents: %,d in %.1f s; accepted %s; refused naming paths %s",
@@ -466,24 +435,5 @@ public final class FuzzBenchmark {
 
   private static String cut(String text) {
     return text.length() > 200 ? text.substring(0, 200) + "..." : text;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  /** A free port whose next port is free too (the embedded broker's controller listens on port + 1). */
-  private static int freePortPair() throws IOException {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int port = freePort();
-      try (ServerSocket next = new ServerSocket(port + 1)) {
-        return port;
-      } catch (IOException e) {
-        // taken: try another
-      }
-    }
-    throw new IOException("no two free consecutive ports found");
   }
 }

@@ -29,9 +29,6 @@ public final class HostileHttp {
       {"daily": {"inputTokens": 500000, "costUsd": 12.5, "alertThresholds": [0.5, 0.8], "action": "pause"}}""";
   private static final String FEEDBACK = """
       {"requestId": "r-1", "score": 0.5, "source": "TEST", "neededProfile": "primary"}""";
-  private static final String MODEL = """
-      {"id": "qwen3-8b", "provider": "ollama", "providerModelId": "qwen3:8b", "contextWindow": 40960,
-       "maxOutputTokens": 8192, "inputPricePerMTokUsd": 0, "outputPricePerMTokUsd": 0}""";
   private static final String PIN = """
       {"version": 0, "reason": "fuzz"}""";
 
@@ -58,7 +55,7 @@ public final class HostileHttp {
       case 1 -> random.nextBoolean() ? BUDGET : FEEDBACK;
       case 2 -> HostileJson.mutate(BUDGET, random);
       case 3 -> HostileJson.mutate(random.nextBoolean() ? FEEDBACK : PIN, random);
-      case 4 -> HostileJson.mutate(MODEL, random);
+      case 4 -> HostileJson.mutate(PolicyDocuments.Kind.MODEL.sample(), random);
       case 5 -> "not json at all \u0000";
       case 6 -> "[" + "[".repeat(3_000) + "]".repeat(3_000) + "]";
       default -> "b".repeat(random.nextBoolean() ? 500_000 : 1_200_000);
