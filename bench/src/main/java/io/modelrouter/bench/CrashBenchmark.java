@@ -90,26 +90,13 @@ public final class CrashBenchmark {
         env.put("MR_KAFKA_TRANSACTION_TIMEOUT_MS", options.string("transaction-timeout-ms"));
         env.put("MR_WORKER_TRANSACTION_TIMEOUT", options.string("transaction-timeout-ms"));
       }
-      ChildProcess router = child("router", "io.modelrouter.router.RouterMain", env, dir, merge(standby, Map.of(
-          "MR_ROUTER_INSTANCE_ID", "crash-router", "MR_ROUTER_STATE_DIR", dir.resolve("router-state").toString())));
       Path journal = dir.resolve("provider-calls.tsv");
-      ChildProcess worker = child("worker", "io.modelrouter.worker.WorkerMain", env, dir, Map.of(
-          "MR_WORKER_INSTANCE_ID", "crash-worker", "MR_WORKER_SIMULATE", "all",
-          "MR_WORKER_CALL_JOURNAL", journal.toString(),
-          "MR_SIMULATOR_LATENCY", options.string("latency-ms"), "MR_SIMULATOR_LATENCY_SPREAD", "0.3"));
-      ChildProcess aggregator = child("aggregator", "io.modelrouter.aggregator.AggregatorMain", env, dir, merge(standby,
-          Map.of("MR_AGGREGATOR_INSTANCE_ID", "crash-aggregator",
-              "MR_AGGREGATOR_STATE_DIR", dir.resolve("aggregator-state").toString())));
+      List<ChildProcess> first = services("", env, standby, dir, journal, options.string("latency-ms"));
+      ChildProcess router = first.get(0);
+      ChildProcess worker = first.get(1);
+      ChildProcess aggregator = first.get(2);
       if (pair) {
-        secondInstances.add(child("router-2", "io.modelrouter.router.RouterMain", env, dir, merge(standby, Map.of(
-            "MR_ROUTER_INSTANCE_ID", "crash-router-2", "MR_ROUTER_STATE_DIR", dir.resolve("router-2-state").toString()))));
-        secondInstances.add(child("worker-2", "io.modelrouter.worker.WorkerMain", env, dir, Map.of(
-            "MR_WORKER_INSTANCE_ID", "crash-worker-2", "MR_WORKER_SIMULATE", "all",
-            "MR_WORKER_CALL_JOURNAL", journal.toString(),
-            "MR_SIMULATOR_LATENCY", options.string("latency-ms"), "MR_SIMULATOR_LATENCY_SPREAD", "0.3")));
-        secondInstances.add(child("aggregator-2", "io.modelrouter.aggregator.AggregatorMain", env, dir, merge(standby, Map.of(
-            "MR_AGGREGATOR_INSTANCE_ID", "crash-aggregator-2",
-            "MR_AGGREGATOR_STATE_DIR", dir.resolve("aggregator-2-state").toString()))));
+        secondInstances.addAll(services("-2", env, standby, dir, journal, options.string("latency-ms")));
       }
       ChaosCollector collector = new ChaosCollector(kafka.bootstrapServers(), topics);
       Thread reader = Thread.ofPlatform().name("crash-collector").start(collector);
@@ -263,6 +250,26 @@ public final class CrashBenchmark {
       broken.add(extra + " usage event(s) for calls the provider did not answer");
     }
     return broken;
+  }
+
+  /**
+   * One instance of each service, {@code router<suffix>}, {@code worker<suffix>}, {@code aggregator<suffix>}, with
+   * ids and state of its own; {@code streams} goes to the Streams ones (standby replicas), the workers share the call
+   * journal.
+   */
+  private static List<ChildProcess> services(String suffix, Map<String, String> env, Map<String, String> streams,
+      Path dir, Path journal, String latencyMs) {
+    return List.of(
+        child("router" + suffix, "io.modelrouter.router.RouterMain", env, dir, merge(streams, Map.of(
+            "MR_ROUTER_INSTANCE_ID", "crash-router" + suffix,
+            "MR_ROUTER_STATE_DIR", dir.resolve("router" + suffix + "-state").toString()))),
+        child("worker" + suffix, "io.modelrouter.worker.WorkerMain", env, dir, Map.of(
+            "MR_WORKER_INSTANCE_ID", "crash-worker" + suffix, "MR_WORKER_SIMULATE", "all",
+            "MR_WORKER_CALL_JOURNAL", journal.toString(),
+            "MR_SIMULATOR_LATENCY", latencyMs, "MR_SIMULATOR_LATENCY_SPREAD", "0.3")),
+        child("aggregator" + suffix, "io.modelrouter.aggregator.AggregatorMain", env, dir, merge(streams, Map.of(
+            "MR_AGGREGATOR_INSTANCE_ID", "crash-aggregator" + suffix,
+            "MR_AGGREGATOR_STATE_DIR", dir.resolve("aggregator" + suffix + "-state").toString()))));
   }
 
   private static ChildProcess child(String name, String mainClass, Map<String, String> common, Path dir,
