@@ -20,7 +20,8 @@ public final class BudgetServiceConfig {
   public static final Setting<String> ADMIN_TOKEN = Setting.secret("budget.admin.token",
       "Bearer token that may do everything (required).");
   public static final Setting<String> TEAM_TOKENS = Setting.secret("budget.team.tokens",
-      "Comma-separated team=token pairs: each token reads and changes only its own team.");
+      "Comma-separated team=token pairs: each token reads its own team and sends its feedback; it changes its"
+          + " limits or lifts its pause only with self-service, which the admin grants in the team's budget.");
   public static final Setting<Integer> ALERTS_HISTORY = Setting.integer("budget.alerts.history", 1000,
       "Budget alerts kept in memory per team for GET /teams/{team}/alerts.").atLeast(1);
   public static final Setting<Integer> RESULTS_HISTORY = Setting.integer("budget.results.history", 50,

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelrouter.avro.AdminChange;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetAlert;
 import io.modelrouter.avro.BudgetPolicy;
@@ -61,6 +62,8 @@ class BudgetServiceIT {
   private static final String ADMIN = "adm1n-s3cret";
   private static final String ALPHA = "alpha-s3cret";
   private static final String BETA = "beta-s3cret";
+  private static final String KAPPA = "kappa-s3cret";
+  private static final String LAMBDA = "lambda-s3cret";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -82,7 +85,8 @@ class BudgetServiceIT {
         "topics.partitions", "2",
         "budget.http.port", "0",
         "budget.admin.token", ADMIN,
-        "budget.team.tokens", "alpha=" + ALPHA + ",beta=" + BETA))).start();
+        "budget.team.tokens", "alpha=" + ALPHA + ",beta=" + BETA + ",kappa=" + KAPPA + ",lambda=" + LAMBDA)))
+        .start();
     producer = new KafkaProducer<>(stack.producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
   }
 
@@ -98,7 +102,7 @@ class BudgetServiceIT {
     HttpResponse<String> first = send("PUT", "/teams/alpha/budget", ADMIN,
         "{\"timeZone\": \"Europe/Berlin\", \"daily\": {\"inputTokens\": 100000, \"costUsd\": 12.5, \"action\": \"pause\"}}");
     HttpResponse<String> read = send("GET", "/teams/alpha/budget", ALPHA, null);
-    HttpResponse<String> second = send("PUT", "/teams/alpha/budget", ALPHA, "{\"daily\": {\"inputTokens\": 200000}}");
+    HttpResponse<String> second = send("PUT", "/teams/alpha/budget", ADMIN, "{\"daily\": {\"inputTokens\": 200000}}");
 
     // Then
     assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
@@ -172,8 +176,8 @@ class BudgetServiceIT {
     // When
     HttpResponse<String> byTeam = send("PUT", "/models/qwen3-8b", BETA, model);
     HttpResponse<String> byAdmin = send("PUT", "/models/qwen3-8b", ADMIN, model);
-    HttpResponse<String> usesIt = send("PUT", "/teams/beta/policy", BETA, policy.formatted("qwen3-8b"));
-    HttpResponse<String> unknown = send("PUT", "/teams/beta/policy", BETA, policy.formatted("qwen9"));
+    HttpResponse<String> usesIt = send("PUT", "/teams/beta/policy", ADMIN, policy.formatted("qwen3-8b"));
+    HttpResponse<String> unknown = send("PUT", "/teams/beta/policy", ADMIN, policy.formatted("qwen9"));
     HttpResponse<String> delete = send("DELETE", "/models/qwen3-8b", ADMIN, null);
 
     // Then
@@ -193,12 +197,12 @@ class BudgetServiceIT {
   @Test
   void resetPublishesAManualResetActionReadableAtOnce() throws Exception {
     // When
-    HttpResponse<String> reset = send("POST", "/teams/alpha/budget/reset", ALPHA, null);
+    HttpResponse<String> reset = send("POST", "/teams/alpha/budget/reset", ADMIN, null);
     HttpResponse<String> state = send("GET", "/teams/alpha/state", ALPHA, null);
 
     // Then
     assertThat(reset.statusCode()).isEqualTo(202);
-    assertThat(json(reset).get("reason").asText()).isEqualTo("manual reset by team token of alpha");
+    assertThat(json(reset).get("reason").asText()).isEqualTo("manual reset by admin");
     assertThat(json(state).get("state").asText()).isEqualTo("NORMAL");
     assertThat(json(state).get("manualReset").asBoolean()).isTrue();
     BudgetAction published = readTopic(topics.budgetActions()).get("alpha");
@@ -446,31 +450,143 @@ class BudgetServiceIT {
   }
 
   /** The topic's current table (latest value per key, tombstones applied). */
-  private <V> Map<String, V> readTopic(Topic<String, V> topic) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<String, byte[]> consumer =
-             new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-          .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      Map<String, V> table = new HashMap<>();
-      Instant deadline = Instant.now().plusSeconds(30);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        assertThat(Instant.now()).as("reading " + topic.name()).isBefore(deadline);
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          if (record.value() == null) {
-            table.remove(record.key());
-          } else {
-            table.put(record.key(), topic.deserializeValue(record.value()));
-          }
-        }
-      }
-      return table;
+  @Test
+  void teamWithoutSelfServiceMayNotLiftItsCapAndEachRefusalNamesThePermission() throws Exception {
+    // Given: kappa's budget pauses it, set by the admin, no self-service
+    assertThat(send("PUT", "/teams/kappa/budget", ADMIN, "{\"daily\": {\"inputTokens\": 1000, \"action\":"
+        + " \"pause\"}}").statusCode()).isEqualTo(200);
+    String budget = "{\"daily\": {\"inputTokens\": 1000000000}}";
+    String policy = "{\"profiles\": {\"primary\": {\"model\": \"claude-sonnet-4-5\"}}}";
+    List<List<String>> attempts = List.of(
+        List.of("PUT", "/teams/kappa/budget", budget, "budget.write"),
+        List.of("DELETE", "/teams/kappa/budget", "", "budget.delete"),
+        List.of("POST", "/teams/kappa/budget/reset", "", "budget.reset"),
+        List.of("PUT", "/teams/kappa/policy", policy, "policy.write"),
+        List.of("DELETE", "/teams/kappa/policy", "", "policy.delete"),
+        List.of("PUT", "/policies/default", policy, "default-policy.write"),
+        List.of("PUT", "/teams/kappa/learned-model/pin", "{\"version\": 0}", "learned-model.pin"));
+
+    for (List<String> attempt : attempts) {
+      // When
+      HttpResponse<String> response = send(attempt.get(0), attempt.get(1), KAPPA,
+          attempt.get(2).isEmpty() ? null : attempt.get(2));
+
+      // Then
+      assertThat(response.statusCode()).as(attempt.toString()).isEqualTo(403);
+      assertThat(json(response).get("permission").asText()).as(attempt.toString()).isEqualTo(attempt.get(3));
+      assertThat(json(response).get("error").asText()).as(attempt.toString())
+          .startsWith("the team token of 'kappa' may not ").contains("(permission " + attempt.get(3) + ")")
+          .doesNotContain(KAPPA);
     }
+    assertThat(readTopic(topics.budgetPolicies()).get("kappa").getVersion()).isEqualTo(1);
+    assertThat(readTopic(topics.budgetActions())).doesNotContainKey("kappa");
+    assertThat(readTopic(topics.routingPolicies())).doesNotContainKey("kappa");
+    assertThat(readAll(topics.adminChanges())).filteredOn(e -> e.getKey().equals("kappa")).hasSize(1);
+  }
+
+  @Test
+  void adminGrantsSelfServiceAndTheTeamMayThenChangeItsLimitsAndLiftItsPauseButNotTheGrant() throws Exception {
+    // Given
+    HttpResponse<String> grant = send("PUT", "/teams/lambda/budget", ADMIN,
+        "{\"selfService\": true, \"daily\": {\"inputTokens\": 1000, \"action\": \"pause\"}}");
+
+    // When
+    HttpResponse<String> raise = send("PUT", "/teams/lambda/budget", LAMBDA, "{\"daily\": {\"inputTokens\": 5000}}");
+    HttpResponse<String> reset = send("POST", "/teams/lambda/budget/reset", LAMBDA, null);
+    HttpResponse<String> revokeItself = send("PUT", "/teams/lambda/budget", LAMBDA,
+        "{\"selfService\": false, \"daily\": {\"inputTokens\": 5000}}");
+    HttpResponse<String> delete = send("DELETE", "/teams/lambda/budget", LAMBDA, null);
+    HttpResponse<String> policy = send("PUT", "/teams/lambda/policy", LAMBDA,
+        "{\"profiles\": {\"primary\": {\"model\": \"claude-sonnet-4-5\"}}}");
+    HttpResponse<String> otherTeam = send("POST", "/teams/kappa/budget/reset", LAMBDA, null);
+
+    // Then: granted
+    assertThat(grant.statusCode()).as(grant.body()).isEqualTo(200);
+    assertThat(json(grant).get("selfService").asBoolean()).isTrue();
+    assertThat(raise.statusCode()).as(raise.body()).isEqualTo(200);
+    assertThat(json(raise).get("version").asLong()).isEqualTo(2);
+    assertThat(json(raise).get("selfService").asBoolean()).as("a PUT without the flag keeps the grant").isTrue();
+    assertThat(json(raise).get("daily").get("inputTokens").asLong()).isEqualTo(5000);
+    assertThat(reset.statusCode()).isEqualTo(202);
+    assertThat(json(reset).get("reason").asText()).isEqualTo("manual reset by team token of lambda");
+    // Then: never the grant itself, a deletion, the routing policy or another team
+    assertThat(revokeItself.statusCode()).isEqualTo(403);
+    assertThat(json(revokeItself).get("permission").asText()).isEqualTo("budget.grant-self-service");
+    assertThat(delete.statusCode()).isEqualTo(403);
+    assertThat(json(delete).get("permission").asText()).isEqualTo("budget.delete");
+    assertThat(policy.statusCode()).isEqualTo(403);
+    assertThat(json(policy).get("permission").asText()).isEqualTo("policy.write");
+    assertThat(otherTeam.statusCode()).isEqualTo(403);
+    assertThat(json(otherTeam).get("error").asText()).endsWith("a team token reaches only its own team");
+    BudgetPolicy published = readTopic(topics.budgetPolicies()).get("lambda");
+    assertThat(published.getVersion()).isEqualTo(2);
+    assertThat(published.getSelfService()).isTrue();
+
+    // When: the admin takes the grant back
+    HttpResponse<String> revoke = send("PUT", "/teams/lambda/budget", ADMIN,
+        "{\"selfService\": false, \"daily\": {\"inputTokens\": 5000}}");
+    HttpResponse<String> after = send("PUT", "/teams/lambda/budget", LAMBDA, "{\"daily\": {\"inputTokens\": 9000}}");
+
+    // Then
+    assertThat(revoke.statusCode()).isEqualTo(200);
+    assertThat(after.statusCode()).isEqualTo(403);
+    assertThat(json(after).get("permission").asText()).isEqualTo("budget.write");
+  }
+
+  @Test
+  void everyChangeIsAnEventWithWhoAndWhenShownInUsage() throws Exception {
+    // Given
+    Instant before = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+
+    // When
+    List<HttpResponse<String>> responses = List.of(
+        send("PUT", "/teams/mu/budget", ADMIN, "{\"selfService\": true, \"daily\": {\"outputTokens\": 7000}}"),
+        send("PUT", "/teams/mu/policy", ADMIN, "{\"profiles\": {\"fast\": {\"model\": \"claude-haiku-4-5\"},"
+            + " \"primary\": {\"model\": \"claude-sonnet-4-5\"}}, \"routing\": {\"interactiveChat\": \"fast\"}}"),
+        send("POST", "/teams/mu/budget/reset", ADMIN, null));
+    Instant after = Instant.now();
+
+    // Then: on the topic, in order, each with who and when
+    assertThat(responses).extracting(HttpResponse::statusCode).containsExactly(200, 200, 202);
+    List<AdminChange> changes = readAll(topics.adminChanges()).stream().filter(e -> e.getKey().equals("mu"))
+        .map(Map.Entry::getValue).toList();
+    assertThat(changes).extracting(AdminChange::getAction).containsExactly("budget.write", "policy.write",
+        "budget.reset");
+    assertThat(changes).extracting(AdminChange::getBy).containsOnly("admin");
+    assertThat(changes).allSatisfy(c -> assertThat(c.getAt()).isBetween(before, after));
+    assertThat(changes.get(0).getVersion()).isEqualTo(1);
+    assertThat(changes.get(0).getTarget()).isEqualTo(topics.budgetPolicies().name() + "/mu");
+    assertThat(MAPPER.readTree(changes.get(0).getDocument()).get("daily").get("outputTokens").asLong())
+        .isEqualTo(7000);
+    // Then: in /usage and /changes, newest first
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      JsonNode usage = json(send("GET", "/teams/mu/usage", ADMIN, null));
+      assertThat(usage.get("changes")).extracting(n -> n.get("action").asText())
+          .containsExactly("budget.reset", "policy.write", "budget.write");
+    });
+    JsonNode listed = json(send("GET", "/teams/mu/changes?limit=2", ADMIN, null));
+    assertThat(listed).hasSize(2);
+    assertThat(listed.get(0).get("by").asText()).isEqualTo("admin");
+    assertThat(listed.get(0).get("at").asText()).isEqualTo(changes.get(2).getAt().toString());
+    String text = send("GET", "/teams/mu/usage", ADMIN, null, "text/plain").body();
+    assertThat(text).contains("Changes (newest first):\n  " + changes.get(2).getAt() + " budget.reset by admin\n")
+        .contains(" budget.write v1 by admin\n");
+  }
+
+  private <V> Map<String, V> readTopic(Topic<String, V> topic) {
+    Map<String, V> table = new HashMap<>();
+    for (Map.Entry<String, V> record : readAll(topic)) {
+      if (record.getValue() == null) {
+        table.remove(record.getKey());
+      } else {
+        table.put(record.getKey(), record.getValue());
+      }
+    }
+    return table;
+  }
+
+  private <V> List<Map.Entry<String, V>> readAll(Topic<String, V> topic) {
+    return stack.readCommitted(topic);
   }
 
   private HttpResponse<String> send(String method, String path, String token, String body) throws Exception {

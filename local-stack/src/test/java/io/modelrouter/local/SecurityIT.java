@@ -212,7 +212,10 @@ class SecurityIT {
           .as("a wrong token: %s %s", guarded[0], guarded[1]).isEqualTo(401);
     }
     assertThat(call("GET", "/teams/alpha/usage", ALPHA, null)).isEqualTo(200);
-    assertThat(call("PUT", "/teams/alpha/budget", ALPHA, budgetBody)).isEqualTo(200);
+    assertThat(call("PUT", "/teams/alpha/budget", ALPHA, budgetBody)).as("no self-service yet").isEqualTo(403);
+    assertThat(call("PUT", "/teams/alpha/budget", ADMIN, "{\"selfService\": true, \"daily\": {\"outputTokens\": 1}}"))
+        .isEqualTo(200);
+    assertThat(call("PUT", "/teams/alpha/budget", ALPHA, budgetBody)).as("self-service granted").isEqualTo(200);
     for (String[] forbidden : List.of(
         new String[] {"GET", "/teams/alpha/budget", null}, new String[] {"PUT", "/teams/alpha/budget", betasBudget},
         new String[] {"DELETE", "/teams/alpha/budget", null}, new String[] {"POST", "/teams/alpha/budget/reset", null},
@@ -224,12 +227,13 @@ class SecurityIT {
       assertThat(call(forbidden[0], forbidden[1], BETA, forbidden[2])).as("beta's token: %s %s", forbidden[0],
           forbidden[1]).isEqualTo(403);
     }
-    // ... and what beta tried changed nothing: alpha's budget is alpha's, alpha has no policy of its own until it
-    // puts the one beta could not
+    // ... and what beta tried changed nothing: alpha's budget is alpha's, alpha has no policy of its own until the
+    // admin puts the one beta could not
     assertThat(new ObjectMapper().readTree(send("GET", "/teams/alpha/budget", ALPHA, null).body())
         .path("daily").path("outputTokens").asLong()).as("alpha's daily output limit").isEqualTo(1000);
     assertThat(call("GET", "/teams/alpha/policy", ALPHA, null)).isEqualTo(404);
-    assertThat(call("PUT", "/teams/alpha/policy", ALPHA, POLICY)).isEqualTo(200);
+    assertThat(call("PUT", "/teams/alpha/policy", ALPHA, POLICY)).as("the admin's alone").isEqualTo(403);
+    assertThat(call("PUT", "/teams/alpha/policy", ADMIN, POLICY)).isEqualTo(200);
     HttpResponse<String> alphasTeams = send("GET", "/teams", ALPHA, null);
     HttpResponse<String> betasTeams = send("GET", "/teams", BETA, null);
     assertThat(alphasTeams.statusCode()).isEqualTo(200);

@@ -104,6 +104,13 @@ final class ServiceProcess implements AutoCloseable {
     return lines.stream().anyMatch(line -> line.contains(text));
   }
 
+  /** SIGKILL: no shutdown hook runs, nothing is flushed or closed; then the last lines are read. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as(name + " ended after SIGKILL").isTrue();
+    reader.join(10_000);
+  }
+
   /** SIGTERM (the service's shutdown hook closes it), SIGKILL after 30 s; then the last lines are read. */
   @Override
   public void close() throws InterruptedException {

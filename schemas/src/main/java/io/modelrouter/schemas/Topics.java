@@ -1,5 +1,6 @@
 package io.modelrouter.schemas;
 
+import io.modelrouter.avro.AdminChange;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetAlert;
 import io.modelrouter.avro.BudgetPolicy;
@@ -41,6 +42,7 @@ public final class Topics {
   public static final String SHADOW_RESULTS = "llm.shadow.results";
   public static final String ROUTER_MODELS = "llm.router.models";
   public static final String ROUTER_MODEL_PINS = "llm.router.model.pins";
+  public static final String ADMIN_CHANGES = "llm.admin.changes";
   public static final String DLQ = "llm.dlq";
 
   /**
@@ -67,6 +69,7 @@ public final class Topics {
   private final Topic<String, InferenceResult> shadowResults;
   private final Topic<String, RouterModel> routerModels;
   private final Topic<String, RouterModelPin> routerModelPins;
+  private final Topic<String, AdminChange> adminChanges;
   private final Topic<byte[], byte[]> dlq;
   private final Map<String, Schema> valueSchemas = new LinkedHashMap<>();
 
@@ -86,6 +89,7 @@ public final class Topics {
     this.shadowResults = avro(SHADOW_RESULTS, InferenceResult.class, false, false);
     this.routerModels = avro(ROUTER_MODELS, RouterModel.class, true, true);
     this.routerModelPins = avro(ROUTER_MODEL_PINS, RouterModelPin.class, true, true);
+    this.adminChanges = avro(ADMIN_CHANGES, AdminChange.class, false, false);
     this.dlq = new Topic<>(config.prefix() + DLQ, Serdes.ByteArray(), Serdes.ByteArray(), false, false);
   }
 
@@ -188,6 +192,14 @@ public final class Topics {
     return teamId + "@" + String.format(java.util.Locale.ROOT, "%020d", version);
   }
 
+  /**
+   * Every change made through budget-service (who, when, what), written in the change's own transaction; keyed by
+   * team, or {@value #DEFAULT_POLICY_KEY} for shared data. Not compacted: the history is the point.
+   */
+  public Topic<String, AdminChange> adminChanges() {
+    return adminChanges;
+  }
+
   /** Records no service could process: the original bytes and {@code dlq.*} headers. */
   public Topic<byte[], byte[]> dlq() {
     return dlq;
@@ -215,6 +227,6 @@ public final class Topics {
 
   public List<Topic<?, ?>> all() {
     return List.of(requests, routed, results, usage, usageTotals, budgetPolicies, routingPolicies, models,
-        budgetActions, budgetAlerts, feedback, shadowResults, routerModels, routerModelPins, dlq);
+        budgetActions, budgetAlerts, feedback, shadowResults, routerModels, routerModelPins, adminChanges, dlq);
   }
 }

@@ -21,7 +21,8 @@ class TopicsTest {
     assertThat(topics.all()).extracting(Topic::name).containsExactly(
         "llm.requests", "llm.requests.routed", "llm.results", "llm.usage", "llm.usage.totals",
         "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions", "llm.budget.alerts",
-        "llm.feedback", "llm.shadow.results", "llm.router.models", "llm.router.model.pins", "llm.dlq");
+        "llm.feedback", "llm.shadow.results", "llm.router.models", "llm.router.model.pins", "llm.admin.changes",
+        "llm.dlq");
   }
 
   @Test

@@ -10,11 +10,22 @@ import java.util.List;
 public final class ApiException extends RuntimeException {
   private final int status;
   private final List<String> problems;
+  private final String permission;
 
   public ApiException(int status, String error, List<String> problems) {
+    this(status, error, problems, null);
+  }
+
+  /** @param permission the permission a 403 lacked, answered as {@code "permission"}; else null */
+  public ApiException(int status, String error, List<String> problems, String permission) {
     super(error, null, false, false);
     this.status = status;
     this.problems = List.copyOf(problems);
+    this.permission = permission;
+  }
+
+  public String permission() {
+    return permission;
   }
 
   public static ApiException badRequest(String error) {

@@ -1,6 +1,8 @@
 package io.modelrouter.budget.internal;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.modelrouter.avro.AdminChange;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetAlert;
 import io.modelrouter.avro.BudgetPolicy;
@@ -50,6 +52,8 @@ public final class BudgetStore implements AutoCloseable {
   private final TableView<LearnedVersion> learned;
   private final TableView<RouterModelPin> pins;
   private final AlertHistory alerts;
+  private final ChangeHistory changes;
+  private final ChangeLog changeLog;
   // Highest version seen per key, also after a deletion, so a policy deleted and created again keeps counting up.
   private final Map<String, Long> budgetVersions = new ConcurrentHashMap<>();
   private final Map<String, Long> routingVersions = new ConcurrentHashMap<>();
@@ -74,7 +78,15 @@ public final class BudgetStore implements AutoCloseable {
     this.learned = new TableView<>(LearnedVersion.topic(topics), clientConfig, (key, v) -> { }, registry);
     this.pins = new TableView<>(topics.routerModelPins(), clientConfig, (key, p) -> { }, registry);
     this.alerts = new AlertHistory(topics.budgetAlerts(), clientConfig, alertsPerTeam, registry);
+    this.changes = new ChangeHistory(topics.adminChanges(), clientConfig, CHANGES_PER_TEAM, registry);
+    this.changeLog = new ChangeLog(clientConfig, topics.config().prefix() + "budget-service", registry);
   }
+
+  /** Admin changes kept in memory per team for {@code /usage} and {@code /teams/{team}/changes}. */
+  public static final int CHANGES_PER_TEAM = 200;
+
+  /** Who publishes the shipped defaults on an empty cluster, in {@link AdminChange#getBy()}. */
+  public static final String SYSTEM = "budget-service";
 
   private static void remember(Map<String, Long> versions, String key, Long version) {
     if (version != null) {
@@ -87,6 +99,8 @@ public final class BudgetStore implements AutoCloseable {
     List<TableView<?>> views = List.of(budgets, routing, models, actions, totals, learned, pins);
     views.forEach(TableView::start);
     alerts.start();
+    changes.start();
+    changeLog.start();
     Instant deadline = clock.instant().plus(timeout);
     List<Topic<String, ?>> followed = List.of(topics.budgetPolicies(), topics.routingPolicies(), topics.models(),
         topics.budgetActions(), topics.usageTotals(), topics.routerModels(), topics.routerModelPins());
@@ -97,6 +111,9 @@ public final class BudgetStore implements AutoCloseable {
     }
     if (!alerts.awaitLoaded(remaining(deadline))) {
       throw new IllegalStateException(notLoaded(topics.budgetAlerts().name(), timeout));
+    }
+    if (!changes.awaitLoaded(remaining(deadline))) {
+      throw new IllegalStateException(notLoaded(topics.adminChanges().name(), timeout));
     }
     loaded = true;
     return this;
@@ -119,7 +136,9 @@ public final class BudgetStore implements AutoCloseable {
       RoutingPolicy policy = DefaultPolicies.routingPolicy();
       policy.setVersion(Math.max(1, routingVersions.getOrDefault(Topics.DEFAULT_POLICY_KEY, 0L) + 1));
       policy.setUpdatedAt(now());
-      write(topics.routingPolicies(), routing, Topics.DEFAULT_POLICY_KEY, policy);
+      write(topics.routingPolicies(), routing, Topics.DEFAULT_POLICY_KEY, policy,
+          change(SYSTEM, null, "default-policy.write", topics.routingPolicies(), Topics.DEFAULT_POLICY_KEY,
+              policy.getVersion(), PolicyJson.toJson(policy)));
       LOG.info("published the shipped default routing policy to {} (version {})", topics.routingPolicies().name(),
           policy.getVersion());
     }
@@ -127,7 +146,8 @@ public final class BudgetStore implements AutoCloseable {
       List<ModelSpec> catalog = DefaultPolicies.catalog();
       for (ModelSpec model : catalog) {
         model.setUpdatedAt(now());
-        write(topics.models(), models, model.getId(), model);
+        write(topics.models(), models, model.getId(), model,
+            change(SYSTEM, null, "models.write", topics.models(), model.getId(), null, PolicyJson.toJson(model)));
       }
       LOG.info("published the shipped model catalog to {} ({} models)", topics.models().name(), catalog.size());
     }
@@ -140,20 +160,22 @@ public final class BudgetStore implements AutoCloseable {
   }
 
   /** Stores the team's budget as the next version; returns what was published. */
-  public BudgetPolicy putBudget(String team, BudgetPolicy policy) {
+  public BudgetPolicy putBudget(String team, BudgetPolicy policy, Principal by) {
     return locked(() -> {
       policy.setTeamId(team);
       policy.setVersion(budgetVersions.getOrDefault(team, 0L) + 1);
       policy.setUpdatedAt(now());
-      write(topics.budgetPolicies(), budgets, team, policy);
+      write(topics.budgetPolicies(), budgets, team, policy, change(by.id(), team, "budget.write",
+          topics.budgetPolicies(), team, policy.getVersion(), PolicyJson.toJson(policy)));
       remember(budgetVersions, team, policy.getVersion());
       return policy;
     });
   }
 
   /** @return false when the team had no budget */
-  public boolean deleteBudget(String team) {
-    return locked(() -> delete(topics.budgetPolicies(), budgets, team));
+  public boolean deleteBudget(String team, Principal by) {
+    return locked(() -> delete(topics.budgetPolicies(), budgets, team,
+        change(by.id(), team, "budget.delete", topics.budgetPolicies(), team, null, null)));
   }
 
   // ---------------------------------------------------------------- routing policies
@@ -169,19 +191,23 @@ public final class BudgetStore implements AutoCloseable {
     return published != null ? published : DefaultPolicies.routingPolicy();
   }
 
-  public RoutingPolicy putRoutingPolicy(String key, RoutingPolicy policy) {
+  public RoutingPolicy putRoutingPolicy(String key, RoutingPolicy policy, Principal by) {
     return locked(() -> {
       policy.setTeamId(key);
       policy.setVersion(routingVersions.getOrDefault(key, 0L) + 1);
       policy.setUpdatedAt(now());
-      write(topics.routingPolicies(), routing, key, policy);
+      boolean shared = key.equals(Topics.DEFAULT_POLICY_KEY);
+      write(topics.routingPolicies(), routing, key, policy, change(by.id(), shared ? null : key,
+          shared ? "default-policy.write" : "policy.write", topics.routingPolicies(), key, policy.getVersion(),
+          PolicyJson.toJson(policy)));
       remember(routingVersions, key, policy.getVersion());
       return policy;
     });
   }
 
-  public boolean deleteRoutingPolicy(String key) {
-    return locked(() -> delete(topics.routingPolicies(), routing, key));
+  public boolean deleteRoutingPolicy(String key, Principal by) {
+    return locked(() -> delete(topics.routingPolicies(), routing, key,
+        change(by.id(), key, "policy.delete", topics.routingPolicies(), key, null, null)));
   }
 
   // ---------------------------------------------------------------- model catalog
@@ -196,10 +222,11 @@ public final class BudgetStore implements AutoCloseable {
     return !models.isEmpty();
   }
 
-  public ModelSpec putModel(ModelSpec model) {
+  public ModelSpec putModel(ModelSpec model, Principal by) {
     return locked(() -> {
       model.setUpdatedAt(now());
-      write(topics.models(), models, model.getId(), model);
+      write(topics.models(), models, model.getId(), model,
+          change(by.id(), null, "models.write", topics.models(), model.getId(), null, PolicyJson.toJson(model)));
       return model;
     });
   }
@@ -208,7 +235,7 @@ public final class BudgetStore implements AutoCloseable {
    * Removes a model unless a routing policy still names it: then 409 with each policy's problems as they would be
    * without the model.
    */
-  public boolean deleteModel(String id) {
+  public boolean deleteModel(String id, Principal by) {
     return locked(() -> {
       Map<String, ModelSpec> without = catalog();
       if (without.remove(id) == null) {
@@ -224,7 +251,8 @@ public final class BudgetStore implements AutoCloseable {
         throw new ApiException(409, "model '" + id + "' is still used by routing policies; change them first",
             problems);
       }
-      return delete(topics.models(), models, id);
+      return delete(topics.models(), models, id,
+          change(by.id(), null, "models.delete", topics.models(), id, null, null));
     });
   }
 
@@ -257,7 +285,8 @@ public final class BudgetStore implements AutoCloseable {
           .setPolicyVersion(policy == null ? 0L : policy.getVersion())
           .setManualReset(true)
           .build();
-      write(topics.budgetActions(), actions, team, action);
+      write(topics.budgetActions(), actions, team, action,
+          change(by.id(), team, "budget.reset", topics.budgetActions(), team, null, Json.action(action)));
       return action;
     });
   }
@@ -298,6 +327,12 @@ public final class BudgetStore implements AutoCloseable {
     }
     if (!alerts.isRunning()) {
       return "the alert reader of " + topics.budgetAlerts().name() + " stopped";
+    }
+    if (!changes.isRunning()) {
+      return "the change history reader of " + topics.adminChanges().name() + " stopped";
+    }
+    if (changeLog.fenced() != null) {
+      return changeLog.fenced();
     }
     return null;
   }
@@ -356,27 +391,60 @@ public final class BudgetStore implements AutoCloseable {
     return locked(() -> {
       RouterModelPin pin = new RouterModelPin(team, version, reason == null ? "" : reason,
           by.describe(), now());
-      write(topics.routerModelPins(), pins, team, pin);
+      ObjectNode document = Json.object();
+      document.put("version", version);
+      document.put("reason", pin.getReason());
+      write(topics.routerModelPins(), pins, team, pin,
+          change(by.id(), team, "learned-model.pin", topics.routerModelPins(), team, version, document));
       return pin;
     });
   }
 
   /** @return false when the team had no pin */
-  public boolean unpinLearned(String team) {
-    return locked(() -> delete(topics.routerModelPins(), pins, team));
+  public boolean unpinLearned(String team, Principal by) {
+    return locked(() -> delete(topics.routerModelPins(), pins, team,
+        change(by.id(), team, "learned-model.unpin", topics.routerModelPins(), team, null, null)));
   }
 
-  private <V> void write(Topic<String, V> topic, TableView<V> view, String key, V value) {
-    publisher.publish(topic, key, value);
+  /** Writes a change and its history record in one transaction, then shows it to the next read. */
+  private <V> void write(Topic<String, V> topic, TableView<V> view, String key, V value, AdminChange change) {
+    String historyKey = change.getTeamId() == null ? Topics.DEFAULT_POLICY_KEY : change.getTeamId();
+    changeLog.write(List.of(new ChangeLog.Out<>(topic, key, value),
+        new ChangeLog.Out<>(topics.adminChanges(), historyKey, change)));
     view.written(key, value);
   }
 
-  private <V> boolean delete(Topic<String, V> topic, TableView<V> view, String key) {
+  private <V> boolean delete(Topic<String, V> topic, TableView<V> view, String key, AdminChange change) {
     if (view.get(key) == null) {
       return false;
     }
-    write(topic, view, key, null);
+    write(topic, view, key, null, change);
     return true;
+  }
+
+  private AdminChange change(String by, String team, String action, Topic<String, ?> topic, String key,
+      Long version, ObjectNode document) {
+    return AdminChange.newBuilder()
+        .setChangeId(java.util.UUID.randomUUID().toString())
+        .setAt(now())
+        .setBy(by)
+        .setTeamId(team)
+        .setAction(action)
+        .setTarget(topic.name() + "/" + key)
+        .setVersion(version)
+        .setDocument(document == null ? null : Json.write(document))
+        .build();
+  }
+
+  /** The team's most recent admin changes ({@code *}: shared data), newest first. */
+  public List<AdminChange> changes(String team, int limit) {
+    return changes.recent(team, limit);
+  }
+
+  /** Whether the admin granted the team self-service (its budget's {@code selfService}). */
+  public boolean selfService(String team) {
+    BudgetPolicy policy = budgets.get(team);
+    return policy != null && policy.getSelfService();
   }
 
   private <T> T locked(Supplier<T> write) {
@@ -390,7 +458,7 @@ public final class BudgetStore implements AutoCloseable {
 
   @Override
   public void close() {
-    List<AutoCloseable> parts = List.of(alerts, budgets, routing, models, actions, totals, learned, pins, publisher);
+    List<AutoCloseable> parts = List.of(alerts, changes, changeLog, budgets, routing, models, actions, totals, learned, pins, publisher);
     for (AutoCloseable part : parts) {
       try {
         part.close();

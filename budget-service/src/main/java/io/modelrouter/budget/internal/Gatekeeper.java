@@ -6,13 +6,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Who may do what. Authentication compares the presented bearer token with every configured token in constant
  * time ({@link MessageDigest#isEqual}, whose running time depends only on the presented token's length) and does
- * not stop at the first match, so timing tells nothing about which tokens exist. Authorization: the admin may do
- * everything; a team token may read and change its own team's data and read shared data (the model catalog, the
- * default policy). Messages never contain a token.
+ * not stop at the first match, so timing tells nothing about which tokens exist. Authorization follows
+ * {@link Permission}'s roles: the admin may do everything; a team token reads its own team's data and shared data
+ * and submits feedback, and changes its own limits or lifts its own pause only with self-service. Messages never
+ * contain a token; a 403 names the permission.
  */
 public final class Gatekeeper {
   private static final String BEARER = "bearer ";
@@ -54,9 +56,9 @@ public final class Gatekeeper {
   }
 
   /** Authentication and authorization in one step. */
-  public Decision decide(String authorization, Permission permission) {
+  public Decision decide(String authorization, Permission permission, Predicate<String> selfService) {
     Decision authenticated = authenticateHeader(authorization);
-    return authenticated.allowed() ? authorize(authenticated.principal(), permission) : authenticated;
+    return authenticated.allowed() ? authorize(authenticated.principal(), permission, selfService) : authenticated;
   }
 
   /** 401 when the header is missing, malformed or names no token; else 200 with the principal. */
@@ -71,23 +73,27 @@ public final class Gatekeeper {
     return new Decision(200, principal, null);
   }
 
-  /** Authorization alone, for an already authenticated principal. */
-  public static Decision authorize(Principal principal, Permission permission) {
-    if (principal.isAdmin()) {
+  /**
+   * Authorization alone, for an already authenticated principal.
+   *
+   * @param selfService whether the admin granted a team self-service
+   */
+  public static Decision authorize(Principal principal, Permission permission, Predicate<String> selfService) {
+    if (principal.isAdmin() || permission.holder() == Permission.Holder.ANY) {
       return new Decision(200, principal, null);
     }
-    if (permission.team() == null) {
-      if (!permission.write()) {
-        return new Decision(200, principal, null);
-      }
-      return new Decision(403, principal, "the team token of '" + principal.team() + "' may not change "
-          + permission.what() + ": only the admin token may");
+    String refused = "the team token of '" + principal.team() + "' may not " + permission.verb() + " "
+        + permission.what() + " (permission " + permission.name() + ")";
+    if (permission.team() != null && !principal.team().equals(permission.team())) {
+      return new Decision(403, principal, refused + ": a team token reaches only its own team");
     }
-    if (principal.team().equals(permission.team())) {
-      return new Decision(200, principal, null);
-    }
-    return new Decision(403, principal, "the team token of '" + principal.team() + "' may not "
-        + permission.verb() + " " + permission.what() + ": a team token reaches only its own team");
+    return switch (permission.holder()) {
+      case TEAM -> new Decision(200, principal, null);
+      case SELF_SERVICE -> selfService.test(principal.team()) ? new Decision(200, principal, null)
+          : new Decision(403, principal, refused + ": only the admin token may, unless the admin grants team '"
+              + principal.team() + "' self-service (\"selfService\": true in its budget)");
+      default -> new Decision(403, principal, refused + ": only the admin token may");
+    };
   }
 
   private static String bearerToken(String authorization) {

@@ -1,6 +1,7 @@
 package io.modelrouter.budget.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -12,6 +13,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +63,7 @@ public final class HttpApi implements AutoCloseable {
 
   private final Javalin app;
   private final Gatekeeper gatekeeper;
+  private volatile Predicate<String> selfService = team -> false;
   private final PrometheusMeterRegistry registry;
   private final Limits limits;
 
@@ -147,6 +150,11 @@ public final class HttpApi implements AutoCloseable {
     add(HandlerType.POST, path, guard, endpoint);
   }
 
+  /** Where authorization learns whether the admin granted a team self-service (none until set). */
+  public void selfService(Predicate<String> granted) {
+    this.selfService = granted;
+  }
+
   public void delete(String path, Guard guard, Endpoint endpoint) {
     add(HandlerType.DELETE, path, guard, endpoint);
   }
@@ -165,9 +173,12 @@ public final class HttpApi implements AutoCloseable {
           json(ctx, authenticated.status(), Json.error(authenticated.error(), List.of()));
           return;
         }
-        Gatekeeper.Decision authorized = Gatekeeper.authorize(authenticated.principal(), guard.permission(ctx));
+        Permission permission = guard.permission(ctx);
+        Gatekeeper.Decision authorized = Gatekeeper.authorize(authenticated.principal(), permission, selfService);
         if (!authorized.allowed()) {
-          json(ctx, authorized.status(), Json.error(authorized.error(), List.of()));
+          ObjectNode refusal = Json.error(authorized.error(), List.of());
+          refusal.put("permission", permission.name());
+          json(ctx, authorized.status(), refusal);
           return;
         }
         if (method == HandlerType.PUT || method == HandlerType.POST) {
@@ -180,7 +191,11 @@ public final class HttpApi implements AutoCloseable {
         }
         endpoint.handle(ctx, authorized.principal());
       } catch (ApiException e) {
-        json(ctx, e.status(), Json.error(e.getMessage(), e.problems()));
+        ObjectNode error = Json.error(e.getMessage(), e.problems());
+        if (e.permission() != null) {
+          error.put("permission", e.permission());
+        }
+        json(ctx, e.status(), error);
       } catch (HttpResponseException e) {
         // Javalin's own refusals while reading the request, the body over the limit above all
         json(ctx, e.getStatus(), Json.error(e.getStatus() == 413 ? limits.bodyTooLarge() : e.getMessage(),

@@ -21,6 +21,11 @@ public record Principal(String team) {
     return isAdmin() ? "admin" : "team token of " + team;
   }
 
+  /** For the history of changes ({@code AdminChange.by}): {@code admin} or {@code team:alpha}. */
+  public String id() {
+    return isAdmin() ? "admin" : "team:" + team;
+  }
+
   /** True when this principal may see team {@code teamId}'s own data. */
   public boolean reaches(String teamId) {
     return isAdmin() || team.equals(teamId);

@@ -3,6 +3,7 @@ package io.modelrouter.budget.internal;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
+import io.modelrouter.avro.AdminChange;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetPolicy;
 import io.modelrouter.avro.FeedbackEvent;
@@ -20,6 +21,9 @@ import java.util.TreeSet;
 /** The endpoints of budget-service, each a thin step between {@link HttpApi} and {@link BudgetStore}. */
 public final class Routes {
   static final int DEFAULT_ALERTS = 50;
+  static final int DEFAULT_CHANGES = 50;
+  /** Changes shown in {@code /usage}. */
+  static final int USAGE_CHANGES = 10;
   static final int MAX_SESSION_ID = 200;
 
   private final BudgetStore store;
@@ -34,41 +38,57 @@ public final class Routes {
 
   public static void register(HttpApi api, BudgetStore store, ResultHistory results, FeedbackHistory feedback) {
     Routes r = new Routes(store, results, feedback);
-    api.get("/teams", ctx -> Permission.readShared("the list of teams"), r::teams);
+    api.get("/teams", ctx -> Permission.readShared("teams.read", "the list of teams"), r::teams);
 
-    api.get("/teams/{team}/budget", ctx -> Permission.readTeam(team(ctx), "the budget"), r::getBudget);
-    api.put("/teams/{team}/budget", ctx -> Permission.writeTeam(team(ctx), "the budget"), r::putBudget);
-    api.delete("/teams/{team}/budget", ctx -> Permission.writeTeam(team(ctx), "the budget"), r::deleteBudget);
-    api.post("/teams/{team}/budget/reset", ctx -> Permission.writeTeam(team(ctx), "the budget state"), r::reset);
+    api.get("/teams/{team}/budget", ctx -> Permission.readTeam("budget.read", team(ctx), "the budget"),
+        r::getBudget);
+    api.put("/teams/{team}/budget", ctx -> Permission.selfService("budget.write", team(ctx), "the budget"),
+        r::putBudget);
+    api.delete("/teams/{team}/budget", ctx -> Permission.adminTeam("budget.delete", team(ctx), "the budget"),
+        r::deleteBudget);
+    api.post("/teams/{team}/budget/reset",
+        ctx -> Permission.selfService("budget.reset", team(ctx), "the budget state"), r::reset);
 
-    api.get("/teams/{team}/policy", ctx -> Permission.readTeam(team(ctx), "the routing policy"), r::getPolicy);
-    api.put("/teams/{team}/policy", ctx -> Permission.writeTeam(team(ctx), "the routing policy"), r::putPolicy);
-    api.delete("/teams/{team}/policy", ctx -> Permission.writeTeam(team(ctx), "the routing policy"),
-        r::deletePolicy);
-    api.get("/policies/default", ctx -> Permission.readShared("the default routing policy"), r::getDefault);
-    api.put("/policies/default", ctx -> Permission.writeShared("the default routing policy"), r::putDefault);
+    api.get("/teams/{team}/policy", ctx -> Permission.readTeam("policy.read", team(ctx), "the routing policy"),
+        r::getPolicy);
+    api.put("/teams/{team}/policy", ctx -> Permission.adminTeam("policy.write", team(ctx), "the routing policy"),
+        r::putPolicy);
+    api.delete("/teams/{team}/policy",
+        ctx -> Permission.adminTeam("policy.delete", team(ctx), "the routing policy"), r::deletePolicy);
+    api.get("/policies/default", ctx -> Permission.readShared("default-policy.read", "the default routing policy"),
+        r::getDefault);
+    api.put("/policies/default",
+        ctx -> Permission.writeShared("default-policy.write", "the default routing policy"), r::putDefault);
 
-    api.get("/teams/{team}/state", ctx -> Permission.readTeam(team(ctx), "the budget state"), r::state);
-    api.get("/teams/{team}/alerts", ctx -> Permission.readTeam(team(ctx), "the alerts"), r::alerts);
-    api.get("/teams/{team}/usage", ctx -> Permission.readTeam(team(ctx), "the usage"), r::usage);
-    api.post("/teams/{team}/feedback", ctx -> Permission.writeTeam(team(ctx), "feedback"), r::feedback);
-    api.get("/teams/{team}/learned-model", ctx -> Permission.readTeam(team(ctx), "the learned routing model"),
-        r::learnedModel);
+    api.get("/teams/{team}/state", ctx -> Permission.readTeam("state.read", team(ctx), "the budget state"),
+        r::state);
+    api.get("/teams/{team}/alerts", ctx -> Permission.readTeam("alerts.read", team(ctx), "the alerts"), r::alerts);
+    api.get("/teams/{team}/usage", ctx -> Permission.readTeam("usage.read", team(ctx), "the usage"), r::usage);
+    api.get("/teams/{team}/changes", ctx -> Permission.readTeam("changes.read", team(ctx), "the changes"),
+        r::changes);
+    api.post("/teams/{team}/feedback", ctx -> Permission.writeTeam("feedback.write", team(ctx), "feedback"),
+        r::feedback);
+    api.get("/teams/{team}/learned-model",
+        ctx -> Permission.readTeam("learned-model.read", team(ctx), "the learned routing model"), r::learnedModel);
     api.put("/teams/{team}/learned-model/pin",
-        ctx -> Permission.writeShared("the learned routing model version of team '" + team(ctx) + "'"), r::pin);
+        ctx -> Permission.adminTeam("learned-model.pin", team(ctx), "the learned routing model version"), r::pin);
     api.delete("/teams/{team}/learned-model/pin",
-        ctx -> Permission.writeShared("the learned routing model version of team '" + team(ctx) + "'"), r::unpin);
+        ctx -> Permission.adminTeam("learned-model.unpin", team(ctx), "the learned routing model version"),
+        r::unpin);
 
-    api.get("/models", ctx -> Permission.readShared("the model catalog"), r::models);
-    api.get("/models/{id}", ctx -> Permission.readShared("the model catalog"), r::getModel);
-    api.put("/models/{id}", ctx -> Permission.writeShared("the model catalog"), r::putModel);
-    api.delete("/models/{id}", ctx -> Permission.writeShared("the model catalog"), r::deleteModel);
+    api.get("/models", ctx -> Permission.readShared("models.read", "the model catalog"), r::models);
+    api.get("/models/{id}", ctx -> Permission.readShared("models.read", "the model catalog"), r::getModel);
+    api.put("/models/{id}", ctx -> Permission.writeShared("models.write", "the model catalog"), r::putModel);
+    api.delete("/models/{id}", ctx -> Permission.writeShared("models.delete", "the model catalog"),
+        r::deleteModel);
+    api.selfService(store::selfService);
 
     // The page and its assets carry no data: the page asks for a token and calls /dashboard/summary with it.
     api.asset("/", "/dashboard/index.html", "text/html; charset=utf-8");
     api.asset("/dashboard/dashboard.js", "/dashboard/dashboard.js", "text/javascript; charset=utf-8");
     api.asset("/dashboard/dashboard.css", "/dashboard/dashboard.css", "text/css; charset=utf-8");
-    api.get("/dashboard/summary", ctx -> Permission.readShared("the dashboard summary"), r::dashboard);
+    api.get("/dashboard/summary", ctx -> Permission.readShared("dashboard.read", "the dashboard summary"),
+        r::dashboard);
   }
 
   /** The path's team id, or 400 naming {@code team}. */
@@ -112,15 +132,30 @@ public final class Routes {
     HttpApi.json(ctx, 200, budgetJson(policy));
   }
 
+  /**
+   * Replaces the team's limits. {@code selfService} is the admin's grant: omitted, it stays as it is; a team token
+   * may not change it (403 naming {@code budget.grant-self-service}).
+   */
   private void putBudget(Context ctx, Principal principal) {
     String team = team(ctx);
-    BudgetPolicy stored = store.putBudget(team, Bodies.budget(team, HttpApi.body(ctx)));
+    String body = HttpApi.body(ctx);
+    BudgetPolicy parsed = Bodies.budget(team, body);
+    boolean granted = store.selfService(team);
+    boolean stated = Bodies.object(body, "budget policy").has("selfService");
+    if (!stated) {
+      parsed.setSelfService(granted);
+    } else if (!principal.isAdmin() && parsed.getSelfService() != granted) {
+      throw new ApiException(403, "the team token of '" + principal.team() + "' may not change the self-service"
+          + " grant of team '" + team + "' (permission budget.grant-self-service): only the admin token may",
+          List.of(), "budget.grant-self-service");
+    }
+    BudgetPolicy stored = store.putBudget(team, parsed, principal);
     HttpApi.json(ctx, 200, budgetJson(stored));
   }
 
   private void deleteBudget(Context ctx, Principal principal) {
     String team = team(ctx);
-    if (!store.deleteBudget(team)) {
+    if (!store.deleteBudget(team, principal)) {
       throw ApiException.notFound("team '" + team + "' has no budget");
     }
     ctx.status(204);
@@ -151,12 +186,12 @@ public final class Routes {
   private void putPolicy(Context ctx, Principal principal) {
     String team = team(ctx);
     RoutingPolicy parsed = Bodies.routingPolicy(team, HttpApi.body(ctx), store.catalog());
-    HttpApi.json(ctx, 200, policyJson(store.putRoutingPolicy(team, parsed)));
+    HttpApi.json(ctx, 200, policyJson(store.putRoutingPolicy(team, parsed, principal)));
   }
 
   private void deletePolicy(Context ctx, Principal principal) {
     String team = team(ctx);
-    if (!store.deleteRoutingPolicy(team)) {
+    if (!store.deleteRoutingPolicy(team, principal)) {
       throw ApiException.notFound("team '" + team + "' has no routing policy of its own");
     }
     ctx.status(204);
@@ -168,7 +203,7 @@ public final class Routes {
 
   private void putDefault(Context ctx, Principal principal) {
     RoutingPolicy parsed = Bodies.routingPolicy(Topics.DEFAULT_POLICY_KEY, HttpApi.body(ctx), store.catalog());
-    HttpApi.json(ctx, 200, policyJson(store.putRoutingPolicy(Topics.DEFAULT_POLICY_KEY, parsed)));
+    HttpApi.json(ctx, 200, policyJson(store.putRoutingPolicy(Topics.DEFAULT_POLICY_KEY, parsed, principal)));
   }
 
   private static ObjectNode policyJson(RoutingPolicy policy) {
@@ -212,11 +247,21 @@ public final class Routes {
     }
     UsageReport report = UsageReport.of(team, store.now(), store.budget(team), store::totals, store.action(team),
         session);
+    List<AdminChange> changes = store.changes(team, USAGE_CHANGES);
     if (wantsText(ctx.header("Accept"))) {
-      HttpApi.text(ctx, 200, report.toText());
+      HttpApi.text(ctx, 200, report.toText() + ChangeHistory.text(changes));
     } else {
-      HttpApi.json(ctx, 200, report.toJson());
+      ObjectNode out = report.toJson();
+      out.set("changes", ChangeHistory.json(changes));
+      HttpApi.json(ctx, 200, out);
     }
+  }
+
+  /** Who changed the team's budget, policy, state or pin, and when, newest first ({@code ?limit=}, 50). */
+  private void changes(Context ctx, Principal principal) {
+    String team = team(ctx);
+    int limit = intParam(ctx, "limit", DEFAULT_CHANGES, BudgetStore.CHANGES_PER_TEAM);
+    HttpApi.json(ctx, 200, ChangeHistory.json(store.changes(team, limit)));
   }
 
   /** Text when the client asks for text/plain and not for JSON (browsers and curl send {@code *}/{@code *}). */
@@ -319,7 +364,7 @@ public final class Routes {
 
   private void unpin(Context ctx, Principal principal) {
     String team = team(ctx);
-    if (!store.unpinLearned(team)) {
+    if (!store.unpinLearned(team, principal)) {
       throw ApiException.notFound("team '" + team + "' has no pinned learned model version");
     }
     HttpApi.json(ctx, 200, learnedJson(team));
@@ -403,18 +448,18 @@ public final class Routes {
 
   private void putModel(Context ctx, Principal principal) {
     ModelSpec parsed = Bodies.model(ctx.pathParam("id"), HttpApi.body(ctx));
-    HttpApi.json(ctx, 200, modelJson(store.putModel(parsed)));
+    HttpApi.json(ctx, 200, modelJson(store.putModel(parsed, principal)));
   }
 
   private void deleteModel(Context ctx, Principal principal) {
     String id = ctx.pathParam("id");
-    if (!store.deleteModel(id)) {
+    if (!store.deleteModel(id, principal)) {
       throw ApiException.notFound("model '" + cut(id, 130) + "' is not in the catalog");
     }
     ctx.status(204);
   }
 
-  private static ObjectNode modelJson(ModelSpec model) {
+  static ObjectNode modelJson(ModelSpec model) {
     ObjectNode out = PolicyJson.toJson(model);
     Json.instant(out, "updatedAt", model.getUpdatedAt());
     return out;

@@ -33,14 +33,14 @@ class HttpApiFuzzTest {
     registry = Metrics.registry("budget-service-fuzz");
     api = new HttpApi(new Gatekeeper(ADMIN, Map.of("alpha", ALPHA)), registry,
         new HttpApi.Limits(1_000_000, 16_384, 1_000, java.time.Duration.ofSeconds(5)), () -> null);
-    api.get("/teams/{team}/budget", ctx -> Permission.readTeam(Routes.team(ctx), "the budget"),
+    api.get("/teams/{team}/budget", ctx -> Permission.readTeam("budget.read", Routes.team(ctx), "the budget"),
         (ctx, principal) -> HttpApi.text(ctx, 200, "budget"));
-    api.put("/teams/{team}/budget", ctx -> Permission.writeTeam(Routes.team(ctx), "the budget"),
+    api.put("/teams/{team}/budget", ctx -> Permission.writeTeam("budget.write", Routes.team(ctx), "the budget"),
         (ctx, principal) -> HttpApi.json(ctx, 200, JSON.createObjectNode().put("length",
             HttpApi.body(ctx).length())));
-    api.post("/teams/{team}/feedback", ctx -> Permission.writeTeam(Routes.team(ctx), "feedback"),
+    api.post("/teams/{team}/feedback", ctx -> Permission.writeTeam("feedback.write", Routes.team(ctx), "feedback"),
         (ctx, principal) -> Bodies.feedback(Routes.team(ctx), HttpApi.body(ctx), java.time.Instant.EPOCH));
-    api.delete("/models/{id}", ctx -> Permission.writeShared("the model catalog"),
+    api.delete("/models/{id}", ctx -> Permission.writeShared("models.write", "the model catalog"),
         (ctx, principal) -> ctx.status(204));
     api.asset("/", "/dashboard/index.html", "text/html; charset=utf-8");
     api.start("localhost", 0);

@@ -33,13 +33,13 @@ class HttpApiTest {
   void start() {
     registry = Metrics.registry("budget-service-test");
     api = new HttpApi(new Gatekeeper(ADMIN, Map.of("alpha", ALPHA)), registry, health::get);
-    api.get("/teams/{team}/echo", ctx -> Permission.readTeam(Routes.team(ctx), "the echo"),
+    api.get("/teams/{team}/echo", ctx -> Permission.readTeam("echo.read", Routes.team(ctx), "the echo"),
         (ctx, principal) -> HttpApi.text(ctx, 200, principal.describe()));
-    api.put("/models/{id}", ctx -> Permission.writeShared("the model catalog"),
+    api.put("/models/{id}", ctx -> Permission.writeShared("models.write", "the model catalog"),
         (ctx, principal) -> HttpApi.text(ctx, 200, "stored"));
-    api.post("/teams/{team}/body", ctx -> Permission.writeTeam(Routes.team(ctx), "the body"),
+    api.post("/teams/{team}/body", ctx -> Permission.writeTeam("body.write", Routes.team(ctx), "the body"),
         (ctx, principal) -> HttpApi.text(ctx, 200, Integer.toString(HttpApi.body(ctx).length())));
-    api.get("/boom", ctx -> Permission.readShared("the boom"), (ctx, principal) -> {
+    api.get("/boom", ctx -> Permission.readShared("boom.read", "the boom"), (ctx, principal) -> {
       throw new IllegalStateException("kaput");
     });
     api.asset("/", "/dashboard/index.html", "text/html; charset=utf-8");
@@ -56,7 +56,7 @@ class HttpApiTest {
   void connectionsBeyondTheLimitWaitAndIdleConnectionsAreClosedAfterTheTimeout() throws Exception {
     HttpApi limited = new HttpApi(new Gatekeeper(ADMIN, Map.of()), registry,
         new HttpApi.Limits(1_000_000, 16_384, 2, Duration.ofSeconds(2)), health::get);
-    limited.get("/teams/{team}/echo", ctx -> Permission.readTeam(Routes.team(ctx), "the echo"),
+    limited.get("/teams/{team}/echo", ctx -> Permission.readTeam("echo.read", Routes.team(ctx), "the echo"),
         (ctx, principal) -> HttpApi.text(ctx, 200, "ok"));
     limited.start("localhost", 0);
     try (java.net.Socket first = new java.net.Socket("localhost", limited.port());
@@ -147,7 +147,7 @@ class HttpApiTest {
   }
 
   @Test
-  void teamTokenWritingAModelGets403NamingItsTeam() throws Exception {
+  void teamTokenWritingAModelGets403NamingItsTeamAndThePermission() throws Exception {
     // When
     HttpResponse<String> team = send("PUT", "/models/m-1", ALPHA);
     HttpResponse<String> admin = send("PUT", "/models/m-1", ADMIN);
@@ -155,7 +155,9 @@ class HttpApiTest {
     // Then
     assertThat(team.statusCode()).isEqualTo(403);
     assertThat(json(team).get("error").asText())
-        .isEqualTo("the team token of 'alpha' may not change the model catalog: only the admin token may");
+        .isEqualTo("the team token of 'alpha' may not change the model catalog (permission models.write): only the"
+            + " admin token may");
+    assertThat(json(team).get("permission").asText()).isEqualTo("models.write");
     assertThat(team.body()).doesNotContain(ALPHA);
     assertThat(admin.statusCode()).isEqualTo(200);
   }

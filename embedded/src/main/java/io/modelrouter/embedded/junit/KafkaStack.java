@@ -2,17 +2,26 @@ package io.modelrouter.embedded.junit;
 
 import io.modelrouter.embedded.EmbeddedKafka;
 import io.modelrouter.embedded.EmbeddedSchemaRegistry;
+import io.modelrouter.schemas.Topic;
 import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
 import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * A broker and a schema registry for integration tests, shared by every test class of a JVM (see
@@ -138,6 +147,36 @@ public final class KafkaStack implements AutoCloseable {
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     return config;
+  }
+
+  /**
+   * Every committed record of a topic from its beginning to its end as of this call, in order per partition (a key's
+   * records share one partition), values decoded; a tombstone's value is null. Fails after 60 s.
+   */
+  public <V> List<Map.Entry<String, V>> readCommitted(Topic<String, V> topic) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, byte[]> consumer =
+             new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
+          .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      List<Map.Entry<String, V>> records = new ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + topic.name() + " to its end within 60 s");
+        }
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          records.add(new AbstractMap.SimpleEntry<>(record.key(),
+              record.value() == null ? null : topic.deserializeValue(record.value())));
+        }
+      }
+      return records;
+    }
   }
 
   public Map<String, Object> consumerConfig(String groupId) {

@@ -361,6 +361,7 @@ public final class PolicyJson {
         .setDaily(json.has("daily") ? window(json.get("daily")) : null)
         .setMonthly(json.has("monthly") ? window(json.get("monthly")) : null)
         .setIncludeShadow(json.path("includeShadow").asBoolean(false))
+        .setSelfService(json.path("selfService").asBoolean(false))
         .setUpdatedAt(null)
         .build();
   }
@@ -420,6 +421,7 @@ public final class PolicyJson {
     out.put("version", policy.getVersion());
     out.put("timeZone", policy.getTimeZone());
     out.put("includeShadow", policy.getIncludeShadow());
+    out.put("selfService", policy.getSelfService());
     if (policy.getDaily() != null) {
       windowJson(out.putObject("daily"), policy.getDaily());
     }
