@@ -60,6 +60,18 @@ public final class CrashBenchmark {
   private CrashBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    List<String> broken = run(args);
+    if (!broken.isEmpty()) {
+      System.exit(1);
+    }
+  }
+
+  /**
+   * The run {@code args} describe (the options of {@link #main}); prints its report.
+   *
+   * @return what broke, empty when every invariant held
+   */
+  public static List<String> run(String... args) throws Exception {
     BenchArgs options = new BenchArgs(args, Map.of("rate", "2000", "seconds", "60", "down-ms", "2000",
         "partitions", "8", "latency-ms", "200", "cds", "false", "instances", "1", "standby", "1", "session-timeout-ms", "45000",
         "transaction-timeout-ms", "default"));
@@ -182,11 +194,8 @@ public final class CrashBenchmark {
       System.out.print(collector.report(sent + 1, kills));
       List<String> broken = new ArrayList<>(collector.violations(sent + 1, kills));
       broken.addAll(billedCalls(journal, collector, kills));
-      if (!broken.isEmpty()) {
-        System.out.println("FAILED: " + String.join("; ", broken));
-        System.exit(1);
-      }
-      System.out.println("every invariant held");
+      System.out.println(broken.isEmpty() ? "every invariant held" : "FAILED: " + String.join("; ", broken));
+      return broken;
     }
   }
 
