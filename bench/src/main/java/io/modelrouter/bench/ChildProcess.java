@@ -35,12 +35,26 @@ final class ChildProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The images' logback configuration (docker/logback.xml), found from the working directory up: the repository's
+   * root under bench/run, the bench module under Maven's failsafe.
+   */
+  private static Path imagesLogback() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve("docker").resolve("logback.xml");
+      if (java.nio.file.Files.isRegularFile(candidate)) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException("docker/logback.xml not found from " + Path.of("").toAbsolutePath() + " up");
+  }
+
   ChildProcess start() throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
     command.add("-XX:+UseParallelGC");
-    command.add("-Dlogback.configurationFile=" + Path.of("docker", "logback.xml").toAbsolutePath());
+    command.add("-Dlogback.configurationFile=" + imagesLogback());
     if (Runtime.version().feature() >= 22) {
       command.add("--enable-native-access=ALL-UNNAMED");
     }

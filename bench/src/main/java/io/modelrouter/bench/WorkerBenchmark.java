@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * fresh worker group processes all of them, results and usage committed exactly once. Throughput runs from the
  * first committed offset to the last; CPU is the whole process (broker included) per request.
  *
- * <pre>bench/run WorkerBenchmark --requests 60000 --rounds 3 --latency-ms 1000</pre>
+ * <p>{@code --usage-journal on|off|alternate} runs with the worker's usage journal, without it, or alternately (odd
+ * rounds with it).
+ *
+ * <pre>bench/run WorkerBenchmark --requests 60000 --rounds 3 --latency-ms 1000 [--usage-journal alternate]</pre>
  */
 public final class WorkerBenchmark {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerBenchmark.class);
@@ -52,7 +55,7 @@ public final class WorkerBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs options = new BenchArgs(args, Map.of("requests", "60000", "rounds", "3", "partitions", "8",
-        "latency-ms", "1000", "max-in-flight", "12000", "teams", "200"));
+        "latency-ms", "1000", "max-in-flight", "12000", "teams", "200", "usage-journal", "on"));
     LOG.info("worker benchmark {}", options);
     try (EmbeddedKafka kafka = EmbeddedKafka.start();
         EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder(kafka.bootstrapServers()).build();
@@ -76,13 +79,19 @@ public final class WorkerBenchmark {
             "simulator.latency", options.string("latency-ms"),
             "simulator.latency.spread", "0",
             "topics.create", "false"));
+        // --usage-journal on | off | alternate (odd rounds on, even rounds off: a same-hour comparison)
+        String journal = options.string("usage-journal");
+        boolean journaled = journal.equals("on") || journal.equals("alternate") && round % 2 == 1;
+        if (!journaled) {
+          settings.put("worker.usage.journal.dir", "none");
+        }
         Result result;
         try (WorkerService worker = new WorkerService(Settings.of(settings)).start()) {
           result = measure(admin, "bench-workers-" + round, topics.routed().name(), n);
         }
         rates.add(result.perSecond());
-        String line = String.format(Locale.ROOT, "round %d: %,.0f completed requests/s, %.1f µs CPU/request "
-            + "(%,d requests in %.1f s)", round, result.perSecond(), result.cpuMicros(), result.processed(),
+        String line = String.format(Locale.ROOT, "round %d (usage journal %s): %,.0f completed requests/s, %.1f µs"
+            + " CPU/request (%,d requests in %.1f s)", round, journaled ? "on" : "off", result.perSecond(), result.cpuMicros(), result.processed(),
             result.elapsed().toMillis() / 1000.0);
         lines.add(line);
         LOG.info(line);

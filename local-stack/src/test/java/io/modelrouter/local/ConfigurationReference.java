@@ -52,6 +52,7 @@ final class ConfigurationReference {
    */
   static final Map<String, String> COMPUTED_DEFAULTS = Map.of(
       "worker.instance.id", "`worker-<hostname>`",
+      "worker.usage.journal.dir", "`<java.io.tmpdir>/model-router-usage-journal/<worker.instance.id>`",
       "providers.<name>.type", "from the name",
       "providers.<name>.base.url", "per type",
       "providers.<name>.region", "`AWS_REGION` or `us-east-1`",

@@ -36,6 +36,10 @@ public final class WorkerConfig {
   public static final Setting<String> CALL_JOURNAL = Setting.string("worker.call.journal", null,
       "File to which every provider call is appended as it returns (time, provider, model, request, call, outcome, "
           + "tokens; no content): a local record to reconcile with invoices and llm.usage.");
+  public static final Setting<String> USAGE_JOURNAL_DIR = Setting.string("worker.usage.journal.dir", null,
+      "Directory of this worker's write-ahead usage journal (each usage event is written there before it is sent, and"
+          + " the next start writes the ones a kill left unacknowledged); 'none' turns it off. Keep it across"
+          + " restarts of the same instance (a volume in a container).");
   public static final Setting<String> SIMULATE = Setting.string("worker.simulate", "auto",
       "auto: simulate providers without credentials; all: simulate every provider; none: real providers only.")
       .oneOf("auto", "all", "none");
@@ -100,7 +104,7 @@ public final class WorkerConfig {
       .between(-1, 65_535);
   public static final List<Setting<?>> SETTINGS = List.of(GROUP_ID, INSTANCE_ID, MAX_IN_FLIGHT, MAX_RECORD_BYTES,
       COMMIT_INTERVAL,
-      DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, CALL_JOURNAL, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
+      DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, CALL_JOURNAL, USAGE_JOURNAL_DIR, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
       SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, METRICS_PORT);
   public static final List<Setting<?>> PROVIDER_TEMPLATES = List.of(P_TYPE, P_BASE_URL, P_API_KEY, P_API_KEY_FILE,
       P_REGION, P_TIMEOUT, P_RPM, P_MAX_CONCURRENT, P_MAX_ATTEMPTS, P_BACKOFF, P_MAX_BACKOFF, P_FAILURE_RATE, P_WINDOW,
@@ -152,6 +156,16 @@ public final class WorkerConfig {
     } catch (java.io.IOException e) {
       return "worker-localhost";
     }
+  }
+
+  /** The usage journal's directory, or null when it is off. */
+  public java.nio.file.Path usageJournalDir() {
+    String dir = settings.get(USAGE_JOURNAL_DIR);
+    if (dir == null || dir.isBlank()) {
+      String safe = instanceId().replaceAll("[^A-Za-z0-9._-]", "_");
+      return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "model-router-usage-journal", safe);
+    }
+    return dir.trim().equalsIgnoreCase("none") ? null : java.nio.file.Path.of(dir.trim());
   }
 
   public <T> T provider(Setting<T> template, String name) {

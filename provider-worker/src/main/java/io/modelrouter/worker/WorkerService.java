@@ -18,6 +18,8 @@ import io.modelrouter.schemas.TableFollower;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.worker.internal.RequestExecutor;
+import io.modelrouter.worker.internal.UsageJournal;
+import io.modelrouter.worker.internal.UsageWriter;
 import io.modelrouter.worker.internal.WorkerLoop;
 import io.modelrouter.worker.provider.Provider;
 import io.modelrouter.worker.resilience.ProviderPolicy;
@@ -51,6 +53,7 @@ public final class WorkerService implements AutoCloseable {
   private final ResilientCalls resilience;
   private final TableFollower<ModelSpec> catalogFollower;
   private final WorkerLoop loop;
+  private final UsageWriter usageWriter;
   private final Thread thread;
   private final PrometheusMeterRegistry registry = Metrics.registry("worker");
   private KafkaClientMetrics consumerMetrics;
@@ -95,7 +98,12 @@ public final class WorkerService implements AutoCloseable {
                 .tag("model", outcome.result().getModel() == null ? "" : outcome.result().getModel())
                 .register(registry)).increment());
     String instance = config.instanceId();
-    this.loop = new WorkerLoop(consumer(instance), () -> producer(instance), usageProducer(instance), topics, executor,
+    java.nio.file.Path journalDir = config.usageJournalDir();
+    UsageJournal usageJournal = journalDir == null ? null : UsageJournal.open(journalDir);
+    this.usageWriter = new UsageWriter(usageProducer(instance), topics, usageJournal,
+        usageJournal == null ? "" : clusterId());
+    Phases.mark("worker", "usage-journal");
+    this.loop = new WorkerLoop(consumer(instance), () -> producer(instance), usageWriter, topics, executor,
         settings.get(WorkerConfig.MAX_IN_FLIGHT), settings.get(WorkerConfig.MAX_RECORD_BYTES),
         settings.get(WorkerConfig.COMMIT_INTERVAL),
         settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC());
@@ -109,6 +117,9 @@ public final class WorkerService implements AutoCloseable {
     FunctionCounter.builder("worker.usage.events", loop, l -> l.usage().failed())
         .description("usage events written (one per provider call), and those that could not be")
         .tag("outcome", "failed").register(registry);
+    FunctionCounter.builder("worker.usage.journal.failures", loop, l -> l.usage().journalFailures())
+        .description("usage events the usage journal could not keep (disk full or failing); they were still sent")
+        .register(registry);
   }
 
   private KafkaConsumer<byte[], byte[]> consumer(String instance) {
@@ -163,7 +174,22 @@ public final class WorkerService implements AutoCloseable {
     return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
+  /** The Kafka cluster's id, kept with each journaled usage event so that only this cluster's are written back. */
+  private String clusterId() {
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(config.kafka())) {
+      return admin.describeCluster().clusterId().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot read the Kafka cluster id (kafka.bootstrap.servers): " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the Kafka cluster id", e);
+    }
+  }
+
   public WorkerService start() {
+    // Usage events a killed run journaled and never saw acknowledged go out before any request is executed
+    usageWriter.recover(config.kafka());
+    Phases.mark("worker", "usage-recovered");
     thread.start();
     LOG.info("worker {} started: {} -> {} + {}, providers {}", config.instanceId(), topics.routed().name(),
         topics.results().name(), topics.usage().name(), providers.values());

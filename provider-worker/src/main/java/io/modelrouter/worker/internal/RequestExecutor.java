@@ -169,8 +169,16 @@ public final class RequestExecutor {
           request.getSystemPrompt(), request.getMessages(), maxTokens, decision.getTemperature(),
           decision.getEstimatedInputTokens(), timeouts.getOrDefault(provider.name(), Duration.ofSeconds(60)), 0);
       try {
-        ProviderResponse response = resilience.call(provider.name(), target.getModel(),
-            () -> provider.call(call.withCall(calls.next())),
+        ProviderResponse response = resilience.call(provider.name(), target.getModel(), () -> {
+              int number = calls.next();
+              long sent = System.nanoTime();
+              ProviderResponse answer = provider.call(call.withCall(number));
+              // On the call's own thread, as the answer arrives: its usage event is handed over (and journaled) now,
+              // not after the hand-off back to this request's thread, which a busy machine can delay by 100 ms
+              calls.answered(number, target, spec, call, provider, Duration.ofNanos(System.nanoTime() - sent),
+                  answer);
+              return answer;
+            },
             (elapsed, answer, failure) -> calls.observed(target, spec, call, provider, elapsed, answer, failure));
         return calls.finish(ResultStatus.OK, decision, target, response, null, null, started);
       } catch (ProviderException e) {
@@ -262,6 +270,39 @@ public final class RequestExecutor {
           message, 0L, 0L, clock.instant().minus(elapsed)));
     }
 
+    /**
+     * A provider's answer to call {@code number}, on the thread that made the call: its usage event goes to the sink
+     * at once. A late answer to a call already given up as timed out replaces that call's held failure event, or,
+     * when that one was already handed over, is not counted again (its estimate stands).
+     */
+    synchronized void answered(int number, ModelRef target, ModelSpec spec, ProviderRequest call, Provider provider,
+        Duration elapsed, ProviderResponse response) {
+      String id = request.getRequestId() + "#" + number + executionSuffix;
+      for (UsageEvent earlier : usage) {
+        if (earlier.getEventId().equals(id)) {
+          if (earlier != held) {
+            return;
+          }
+          usage.remove(held);
+          held = null;
+          break;
+        }
+      }
+      boolean estimated = !response.usageReported();
+      long input = estimated ? call.estimatedInputTokens() : response.inputTokens();
+      long output = estimated ? tokens.estimate(response.content()) : response.outputTokens();
+      long cached = estimated ? 0 : response.cachedInputTokens();
+      simulated |= provider.simulated();
+      attempts.add(new Attempt(target.getProvider(), target.getModel(), AttemptOutcome.OK, elapsed.toMillis(), 200,
+          null, null, input, output, clock.instant().minus(elapsed)));
+      UsageEvent event = event(id, target, spec, input, output, cached, estimated, elapsed, AttemptOutcome.OK,
+          provider);
+      // A successful call ends the request.
+      event.setFinalCall(true);
+      usage.add(event);
+      sink.accept(event);
+    }
+
     /** One attempt the Retry made: a call reached the provider unless the breaker, bulkhead or limiter refused it. */
     synchronized void observed(ModelRef target, ModelSpec spec, ProviderRequest call, Provider provider,
         Duration elapsed, ProviderResponse response, Throwable failure) {
@@ -271,19 +312,7 @@ public final class RequestExecutor {
       lastObserved = numbered;
       Instant startedAt = clock.instant().minus(elapsed);
       if (response != null) {
-        boolean estimated = !response.usageReported();
-        long input = estimated ? call.estimatedInputTokens() : response.inputTokens();
-        long output = estimated ? tokens.estimate(response.content()) : response.outputTokens();
-        long cached = estimated ? 0 : response.cachedInputTokens();
-        simulated |= provider.simulated();
-        attempts.add(new Attempt(target.getProvider(), target.getModel(), AttemptOutcome.OK, elapsed.toMillis(), 200,
-            null, null, input, output, startedAt));
-        UsageEvent event = event(target, spec, input, output, cached, estimated, elapsed, AttemptOutcome.OK, provider);
-        // A successful call ends the request.
-        event.setFinalCall(true);
-        usage.add(event);
-        sink.accept(event);
-        return;
+        return; // counted by answered(), on the call's thread
       }
       AttemptOutcome outcome = outcome(failure);
       Integer status = failure instanceof ProviderException e ? e.httpStatus() : null;
@@ -309,15 +338,16 @@ public final class RequestExecutor {
           message, input, output, startedAt));
       if (reachedProvider) {
         simulated |= provider.simulated();
-        held = event(target, spec, input, output, cached, estimated, elapsed, outcome, provider);
+        held = event(request.getRequestId() + "#" + numbered + executionSuffix, target, spec, input, output, cached,
+            estimated, elapsed, outcome, provider);
         usage.add(held);
       }
     }
 
-    private UsageEvent event(ModelRef target, ModelSpec spec, long input, long output, long cached, boolean estimated,
-        Duration elapsed, AttemptOutcome outcome, Provider provider) {
+    private UsageEvent event(String id, ModelRef target, ModelSpec spec, long input, long output, long cached,
+        boolean estimated, Duration elapsed, AttemptOutcome outcome, Provider provider) {
       return UsageEvent.newBuilder()
-          .setEventId(request.getRequestId() + "#" + numbered + executionSuffix)
+          .setEventId(id)
           .setRequestId(request.getRequestId())
           .setTeamId(request.getTeamId())
           .setPipelineId(request.getPipelineId())

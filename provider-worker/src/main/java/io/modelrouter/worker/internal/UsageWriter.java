@@ -4,16 +4,27 @@ import io.modelrouter.avro.AttemptOutcome;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.serde.SchemaSerdeException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,13 +33,23 @@ import org.slf4j.LoggerFactory;
  * idempotent producer that retries for as long as it takes (delivery timeout unbounded): a billed call is on
  * {@code llm.usage} even if the worker dies before the request's result is committed. Each execution of a request
  * gets an id of its own, so that a request executed again after a crash (and billed again) never reuses an event id.
+ * With a {@link UsageJournal}, each event is journaled before it is handed over and marked when acknowledged, and
+ * {@link #recover} writes at start-up the events a killed run journaled but never saw acknowledged. Each record
+ * carries its event id in the header {@value #EVENT_ID_HEADER}, which is how recovery finds the ones already there.
  */
 public final class UsageWriter {
   private static final Logger LOG = LoggerFactory.getLogger(UsageWriter.class);
   private static final long RETRY_MILLIS = 500;
 
+  /** Header of every usage record: its event id (UTF-8). */
+  public static final String EVENT_ID_HEADER = "mr.usage-event";
+  /** How far before the oldest recovered event recovery looks for it on the topic (clock skew, linger, retries). */
+  static final Duration RECOVERY_LOOKBACK = Duration.ofMinutes(5);
+
   private final Producer<byte[], byte[]> producer;
   private final Topics topics;
+  private final UsageJournal journal;
+  private final String cluster;
   /** Random per worker run: executions of two runs (or two workers) never share an id. */
   private final String run = Long.toString(ThreadLocalRandom.current().nextLong() >>> 12, 36);
   private final AtomicLong executions = new AtomicLong();
@@ -36,11 +57,95 @@ public final class UsageWriter {
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong failedAnswered = new AtomicLong();
+  private final AtomicLong journalFailures = new AtomicLong();
   private volatile boolean closed;
 
-  UsageWriter(Producer<byte[], byte[]> producer, Topics topics) {
+  /**
+   * @param journal the write-ahead journal, or null for none
+   * @param cluster the Kafka cluster id, kept with each journaled event (only events of this cluster are recovered)
+   */
+  public UsageWriter(Producer<byte[], byte[]> producer, Topics topics, UsageJournal journal, String cluster) {
     this.producer = producer;
     this.topics = topics;
+    this.journal = journal;
+    this.cluster = cluster;
+  }
+
+  /** What {@link #recover} did. */
+  public record Recovery(int journaled, int otherCluster, int alreadyWritten, int written) {}
+
+  /**
+   * Writes the events an earlier run journaled and never saw acknowledged, unless they are on {@code llm.usage}
+   * already (same event id, looked up in the records since shortly before the oldest of them), waits for their
+   * acknowledgement, and drops the earlier run's journal. Call before the first request is executed.
+   *
+   * @param consumerConfig the Kafka client settings, for reading the tail of {@code llm.usage}
+   */
+  public Recovery recover(Map<String, Object> consumerConfig) {
+    if (journal == null) {
+      return new Recovery(0, 0, 0, 0);
+    }
+    List<UsageJournal.Pending> journaled = journal.recovered();
+    List<UsageEvent> mine = journaled.stream()
+        .filter(p -> p.cluster().equals(cluster) && p.topic().equals(topics.usage().name()))
+        .map(UsageJournal.Pending::event).toList();
+    int otherCluster = journaled.size() - mine.size();
+    if (otherCluster > 0) {
+      LOG.warn("usage journal {}: {} event(s) of another Kafka cluster or topic (not {} on cluster {}) are not"
+          + " written", journal.dir(), otherCluster, topics.usage().name(), cluster);
+    }
+    Set<String> onTopic = mine.isEmpty() ? Set.of()
+        : eventIdsSince(consumerConfig, mine.stream().mapToLong(e -> e.getEventTime().toEpochMilli()).min()
+            .getAsLong() - RECOVERY_LOOKBACK.toMillis());
+    Request request = new Request();
+    int written = 0;
+    for (UsageEvent event : mine) {
+      if (!onTopic.contains(event.getEventId().toString())) {
+        request.accept(event);
+        written++;
+      }
+    }
+    request.awaitWritten();
+    journal.recoveryDone();
+    Recovery recovery = new Recovery(journaled.size(), otherCluster, mine.size() - written, written);
+    if (!journaled.isEmpty()) {
+      LOG.info("usage journal {}: {} event(s) of the previous run were not acknowledged: {} already on {}, {} written"
+          + " now", journal.dir(), journaled.size(), recovery.alreadyWritten(), topics.usage().name(), written);
+    }
+    return recovery;
+  }
+
+  /** The event ids (headers) of every record on llm.usage from {@code since} (epoch ms) to its current end. */
+  private Set<String> eventIdsSince(Map<String, Object> consumerConfig, long since) {
+    Map<String, Object> props = new HashMap<>(consumerConfig);
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    Set<String> ids = new HashSet<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+             new KafkaConsumer<>(props,
+                 new ByteArrayDeserializer(),
+                 new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topics.usage().name())
+          .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      Map<TopicPartition, Long> times = new HashMap<>();
+      partitions.forEach(p -> times.put(p, since));
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      consumer.offsetsForTimes(times).forEach((partition, offset) ->
+          consumer.seek(partition, offset == null ? end.get(partition) : offset.offset()));
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        for (ConsumerRecord<byte[], byte[]> record
+            : consumer.poll(Duration.ofMillis(500))) {
+          Header header = record.headers().lastHeader(EVENT_ID_HEADER);
+          if (header != null) {
+            ids.add(new String(header.value(), StandardCharsets.UTF_8));
+          }
+        }
+      }
+    }
+    return ids;
   }
 
   /** This writer's run: the prefix of the execution ids it hands out, so of the ids of the events it writes. */
@@ -73,6 +178,11 @@ public final class UsageWriter {
     return failedAnswered.get();
   }
 
+  /** Usage events that could not be written to the usage journal (sent all the same). */
+  public long journalFailures() {
+    return journalFailures.get();
+  }
+
   /** Usage events handed over and not (yet) acknowledged or failed. */
   public long pending() {
     return sent.get() - written.get() - failed.get();
@@ -85,6 +195,10 @@ public final class UsageWriter {
       producer.close(timeout);
     } catch (RuntimeException e) {
       LOG.debug("closing the usage producer: {}", e.toString());
+    }
+    if (journal != null) {
+      // What the producer could not write stays journaled: the next start writes it
+      journal.close();
     }
     long lost = pending();
     if (lost > 0) {
@@ -99,6 +213,16 @@ public final class UsageWriter {
 
     @Override
     public synchronized void accept(UsageEvent event) {
+      if (journal != null) {
+        try {
+          journal.sent(cluster, topics.usage().name(), event);
+        } catch (java.io.UncheckedIOException e) {
+          // A full or failing disk must not stop billing through Kafka: the event goes out unjournaled
+          journalFailures.incrementAndGet();
+          LOG.error("usage event {} could not be journaled (it is still sent): {}", event.getEventId(),
+              e.getCause() == null ? e.toString() : e.getCause().toString());
+        }
+      }
       if (!trySend(event)) {
         // The registry could not be reached to serialize it: keep it, awaitWritten tries again.
         unserialized.add(event);
@@ -110,6 +234,8 @@ public final class UsageWriter {
       try {
         record = new ProducerRecord<>(topics.usage().name(), topics.usage().serializeKey(event.getTeamId()),
             topics.usage().serializeValue(event));
+        record.headers().add(EVENT_ID_HEADER,
+            event.getEventId().toString().getBytes(StandardCharsets.UTF_8));
       } catch (SchemaSerdeException e) {
         LOG.warn("usage event {} cannot be serialized yet (will retry): {}", event.getEventId(), e.getMessage());
         return false;
@@ -119,6 +245,13 @@ public final class UsageWriter {
         sends.add(producer.send(record, (metadata, error) -> {
           if (error == null) {
             written.incrementAndGet();
+            if (journal != null) {
+              try {
+                journal.acknowledged(event.getEventId().toString());
+              } catch (java.io.UncheckedIOException e) {
+                journalFailures.incrementAndGet(); // at worst written again at the next start, if not found there
+              }
+            }
           } else {
             notWritten(event, error);
           }

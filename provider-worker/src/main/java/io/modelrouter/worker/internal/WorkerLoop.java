@@ -92,15 +92,15 @@ public final class WorkerLoop implements Runnable {
   /**
    * @param producers makes the transactional producer (always with the same transactional.id); called again when a
    *     producer fails beyond abort, since only a new one (a new epoch) can go on
-   * @param usageProducer the idempotent, non-transactional producer of usage events (acks=all)
+   * @param usage the usage events' writer (an idempotent, non-transactional producer, acks=all)
    */
   public WorkerLoop(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers,
-      Producer<byte[], byte[]> usageProducer, Topics topics, RequestExecutor executor, int maxInFlight,
+      UsageWriter usage, Topics topics, RequestExecutor executor, int maxInFlight,
       int maxRecordBytes, Duration commitInterval, Duration drainTimeout, Clock clock) {
     this.consumer = consumer;
     this.producers = producers;
     this.producer = producers.get();
-    this.usage = new UsageWriter(usageProducer, topics);
+    this.usage = usage;
     this.topics = topics;
     this.executor = executor;
     this.maxInFlight = maxInFlight;
