@@ -169,7 +169,9 @@ public final class RequestExecutor {
           request.getSystemPrompt(), request.getMessages(), maxTokens, decision.getTemperature(),
           decision.getEstimatedInputTokens(), timeouts.getOrDefault(provider.name(), Duration.ofSeconds(60)), 0);
       try {
-        ProviderResponse response = resilience.call(provider.name(), target.getModel(), () -> {
+        java.util.function.Supplier<Duration> remaining = request.getDeadline() == null ? null
+            : () -> Duration.between(clock.instant(), request.getDeadline());
+        ProviderResponse response = resilience.call(provider.name(), target.getModel(), remaining, () -> {
               int number = calls.next();
               long sent = System.nanoTime();
               ProviderResponse answer = provider.call(call.withCall(number));
@@ -187,6 +189,10 @@ public final class RequestExecutor {
         if (e.kind() == ProviderException.Kind.CONTEXT_WINDOW && spec != null) {
           contextTooSmall = Math.max(contextTooSmall, spec.getContextWindow());
         }
+      } catch (ResilientCalls.DeadlineExceededException e) {
+        // Cut at the deadline, not at the provider's timeout: a hanging provider holds the request no longer
+        return calls.finish(ResultStatus.EXPIRED, decision, null, null, "DEADLINE_EXCEEDED",
+            e.getMessage() + "; " + calls.made() + " call(s)", started);
       } catch (Exception e) {
         lastCode = outcome(e).name();
         lastMessage = target.getProvider() + "/" + target.getModel() + ": " + e.getMessage();
@@ -217,7 +223,7 @@ public final class RequestExecutor {
         case BAD_REQUEST, AUTH, CONTENT_POLICY, NOT_CONFIGURED, QUOTA_EXHAUSTED -> AttemptOutcome.NON_RETRYABLE_ERROR;
       };
     }
-    if (failure instanceof TimeoutException) {
+    if (failure instanceof TimeoutException || failure instanceof ResilientCalls.DeadlineExceededException) {
       return AttemptOutcome.TIMEOUT;
     }
     if (failure instanceof CallNotPermittedException) {

@@ -73,14 +73,53 @@ public final class ResilientCalls implements AutoCloseable {
    * Calls under the provider's policy, retrying as it says. Throws the last failure (unwrapped) when it gives up.
    */
   public <T> T call(String provider, String model, Callable<T> attempt, AttemptObserver<T> observer) throws Exception {
+    return call(provider, model, null, attempt, observer);
+  }
+
+  /**
+   * A call cut at its request's deadline, before the provider's own timeout. Not the provider's fault (the breaker
+   * ignores it) and not retried: the request is out of time.
+   */
+  public static final class DeadlineExceededException extends RuntimeException {
+    public DeadlineExceededException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * As {@link #call(String, String, Callable, AttemptObserver)}, each attempt also bounded by what is left of its
+   * request's deadline when that is shorter than the provider's timeout.
+   *
+   * @param remaining what is left of the request's deadline, asked at each attempt; null for no deadline
+   */
+  public <T> T call(String provider, String model, java.util.function.Supplier<Duration> remaining,
+      Callable<T> attempt, AttemptObserver<T> observer) throws Exception {
     ProviderPolicy policy = policy(provider);
     Retry retry = retries.retry(provider, provider);
     CircuitBreaker breaker = breaker(provider, model);
     RateLimiter limiter = limiters.rateLimiter(provider, provider);
     TimeLimiter timeLimiter = timeLimiters.timeLimiter(provider, provider);
     Bulkhead bulkhead = bulkheads.bulkhead(provider, provider);
-    Callable<T> limited = () -> timeLimiter.executeFutureSupplier(
-        () -> callThreads.submit(Bulkhead.decorateCallable(bulkhead, attempt)));
+    Callable<T> limited = () -> {
+      Duration left = remaining == null ? null : remaining.get();
+      if (left != null && !left.isPositive()) {
+        throw new DeadlineExceededException("the request's deadline passed before the call to " + provider + "/"
+            + model);
+      }
+      boolean byDeadline = left != null && left.compareTo(policy.timeout()) < 0;
+      TimeLimiter bound = byDeadline ? TimeLimiter.of(TimeLimiterConfig.custom().timeoutDuration(left)
+          .cancelRunningFuture(true).build()) : timeLimiter;
+      try {
+        return bound.executeFutureSupplier(() -> callThreads.submit(Bulkhead.decorateCallable(bulkhead, attempt)));
+      } catch (TimeoutException e) {
+        if (byDeadline) {
+          throw new DeadlineExceededException("the request's deadline passed during the call to " + provider + "/"
+              + model + " (cut after " + left.toMillis() + " ms; the provider's timeout is "
+              + policy.timeout().toMillis() + " ms)");
+        }
+        throw e;
+      }
+    };
     Callable<T> guarded = CircuitBreaker.decorateCallable(breaker, RateLimiter.decorateCallable(limiter, limited));
     Callable<T> observed = () -> {
       long started = System.nanoTime();
@@ -169,7 +208,8 @@ public final class ResilientCalls implements AutoCloseable {
         // A call refused here (rate limiter, bulkhead) never reached the provider: it says nothing of its health, and
         // counted as a success it would close a half-open breaker on a provider that has not answered
         .ignoreException(failure -> (failure instanceof ProviderException provider && !provider.kind().providerFault())
-            || failure instanceof RequestNotPermitted || failure instanceof BulkheadFullException)
+            || failure instanceof RequestNotPermitted || failure instanceof BulkheadFullException
+            || failure instanceof DeadlineExceededException)
         .build();
   }
 
