@@ -85,6 +85,10 @@ public final class WorkerLoop implements Runnable {
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong transactions = new AtomicLong();
   private volatile boolean running = true;
+  /** Decodes that waited for the schema registry (every 100th is logged). */
+  private final java.util.concurrent.atomic.AtomicLong registryWaits = new java.util.concurrent.atomic.AtomicLong();
+  private static final Duration REGISTRY_RETRY_FIRST = Duration.ofMillis(200);
+  private static final Duration REGISTRY_RETRY_MAX = Duration.ofSeconds(5);
   private volatile boolean crashed;
   private boolean paused;
   private Instant lastCommit;
@@ -162,21 +166,37 @@ public final class WorkerLoop implements Runnable {
 
   /** Runs on the request's virtual thread: decode, execute, serialize the outputs. Never throws. */
   private Completion process(TopicPartition partition, ConsumerRecord<byte[], byte[]> record) {
-    RoutedRequest routed;
-    try {
-      routed = record.value() == null ? null : topics.routed().deserializeValue(record.value());
-      if (routed == null) {
-        throw new IllegalArgumentException("a routed-request record has no value (tombstone)");
+    RoutedRequest decoded = null;
+    long wait = REGISTRY_RETRY_FIRST.toMillis();
+    while (decoded == null) {
+      try {
+        decoded = record.value() == null ? null : topics.routed().deserializeValue(record.value());
+        if (decoded == null) {
+          throw new IllegalArgumentException("a routed-request record has no value (tombstone)");
+        }
+      } catch (SchemaSerdeException e) {
+        if (!e.isRetryable()) {
+          return deadLetter(partition, record, e);
+        }
+        // The registry is down, not the record: wait for it and read the record again (a schema this worker has
+        // not cached yet). The request keeps its place; if its partition goes meanwhile, the new owner reads it.
+        if (registryWaits.getAndIncrement() % 100 == 0) {
+          LOG.warn("record {}-{}@{} waits for the schema registry (retrying every {} ms at most): {}",
+              record.topic(), record.partition(), record.offset(), REGISTRY_RETRY_MAX.toMillis(), e.getMessage());
+        }
+        try {
+          Thread.sleep(wait);
+        } catch (InterruptedException stop) {
+          Thread.currentThread().interrupt();
+          // The loop is over: nothing reads this completion, and the record's offset was never committed
+          return new Completion(partition, record.offset(), List.of());
+        }
+        wait = Math.min(wait * 2, REGISTRY_RETRY_MAX.toMillis());
+      } catch (RuntimeException e) {
+        return deadLetter(partition, record, e);
       }
-    } catch (SchemaSerdeException e) {
-      if (e.isRetryable()) {
-        // The registry is down, not the record: fail the attempt as a result so the record is never silent.
-        return result(partition, record.offset(), failed(null, record, "SCHEMA_REGISTRY_UNAVAILABLE", e));
-      }
-      return deadLetter(partition, record, e);
-    } catch (RuntimeException e) {
-      return deadLetter(partition, record, e);
     }
+    RoutedRequest routed = decoded;
     if (record.value().length > maxRecordBytes) {
       // Only a router with a larger router.max.request.bytes, or another writer, sends one: answered, never called
       return result(partition, record.offset(), unanswered(routed, record, ResultStatus.REJECTED, "REQUEST_TOO_LARGE",
