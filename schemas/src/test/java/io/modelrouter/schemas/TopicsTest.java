@@ -41,8 +41,8 @@ class TopicsTest {
     InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
     Topics topics = Topics.create(TopicsConfig.builder().serde(config.serde()).client(registry).build());
 
-    assertThat(topics.registerValueSchemas()).hasSize(14).contains("llm.requests-value", "llm.results-value",
-        "llm.feedback-value", "llm.router.models-value", "llm.router.model.pins-value");
+    assertThat(topics.registerValueSchemas()).hasSize(15).contains("llm.requests-value", "llm.results-value",
+        "llm.feedback-value", "llm.router.models-value", "llm.router.model.pins-value", "llm.admin.changes-value");
 
     assertThat(registry.latest("llm.requests-value").schema()).isEqualTo(InferenceRequest.getClassSchema());
     // the id the serializer then writes with is the one registered
