@@ -208,7 +208,7 @@ final class ChaosCollector implements Runnable {
   }
 
   /** When the first record on the topic became visible at or after {@code after}, or null. */
-  private synchronized Instant firstAfter(String topic, Instant after) {
+  synchronized Instant firstAfter(String topic, Instant after) {
     return times.getOrDefault(topic, List.of()).stream().filter(t -> t >= after.toEpochMilli()).min(Long::compare)
         .map(Instant::ofEpochMilli).orElse(null);
   }

@@ -65,7 +65,19 @@ public final class WorkerLoop implements Runnable {
   static final String SERVICE = "worker";
 
   /** A request's result, or a dead letter, for one input record. */
-  private record Completion(TopicPartition partition, long offset, List<Object> outputs) {}
+  /**
+   * A finished request: its outputs, for the partition's progress it was dispatched under ({@code owner}; null until
+   * set by the dispatch).
+   */
+  private record Completion(TopicPartition partition, long offset, List<Object> outputs, PartitionProgress owner) {
+    Completion(TopicPartition partition, long offset, List<Object> outputs) {
+      this(partition, offset, outputs, null);
+    }
+
+    Completion ownedBy(PartitionProgress progress) {
+      return new Completion(partition, offset, outputs, progress);
+    }
+  }
 
   private final Consumer<byte[], byte[]> consumer;
   private final Supplier<Producer<byte[], byte[]>> producers;
@@ -161,7 +173,7 @@ public final class WorkerLoop implements Runnable {
     }
     progress.started(record.offset());
     inFlight.incrementAndGet();
-    requests.execute(() -> completions.add(process(partition, record)));
+    requests.execute(() -> completions.add(process(partition, record).ownedBy(progress)));
   }
 
   /** Runs on the request's virtual thread: decode, execute, serialize the outputs. Never throws. */
@@ -272,9 +284,10 @@ public final class WorkerLoop implements Runnable {
       inFlight.decrementAndGet();
       completed.incrementAndGet();
       PartitionProgress progress = partitions.get(completion.partition());
-      if (progress == null) {
-        // The partition went to another worker while this request ran: its new owner produces the result (the
-        // calls made here were billed, and their usage events are already written).
+      if (progress == null || progress != completion.owner()) {
+        // The partition went to another worker while this request ran (or went and came back: a new assignment,
+        // after a partition from the broker, say): its owner now produces the result, from the committed offset
+        // (the calls made here were billed, and their usage events are already written).
         continue;
       }
       progress.finished(completion.offset(), completion.outputs());
