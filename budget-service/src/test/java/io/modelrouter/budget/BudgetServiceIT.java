@@ -425,28 +425,8 @@ class BudgetServiceIT {
 
   /** Every value on the topic under {@code key}, in offset order per partition. */
   private <V> List<V> readValues(Topic<String, V> topic, String key) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<String, byte[]> consumer =
-             new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic.name()).stream()
-          .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      List<V> values = new java.util.ArrayList<>();
-      Instant deadline = Instant.now().plusSeconds(30);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-        assertThat(Instant.now()).as("reading " + topic.name()).isBefore(deadline);
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          if (key.equals(record.key()) && record.value() != null) {
-            values.add(topic.deserializeValue(record.value()));
-          }
-        }
-      }
-      return values;
-    }
+    return stack.readCommitted(topic).stream().filter(e -> key.equals(e.getKey()) && e.getValue() != null)
+        .map(Map.Entry::getValue).toList();
   }
 
   /** The topic's current table (latest value per key, tombstones applied). */
