@@ -185,7 +185,7 @@ public final class RoutingQualityBenchmark {
   static InferenceRequest request(Exemplar exemplar, String model) {
     return InferenceRequest.newBuilder().setRequestId(exemplar.id()).setTeamId("quality").setPipelineId(null)
         .setSessionId(null).setTaskType(exemplar.taskType()).setTier("power")
-        .setMessages(List.of(new Message(Role.USER, exemplar.prompt()))).setSystemPrompt(exemplar.system())
+        .setMessages(List.of(new Message(Role.USER, exemplar.prompt(), List.of()))).setSystemPrompt(exemplar.system())
         .setMaxTokens(null).setTemperature(null).setModel(model).setPriority(Priority.INTERACTIVE)
         .setDeadline(null).setMetadata(Map.of()).setCreatedAt(NOW).build();
   }

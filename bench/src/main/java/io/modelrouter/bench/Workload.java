@@ -42,7 +42,7 @@ final class Workload {
         .setSessionId("session-" + random.nextInt(1_000))
         .setTaskType(taskType)
         .setTier(random.nextInt(4) == 0 ? "power" : "pro")
-        .setMessages(List.of(new Message(Role.USER, prompt(200 + random.nextInt(1_800)))))
+        .setMessages(List.of(new Message(Role.USER, prompt(200 + random.nextInt(1_800)), List.of())))
         .setSystemPrompt(random.nextBoolean() ? "You are a senior engineer. Answer precisely." : null)
         .setMaxTokens(random.nextInt(3) == 0 ? 1024 : null)
         .setTemperature(null)

@@ -295,7 +295,7 @@ class RouterClientIT {
         .setTeamId(teamId)
         .setPipelineId("client-it")
         .setTaskType(taskType)
-        .setMessages(List.of(new Message(Role.USER, prompt)))
+        .setMessages(List.of(new Message(Role.USER, prompt, List.of())))
         .build();
   }
 }

@@ -213,7 +213,7 @@ class RouterClientKafkaIT {
     // Given a producer whose requests may not exceed 2 KB, and a 10 KB request
     try (RouterClient small = builder(new RecordingKafkaClients()).kafkaProperty("max.request.size", 2048).build()) {
       InferenceRequest tooBig = request("too-big", "team-a");
-      tooBig.setMessages(List.of(new Message(Role.USER, "x".repeat(10_000))));
+      tooBig.setMessages(List.of(new Message(Role.USER, "x".repeat(10_000), List.of())));
 
       CompletableFuture<InferenceResult> future = small.submit(tooBig);
 
@@ -588,7 +588,7 @@ class RouterClientKafkaIT {
         .setRequestId(requestId)
         .setTeamId(teamId)
         .setTaskType("interactiveChat")
-        .setMessages(List.of(new Message(Role.USER, "Hello")))
+        .setMessages(List.of(new Message(Role.USER, "Hello", List.of())))
         .build();
   }
 

@@ -66,7 +66,7 @@ final class DemoTraffic {
         .setSessionId(prefix + "-loop" + cursor.iteration)
         .setTaskType(call.step().taskType())
         .setTier(team.tier())
-        .setMessages(List.of(new Message(Role.USER, call.prompt())))
+        .setMessages(List.of(new Message(Role.USER, call.prompt(), List.of())))
         .setSystemPrompt(call.systemPrompt())
         .setMaxTokens(null)
         .setTemperature(null)

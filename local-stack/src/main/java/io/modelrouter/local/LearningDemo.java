@@ -157,7 +157,7 @@ public final class LearningDemo implements AutoCloseable {
         inFlight.put(id, prompt);
         InferenceRequest request = InferenceRequest.newBuilder().setRequestId(id).setTeamId(TEAM)
             .setPipelineId("learning-demo").setSessionId(null).setTaskType(prompt.taskType()).setTier("power")
-            .setMessages(List.of(new Message(Role.USER, prompt.prompt()))).setSystemPrompt(prompt.system())
+            .setMessages(List.of(new Message(Role.USER, prompt.prompt(), List.of()))).setSystemPrompt(prompt.system())
             .setMaxTokens(null).setTemperature(null).setModel("auto").setPriority(Priority.INTERACTIVE)
             .setDeadline(null).setMetadata(Map.of("demo", "learning")).setCreatedAt(Instant.now()).build();
         producer.send(new ProducerRecord<>(topics.requests().name(), TEAM, topics.requests().serializeValue(request)));

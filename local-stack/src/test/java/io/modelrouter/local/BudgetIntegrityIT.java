@@ -291,7 +291,7 @@ class BudgetIntegrityIT {
   private static InferenceRequest request(String id, String team) {
     return InferenceRequest.newBuilder().setRequestId(id).setTeamId(team).setPipelineId("integrity-it")
         .setSessionId("s-" + team).setTaskType("implementation").setTier("pro")
-        .setMessages(List.of(new Message(Role.USER, "Implement the retry policy for the order handler.")))
+        .setMessages(List.of(new Message(Role.USER, "Implement the retry policy for the order handler.", List.of())))
         .setSystemPrompt(null).setMaxTokens(MAX_TOKENS).setTemperature(null).setModel("auto")
         .setPriority(Priority.BATCH).setDeadline(null).setMetadata(Map.of()).setCreatedAt(Instant.now()).build();
   }

@@ -96,7 +96,7 @@ class ComposeSmokeIT {
   private static InferenceRequest request(String id) {
     return InferenceRequest.newBuilder().setRequestId(id + "-" + UUID.randomUUID()).setTeamId(TEAM)
         .setPipelineId("compose-smoke").setSessionId("s-1").setTaskType("implementation").setTier("pro")
-        .setMessages(List.of(new Message(Role.USER, "Add input validation to the order handler.")))
+        .setMessages(List.of(new Message(Role.USER, "Add input validation to the order handler.", List.of())))
         .setSystemPrompt(null).setMaxTokens(1024).setTemperature(null).setModel("auto")
         .setPriority(Priority.INTERACTIVE).setDeadline(null).setMetadata(Map.of()).setCreatedAt(Instant.now())
         .build();

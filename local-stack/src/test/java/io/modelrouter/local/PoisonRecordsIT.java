@@ -398,7 +398,7 @@ class PoisonRecordsIT {
   private static InferenceRequest request(String id, String team, String prompt) {
     return InferenceRequest.newBuilder().setRequestId(id).setTeamId(team).setPipelineId("poison-it")
         .setSessionId(null).setTaskType("interactiveChat").setTier("pro")
-        .setMessages(List.of(new Message(Role.USER, prompt))).setSystemPrompt(null).setMaxTokens(null)
+        .setMessages(List.of(new Message(Role.USER, prompt, List.of()))).setSystemPrompt(null).setMaxTokens(null)
         .setTemperature(null).setModel("auto").setPriority(Priority.BATCH).setDeadline(null).setMetadata(Map.of())
         .setCreatedAt(Instant.now()).build();
   }

@@ -4,6 +4,7 @@ import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Setting;
 import io.modelrouter.config.Settings;
 import io.modelrouter.router.internal.RouterProcessingExceptionHandler;
+import io.modelrouter.router.routing.RequestLimits;
 import io.modelrouter.runtime.StreamsLifecycle;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +43,23 @@ public final class RouterConfig {
           + "llm.requests.routed; raise it together with the max.message.bytes of llm.requests and "
           + "llm.requests.routed and the worker's worker.max.record.bytes.").between(1_024, 512 * 1024 * 1024);
 
+  public static final Setting<Integer> MAX_IMAGES = Setting.integer("router.request.max.images", 20,
+      "Images a request may carry; more are answered REJECTED naming the block.").between(0, 10_000);
+  public static final Setting<Integer> MAX_IMAGE_BYTES = Setting.integer("router.request.max.image.bytes",
+      5 * 1024 * 1024, "Bytes of one image (Anthropic's limit is 5 MB); the record must also fit "
+          + "router.max.request.bytes.").between(1, 512 * 1024 * 1024);
+  public static final Setting<Integer> MAX_DOCUMENTS = Setting.integer("router.request.max.documents", 5,
+      "Documents (PDF, plain text) a request may carry (Bedrock takes 5).").between(0, 10_000);
+  public static final Setting<Integer> MAX_DOCUMENT_BYTES = Setting.integer("router.request.max.document.bytes",
+      32 * 1024 * 1024, "Bytes of one document (Anthropic's limit for a PDF request is 32 MB); the record must also "
+          + "fit router.max.request.bytes.").between(1, 512 * 1024 * 1024);
+  public static final Setting<Integer> MAX_TOOLS = Setting.integer("router.request.max.tools", 128,
+      "Tool definitions a request may carry (OpenAI takes 128).").between(0, 100_000);
+  public static final Setting<Integer> MAX_SCHEMA_BYTES = Setting.integer("router.request.max.schema.bytes",
+      64 * 1024, "Characters of one JSON Schema (a tool's input, a response format).").between(16, 64 * 1024 * 1024);
+  public static final Setting<Integer> MAX_STOP_SEQUENCES = Setting.integer("router.request.max.stop.sequences", 16,
+      "Stop sequences a request may carry (OpenAI takes 4 and the worker sends it the first 4).").between(0, 10_000);
+
   public static final Setting<Boolean> LEARNED_PRELOAD = Setting.bool("router.learned.preload", true,
       "Load the learned routing model (MiniLM and the shipped exemplars, about 100 MB and 2 s of CPU) at start, on a "
           + "thread of its own, rather than on the first request of a learned policy.");
@@ -50,6 +68,7 @@ public final class RouterConfig {
       .between(-1, 65_535);
   public static final List<Setting<?>> SETTINGS = List.of(APPLICATION_ID, THREADS, PROCESSING_GUARANTEE,
       COMMIT_INTERVAL, STATE_DIR, INSTANCE_ID, BUDGET_ENFORCE, RESERVATION_MARGIN, RESERVATION_TTL, MAX_REQUEST_BYTES,
+      MAX_IMAGES, MAX_IMAGE_BYTES, MAX_DOCUMENTS, MAX_DOCUMENT_BYTES, MAX_TOOLS, MAX_SCHEMA_BYTES, MAX_STOP_SEQUENCES,
       LEARNED_PRELOAD,
       METRICS_PORT);
 
@@ -70,11 +89,19 @@ public final class RouterConfig {
    * What a request must pass to be routed: its record's size, and (when {@code enforce}) its team's budget, with the
    * reservation margin and how long a reservation may live.
    */
-  public record Admission(boolean enforce, double margin, Duration reservationTtl, int maxRequestBytes) {}
+  public record Admission(boolean enforce, double margin, Duration reservationTtl, int maxRequestBytes,
+      RequestLimits limits) {
+
+    public Admission(boolean enforce, double margin, Duration reservationTtl, int maxRequestBytes) {
+      this(enforce, margin, reservationTtl, maxRequestBytes, RequestLimits.DEFAULTS);
+    }
+  }
 
   public Admission admission() {
     return new Admission(settings.get(BUDGET_ENFORCE), settings.get(RESERVATION_MARGIN), settings.get(RESERVATION_TTL),
-        settings.get(MAX_REQUEST_BYTES));
+        settings.get(MAX_REQUEST_BYTES), new RequestLimits(settings.get(MAX_IMAGES), settings.get(MAX_IMAGE_BYTES),
+            settings.get(MAX_DOCUMENTS), settings.get(MAX_DOCUMENT_BYTES), settings.get(MAX_TOOLS),
+            settings.get(MAX_SCHEMA_BYTES), settings.get(MAX_STOP_SEQUENCES)));
   }
 
   public static List<Setting<?>> allSettings() {

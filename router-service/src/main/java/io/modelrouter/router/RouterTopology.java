@@ -12,6 +12,7 @@ import io.modelrouter.router.internal.RouterOutcome;
 import io.modelrouter.router.internal.RouterProcessor;
 import io.modelrouter.router.internal.RouterStores;
 import io.modelrouter.router.routing.ComplexityEstimator;
+import io.modelrouter.router.learned.LearnedRouter;
 import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
@@ -91,7 +92,7 @@ public final class RouterTopology {
     ledgerInputs.process(() -> new LedgerProcessor(topics, admission.reservationTtl()), Named.as("ledger"),
         ROUTE_STORES);
 
-    RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
+    RoutingEngine engine = new RoutingEngine(new ComplexityEstimator(), LearnedRouter.shipped(), admission.limits());
     KStream<String, byte[]> requests = builder.stream(topics.requests().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("requests-source"));
     KStream<String, byte[]> rekeyed = routeAndSplit(requests, "route", topics, engine, defaultPolicy, defaultCatalog,

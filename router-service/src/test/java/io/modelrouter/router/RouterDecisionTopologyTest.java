@@ -162,7 +162,7 @@ class RouterDecisionTopologyTest {
   @Test
   void messagesOfOnlyWhitespaceAreRejected() {
     InferenceResult result = answer(request("interactiveChat", "x")
-        .setMessages(List.of(new Message(Role.USER, " \n\t "), new Message(Role.USER, ""))).build());
+        .setMessages(List.of(new Message(Role.USER, " \n\t ", List.of()), new Message(Role.USER, "", List.of()))).build());
     assertThat(result.getStatus()).isEqualTo(ResultStatus.REJECTED);
     assertThat(result.getErrorCode()).isEqualTo("INVALID_REQUEST");
     assertThat(result.getErrorMessage()).isEqualTo("messages: every message is empty");

@@ -50,9 +50,9 @@ public final class SampleRecords {
         .setTaskType("codeReview")
         .setTier("pro")
         .setMessages(List.of(
-            new Message(Role.USER, "Review this diff for security issues."),
-            new Message(Role.ASSISTANT, "Sure, paste it."),
-            new Message(Role.USER, "```java\nclass A {}\n```")))
+            new Message(Role.USER, "Review this diff for security issues.", List.of()),
+            new Message(Role.ASSISTANT, "Sure, paste it.", List.of()),
+            new Message(Role.USER, "```java\nclass A {}\n```", List.of())))
         .setSystemPrompt("You are a careful reviewer.")
         .setMaxTokens(2048)
         .setTemperature(0.2)

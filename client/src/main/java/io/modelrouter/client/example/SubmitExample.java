@@ -62,7 +62,7 @@ public final class SubmitExample {
         .setPipelineId("submit-example")
         .setTaskType(taskType)
         .setPriority(priority)
-        .setMessages(List.of(new Message(Role.USER, prompt)))
+        .setMessages(List.of(new Message(Role.USER, prompt, List.of())))
         .build();
   }
 }

@@ -51,8 +51,8 @@ class AnthropicProviderTest {
 
   private static ProviderRequest request() {
     return new ProviderRequest("r-1", "claude-sonnet-4-5-20250929", "You are a concise assistant.",
-        List.of(new Message(Role.USER, "Hello, Claude"), new Message(Role.ASSISTANT, "Hi! How can I help?"),
-            new Message(Role.USER, "Summarise this.")), 1024, 0.2, 42, Duration.ofSeconds(5), 1);
+        List.of(new Message(Role.USER, "Hello, Claude", List.of()), new Message(Role.ASSISTANT, "Hi! How can I help?", List.of()),
+            new Message(Role.USER, "Summarise this.", List.of())), 1024, 0.2, 42, Duration.ofSeconds(5), 1);
   }
 
   private static void answer(int status, String body, String... headers) {

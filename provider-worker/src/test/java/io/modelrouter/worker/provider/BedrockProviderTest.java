@@ -58,8 +58,8 @@ class BedrockProviderTest {
 
   private static ProviderRequest request() {
     return new ProviderRequest("r-1", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "You are a concise assistant.",
-        List.of(new Message(Role.USER, "Hello"), new Message(Role.ASSISTANT, "Hi! How can I help?"),
-            new Message(Role.USER, "Summarise this.")), 1024, 0.25, 42, Duration.ofSeconds(5), 1);
+        List.of(new Message(Role.USER, "Hello", List.of()), new Message(Role.ASSISTANT, "Hi! How can I help?", List.of()),
+            new Message(Role.USER, "Summarise this.", List.of())), 1024, 0.25, 42, Duration.ofSeconds(5), 1);
   }
 
   private static void answer(int status, String errorType, String body) {

@@ -59,8 +59,8 @@ class OpenAiCompatibleProviderTest {
 
   private static ProviderRequest request() {
     return new ProviderRequest("r-1", "kimi-k2-0905-preview", "You are a concise assistant.",
-        List.of(new Message(Role.USER, "Hello"), new Message(Role.ASSISTANT, "Hi! How can I help?"),
-            new Message(Role.USER, "Summarise this.")), 1024, 0.2, 42, Duration.ofSeconds(5), 1);
+        List.of(new Message(Role.USER, "Hello", List.of()), new Message(Role.ASSISTANT, "Hi! How can I help?", List.of()),
+            new Message(Role.USER, "Summarise this.", List.of())), 1024, 0.2, 42, Duration.ofSeconds(5), 1);
   }
 
   private static void answer(int status, String body, String... headers) {
@@ -247,7 +247,7 @@ class OpenAiCompatibleProviderTest {
     try (OpenAiCompatibleProvider openAi = new OpenAiCompatibleProvider("openai", "http://api.openai.com/v1",
         "sk-test-key", Duration.ofSeconds(5))) {
       response = openAi.call(new ProviderRequest("r-1", "gpt-4.1-mini", null,
-          List.of(new Message(Role.USER, "Hello")), 1024, 0.2, 42, Duration.ofSeconds(5), 1));
+          List.of(new Message(Role.USER, "Hello", List.of())), 1024, 0.2, 42, Duration.ofSeconds(5), 1));
     } finally {
       ProxySelector.setDefault(previous);
     }

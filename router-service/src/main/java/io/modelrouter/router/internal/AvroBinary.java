@@ -64,6 +64,17 @@ final class AvroBinary {
       return index;
     }
 
+    boolean readBoolean() {
+      if (pos >= end) {
+        throw new IllegalArgumentException("boolean past the end");
+      }
+      int b = buf[pos++];
+      if (b != 0 && b != 1) {
+        throw new IllegalArgumentException("boolean byte " + b);
+      }
+      return b == 1;
+    }
+
     int readEnum(int symbols) {
       return readIndex(symbols);
     }
@@ -99,6 +110,14 @@ final class AvroBinary {
       String s = new String(buf, offset, length, StandardCharsets.UTF_8);
       pos = offset + length;
       return s;
+    }
+
+    /** A {@code bytes} value, copied. */
+    java.nio.ByteBuffer readBytes() {
+      int length = readStringLength();
+      byte[] copy = java.util.Arrays.copyOfRange(buf, pos, pos + length);
+      pos += length;
+      return java.nio.ByteBuffer.wrap(copy);
     }
 
     /** The item count of an array or map block (the byte size of a negative-count block is skipped). */

@@ -1,13 +1,19 @@
 package io.modelrouter.router.internal;
 
+import io.modelrouter.avro.BlockType;
 import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.ContentBlock;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.Message;
 import io.modelrouter.avro.ModelRef;
 import io.modelrouter.avro.Priority;
+import io.modelrouter.avro.ResponseFormat;
 import io.modelrouter.avro.Role;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.avro.Tool;
+import io.modelrouter.avro.ToolChoice;
+import io.modelrouter.avro.ToolChoiceMode;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.prompt.PromptText;
 import io.modelrouter.schemas.registry.SchemaRegistryState;
@@ -33,13 +39,15 @@ import org.apache.avro.SchemaNormalization;
  */
 final class RequestCodec {
   /** Parsing Canonical Form fingerprints of the schemas the straight-line code implements. */
-  static final long REQUEST_FINGERPRINT = 3627830816003988518L;
+  static final long REQUEST_FINGERPRINT = -1560130647058573561L;
   static final long DECISION_FINGERPRINT = 1234383321592132045L;
   static final boolean REQUEST_FAST = fingerprint(InferenceRequest.getClassSchema()) == REQUEST_FINGERPRINT;
   static final boolean DECISION_FAST = fingerprint(RoutingDecision.getClassSchema()) == DECISION_FINGERPRINT;
   private static final String CANONICAL_REQUEST = SchemaRegistryState.canonical(InferenceRequest.getClassSchema());
   private static final Role[] ROLES = Role.values();
   private static final Priority[] PRIORITIES = Priority.values();
+  private static final BlockType[] BLOCK_TYPES = BlockType.values();
+  private static final ToolChoiceMode[] TOOL_CHOICE_MODES = ToolChoiceMode.values();
 
   private final Topics topics;
   private final boolean copyRequestBytes;
@@ -94,8 +102,8 @@ final class RequestCodec {
         int length = in.readStringLength();
         int offset = in.position();
         String content = in.readStringAt(offset, length);
-        messages.add(new Message(role, content));
         text.add(offset, length);
+        messages.add(new Message(role, content, blocks(in, text)));
       }
     }
     String systemPrompt = null;
@@ -118,13 +126,98 @@ final class RequestCodec {
       }
     }
     Instant createdAt = in.readIndex(2) == 1 ? Instant.ofEpochMilli(in.readLong()) : null;
+    List<Tool> tools = List.of();
+    for (long block = in.readBlockCount(3); block != 0; block = in.readBlockCount(3)) {
+      if (tools.isEmpty()) {
+        tools = new ArrayList<>((int) block);
+      }
+      for (long i = 0; i < block; i++) {
+        // a tool's definition is sent to the model with every call: scanned (and counted) as prompt text
+        int length = in.readStringLength();
+        int offset = in.position();
+        String name = in.readStringAt(offset, length);
+        text.add(offset, length);
+        String description = null;
+        if (in.readIndex(2) == 1) {
+          length = in.readStringLength();
+          offset = in.position();
+          description = in.readStringAt(offset, length);
+          text.add(offset, length);
+        }
+        length = in.readStringLength();
+        offset = in.position();
+        String inputSchema = in.readStringAt(offset, length);
+        text.add(offset, length);
+        tools.add(new Tool(name, description, inputSchema));
+      }
+    }
+    ToolChoice toolChoice = null;
+    if (in.readIndex(2) == 1) {
+      ToolChoiceMode mode = TOOL_CHOICE_MODES[in.readEnum(TOOL_CHOICE_MODES.length)];
+      toolChoice = new ToolChoice(mode, nullableString(in));
+    }
+    ResponseFormat responseFormat = null;
+    if (in.readIndex(2) == 1) {
+      String name = in.readString();
+      int length = in.readStringLength();
+      int offset = in.position();
+      String schema = in.readStringAt(offset, length);
+      text.add(offset, length);
+      responseFormat = new ResponseFormat(name, schema);
+    }
+    List<String> stopSequences = List.of();
+    for (long block = in.readBlockCount(1); block != 0; block = in.readBlockCount(1)) {
+      if (stopSequences.isEmpty()) {
+        stopSequences = new ArrayList<>((int) block);
+      }
+      for (long i = 0; i < block; i++) {
+        stopSequences.add(in.readString());
+      }
+    }
     if (in.position() != bytes.length) {
       // Bytes after the record: the routed record copies the request's bytes and appends the decision, which would
       // then be misread (found by RequestRecordFuzzTest). Such a record is malformed.
       throw new IllegalArgumentException((bytes.length - in.position()) + " bytes after the end of the record");
     }
     return new InferenceRequest(requestId, teamId, pipelineId, sessionId, taskType, tier, messages, systemPrompt,
-        maxTokens, temperature, model, priority, deadline, metadata, createdAt);
+        maxTokens, temperature, model, priority, deadline, metadata, createdAt, tools, toolChoice, responseFormat,
+        stopSequences);
+  }
+
+  /** A message's blocks (see ContentBlock.avsc); their texts are prompt text, an image's or document's bytes not. */
+  private static List<ContentBlock> blocks(AvroBinary.Reader in, PromptText text) {
+    List<ContentBlock> blocks = List.of();
+    for (long block = in.readBlockCount(9); block != 0; block = in.readBlockCount(9)) {
+      if (blocks.isEmpty()) {
+        blocks = new ArrayList<>((int) block);
+      }
+      for (long i = 0; i < block; i++) {
+        BlockType type = BLOCK_TYPES[in.readEnum(BLOCK_TYPES.length)];
+        String blockText = null;
+        if (in.readIndex(2) == 1) {
+          int length = in.readStringLength();
+          int offset = in.position();
+          blockText = in.readStringAt(offset, length);
+          text.add(offset, length);
+        }
+        String mediaType = nullableString(in);
+        java.nio.ByteBuffer data = in.readIndex(2) == 1 ? in.readBytes() : null;
+        String url = nullableString(in);
+        String toolCallId = nullableString(in);
+        String toolName = nullableString(in);
+        String toolArguments = null;
+        if (in.readIndex(2) == 1) {
+          int length = in.readStringLength();
+          int offset = in.position();
+          toolArguments = in.readStringAt(offset, length);
+          text.add(offset, length);
+        }
+        boolean isError = in.readBoolean();
+        blocks.add(new ContentBlock(type, blockText, mediaType, data, url, toolCallId, toolName, toolArguments,
+            isError));
+      }
+    }
+    return blocks;
   }
 
   private static String nullableString(AvroBinary.Reader in) {

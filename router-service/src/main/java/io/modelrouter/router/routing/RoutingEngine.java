@@ -4,6 +4,7 @@ import io.modelrouter.avro.AutoRouting;
 import io.modelrouter.avro.AutoStrategy;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.ComplexityBand;
+import io.modelrouter.avro.ContentBlock;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.Message;
 import io.modelrouter.avro.ModelRef;
@@ -11,12 +12,15 @@ import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.Profile;
 import io.modelrouter.avro.RouterModel;
 import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.avro.Tool;
 import io.modelrouter.router.learned.KnnTierModel;
 import io.modelrouter.router.learned.LearnedRouter;
 import io.modelrouter.router.learned.Tier;
 import io.modelrouter.schemas.Feedback;
 import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.Pricing;
+import io.modelrouter.schemas.content.Capabilities;
+import io.modelrouter.schemas.prompt.Attachments;
 import io.modelrouter.schemas.prompt.PromptScan;
 import io.modelrouter.schemas.prompt.PromptText;
 import io.modelrouter.schemas.prompt.TokenEstimator;
@@ -24,6 +28,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -40,6 +45,7 @@ public final class RoutingEngine {
 
   private final ComplexityEstimator complexity;
   private final LearnedRouter learned;
+  private final RequestChecks checks;
 
   /** With the shipped learned model, loaded the first time a policy routes a request with it. */
   public RoutingEngine(ComplexityEstimator complexity) {
@@ -47,8 +53,13 @@ public final class RoutingEngine {
   }
 
   public RoutingEngine(ComplexityEstimator complexity, LearnedRouter learned) {
+    this(complexity, learned, RequestLimits.DEFAULTS);
+  }
+
+  public RoutingEngine(ComplexityEstimator complexity, LearnedRouter learned, RequestLimits limits) {
     this.complexity = Objects.requireNonNull(complexity);
     this.learned = Objects.requireNonNull(learned);
+    this.checks = new RequestChecks(Objects.requireNonNull(limits));
   }
 
   public RouteOutcome route(InferenceRequest request, CompiledPolicy policy, ModelCatalog catalog,
@@ -74,6 +85,10 @@ public final class RoutingEngine {
       BudgetStatus budget, RouterModel learnedModel, String sessionProfile, Instant now) {
     String version = policy.version();
     RouteOutcome.Rejected invalid = validate(request, version);
+    if (invalid == null) {
+      RequestChecks.Problem problem = checks.check(request);
+      invalid = problem == null ? null : invalid(problem.field(), problem.reason(), version);
+    }
     if (invalid != null) {
       return invalid;
     }
@@ -85,7 +100,8 @@ public final class RoutingEngine {
     }
 
     PromptScan scan = new PromptScan();
-    int inputTokens = text != null && text.bytes() != null ? inputTokens(text, scan) : inputTokens(request, scan);
+    int inputTokens = (text != null && text.bytes() != null ? inputTokens(text, scan) : inputTokens(request, scan))
+        + Attachments.tokens(request.getMessages());
     String taskType = request.getTaskType();
     // Only an explicit maxTokens says something about the output; the task type's prior covers the rest.
     ComplexityEstimator.Score score = complexity.score(taskType, scan, inputTokens,
@@ -225,6 +241,28 @@ public final class RoutingEngine {
     }
     chain.removeIf(m -> inputTokens >= m.getContextWindow());
 
+    // Capabilities: tools, images, documents, structured output
+    Map<String, String> needed = Capabilities.needed(request);
+    if (!needed.isEmpty()) {
+      String lacking = Capabilities.missing(model, needed);
+      if (lacking != null) {
+        ModelSpec able = chain.stream().filter(m -> Capabilities.missing(m, needed) == null).findFirst().orElse(null);
+        if (able == null) {
+          List<String> tried = new ArrayList<>();
+          tried.add(model.getId());
+          chain.forEach(m -> tried.add(m.getId()));
+          return new RouteOutcome.Rejected("UNSUPPORTED_CAPABILITY", needed.get(lacking), "the request needs "
+              + String.join(" and ", needed.keySet()) + "; no model of the chain (" + String.join(", ", tried)
+              + ") has " + lacking, reason.text(), version);
+        }
+        reason.add(RoutingStep.Kind.CAPABILITY, model.getId() + " lacks " + lacking + " (" + needed.get(lacking)
+            + ") → " + able.getId());
+        chain.remove(able);
+        model = able;
+      }
+      chain.removeIf(m -> Capabilities.missing(m, needed) != null);
+    }
+
     int maxTokens = request.getMaxTokens() != null ? request.getMaxTokens() : profile.getMaxTokens();
     if (maxTokens > model.getMaxOutputTokens()) {
       reason.note(String.format(Locale.ROOT, "maxTokens %,d capped at %s's limit %,d", maxTokens, model.getId(),
@@ -307,6 +345,7 @@ public final class RoutingEngine {
     return total;
   }
 
+  /** As the codec's fast path counts them: each text of the request (see RequestCodec), with the overhead. */
   private static int inputTokens(InferenceRequest request, PromptScan scan) {
     int total = 0;
     if (request.getSystemPrompt() != null) {
@@ -315,9 +354,22 @@ public final class RoutingEngine {
     for (Message message : request.getMessages()) {
       if (message != null) {
         total += scan.scan(message.getContent()) + TokenEstimator.PER_MESSAGE_OVERHEAD;
+        for (ContentBlock block : message.getBlocks() == null ? List.<ContentBlock>of() : message.getBlocks()) {
+          total += text(block.getText(), scan) + text(block.getToolArguments(), scan);
+        }
       }
     }
+    for (Tool tool : request.getTools() == null ? List.<Tool>of() : request.getTools()) {
+      total += text(tool.getName(), scan) + text(tool.getDescription(), scan) + text(tool.getInputSchema(), scan);
+    }
+    if (request.getResponseFormat() != null) {
+      total += text(request.getResponseFormat().getJsonSchema(), scan);
+    }
     return total;
+  }
+
+  private static int text(String text, PromptScan scan) {
+    return text == null ? 0 : scan.scan(text) + TokenEstimator.PER_MESSAGE_OVERHEAD;
   }
 
   /**
@@ -486,7 +538,8 @@ public final class RoutingEngine {
     }
     boolean anyContent = false;
     for (Message message : request.getMessages()) {
-      anyContent |= message != null && !blank(message.getContent());
+      anyContent |= message != null && (!blank(message.getContent())
+          || message.getBlocks() != null && !message.getBlocks().isEmpty());
     }
     if (!anyContent) {
       return invalid("messages", "every message is empty", version);

@@ -36,6 +36,8 @@ public record RoutingStep(Kind kind, String text) {
     RESTRICT,
     /** The prompt does not fit the model's context window: a larger model of the fallback chain. */
     CONTEXT,
+    /** The model lacks a capability the request needs (tools, images...): the first fallback that has it. */
+    CAPABILITY,
     /** The team's budget is in PAUSE: answered PAUSED. */
     PAUSE,
     /** Annotates the decision without changing the choice (a NOTIFY, "never demoted", a capped maxTokens). */

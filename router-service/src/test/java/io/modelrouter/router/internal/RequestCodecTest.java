@@ -6,14 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.modelrouter.avro.BlockType;
 import io.modelrouter.avro.BudgetState;
+import io.modelrouter.avro.ContentBlock;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.Message;
 import io.modelrouter.avro.ModelRef;
 import io.modelrouter.avro.Priority;
+import io.modelrouter.avro.ResponseFormat;
 import io.modelrouter.avro.Role;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RoutingDecision;
+import io.modelrouter.avro.Tool;
+import io.modelrouter.avro.ToolChoice;
+import io.modelrouter.avro.ToolChoiceMode;
 import io.modelrouter.schemas.SampleRecords;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
@@ -124,9 +130,32 @@ class RequestCodecTest {
       for (int t = 0; t < text.count(); t++) {
         texts.add(new String(bytes, text.offset(t), text.length(t), StandardCharsets.UTF_8));
       }
-      List<String> expected = new ArrayList<>(request.getMessages().stream().map(Message::getContent).toList());
+      // every text the model reads, in schema order: each message's content and its blocks' texts and tool
+      // arguments, the system prompt, each tool's name, description and schema, the response format's schema
+      List<String> expected = new ArrayList<>();
+      for (Message message : request.getMessages()) {
+        expected.add(message.getContent());
+        for (ContentBlock block : message.getBlocks()) {
+          if (block.getText() != null) {
+            expected.add(block.getText());
+          }
+          if (block.getToolArguments() != null) {
+            expected.add(block.getToolArguments());
+          }
+        }
+      }
       if (request.getSystemPrompt() != null) {
         expected.add(request.getSystemPrompt());
+      }
+      for (Tool tool : request.getTools()) {
+        expected.add(tool.getName());
+        if (tool.getDescription() != null) {
+          expected.add(tool.getDescription());
+        }
+        expected.add(tool.getInputSchema());
+      }
+      if (request.getResponseFormat() != null) {
+        expected.add(request.getResponseFormat().getJsonSchema());
       }
       assertThat(texts).containsExactlyElementsOf(expected);
     }
@@ -166,7 +195,16 @@ class RequestCodecTest {
     List<Message> messages = new ArrayList<>();
     int count = random.nextInt(4);
     for (int m = 0; m < count; m++) {
-      messages.add(new Message(Role.values()[random.nextInt(Role.values().length)], text(random, 600)));
+      messages.add(new Message(Role.values()[random.nextInt(Role.values().length)], text(random, 600),
+          randomBlocks(random)));
+    }
+    List<Tool> tools = new ArrayList<>();
+    for (int t = random.nextInt(3) == 0 ? random.nextInt(4) : 0; t > 0; t--) {
+      tools.add(new Tool(text(random, 12), maybe(random, text(random, 80)), "{\"type\":\"object\"}"));
+    }
+    List<String> stops = new ArrayList<>();
+    for (int t = random.nextInt(3) == 0 ? random.nextInt(3) : 0; t > 0; t--) {
+      stops.add(text(random, 6));
     }
     Map<String, String> metadata = new HashMap<>();
     for (int m = random.nextInt(3); m > 0; m--) {
@@ -178,7 +216,26 @@ class RequestCodecTest {
         random.nextBoolean() ? null : random.nextInt(100_000) - 50, random.nextBoolean() ? null : random.nextDouble() * 2,
         random.nextBoolean() ? "auto" : text(random, 8), Priority.values()[random.nextInt(2)],
         random.nextBoolean() ? null : Instant.ofEpochMilli(random.nextLong(4_000_000_000_000L)), metadata,
-        random.nextBoolean() ? null : Instant.ofEpochMilli(random.nextLong(4_000_000_000_000L)));
+        random.nextBoolean() ? null : Instant.ofEpochMilli(random.nextLong(4_000_000_000_000L)), tools,
+        random.nextInt(3) == 0 ? new ToolChoice(ToolChoiceMode.values()[random.nextInt(4)], maybe(random, text(random, 9)))
+            : null,
+        random.nextInt(3) == 0 ? new ResponseFormat(text(random, 9), "{\"type\":\"object\",\"x\":\"" + text(random, 30)
+            .replace("\\", "").replace("\"", "") + "\"}") : null,
+        stops);
+  }
+
+  private static List<ContentBlock> randomBlocks(Random random) {
+    List<ContentBlock> blocks = new ArrayList<>();
+    for (int b = random.nextInt(3) == 0 ? random.nextInt(4) : 0; b > 0; b--) {
+      byte[] data = new byte[random.nextInt(64)];
+      random.nextBytes(data);
+      blocks.add(new ContentBlock(BlockType.values()[random.nextInt(BlockType.values().length)],
+          maybe(random, text(random, 200)), maybe(random, "image/png"),
+          random.nextBoolean() ? null : java.nio.ByteBuffer.wrap(data), maybe(random, "https://example.com/a.png"),
+          maybe(random, text(random, 10)), maybe(random, text(random, 10)), maybe(random, "{\"a\":1}"),
+          random.nextBoolean()));
+    }
+    return blocks;
   }
 
   private static RoutingDecision randomDecision(Random random) {

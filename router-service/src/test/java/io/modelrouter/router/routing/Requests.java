@@ -22,7 +22,7 @@ public final class Requests {
         .setSessionId("session-1")
         .setTaskType(taskType)
         .setTier(null)
-        .setMessages(List.of(new Message(Role.USER, prompt)))
+        .setMessages(List.of(new Message(Role.USER, prompt, List.of())))
         .setSystemPrompt(null)
         .setMaxTokens(null)
         .setTemperature(null)

@@ -414,7 +414,7 @@ class RoutingEngineTest {
         Arguments.of(request("interactiveChat", "hi").setTaskType(null).build(), "taskType", "is required"),
         Arguments.of(request("interactiveChat", "hi").setMessages(List.of()).build(), "messages",
             "must hold at least one message"),
-        Arguments.of(request("interactiveChat", "hi").setMessages(List.of(new Message(Role.USER, "  "))).build(),
+        Arguments.of(request("interactiveChat", "hi").setMessages(List.of(new Message(Role.USER, "  ", List.of()))).build(),
             "messages", "every message is empty"),
         Arguments.of(request("interactiveChat", "hi").setMaxTokens(0).build(), "maxTokens", "must be positive, got 0"),
         Arguments.of(request("interactiveChat", "hi").setTemperature(3.5).build(), "temperature",

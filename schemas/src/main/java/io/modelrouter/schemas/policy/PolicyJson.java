@@ -470,9 +470,17 @@ public final class PolicyJson {
         .setCreditMultiplierMilli(json.has("creditMultiplier")
             ? json.get("creditMultiplier").decimalValue().movePointRight(3).setScale(0, RoundingMode.HALF_UP).intValueExact()
             : 1000)
+        .setCapabilities(capabilities(json.path("capabilities")))
         .setDeprecated(json.path("deprecated").asBoolean(false))
         .setUpdatedAt(null)
         .build();
+  }
+
+  /** The capabilities as listed (validated by the schema: known names, no repeats), in the order of Capabilities.ALL. */
+  private static List<String> capabilities(JsonNode array) {
+    List<String> listed = new ArrayList<>();
+    array.forEach(c -> listed.add(c.asText()));
+    return io.modelrouter.schemas.content.Capabilities.ALL.stream().filter(listed::contains).toList();
   }
 
   /** A catalog document: {@code {"models": [ ... ]}}; every entry validated, ids unique. */
@@ -513,6 +521,7 @@ public final class PolicyJson {
     out.put("outputUsdPerMTok", dollars(spec.getOutputPricePerMTokMicros()));
     out.put("cachedInputUsdPerMTok", dollars(spec.getCachedInputPricePerMTokMicros()));
     out.put("creditMultiplier", BigDecimal.valueOf(spec.getCreditMultiplierMilli(), 3));
+    spec.getCapabilities().forEach(out.putArray("capabilities")::add);
     out.put("deprecated", spec.getDeprecated());
     return out;
   }

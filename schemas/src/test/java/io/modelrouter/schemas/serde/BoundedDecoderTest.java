@@ -84,7 +84,7 @@ class BoundedDecoderTest {
   void readsLargeValuesThePayloadHolds() {
     // Given a request with a 1 MB prompt and a generic record with 1 MB of bytes and a map
     InferenceRequest request = SampleRecords.request("big", "team");
-    request.setMessages(List.of(new Message(Role.USER, "x".repeat(1 << 20))));
+    request.setMessages(List.of(new Message(Role.USER, "x".repeat(1 << 20), List.of())));
     AvroSerializer<InferenceRequest> serializer = new AvroSerializer<>(registry, config, false);
     GenericRecord blob = new GenericData.Record(BYTES_AND_MAP);
     blob.put("data", ByteBuffer.wrap(new byte[1 << 20]));
