@@ -41,7 +41,8 @@ public final class Results {
         .setErrorMessage(null)
         .setLatencyMs(0)
         .setSimulated(false)
-        .setCompletedAt(null);
+        .setCompletedAt(null)
+        .setMetadata(request == null || request.getMetadata() == null ? java.util.Map.of() : request.getMetadata());
   }
 
   /** A builder for the result of {@code request} under its own ids. */

@@ -61,6 +61,7 @@ public final class RequestExecutor {
   private final ModelCatalog catalog;
   private final Map<String, Duration> timeouts;
   private final TokenEstimator tokens = new TokenEstimator();
+  private final io.modelrouter.schemas.content.JsonSchemaText schemas = new io.modelrouter.schemas.content.JsonSchemaText();
   private final Clock clock;
   private final java.util.function.Consumer<Outcome> listener;
 
@@ -146,7 +147,9 @@ public final class RequestExecutor {
     String lastCode = "NO_MODEL";
     String lastMessage = "the decision named no model";
     int contextTooSmall = 0;
-    for (ModelRef target : chain) {
+    boolean askedAgain = false;
+    for (int index = 0; index < chain.size(); index++) {
+      ModelRef target = chain.get(index);
       ModelSpec spec = catalog.get(target.getModel());
       if (contextTooSmall > 0 && spec != null && spec.getContextWindow() <= contextTooSmall) {
         continue;
@@ -167,7 +170,8 @@ public final class RequestExecutor {
       ProviderRequest call = new ProviderRequest(request.getRequestId(),
           target.getProviderModelId().isEmpty() && spec != null ? spec.getProviderModelId() : target.getProviderModelId(),
           request.getSystemPrompt(), request.getMessages(), maxTokens, decision.getTemperature(),
-          decision.getEstimatedInputTokens(), timeouts.getOrDefault(provider.name(), Duration.ofSeconds(60)), 0);
+          decision.getEstimatedInputTokens(), timeouts.getOrDefault(provider.name(), Duration.ofSeconds(60)), 0,
+          request.getTools(), request.getToolChoice(), request.getResponseFormat(), request.getStopSequences());
       try {
         java.util.function.Supplier<Duration> remaining = request.getDeadline() == null ? null
             : () -> Duration.between(clock.instant(), request.getDeadline());
@@ -175,6 +179,12 @@ public final class RequestExecutor {
               int number = calls.next();
               long sent = System.nanoTime();
               ProviderResponse answer = provider.call(call.withCall(number));
+              String nonConforming = nonConforming(request, answer);
+              if (nonConforming != null) {
+                // billed all the same: counted as a failed call by observed()
+                throw new ProviderException(ProviderException.Kind.INVALID_OUTPUT, 200, "structured_output_invalid",
+                    nonConforming, null, null).withBilled(answer);
+              }
               // On the call's own thread, as the answer arrives: its usage event is handed over (and journaled) now,
               // not after the hand-off back to this request's thread, which a busy machine can delay by 100 ms
               calls.answered(number, target, spec, call, provider, Duration.ofNanos(System.nanoTime() - sent),
@@ -189,6 +199,13 @@ public final class RequestExecutor {
         if (e.kind() == ProviderException.Kind.CONTEXT_WINDOW && spec != null) {
           contextTooSmall = Math.max(contextTooSmall, spec.getContextWindow());
         }
+        if (e.kind() == ProviderException.Kind.INVALID_OUTPUT && !askedAgain) {
+          // asked once more on the same model, then the next fallback
+          askedAgain = true;
+          index--;
+          continue;
+        }
+        askedAgain = false;
       } catch (ResilientCalls.DeadlineExceededException e) {
         // Cut at the deadline, not at the provider's timeout: a hanging provider holds the request no longer
         return calls.finish(ResultStatus.EXPIRED, decision, null, null, "DEADLINE_EXCEEDED",
@@ -196,11 +213,26 @@ public final class RequestExecutor {
       } catch (Exception e) {
         lastCode = outcome(e).name();
         lastMessage = target.getProvider() + "/" + target.getModel() + ": " + e.getMessage();
+        askedAgain = false;
       }
     }
     return calls.finish(ResultStatus.FAILED, decision, null, null, lastCode,
         "every model of the chain failed (" + chain.size() + " model(s), " + calls.made() + " call(s)); last: "
             + lastMessage, started);
+  }
+
+  /**
+   * Why an answer does not conform to the request's response format (its text is not JSON, or not valid against the
+   * schema); null when it does, or when the request has none. A refusal or a cut-off answer is not judged here: it
+   * is answered as it is, its stop reason saying why.
+   */
+  private String nonConforming(InferenceRequest request, ProviderResponse answer) {
+    if (request.getResponseFormat() == null || !"end_turn".equals(answer.stopReason())) {
+      return null;
+    }
+    List<String> violations = schemas.violations(request.getResponseFormat().getJsonSchema(), answer.content());
+    return violations.isEmpty() ? null : "the answer does not conform to responseFormat "
+        + request.getResponseFormat().getName() + ": " + String.join("; ", violations);
   }
 
   private static boolean expired(InferenceRequest request, Instant now) {
@@ -221,6 +253,7 @@ public final class RequestExecutor {
         case TIMEOUT -> AttemptOutcome.TIMEOUT;
         case CONTEXT_WINDOW -> AttemptOutcome.CONTEXT_WINDOW_EXCEEDED;
         case BAD_REQUEST, AUTH, CONTENT_POLICY, NOT_CONFIGURED, QUOTA_EXHAUSTED -> AttemptOutcome.NON_RETRYABLE_ERROR;
+        case INVALID_OUTPUT -> AttemptOutcome.INVALID_OUTPUT;
       };
     }
     if (failure instanceof TimeoutException || failure instanceof ResilientCalls.DeadlineExceededException) {
@@ -407,6 +440,8 @@ public final class RequestExecutor {
           .setModel(answeredBy == null ? null : answeredBy.getModel())
           .setContent(response == null ? null : response.content())
           .setStopReason(response == null ? null : response.stopReason())
+          .setProviderStopReason(response == null ? null : response.providerStopReason())
+          .setBlocks(response == null ? List.of() : response.blocks())
           .setUsage(new TokenUsage(input, output, cached, estimated))
           .setCostMicros(cost)
           .setCreditsMicros(credits)

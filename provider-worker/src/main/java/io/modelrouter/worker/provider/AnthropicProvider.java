@@ -6,17 +6,44 @@ import com.anthropic.core.JsonValue;
 import com.anthropic.errors.AnthropicInvalidDataException;
 import com.anthropic.errors.AnthropicIoException;
 import com.anthropic.errors.AnthropicServiceException;
+import com.anthropic.core.ObjectMappers;
+import com.anthropic.models.messages.Base64ImageSource;
+import com.anthropic.models.messages.Base64PdfSource;
 import com.anthropic.models.messages.ContentBlock;
+import com.anthropic.models.messages.ContentBlockParam;
+import com.anthropic.models.messages.DocumentBlockParam;
+import com.anthropic.models.messages.ImageBlockParam;
+import com.anthropic.models.messages.JsonOutputFormat;
 import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.MessageParam;
+import com.anthropic.models.messages.OutputConfig;
+import com.anthropic.models.messages.Tool;
+import com.anthropic.models.messages.ToolChoiceAny;
+import com.anthropic.models.messages.ToolChoiceAuto;
+import com.anthropic.models.messages.ToolChoiceNone;
+import com.anthropic.models.messages.ToolChoiceTool;
+import com.anthropic.models.messages.ToolResultBlockParam;
+import com.anthropic.models.messages.ToolUnion;
+import com.anthropic.models.messages.ToolUseBlock;
+import com.anthropic.models.messages.ToolUseBlockParam;
 import com.anthropic.models.messages.Usage;
 import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Role;
+import io.modelrouter.avro.ToolChoice;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * The Anthropic Messages API through Anthropic's Java SDK, with the SDK's retries off. Usage input counts every
+ * The Anthropic Messages API through Anthropic's Java SDK, with the SDK's retries off. The whole request contract is
+ * mapped: image blocks (base64 or URL), document blocks (a PDF as base64 or URL, plain text), tool definitions,
+ * {@code tool_choice}, {@code tool_use} blocks of the assistant and {@code tool_result} blocks (sent in a user
+ * message, as Anthropic requires), structured output as {@code output_config.format} (a JSON schema), stop
+ * sequences; and the answer's {@code text} and {@code tool_use} blocks come back as blocks. Usage input counts every
  * input token billed: {@code input_tokens + cache_creation_input_tokens + cache_read_input_tokens}; the cached part
  * is the cache reads. A 529 is a server error (overloaded), a 400 "prompt is too long" a context-window error.
  */
@@ -55,10 +82,15 @@ public final class AnthropicProvider implements Provider {
     for (Message message : request.messages()) {
       if (message.getRole() == Role.SYSTEM) {
         system.append(system.isEmpty() ? "" : "\n\n").append(message.getContent());
-      } else if (message.getRole() == Role.ASSISTANT) {
-        params.addAssistantMessage(message.getContent());
+      } else if (message.getBlocks().isEmpty()) {
+        // plain text, sent as the SDK's string content
+        params.addMessage(message.getRole() == Role.ASSISTANT ? MessageParam.ofAssistant(message.getContent())
+            : MessageParam.ofUser(message.getContent()));
       } else {
-        params.addUserMessage(message.getContent());
+        List<ContentBlockParam> blocks = blocks(message);
+        // tool results answer the assistant: Anthropic takes them in a user message
+        params.addMessage(message.getRole() == Role.ASSISTANT ? MessageParam.ofAssistantOfContentBlockParams(blocks)
+            : MessageParam.ofUserOfContentBlockParams(blocks));
       }
     }
     if (!system.isEmpty()) {
@@ -67,6 +99,41 @@ public final class AnthropicProvider implements Provider {
     if (request.temperature() != null) {
       // SDK 3.x has no temperature setter (newer models accept only the default); send it only when asked for.
       params.putAdditionalBodyProperty("temperature", JsonValue.from(request.temperature()));
+    }
+    if (!request.tools().isEmpty()) {
+      List<ToolUnion> tools = new ArrayList<>();
+      for (io.modelrouter.avro.Tool tool : request.tools()) {
+        Map<String, Object> schema = JsonText.object(tool.getInputSchema());
+        schema.remove("type");
+        Tool.InputSchema.Builder input = Tool.InputSchema.builder().type(JsonValue.from("object"));
+        schema.forEach((key, value) -> input.putAdditionalProperty(key, JsonValue.from(value)));
+        Tool.Builder definition = Tool.builder().name(tool.getName()).inputSchema(input.build());
+        if (tool.getDescription() != null) {
+          definition.description(tool.getDescription());
+        }
+        tools.add(ToolUnion.ofTool(definition.build()));
+      }
+      params.tools(tools);
+    }
+    ToolChoice choice = request.toolChoice();
+    if (choice != null && !request.tools().isEmpty()) {
+      switch (choice.getMode()) {
+        case AUTO -> params.toolChoice(ToolChoiceAuto.builder().build());
+        case ANY -> params.toolChoice(ToolChoiceAny.builder().build());
+        case NONE -> params.toolChoice(ToolChoiceNone.builder().build());
+        case TOOL -> params.toolChoice(ToolChoiceTool.builder().name(choice.getToolName()).build());
+        default -> { }
+      }
+    }
+    if (request.responseFormat() != null) {
+      JsonOutputFormat.Schema.Builder schema = JsonOutputFormat.Schema.builder();
+      JsonText.object(request.responseFormat().getJsonSchema())
+          .forEach((key, value) -> schema.putAdditionalProperty(key, JsonValue.from(value)));
+      params.outputConfig(OutputConfig.builder().format(JsonOutputFormat.builder().schema(schema.build()).build())
+          .build());
+    }
+    if (!request.stopSequences().isEmpty()) {
+      params.stopSequences(request.stopSequences());
     }
     com.anthropic.models.messages.Message answer;
     try {
@@ -86,11 +153,20 @@ public final class AnthropicProvider implements Provider {
     }
     try {
       StringBuilder text = new StringBuilder();
+      List<io.modelrouter.avro.ContentBlock> blocks = new ArrayList<>();
       for (ContentBlock block : answer.content()) {
-        block.text().ifPresent(t -> text.append(t.text()));
+        if (block.text().isPresent()) {
+          text.append(block.text().get().text());
+          blocks.add(ProviderResponse.text(block.text().get().text()));
+        } else if (block.toolUse().isPresent()) {
+          ToolUseBlock call = block.toolUse().get();
+          blocks.add(ProviderResponse.toolCall(call.id(), call.name(),
+              JsonText.write(call._input(), ObjectMappers.jsonMapper())));
+        }
       }
-      String stop = HttpFailures.normalizeStop(answer.stopReason().map(s -> s.asString()).orElse(null));
-      ProviderResponse response = usage(answer, text.toString(), stop);
+      String raw = answer.stopReason().map(s -> s.asString()).orElse(null);
+      String stop = HttpFailures.normalizeStop(raw);
+      ProviderResponse response = usage(answer, text.toString(), stop, blocks, raw);
       if (stop.equals("context_window_exceeded")) {
         throw new ProviderException(ProviderException.Kind.CONTEXT_WINDOW, 200, "model_context_window_exceeded",
             name + " stopped at the model's context window", null, null).withBilled(response);
@@ -103,17 +179,66 @@ public final class AnthropicProvider implements Provider {
     }
   }
 
-  private static ProviderResponse usage(com.anthropic.models.messages.Message answer, String text, String stop) {
+  private static ProviderResponse usage(com.anthropic.models.messages.Message answer, String text, String stop,
+      List<io.modelrouter.avro.ContentBlock> blocks, String raw) {
     Usage usage;
     try {
       usage = answer.usage();
     } catch (AnthropicInvalidDataException e) {
-      return new ProviderResponse(text, stop, 0, 0, 0, false, answer.id());
+      return new ProviderResponse(text, stop, 0, 0, 0, false, answer.id(), blocks, raw);
     }
     long cacheRead = usage.cacheReadInputTokens().orElse(0L);
     long cacheWrite = usage.cacheCreationInputTokens().orElse(0L);
     return new ProviderResponse(text, stop, usage.inputTokens() + cacheRead + cacheWrite, usage.outputTokens(),
-        cacheRead, true, answer.id());
+        cacheRead, true, answer.id(), blocks, raw);
+  }
+
+  /** A message's text and blocks as Anthropic's content blocks. */
+  private static List<ContentBlockParam> blocks(Message message) {
+    List<ContentBlockParam> blocks = new ArrayList<>();
+    if (!message.getContent().isEmpty()) {
+      blocks.add(ContentBlockParam.ofText(message.getContent()));
+    }
+    for (io.modelrouter.avro.ContentBlock block : message.getBlocks()) {
+      switch (block.getType()) {
+        case TEXT -> blocks.add(ContentBlockParam.ofText(block.getText()));
+        case IMAGE -> blocks.add(ContentBlockParam.ofImage(block.getUrl() != null
+            ? ImageBlockParam.builder().urlSource(block.getUrl()).build()
+            : ImageBlockParam.builder().source(Base64ImageSource.builder()
+                .mediaType(Base64ImageSource.MediaType.of(block.getMediaType().toLowerCase(Locale.ROOT)))
+                .data(JsonText.base64(block.getData())).build()).build()));
+        case DOCUMENT -> {
+          DocumentBlockParam.Builder document = DocumentBlockParam.builder();
+          if (block.getUrl() != null) {
+            document.urlSource(block.getUrl());
+          } else if ("text/plain".equalsIgnoreCase(block.getMediaType())) {
+            document.textSource(new String(JsonText.bytes(block.getData()), StandardCharsets.UTF_8));
+          } else {
+            document.source(Base64PdfSource.builder().data(JsonText.base64(block.getData())).build());
+          }
+          if (block.getText() != null) {
+            document.title(block.getText());
+          }
+          blocks.add(ContentBlockParam.ofDocument(document.build()));
+        }
+        case TOOL_CALL -> {
+          ToolUseBlockParam.Input.Builder input = ToolUseBlockParam.Input.builder();
+          JsonText.object(block.getToolArguments()).forEach((k, v) -> input.putAdditionalProperty(k, JsonValue.from(v)));
+          blocks.add(ContentBlockParam.ofToolUse(ToolUseBlockParam.builder().id(block.getToolCallId())
+              .name(block.getToolName()).input(input.build()).build()));
+        }
+        case TOOL_RESULT -> {
+          ToolResultBlockParam.Builder result = ToolResultBlockParam.builder().toolUseId(block.getToolCallId())
+              .content(block.getText() == null ? "" : block.getText());
+          if (block.getIsError()) {
+            result.isError(true);
+          }
+          blocks.add(ContentBlockParam.ofToolResult(result.build()));
+        }
+        default -> throw new IllegalArgumentException("a " + block.getType() + " block cannot be sent");
+      }
+    }
+    return blocks;
   }
 
   private static String first(AnthropicServiceException e, String header) {

@@ -95,7 +95,11 @@ final class HttpFailures {
     return text.length() > 500 ? text.substring(0, 500) + "..." : text;
   }
 
-  /** end_turn, max_tokens, stop_sequence, tool_use, content_filter, or other. */
+  /**
+   * end_turn, max_tokens, stop_sequence, tool_use, refusal (the model declined: Anthropic's "refusal", OpenAI's
+   * refusal field), content_filter (a filter or guardrail cut the answer), pause_turn (a server tool paused a long
+   * turn), context_window_exceeded, or other.
+   */
   static String normalizeStop(String raw) {
     if (raw == null) {
       return "other";
@@ -105,7 +109,9 @@ final class HttpFailures {
       case "max_tokens", "length" -> "max_tokens";
       case "stop_sequence" -> "stop_sequence";
       case "tool_use", "tool_calls", "function_call" -> "tool_use";
-      case "content_filter", "guardrail_intervened", "refusal", "content_filtered" -> "content_filter";
+      case "refusal" -> "refusal";
+      case "pause_turn" -> "pause_turn";
+      case "content_filter", "guardrail_intervened", "content_filtered" -> "content_filter";
       case "model_context_window_exceeded" -> "context_window_exceeded";
       default -> "other";
     };

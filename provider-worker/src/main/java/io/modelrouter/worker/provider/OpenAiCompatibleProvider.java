@@ -6,13 +6,32 @@ import com.openai.errors.OpenAIInvalidDataException;
 import com.openai.errors.OpenAIIoException;
 import com.openai.errors.OpenAIServiceException;
 import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.core.JsonValue;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.ResponseFormatJsonSchema;
+import com.openai.models.chat.completions.ChatCompletionAssistantMessageParam;
+import com.openai.models.chat.completions.ChatCompletionContentPart;
+import com.openai.models.chat.completions.ChatCompletionContentPartImage;
+import com.openai.models.chat.completions.ChatCompletionContentPartText;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
+import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
+import com.openai.models.chat.completions.ChatCompletionNamedToolChoice;
+import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.completions.CompletionUsage;
+import io.modelrouter.avro.BlockType;
 import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Role;
+import io.modelrouter.avro.ToolChoice;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -20,7 +39,10 @@ import java.util.Optional;
  * OpenAI chat completions through OpenAI's Java SDK, with the SDK's retries off. The base URL makes it OpenAI
  * ({@code https://api.openai.com/v1}), Moonshot Kimi ({@code https://api.moonshot.ai/v1}), Ollama
  * ({@code http://localhost:11434/v1}), vLLM or OpenRouter. OpenAI itself gets {@code max_completion_tokens} (its
- * reasoning models refuse {@code max_tokens}); other servers get {@code max_tokens}, which they all accept.
+ * reasoning models refuse {@code max_tokens}); other servers get {@code max_tokens}, which they all accept. Beyond
+ * text: content parts (image_url, file for a PDF), function tools and {@code tool_choice}, an assistant's
+ * {@code tool_calls} and {@code tool} messages for their results, {@code response_format} json_schema (not strict:
+ * the worker validates the answer), up to 4 stop sequences; an answer's tool calls come back as blocks.
  */
 public final class OpenAiCompatibleProvider implements Provider {
   private final String name;
@@ -62,14 +84,51 @@ public final class OpenAiCompatibleProvider implements Provider {
       params.addSystemMessage(request.systemPrompt());
     }
     for (Message message : request.messages()) {
-      switch (message.getRole()) {
-        case SYSTEM -> params.addSystemMessage(message.getContent());
-        case ASSISTANT -> params.addAssistantMessage(message.getContent());
-        default -> params.addUserMessage(message.getContent());
+      if (message.getBlocks().isEmpty()) {
+        switch (message.getRole()) {
+          case SYSTEM -> params.addSystemMessage(message.getContent());
+          case ASSISTANT -> params.addAssistantMessage(message.getContent());
+          default -> params.addUserMessage(message.getContent());
+        }
+      } else {
+        addWithBlocks(params, message);
       }
     }
     if (request.temperature() != null) {
       params.temperature(request.temperature());
+    }
+    for (io.modelrouter.avro.Tool tool : request.tools()) {
+      FunctionDefinition.Builder function = FunctionDefinition.builder().name(tool.getName())
+          .parameters(FunctionParameters.builder().putAllAdditionalProperties(values(tool.getInputSchema())).build());
+      if (tool.getDescription() != null) {
+        function.description(tool.getDescription());
+      }
+      params.addTool(ChatCompletionFunctionTool.builder().function(function.build()).build());
+    }
+    ToolChoice toolChoice = request.toolChoice();
+    if (toolChoice != null && !request.tools().isEmpty()) {
+      params.toolChoice(switch (toolChoice.getMode()) {
+        case ANY -> ChatCompletionToolChoiceOption.ofAuto(ChatCompletionToolChoiceOption.Auto.REQUIRED);
+        case NONE -> ChatCompletionToolChoiceOption.ofAuto(ChatCompletionToolChoiceOption.Auto.NONE);
+        case TOOL -> ChatCompletionToolChoiceOption.ofNamedToolChoice(ChatCompletionNamedToolChoice.builder()
+            .function(ChatCompletionNamedToolChoice.Function.builder().name(toolChoice.getToolName()).build()).build());
+        default -> ChatCompletionToolChoiceOption.ofAuto(ChatCompletionToolChoiceOption.Auto.AUTO);
+      });
+    }
+    if (request.responseFormat() != null) {
+      // strict off: OpenAI's strict mode refuses schemas with optional properties or open objects, which users
+      // write; the worker validates the answer against the schema either way
+      params.responseFormat(ResponseFormatJsonSchema.builder().jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder()
+          .name(request.responseFormat().getName())
+          .schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder()
+              .putAllAdditionalProperties(values(request.responseFormat().getJsonSchema())).build())
+          .strict(false)
+          .build()).build());
+    }
+    if (!request.stopSequences().isEmpty()) {
+      // OpenAI takes up to 4
+      params.stop(ChatCompletionCreateParams.Stop.ofStrings(
+          request.stopSequences().subList(0, Math.min(4, request.stopSequences().size()))));
     }
     ChatCompletion completion;
     try {
@@ -94,18 +153,120 @@ public final class OpenAiCompatibleProvider implements Provider {
             name + " answered without choices");
       }
       ChatCompletion.Choice choice = completion.choices().get(0);
-      String content = choice.message().content().orElse(choice.message().refusal().orElse(""));
-      String stop = HttpFailures.normalizeStop(choice.finishReason().asString());
+      Optional<String> refusal = choice.message().refusal();
+      String content = choice.message().content().orElse(refusal.orElse(""));
+      String raw = choice.finishReason().asString();
+      // a refusal comes with finish_reason "stop" and the refusal's text in its own field
+      String stop = refusal.isPresent() && !refusal.get().isEmpty() ? "refusal" : HttpFailures.normalizeStop(raw);
+      List<io.modelrouter.avro.ContentBlock> blocks = new ArrayList<>();
+      if (!content.isEmpty()) {
+        blocks.add(ProviderResponse.text(content));
+      }
+      for (ChatCompletionMessageToolCall call : choice.message().toolCalls().orElse(List.of())) {
+        if (call.isFunction()) {
+          ChatCompletionMessageFunctionToolCall function = call.asFunction();
+          String arguments = function.function().arguments();
+          if (!io.modelrouter.schemas.content.JsonSchemaText.isJsonObject(arguments)) {
+            throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "invalid_tool_arguments",
+                name + " called " + function.function().name() + " with arguments that are not a JSON object");
+          }
+          blocks.add(ProviderResponse.toolCall(function.id(), function.function().name(), arguments));
+        }
+      }
       Optional<CompletionUsage> usage = completion.usage();
       if (usage.isEmpty()) {
-        return new ProviderResponse(content, stop, 0, 0, 0, false, completion.id());
+        return new ProviderResponse(content, stop, 0, 0, 0, false, completion.id(), blocks, raw);
       }
       long cached = usage.get().promptTokensDetails().flatMap(d -> d.cachedTokens()).orElse(0L);
       return new ProviderResponse(content, stop, usage.get().promptTokens(), usage.get().completionTokens(), cached,
-          true, completion.id());
+          true, completion.id(), blocks, raw);
     } catch (OpenAIInvalidDataException e) {
       throw malformed(e);
     }
+  }
+
+  /**
+   * A message with blocks. User content becomes content parts (text, image_url with the image as a data URL or its
+   * URL, file with a PDF as a data URL; a plain-text document as text); an assistant's tool calls its
+   * {@code tool_calls}; each tool result a {@code tool} message of its own, as chat completions require.
+   */
+  private void addWithBlocks(ChatCompletionCreateParams.Builder params, Message message)
+      throws ProviderException {
+    if (message.getRole() == Role.ASSISTANT) {
+      ChatCompletionAssistantMessageParam.Builder assistant = ChatCompletionAssistantMessageParam.builder();
+      StringBuilder text = new StringBuilder(message.getContent());
+      for (io.modelrouter.avro.ContentBlock block : message.getBlocks()) {
+        if (block.getType() == BlockType.TOOL_CALL) {
+          assistant.addToolCall(ChatCompletionMessageFunctionToolCall.builder().id(block.getToolCallId())
+              .function(ChatCompletionMessageFunctionToolCall.Function.builder().name(block.getToolName())
+                  .arguments(block.getToolArguments() == null ? "{}" : block.getToolArguments()).build())
+              .build());
+        } else if (block.getType() == BlockType.TEXT) {
+          text.append(block.getText());
+        }
+      }
+      if (!text.isEmpty()) {
+        assistant.content(text.toString());
+      }
+      params.addMessage(assistant.build());
+      return;
+    }
+    List<ChatCompletionContentPart> parts = new ArrayList<>();
+    if (!message.getContent().isEmpty()) {
+      parts.add(textPart(message.getContent()));
+    }
+    List<io.modelrouter.avro.ContentBlock> results = new ArrayList<>();
+    for (io.modelrouter.avro.ContentBlock block : message.getBlocks()) {
+      switch (block.getType()) {
+        case TEXT -> parts.add(textPart(block.getText()));
+        case IMAGE -> parts.add(ChatCompletionContentPart.ofImageUrl(ChatCompletionContentPartImage.builder()
+            .imageUrl(ChatCompletionContentPartImage.ImageUrl.builder().url(block.getUrl() != null ? block.getUrl()
+                : "data:" + block.getMediaType() + ";base64," + JsonText.base64(block.getData())).build())
+            .build()));
+        case DOCUMENT -> {
+          if ("text/plain".equalsIgnoreCase(block.getMediaType())) {
+            parts.add(textPart((block.getText() == null ? "" : block.getText() + "\n\n")
+                + new String(JsonText.bytes(block.getData()), java.nio.charset.StandardCharsets.UTF_8)));
+          } else if (block.getUrl() != null) {
+            throw new ProviderException(ProviderException.Kind.BAD_REQUEST, null, "document_url_unsupported",
+                name + ": chat completions take a PDF as data, not as a URL");
+          } else {
+            parts.add(ChatCompletionContentPart.ofFile(ChatCompletionContentPart.File.builder()
+                .file(ChatCompletionContentPart.File.FileObject.builder()
+                    .filename(block.getText() == null ? "document.pdf" : block.getText())
+                    .fileData("data:application/pdf;base64," + JsonText.base64(block.getData())).build())
+                .build()));
+          }
+        }
+        case TOOL_RESULT -> results.add(block);
+        default -> { }
+      }
+    }
+    for (io.modelrouter.avro.ContentBlock result : results) {
+      params.addMessage(ChatCompletionToolMessageParam.builder().toolCallId(result.getToolCallId())
+          .content((result.getIsError() ? "Error: " : "") + (result.getText() == null ? "" : result.getText()))
+          .build());
+    }
+    if (!parts.isEmpty()) {
+      if (message.getRole() == Role.SYSTEM) {
+        StringBuilder text = new StringBuilder();
+        parts.stream().filter(ChatCompletionContentPart::isText).forEach(p -> text.append(p.asText().text()));
+        params.addSystemMessage(text.toString());
+      } else {
+        params.addUserMessageOfArrayOfContentParts(parts);
+      }
+    }
+  }
+
+  private static ChatCompletionContentPart textPart(String text) {
+    return ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder().text(text).build());
+  }
+
+  /** A JSON object's members as the SDK's JSON values. */
+  private static Map<String, JsonValue> values(String json) {
+    Map<String, JsonValue> values = new LinkedHashMap<>();
+    JsonText.object(json).forEach((key, value) -> values.put(key, JsonValue.from(value)));
+    return values;
   }
 
   private ProviderException malformed(OpenAIInvalidDataException e) {

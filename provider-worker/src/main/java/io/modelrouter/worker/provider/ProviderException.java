@@ -31,7 +31,12 @@ public final class ProviderException extends Exception {
     /** No provider is configured under that name; never retried. */
     NOT_CONFIGURED(false, false),
     /** The account's spend limit or quota is exhausted; not retried (waiting will not help soon). */
-    QUOTA_EXHAUSTED(false, true);
+    QUOTA_EXHAUSTED(false, true),
+    /**
+     * The answer does not conform to the request's response format: not retried by the provider's policy (the worker
+     * asks the same model once more itself, then the next fallback), and no sign of the provider's health.
+     */
+    INVALID_OUTPUT(false, false);
 
     private final boolean retryable;
     private final boolean providerFault;

@@ -1,6 +1,7 @@
 package io.modelrouter.worker.provider;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -9,6 +10,9 @@ import java.util.SplittableRandom;
  * A provider that answers without a network: latency, output length and faults (429 with Retry-After, 503,
  * timeouts) are drawn from a seeded distribution. The draws depend only on the seed, the request id, the model and
  * the call number, not on thread timing, so a run can be repeated. Its answers say they are simulated.
+ *
+ * <p>With tools, it calls one (arguments drawn to fit the tool's input schema) unless the tool choice forbids it or
+ * the conversation ends with a tool's result; with a response format, it answers JSON drawn to fit the schema.
  *
  * <p>The fault plan can be changed while it runs ({@link #faults(Faults)}), for chaos tests.
  */
@@ -101,9 +105,55 @@ public final class SimulatedProvider implements Provider {
     sleep(latencyMs);
     int drawn = (int) Math.max(1, Math.round(behaviour.meanOutputTokens() * lognormal(random, 0.5)));
     int output = Math.min(drawn, request.maxTokens());
+    String id = "sim-" + Long.toHexString(random.nextLong());
+    io.modelrouter.avro.Tool tool = toolToCall(request, random);
+    if (tool != null) {
+      String arguments = SchemaSample.of(tool.getInputSchema(), random);
+      return new ProviderResponse("", "tool_use", request.estimatedInputTokens(), Math.max(1, arguments.length() / 4),
+          0, true, id, List.of(ProviderResponse.toolCall("toolu_" + id.substring(4), tool.getName(), arguments)),
+          "tool_use");
+    }
+    if (request.responseFormat() != null) {
+      String json = SchemaSample.of(request.responseFormat().getJsonSchema(), random);
+      return new ProviderResponse(json, "end_turn", request.estimatedInputTokens(), Math.max(1, json.length() / 4), 0,
+          true, id, List.of(ProviderResponse.text(json)), "end_turn");
+    }
     String stop = drawn > request.maxTokens() ? "max_tokens" : "end_turn";
-    return new ProviderResponse(content(random, request.providerModelId(), output), stop,
-        request.estimatedInputTokens(), output, 0, true, "sim-" + Long.toHexString(random.nextLong()));
+    String text = content(random, request.providerModelId(), output);
+    return new ProviderResponse(text, stop, request.estimatedInputTokens(), output, 0, true, id,
+        List.of(ProviderResponse.text(text)), stop);
+  }
+
+  /**
+   * The tool the simulated model calls: the named one, any one when it must, and under AUTO one unless the
+   * conversation already ends with a tool's result (then it answers in text); none when it may not call any.
+   */
+  private static io.modelrouter.avro.Tool toolToCall(ProviderRequest request, SplittableRandom random) {
+    List<io.modelrouter.avro.Tool> tools = request.tools();
+    if (tools.isEmpty()) {
+      return null;
+    }
+    io.modelrouter.avro.ToolChoice choice = request.toolChoice();
+    io.modelrouter.avro.ToolChoiceMode mode = choice == null ? io.modelrouter.avro.ToolChoiceMode.AUTO
+        : choice.getMode();
+    switch (mode) {
+      case NONE -> {
+        return null;
+      }
+      case TOOL -> {
+        return tools.stream().filter(t -> t.getName().equals(choice.getToolName())).findFirst().orElse(null);
+      }
+      case ANY -> {
+        return tools.get(random.nextInt(tools.size()));
+      }
+      default -> {
+        io.modelrouter.avro.Message last = request.messages().isEmpty() ? null
+            : request.messages().get(request.messages().size() - 1);
+        boolean answered = last != null && last.getBlocks().stream()
+            .anyMatch(b -> b.getType() == io.modelrouter.avro.BlockType.TOOL_RESULT);
+        return answered ? null : tools.get(random.nextInt(tools.size()));
+      }
+    }
   }
 
   private static String content(SplittableRandom random, String model, int outputTokens) {

@@ -321,4 +321,48 @@ class RequestExecutorTest {
     assertThat(recovered.result().getProvider()).isEqualTo("anthropic");
     assertThat(resilience.breaker("anthropic", "claude-sonnet-4-5").getState().name()).isEqualTo("CLOSED");
   }
+
+  @Test
+  void aStructuredAnswerThatDoesNotConformIsAskedAgainOnceThenTheNextFallbackAndEveryCallIsBilled() {
+    RoutedRequest routed = routed("r-json");
+    routed.getRequest().setResponseFormat(new io.modelrouter.avro.ResponseFormat("answer",
+        "{\"type\":\"object\",\"properties\":{\"total\":{\"type\":\"integer\"}},\"required\":[\"total\"]}"));
+    anthropic.then(ok("{\"total\": \"twelve\"}", 100, 10), ok("Total: 12", 100, 5));
+    bedrock.then(ok("{\"total\": 12}", 90, 6));
+
+    RequestExecutor.Outcome outcome = executor().execute(routed);
+
+    InferenceResult result = outcome.result();
+    assertThat(result.getStatus()).isEqualTo(ResultStatus.OK);
+    assertThat(result.getModel()).isEqualTo("bedrock-claude-sonnet-4-5");
+    assertThat(result.getContent()).isEqualTo("{\"total\": 12}");
+    // once more on the same model, then the next fallback; the attempts say why
+    assertThat(result.getAttempts()).extracting(a -> a.getModel() + " " + a.getOutcome()).containsExactly(
+        "claude-sonnet-4-5 INVALID_OUTPUT", "claude-sonnet-4-5 INVALID_OUTPUT", "bedrock-claude-sonnet-4-5 OK");
+    assertThat(result.getAttempts().get(0).getErrorMessage()).contains("does not conform to responseFormat answer")
+        .contains("total");
+    assertThat(result.getAttempts().get(1).getErrorMessage()).contains("not JSON");
+    // the two answers that did not conform were billed all the same
+    assertThat(outcome.usage()).extracting(UsageEvent::getInputTokens).containsExactly(100L, 100L, 90L);
+    assertThat(result.getUsage().getOutputTokens()).isEqualTo(21);
+    assertThat(outcome.usage()).extracting(UsageEvent::getFinalCall).containsExactly(false, false, true);
+  }
+
+  @Test
+  void theResultCarriesTheAnswersBlocksTheRawStopReasonAndTheRequestsMetadata() {
+    RoutedRequest routed = routed("r-tool");
+    routed.getRequest().setMetadata(Map.of("ticket", "INC-7"));
+    anthropic.then(new ProviderResponse("", "tool_use", 100, 20, 0, true, "msg_1",
+        List.of(ProviderResponse.toolCall("toolu_1", "get_weather", "{\"location\":\"Oslo\"}")), "tool_use"));
+
+    InferenceResult result = executor().execute(routed).result();
+
+    assertThat(result.getStopReason()).isEqualTo("tool_use");
+    assertThat(result.getProviderStopReason()).isEqualTo("tool_use");
+    assertThat(result.getBlocks()).singleElement().satisfies(b -> {
+      assertThat(b.getToolName()).isEqualTo("get_weather");
+      assertThat(b.getToolArguments()).isEqualTo("{\"location\":\"Oslo\"}");
+    });
+    assertThat(result.getMetadata()).containsEntry("ticket", "INC-7");
+  }
 }

@@ -230,7 +230,7 @@ class AnthropicProviderTest {
   }
 
   @Test
-  void aRefusalOfItsSafetyClassifiersIsAContentFilterStopWithWhatItBilled() throws Exception {
+  void aRefusalOfItsSafetyClassifiersIsARefusalStopWithWhatItBilled() throws Exception {
     // Claude 4 models answer 200 with stop_reason "refusal" (and stop_details) when a safety classifier stops the
     // answer; the output written until then is billed (Anthropic's "Handle streaming refusals")
     answer(200, """
@@ -242,7 +242,9 @@ class AnthropicProviderTest {
          "usage": {"input_tokens": 310, "output_tokens": 4}}
         """);
     ProviderResponse response = provider(Duration.ofSeconds(5)).call(request());
-    assertThat(response.stopReason()).isEqualTo("content_filter");
+    // its own normalized stop reason (issue 14), no longer folded into content_filter
+    assertThat(response.stopReason()).isEqualTo("refusal");
+    assertThat(response.providerStopReason()).isEqualTo("refusal");
     assertThat(response.content()).isEqualTo("Hello..");
     assertThat(response.inputTokens()).isEqualTo(310);
     assertThat(response.outputTokens()).isEqualTo(4);
