@@ -6,18 +6,36 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClientBuilder;
+import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.DocumentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.DocumentFormat;
+import software.amazon.awssdk.services.bedrockruntime.model.DocumentSource;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageSource;
+import software.amazon.awssdk.services.bedrockruntime.model.SpecificToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolInputSchema;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolResultBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolResultContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolResultStatus;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolSpecification;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolUseBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
@@ -28,10 +46,14 @@ import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
 /**
  * Amazon Bedrock's Converse API through the AWS SDK v2 (Apache HTTP client), with the SDK's retries off. Usage
  * input counts every input token billed ({@code inputTokens + cacheReadInputTokens + cacheWriteInputTokens}); the
- * cached part is the cache reads. Throttling and "model not ready" are rate limits, a validation error saying the
+ * cached part is the cache reads. Beyond text: image blocks (bytes; Converse takes no image URL), document blocks
+ * (PDF or plain text, bytes, named as Converse requires), toolConfig (tools and tool choice), toolUse and toolResult
+ * blocks, stop sequences; the answer's toolUse blocks come back as blocks. Throttling and "model not ready" are rate limits, a validation error saying the
  * input is too long a context-window error.
  */
 public final class BedrockProvider implements Provider {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder().build();
   private final String name;
   private final BedrockRuntimeClient client;
 
@@ -70,12 +92,21 @@ public final class BedrockProvider implements Provider {
       }
       messages.add(software.amazon.awssdk.services.bedrockruntime.model.Message.builder()
           .role(message.getRole() == Role.ASSISTANT ? ConversationRole.ASSISTANT : ConversationRole.USER)
-          .content(ContentBlock.fromText(message.getContent()))
+          .content(message.getBlocks().isEmpty() ? List.of(ContentBlock.fromText(message.getContent()))
+              : blocks(message))
           .build());
+    }
+    if (request.responseFormat() != null) {
+      throw new ProviderException(ProviderException.Kind.BAD_REQUEST, null, "structured_output_unsupported",
+          name + ": structured output is not sent through Converse by this worker (the catalog should not list "
+              + "structured_output for a Bedrock model)");
     }
     InferenceConfiguration.Builder inference = InferenceConfiguration.builder().maxTokens(request.maxTokens());
     if (request.temperature() != null) {
       inference.temperature(request.temperature().floatValue());
+    }
+    if (!request.stopSequences().isEmpty()) {
+      inference.stopSequences(request.stopSequences());
     }
     ConverseRequest.Builder converse = ConverseRequest.builder()
         .modelId(request.providerModelId())
@@ -83,6 +114,9 @@ public final class BedrockProvider implements Provider {
         .inferenceConfig(inference.build());
     if (!system.isEmpty()) {
       converse.system(system);
+    }
+    if (!request.tools().isEmpty()) {
+      converse.toolConfig(tools(request));
     }
     ConverseResponse response;
     try {
@@ -113,27 +147,112 @@ public final class BedrockProvider implements Provider {
           name + " answered without output.message");
     }
     StringBuilder text = new StringBuilder();
+    List<io.modelrouter.avro.ContentBlock> blocks = new ArrayList<>();
     for (ContentBlock block : response.output().message().content()) {
       if (block.text() != null) {
         text.append(block.text());
+        blocks.add(ProviderResponse.text(block.text()));
+      } else if (block.toolUse() != null) {
+        blocks.add(ProviderResponse.toolCall(block.toolUse().toolUseId(), block.toolUse().name(),
+            JsonText.write(AwsDocuments.unwrap(block.toolUse().input()), JSON)));
       }
     }
-    String stop = HttpFailures.normalizeStop(response.stopReasonAsString());
+    String raw = response.stopReasonAsString();
+    String stop = HttpFailures.normalizeStop(raw);
     TokenUsage usage = response.usage();
     ProviderResponse answer;
+    String id = response.responseMetadata().requestId();
     if (usage == null || usage.inputTokens() == null || usage.outputTokens() == null) {
-      answer = new ProviderResponse(text.toString(), stop, 0, 0, 0, false, response.responseMetadata().requestId());
+      answer = new ProviderResponse(text.toString(), stop, 0, 0, 0, false, id, blocks, raw);
     } else {
       long cacheRead = usage.cacheReadInputTokens() == null ? 0 : usage.cacheReadInputTokens();
       long cacheWrite = usage.cacheWriteInputTokens() == null ? 0 : usage.cacheWriteInputTokens();
       answer = new ProviderResponse(text.toString(), stop, usage.inputTokens() + cacheRead + cacheWrite,
-          usage.outputTokens(), cacheRead, true, response.responseMetadata().requestId());
+          usage.outputTokens(), cacheRead, true, id, blocks, raw);
     }
     if (stop.equals("context_window_exceeded")) {
       throw new ProviderException(ProviderException.Kind.CONTEXT_WINDOW, 200, "model_context_window_exceeded",
           name + " stopped at the model's context window", null, null).withBilled(answer);
     }
     return answer;
+  }
+
+  /** A message's text and blocks as Converse content blocks. */
+  private List<ContentBlock> blocks(Message message) throws ProviderException {
+    List<ContentBlock> blocks = new ArrayList<>();
+    if (!message.getContent().isEmpty()) {
+      blocks.add(ContentBlock.fromText(message.getContent()));
+    }
+    int documents = 0;
+    for (io.modelrouter.avro.ContentBlock block : message.getBlocks()) {
+      switch (block.getType()) {
+        case TEXT -> blocks.add(ContentBlock.fromText(block.getText()));
+        case IMAGE -> {
+          if (block.getData() == null) {
+            throw new ProviderException(ProviderException.Kind.BAD_REQUEST, null, "image_url_unsupported",
+                name + ": Converse takes an image as bytes (or from S3), not from a URL");
+          }
+          String format = block.getMediaType().substring(block.getMediaType().indexOf('/') + 1).toLowerCase(Locale.ROOT);
+          blocks.add(ContentBlock.fromImage(ImageBlock.builder().format(format)
+              .source(ImageSource.fromBytes(SdkBytes.fromByteArray(JsonText.bytes(block.getData())))).build()));
+        }
+        case DOCUMENT -> {
+          if (block.getData() == null) {
+            throw new ProviderException(ProviderException.Kind.BAD_REQUEST, null, "document_url_unsupported",
+                name + ": Converse takes a document as bytes (or from S3), not from a URL");
+          }
+          // Converse requires a name: letters, digits, spaces, hyphens, parentheses, square brackets
+          documents++;
+          String title = block.getText() == null ? "document " + documents
+              : block.getText().replaceAll("[^A-Za-z0-9 ()\\[\\]-]", " ").trim();
+          blocks.add(ContentBlock.fromDocument(DocumentBlock.builder()
+              .format("text/plain".equalsIgnoreCase(block.getMediaType()) ? DocumentFormat.TXT : DocumentFormat.PDF)
+              .name(title.isEmpty() ? "document " + documents : title)
+              .source(DocumentSource.fromBytes(SdkBytes.fromByteArray(JsonText.bytes(block.getData())))).build()));
+        }
+        case TOOL_CALL -> blocks.add(ContentBlock.fromToolUse(ToolUseBlock.builder().toolUseId(block.getToolCallId())
+            .name(block.getToolName()).input(AwsDocuments.of(JsonText.object(block.getToolArguments()))).build()));
+        case TOOL_RESULT -> {
+          ToolResultBlock.Builder result = ToolResultBlock.builder().toolUseId(block.getToolCallId())
+              .content(ToolResultContentBlock.fromText(block.getText() == null ? "" : block.getText()));
+          if (block.getIsError()) {
+            result.status(ToolResultStatus.ERROR);
+          }
+          blocks.add(ContentBlock.fromToolResult(result.build()));
+        }
+        default -> throw new ProviderException(ProviderException.Kind.BAD_REQUEST, null, "unsupported_block",
+            name + ": a " + block.getType() + " block cannot be sent");
+      }
+    }
+    return blocks;
+  }
+
+  /**
+   * The request's tools as Converse's toolConfig. Converse has no "none" choice: with NONE the tools are sent (a
+   * conversation holding tool calls needs them) without a choice, and the model may still call one.
+   */
+  private static ToolConfiguration tools(ProviderRequest request) {
+    List<software.amazon.awssdk.services.bedrockruntime.model.Tool> tools = new ArrayList<>();
+    for (io.modelrouter.avro.Tool tool : request.tools()) {
+      ToolSpecification.Builder spec = ToolSpecification.builder().name(tool.getName())
+          .inputSchema(ToolInputSchema.fromJson(AwsDocuments.of(JsonText.object(tool.getInputSchema()))));
+      if (tool.getDescription() != null) {
+        spec.description(tool.getDescription());
+      }
+      tools.add(software.amazon.awssdk.services.bedrockruntime.model.Tool.fromToolSpec(spec.build()));
+    }
+    ToolConfiguration.Builder config = ToolConfiguration.builder().tools(tools);
+    io.modelrouter.avro.ToolChoice choice = request.toolChoice();
+    if (choice != null) {
+      switch (choice.getMode()) {
+        case AUTO -> config.toolChoice(ToolChoice.fromAuto(AutoToolChoice.builder().build()));
+        case ANY -> config.toolChoice(ToolChoice.fromAny(AnyToolChoice.builder().build()));
+        case TOOL -> config.toolChoice(ToolChoice.fromTool(SpecificToolChoice.builder().name(choice.getToolName())
+            .build()));
+        default -> { }
+      }
+    }
+    return config.build();
   }
 
   @Override

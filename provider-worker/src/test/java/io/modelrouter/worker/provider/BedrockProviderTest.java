@@ -188,4 +188,69 @@ class BedrockProviderTest {
     assertThat(response.usageReported()).isFalse();
     assertThat(response.stopReason()).isEqualTo("max_tokens");
   }
+
+  @Test
+  void aToolUseRoundTripAndAnImageAsConverseDocumentsThem() throws Exception {
+    // the Converse tool-use example: the answer's toolUse block, stopReason tool_use
+    answer(200, null, """
+        {"output": {"message": {"role": "assistant", "content": [
+           {"toolUse": {"toolUseId": "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q", "name": "top_song",
+                        "input": {"sign": "WZPZ", "limit": 3}}}]}},
+         "stopReason": "tool_use", "usage": {"inputTokens": 416, "outputTokens": 73, "totalTokens": 489},
+         "metrics": {"latencyMs": 1580}}
+        """);
+    String schema = """
+        {"type": "object", "properties": {"sign": {"type": "string"}}, "required": ["sign"]}""";
+    ProviderRequest ask = new ProviderRequest("r-1", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", null,
+        List.of(new Message(Role.USER, "What is the most popular song on WZPZ?", List.of(
+            io.modelrouter.avro.ContentBlock.newBuilder().setType(io.modelrouter.avro.BlockType.IMAGE)
+                .setMediaType("image/png").setData(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3})).build()))),
+        512, null, 42, Duration.ofSeconds(5), 1,
+        List.of(new io.modelrouter.avro.Tool("top_song", "Get the most popular song played on a radio station.",
+            schema)),
+        new io.modelrouter.avro.ToolChoice(io.modelrouter.avro.ToolChoiceMode.ANY, null), null, List.of("END"));
+
+    ProviderResponse response = provider(Duration.ofSeconds(5)).call(ask);
+
+    WIREMOCK.verify(postRequestedFor(urlPathMatching(CONVERSE)).withRequestBody(equalToJson("""
+        {"messages": [{"role": "user", "content": [{"text": "What is the most popular song on WZPZ?"},
+                                                   {"image": {"format": "png", "source": {"bytes": "AQID"}}}]}],
+         "inferenceConfig": {"maxTokens": 512, "stopSequences": ["END"]},
+         "toolConfig": {"tools": [{"toolSpec": {"name": "top_song",
+                          "description": "Get the most popular song played on a radio station.",
+                          "inputSchema": {"json": {"type": "object", "properties": {"sign": {"type": "string"}},
+                                                   "required": ["sign"]}}}}],
+                        "toolChoice": {"any": {}}}}
+        """)));
+    assertThat(response.stopReason()).isEqualTo("tool_use");
+    assertThat(response.providerStopReason()).isEqualTo("tool_use");
+    assertThat(response.toolCalls()).singleElement().satisfies(call -> {
+      assertThat(call.getToolCallId()).isEqualTo("tooluse_kZJMlvQmRJ6eAyJE5GIl7Q");
+      assertThat(call.getToolName()).isEqualTo("top_song");
+      assertThat(call.getToolArguments()).isEqualTo("{\"sign\":\"WZPZ\",\"limit\":3}");
+    });
+
+    // the tool's result goes back as a toolResult block after the assistant's toolUse
+    WIREMOCK.resetAll();
+    answer(200, null, """
+        {"output": {"message": {"role": "assistant", "content": [{"text": "The most popular song on WZPZ is Elemental Hotel."}]}},
+         "stopReason": "end_turn", "usage": {"inputTokens": 500, "outputTokens": 20, "totalTokens": 520},
+         "metrics": {"latencyMs": 900}}
+        """);
+    provider(Duration.ofSeconds(5)).call(new ProviderRequest("r-1", "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        null, List.of(new Message(Role.USER, "What is the most popular song on WZPZ?", List.of()),
+            new Message(Role.ASSISTANT, "", response.toolCalls()),
+            new Message(Role.TOOL, "", List.of(io.modelrouter.avro.ContentBlock.newBuilder()
+                .setType(io.modelrouter.avro.BlockType.TOOL_RESULT).setToolCallId("tooluse_kZJMlvQmRJ6eAyJE5GIl7Q")
+                .setText("Elemental Hotel, by 8 Storey Hike").build()))),
+        512, null, 42, Duration.ofSeconds(5), 2, ask.tools(), null, null, List.of()));
+    WIREMOCK.verify(postRequestedFor(urlPathMatching(CONVERSE)).withRequestBody(equalToJson("""
+        {"messages": [
+           {"role": "user", "content": [{"text": "What is the most popular song on WZPZ?"}]},
+           {"role": "assistant", "content": [{"toolUse": {"toolUseId": "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q",
+                                                          "name": "top_song", "input": {"sign": "WZPZ", "limit": 3}}}]},
+           {"role": "user", "content": [{"toolResult": {"toolUseId": "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q",
+                                                         "content": [{"text": "Elemental Hotel, by 8 Storey Hike"}]}}]}]}
+        """, true, true)));
+  }
 }
