@@ -491,7 +491,7 @@ class DashboardBrowserIT {
     produce(topics.results(), team, InferenceResult.newBuilder()
         .setRequestId(requestId).setTeamId(team).setStatus(ResultStatus.OK).setProfile(profile)
         .setProvider(spec.getProvider()).setModel(model).setContent("done")
-        .setUsage(new TokenUsage(100L, 50L, 0L, false)).setCostMicros(Pricing.costMicros(spec, 100, 50, 0))
+        .setUsage(new TokenUsage(100L, 50L, 0L, 0L, 0L, false)).setCostMicros(Pricing.costMicros(spec, 100, 50, 0))
         .setAttempts(List.<Attempt>of()).setRoutingReason(reason).setCompletedAt(Instant.now()).build());
   }
 

@@ -537,7 +537,7 @@ class RouterClientKafkaIT {
         .setTeamId(teamId)
         .setStatus(ResultStatus.OK)
         .setContent(content)
-        .setUsage(new TokenUsage(12L, 34L, 0L, false))
+        .setUsage(new TokenUsage(12L, 34L, 0L, 0L, 0L, false))
         .build();
     return new ProducerRecord<>(topics.results().name(), partition, teamId, topics.results().serializeValue(result));
   }

@@ -185,7 +185,7 @@ class ConsoleSummaryTest {
         .setStatus(status)
         .setProfile(profile)
         .setModel(model)
-        .setUsage(new TokenUsage(input, output, 0L, false))
+        .setUsage(new TokenUsage(input, output, 0L, 0L, 0L, false))
         .setCostMicros(costMicros)
         .build();
   }

@@ -335,7 +335,7 @@ class AdmissionTopologyTest {
 
   private static InferenceResult result(String requestId) {
     return InferenceResult.newBuilder().setRequestId(requestId).setTeamId("team-a").setStatus(ResultStatus.OK)
-        .setUsage(new TokenUsage(20L, 120L, 0L, false)).setCompletedAt(Requests.NOW).build();
+        .setUsage(new TokenUsage(20L, 120L, 0L, 0L, 0L, false)).setCompletedAt(Requests.NOW).build();
   }
 
   private static BudgetAction reset() {

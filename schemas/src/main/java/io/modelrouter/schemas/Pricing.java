@@ -24,6 +24,48 @@ public final class Pricing {
     return (numerator + MILLION / 2) / MILLION;
   }
 
+  /**
+   * The cost of a call with prompt caching: cache reads at the cache-read price, 5-minute and 1-hour cache writes at
+   * their write prices (a model without write prices bills writes at its input price, a model without a 1-hour
+   * price at its 5-minute one), the rest of the input at the input price.
+   *
+   * @param inputTokens every input token billed: uncached, cache reads and cache writes
+   */
+  public static long costMicros(ModelSpec model, long inputTokens, long outputTokens, long cacheReads,
+      long cacheWrites, long cacheWrites1h) {
+    long input = Math.max(inputTokens, 0);
+    long reads = Math.min(Math.max(cacheReads, 0), input);
+    long writes = Math.min(Math.max(cacheWrites, 0), input - reads);
+    long writes1h = Math.min(Math.max(cacheWrites1h, 0), input - reads - writes);
+    long uncached = input - reads - writes - writes1h;
+    long numerator = Math.multiplyExact(uncached, model.getInputPricePerMTokMicros())
+        + Math.multiplyExact(Math.max(outputTokens, 0), model.getOutputPricePerMTokMicros())
+        + Math.multiplyExact(reads, model.getCachedInputPricePerMTokMicros())
+        + Math.multiplyExact(writes, writePrice(model))
+        + Math.multiplyExact(writes1h, write1hPrice(model));
+    return (numerator + MILLION / 2) / MILLION;
+  }
+
+  /** What caching saved on a call: its cost with every input token at the input price, less its cost. */
+  public static long cacheSavedMicros(ModelSpec model, long inputTokens, long outputTokens, long cacheReads,
+      long cacheWrites, long cacheWrites1h) {
+    if (cacheReads <= 0 && cacheWrites <= 0 && cacheWrites1h <= 0) {
+      return 0;
+    }
+    return costMicros(model, inputTokens, outputTokens, 0, 0, 0)
+        - costMicros(model, inputTokens, outputTokens, cacheReads, cacheWrites, cacheWrites1h);
+  }
+
+  static long writePrice(ModelSpec model) {
+    return model.getCacheWritePricePerMTokMicros() > 0 ? model.getCacheWritePricePerMTokMicros()
+        : model.getInputPricePerMTokMicros();
+  }
+
+  static long write1hPrice(ModelSpec model) {
+    return model.getCacheWrite1hPricePerMTokMicros() > 0 ? model.getCacheWrite1hPricePerMTokMicros()
+        : writePrice(model);
+  }
+
   /** Millionths of a credit: 1 credit is 1,000 tokens at multiplier 1.0 (Kiro's credit multipliers scale it). */
   public static long creditsMicros(ModelSpec model, long inputTokens, long outputTokens) {
     long tokens = Math.max(inputTokens, 0) + Math.max(outputTokens, 0);

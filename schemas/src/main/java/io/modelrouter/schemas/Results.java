@@ -31,7 +31,7 @@ public final class Results {
         .setModel(null)
         .setContent(null)
         .setStopReason(null)
-        .setUsage(new TokenUsage(0L, 0L, 0L, false))
+        .setUsage(new TokenUsage(0L, 0L, 0L, 0L, 0L, false))
         .setCostMicros(0)
         .setCreditsMicros(0)
         .setAttempts(List.of())

@@ -22,6 +22,24 @@ class PricingTest {
   }
 
   @Test
+  void cacheWritesAreBilledAtTheirTtlsWritePrice() {
+    // Anthropic's prices for Sonnet 4.5: 5-minute writes $3.75/M (1.25x), 1-hour writes $6/M (2x)
+    // 1,000 input: 100 uncached, 400 written for 5 minutes, 500 for an hour = 300 + 1,500 + 3,000 micros
+    assertThat(Pricing.costMicros(sonnet, 1_000, 0, 0, 400, 500)).isEqualTo(4_800);
+    // saved against every input token at $3/M: 3,000 - 4,800
+    assertThat(Pricing.cacheSavedMicros(sonnet, 1_000, 0, 0, 400, 500)).isEqualTo(-1_800);
+    assertThat(Pricing.cacheSavedMicros(sonnet, 1_000, 0, 900, 0, 0)).isEqualTo(3_000 - (300 + 270));
+  }
+
+  @Test
+  void aModelWithoutWritePricesBillsWritesAtItsInputPrice() {
+    ModelSpec openAi = DefaultPolicies.catalogById().get("gpt-4.1-mini");
+    // $0.40/M input, no write premium: 1,000 written tokens cost what 1,000 input tokens do
+    assertThat(Pricing.costMicros(openAi, 1_000, 0, 0, 1_000, 0)).isEqualTo(Pricing.costMicros(openAi, 1_000, 0, 0))
+        .isEqualTo(400);
+  }
+
+  @Test
   void roundsHalfUpOncePerCall() {
     ModelSpec cheap = ModelSpec.newBuilder(sonnet).setInputPricePerMTokMicros(1_500_000).build();
     // 1 token at $1.5/M = 1.5 micros -> 2

@@ -103,7 +103,7 @@ public final class SampleRecords {
         .setModel("claude-haiku-4-5")
         .setContent("No issues found.")
         .setStopReason("end_turn")
-        .setUsage(new TokenUsage(130L, 42L, 0L, false))
+        .setUsage(new TokenUsage(130L, 42L, 0L, 0L, 0L, false))
         .setCostMicros(340)
         .setCreditsMicros(68_800)
         .setAttempts(List.of(

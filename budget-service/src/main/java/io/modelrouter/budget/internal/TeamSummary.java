@@ -107,6 +107,8 @@ public record TeamSummary(String team, Instant at, BudgetPolicy policy, BudgetMa
     out.put("inputTokens", input);
     out.put("outputTokens", output);
     out.put("cachedInputTokens", totals == null ? 0 : totals.getCachedInputTokens());
+    out.put("cacheWriteTokens", totals == null ? 0 : totals.getCacheWriteTokens());
+    out.put("cacheSavedMicros", totals == null ? 0 : totals.getCacheSavedMicros());
     Json.money(out, "cost", "costUsd", cost);
 
     ObjectNode limits = out.putObject("limits");

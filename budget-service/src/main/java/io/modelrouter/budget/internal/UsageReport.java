@@ -94,6 +94,8 @@ public record UsageReport(String team, Instant at, BudgetPolicy policy, BudgetMa
     out.put("inputTokens", sum.getInputTokens());
     out.put("outputTokens", sum.getOutputTokens());
     out.put("cachedInputTokens", sum.getCachedInputTokens());
+    out.put("cacheWriteTokens", totals == null ? 0 : totals.getCacheWriteTokens());
+    Json.money(out, "cacheSaved", "cacheSavedUsd", totals == null ? 0 : totals.getCacheSavedMicros());
     Json.money(out, "cost", "costUsd", sum.getCostMicros());
     Json.money(out, "credits", "credits", sum.getCreditsMicros());
     out.put("requests", totals == null ? 0 : totals.getRequests());
@@ -155,6 +157,11 @@ public record UsageReport(String team, Instant at, BudgetPolicy policy, BudgetMa
     }
     out.append(windowLine("Daily", daily.kind(), dailyTotals));
     out.append(windowLine("Monthly", monthly.kind(), monthlyTotals));
+    if (monthlyTotals != null && (monthlyTotals.getCachedInputTokens() > 0 || monthlyTotals.getCacheWriteTokens() > 0)) {
+      out.append("Prompt cache (month): ").append(count(monthlyTotals.getCachedInputTokens())).append(" tokens read / ")
+          .append(count(monthlyTotals.getCacheWriteTokens())).append(" written; saved ")
+          .append(usd(monthlyTotals.getCacheSavedMicros())).append('\n');
+    }
     out.append("Budget state: ").append(state().name());
     if (action != null && !action.getReason().isBlank()) {
       out.append(" (").append(action.getReason()).append(')');

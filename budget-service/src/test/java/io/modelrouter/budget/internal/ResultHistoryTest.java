@@ -40,7 +40,7 @@ class ResultHistoryTest {
     InferenceResult result = InferenceResult.newBuilder()
         .setRequestId("r-1").setTeamId("alpha").setStatus(ResultStatus.PAUSED).setProfile("primary")
         .setModel("claude-sonnet-4-5").setContent("a long answer the dashboard never shows")
-        .setUsage(new TokenUsage(10L, 5L, 0L, false)).setCostMicros(42L).setAttempts(List.of())
+        .setUsage(new TokenUsage(10L, 5L, 0L, 0L, 0L, false)).setCostMicros(42L).setAttempts(List.of())
         .setRoutingReason("x".repeat(ResultHistory.MAX_REASON + 50))
         .setCompletedAt(Instant.parse("2026-11-22T10:15:00Z")).build();
 

@@ -189,7 +189,7 @@ class PendingRequestsTest {
         .setRequestId(requestId)
         .setTeamId("team-a")
         .setStatus(ResultStatus.OK)
-        .setUsage(new TokenUsage(10L, 5L, 0L, false))
+        .setUsage(new TokenUsage(10L, 5L, 0L, 0L, 0L, false))
         .build();
   }
 

@@ -16,6 +16,7 @@ import io.modelrouter.avro.TokenUsage;
 import io.modelrouter.avro.UsageEvent;
 import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.Pricing;
+import io.modelrouter.schemas.content.Capabilities;
 import io.modelrouter.schemas.Results;
 import io.modelrouter.schemas.prompt.TokenEstimator;
 import io.modelrouter.worker.provider.Provider;
@@ -171,7 +172,10 @@ public final class RequestExecutor {
           target.getProviderModelId().isEmpty() && spec != null ? spec.getProviderModelId() : target.getProviderModelId(),
           request.getSystemPrompt(), request.getMessages(), maxTokens, decision.getTemperature(),
           decision.getEstimatedInputTokens(), timeouts.getOrDefault(provider.name(), Duration.ofSeconds(60)), 0,
-          request.getTools(), request.getToolChoice(), request.getResponseFormat(), request.getStopSequences());
+          request.getTools(), request.getToolChoice(), request.getResponseFormat(), request.getStopSequences(),
+          // cache markers only where the catalog says the model takes them
+          spec != null && Capabilities.has(spec, Capabilities.PROMPT_CACHING) ? decision.getPromptCache() : null,
+          decision.getCacheConversation());
       try {
         java.util.function.Supplier<Duration> remaining = request.getDeadline() == null ? null
             : () -> Duration.between(clock.instant(), request.getDeadline());
@@ -331,10 +335,13 @@ public final class RequestExecutor {
       long input = estimated ? call.estimatedInputTokens() : response.inputTokens();
       long output = estimated ? tokens.estimate(response.content()) : response.outputTokens();
       long cached = estimated ? 0 : response.cachedInputTokens();
+      long writes = estimated ? 0 : response.cacheWriteTokens();
+      long writes1h = estimated ? 0 : response.cacheWrite1hTokens();
       simulated |= provider.simulated();
       attempts.add(new Attempt(target.getProvider(), target.getModel(), AttemptOutcome.OK, elapsed.toMillis(), 200,
           null, null, input, output, clock.instant().minus(elapsed)));
-      UsageEvent event = event(id, target, spec, input, output, cached, estimated, elapsed, AttemptOutcome.OK,
+      UsageEvent event = event(id, target, spec, input, output, cached, writes, writes1h, estimated, elapsed,
+          AttemptOutcome.OK,
           provider);
       // A successful call ends the request.
       event.setFinalCall(true);
@@ -361,12 +368,16 @@ public final class RequestExecutor {
       long input;
       long output = 0;
       long cached = 0;
+      long writes = 0;
+      long writes1h = 0;
       boolean estimated;
       if (billed != null) {
         // The call failed the request but was billed (e.g. it stopped at the context window): count what it cost.
         input = billed.inputTokens();
         output = billed.outputTokens();
         cached = billed.cachedInputTokens();
+        writes = billed.cacheWriteTokens();
+        writes1h = billed.cacheWrite1hTokens();
         estimated = !billed.usageReported();
       } else {
         // A call that timed out may still have been processed and billed: count its input, marked estimated.
@@ -378,12 +389,14 @@ public final class RequestExecutor {
       if (reachedProvider) {
         simulated |= provider.simulated();
         held = event(request.getRequestId() + "#" + numbered + executionSuffix, target, spec, input, output, cached,
+            writes, writes1h,
             estimated, elapsed, outcome, provider);
         usage.add(held);
       }
     }
 
     private UsageEvent event(String id, ModelRef target, ModelSpec spec, long input, long output, long cached,
+        long writes, long writes1h,
         boolean estimated, Duration elapsed, AttemptOutcome outcome, Provider provider) {
       return UsageEvent.newBuilder()
           .setEventId(id)
@@ -397,8 +410,11 @@ public final class RequestExecutor {
           .setInputTokens(input)
           .setOutputTokens(output)
           .setCachedInputTokens(cached)
+          .setCacheWriteTokens(writes)
+          .setCacheWrite1hTokens(writes1h)
+          .setCacheSavedMicros(spec == null ? 0 : Pricing.cacheSavedMicros(spec, input, output, cached, writes, writes1h))
           .setEstimated(estimated)
-          .setCostMicros(spec == null ? 0 : Pricing.costMicros(spec, input, output, cached))
+          .setCostMicros(spec == null ? 0 : Pricing.costMicros(spec, input, output, cached, writes, writes1h))
           .setCreditsMicros(spec == null ? 0 : Pricing.creditsMicros(spec, input, output))
           .setLatencyMs(elapsed.toMillis())
           .setOutcome(outcome)
@@ -420,6 +436,8 @@ public final class RequestExecutor {
       long input = 0;
       long output = 0;
       long cached = 0;
+      long writes = 0;
+      long writes1h = 0;
       long cost = 0;
       long credits = 0;
       boolean estimated = false;
@@ -427,6 +445,8 @@ public final class RequestExecutor {
         input += e.getInputTokens();
         output += e.getOutputTokens();
         cached += e.getCachedInputTokens();
+        writes += e.getCacheWriteTokens();
+        writes1h += e.getCacheWrite1hTokens();
         cost += e.getCostMicros();
         credits += e.getCreditsMicros();
         estimated |= e.getEstimated();
@@ -442,7 +462,7 @@ public final class RequestExecutor {
           .setStopReason(response == null ? null : response.stopReason())
           .setProviderStopReason(response == null ? null : response.providerStopReason())
           .setBlocks(response == null ? List.of() : response.blocks())
-          .setUsage(new TokenUsage(input, output, cached, estimated))
+          .setUsage(new TokenUsage(input, output, cached, writes, writes1h, estimated))
           .setCostMicros(cost)
           .setCreditsMicros(credits)
           .setAttempts(List.copyOf(attempts))

@@ -9,6 +9,8 @@ import com.anthropic.errors.AnthropicServiceException;
 import com.anthropic.core.ObjectMappers;
 import com.anthropic.models.messages.Base64ImageSource;
 import com.anthropic.models.messages.Base64PdfSource;
+import com.anthropic.models.messages.CacheControlEphemeral;
+import com.anthropic.models.messages.TextBlockParam;
 import com.anthropic.models.messages.ContentBlock;
 import com.anthropic.models.messages.ContentBlockParam;
 import com.anthropic.models.messages.DocumentBlockParam;
@@ -43,7 +45,9 @@ import java.util.Objects;
  * mapped: image blocks (base64 or URL), document blocks (a PDF as base64 or URL, plain text), tool definitions,
  * {@code tool_choice}, {@code tool_use} blocks of the assistant and {@code tool_result} blocks (sent in a user
  * message, as Anthropic requires), structured output as {@code output_config.format} (a JSON schema), stop
- * sequences; and the answer's {@code text} and {@code tool_use} blocks come back as blocks. Usage input counts every
+ * sequences; and the answer's {@code text} and {@code tool_use} blocks come back as blocks. With prompt caching,
+ * {@code cache_control} breakpoints (5m or 1h) on the last tool, the system prompt and, when asked, the last block of
+ * the message before the last; the usage's {@code cache_creation} splits the writes by TTL. Usage input counts every
  * input token billed: {@code input_tokens + cache_creation_input_tokens + cache_read_input_tokens}; the cached part
  * is the cache reads. A 529 is a server error (overloaded), a 400 "prompt is too long" a context-window error.
  */
@@ -79,9 +83,22 @@ public final class AnthropicProvider implements Provider {
         .model(request.providerModelId())
         .maxTokens(request.maxTokens());
     StringBuilder system = new StringBuilder(request.systemPrompt() == null ? "" : request.systemPrompt());
-    for (Message message : request.messages()) {
+    CacheControlEphemeral cache = request.promptCache() == null ? null : CacheControlEphemeral.builder()
+        .ttl("1h".equals(request.promptCache()) ? CacheControlEphemeral.Ttl.TTL_1H : CacheControlEphemeral.Ttl.TTL_5M)
+        .build();
+    // the conversation's stable prefix ends with the message before the last one
+    int prefixEnd = cache != null && request.cacheConversation() ? lastNonSystem(request.messages()) - 1 : -1;
+    for (int i = 0; i < request.messages().size(); i++) {
+      Message message = request.messages().get(i);
       if (message.getRole() == Role.SYSTEM) {
         system.append(system.isEmpty() ? "" : "\n\n").append(message.getContent());
+      } else if (i == prefixEnd) {
+        List<ContentBlockParam> blocks = blocks(message);
+        if (!blocks.isEmpty()) {
+          blocks.set(blocks.size() - 1, withCacheControl(blocks.get(blocks.size() - 1), cache));
+        }
+        params.addMessage(message.getRole() == Role.ASSISTANT ? MessageParam.ofAssistantOfContentBlockParams(blocks)
+            : MessageParam.ofUserOfContentBlockParams(blocks));
       } else if (message.getBlocks().isEmpty()) {
         // plain text, sent as the SDK's string content
         params.addMessage(message.getRole() == Role.ASSISTANT ? MessageParam.ofAssistant(message.getContent())
@@ -93,7 +110,10 @@ public final class AnthropicProvider implements Provider {
             : MessageParam.ofUserOfContentBlockParams(blocks));
       }
     }
-    if (!system.isEmpty()) {
+    if (!system.isEmpty() && cache != null) {
+      params.systemOfTextBlockParams(List.of(TextBlockParam.builder().text(system.toString()).cacheControl(cache)
+          .build()));
+    } else if (!system.isEmpty()) {
       params.system(system.toString());
     }
     if (request.temperature() != null) {
@@ -110,6 +130,10 @@ public final class AnthropicProvider implements Provider {
         Tool.Builder definition = Tool.builder().name(tool.getName()).inputSchema(input.build());
         if (tool.getDescription() != null) {
           definition.description(tool.getDescription());
+        }
+        if (cache != null && tools.size() == request.tools().size() - 1) {
+          // a breakpoint on the last tool caches every tool definition
+          definition.cacheControl(cache);
         }
         tools.add(ToolUnion.ofTool(definition.build()));
       }
@@ -189,8 +213,40 @@ public final class AnthropicProvider implements Provider {
     }
     long cacheRead = usage.cacheReadInputTokens().orElse(0L);
     long cacheWrite = usage.cacheCreationInputTokens().orElse(0L);
+    // cache_creation splits the writes by TTL; without it, they are 5-minute writes (the default TTL)
+    long write1h = usage.cacheCreation().map(c -> c.ephemeral1hInputTokens()).orElse(0L);
+    long write5m = usage.cacheCreation().map(c -> c.ephemeral5mInputTokens()).orElse(cacheWrite);
     return new ProviderResponse(text, stop, usage.inputTokens() + cacheRead + cacheWrite, usage.outputTokens(),
-        cacheRead, true, answer.id(), blocks, raw);
+        cacheRead, true, answer.id(), blocks, raw, write5m, write1h);
+  }
+
+  private static int lastNonSystem(List<Message> messages) {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      if (messages.get(i).getRole() != Role.SYSTEM) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The block with a cache breakpoint: the cache covers the prompt up to and including it. */
+  private static ContentBlockParam withCacheControl(ContentBlockParam block, CacheControlEphemeral cache) {
+    if (block.isText()) {
+      return ContentBlockParam.ofText(block.asText().toBuilder().cacheControl(cache).build());
+    }
+    if (block.isImage()) {
+      return ContentBlockParam.ofImage(block.asImage().toBuilder().cacheControl(cache).build());
+    }
+    if (block.isDocument()) {
+      return ContentBlockParam.ofDocument(block.asDocument().toBuilder().cacheControl(cache).build());
+    }
+    if (block.isToolUse()) {
+      return ContentBlockParam.ofToolUse(block.asToolUse().toBuilder().cacheControl(cache).build());
+    }
+    if (block.isToolResult()) {
+      return ContentBlockParam.ofToolResult(block.asToolResult().toBuilder().cacheControl(cache).build());
+    }
+    return block;
   }
 
   /** A message's text and blocks as Anthropic's content blocks. */

@@ -20,6 +20,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClientBuilder;
 import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.CachePointBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.CachePointType;
 import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.DocumentBlock;
@@ -48,7 +50,8 @@ import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
  * input counts every input token billed ({@code inputTokens + cacheReadInputTokens + cacheWriteInputTokens}); the
  * cached part is the cache reads. Beyond text: image blocks (bytes; Converse takes no image URL), document blocks
  * (PDF or plain text, bytes, named as Converse requires), toolConfig (tools and tool choice), toolUse and toolResult
- * blocks, stop sequences; the answer's toolUse blocks come back as blocks. Throttling and "model not ready" are rate limits, a validation error saying the
+ * blocks, stop sequences; the answer's toolUse blocks come back as blocks. With prompt caching, a cachePoint (with
+ * the TTL) after the system prompt, after the tools and, when asked, after the message before the last. Throttling and "model not ready" are rate limits, a validation error saying the
  * input is too long a context-window error.
  */
 public final class BedrockProvider implements Provider {
@@ -85,16 +88,31 @@ public final class BedrockProvider implements Provider {
       system.add(SystemContentBlock.fromText(request.systemPrompt()));
     }
     List<software.amazon.awssdk.services.bedrockruntime.model.Message> messages = new ArrayList<>();
-    for (Message message : request.messages()) {
+    CachePointBlock cache = request.promptCache() == null ? null
+        : CachePointBlock.builder().type(CachePointType.DEFAULT).ttl(request.promptCache()).build();
+    int last = -1;
+    for (int i = 0; i < request.messages().size(); i++) {
+      last = request.messages().get(i).getRole() == Role.SYSTEM ? last : i;
+    }
+    int prefixEnd = cache != null && request.cacheConversation() ? last - 1 : -1;
+    for (int i = 0; i < request.messages().size(); i++) {
+      Message message = request.messages().get(i);
       if (message.getRole() == Role.SYSTEM) {
         system.add(SystemContentBlock.fromText(message.getContent()));
         continue;
       }
+      List<ContentBlock> content = new ArrayList<>(message.getBlocks().isEmpty()
+          ? List.of(ContentBlock.fromText(message.getContent())) : blocks(message));
+      if (i == prefixEnd) {
+        content.add(ContentBlock.fromCachePoint(cache));
+      }
       messages.add(software.amazon.awssdk.services.bedrockruntime.model.Message.builder()
           .role(message.getRole() == Role.ASSISTANT ? ConversationRole.ASSISTANT : ConversationRole.USER)
-          .content(message.getBlocks().isEmpty() ? List.of(ContentBlock.fromText(message.getContent()))
-              : blocks(message))
+          .content(content)
           .build());
+    }
+    if (cache != null && !system.isEmpty()) {
+      system.add(SystemContentBlock.fromCachePoint(cache));
     }
     if (request.responseFormat() != null) {
       throw new ProviderException(ProviderException.Kind.BAD_REQUEST, null, "structured_output_unsupported",
@@ -116,7 +134,7 @@ public final class BedrockProvider implements Provider {
       converse.system(system);
     }
     if (!request.tools().isEmpty()) {
-      converse.toolConfig(tools(request));
+      converse.toolConfig(tools(request, cache));
     }
     ConverseResponse response;
     try {
@@ -167,8 +185,10 @@ public final class BedrockProvider implements Provider {
     } else {
       long cacheRead = usage.cacheReadInputTokens() == null ? 0 : usage.cacheReadInputTokens();
       long cacheWrite = usage.cacheWriteInputTokens() == null ? 0 : usage.cacheWriteInputTokens();
+      // the writes are at the one TTL the request's cache points asked for
+      boolean hour = "1h".equals(request.promptCache());
       answer = new ProviderResponse(text.toString(), stop, usage.inputTokens() + cacheRead + cacheWrite,
-          usage.outputTokens(), cacheRead, true, id, blocks, raw);
+          usage.outputTokens(), cacheRead, true, id, blocks, raw, hour ? 0 : cacheWrite, hour ? cacheWrite : 0);
     }
     if (stop.equals("context_window_exceeded")) {
       throw new ProviderException(ProviderException.Kind.CONTEXT_WINDOW, 200, "model_context_window_exceeded",
@@ -231,7 +251,7 @@ public final class BedrockProvider implements Provider {
    * The request's tools as Converse's toolConfig. Converse has no "none" choice: with NONE the tools are sent (a
    * conversation holding tool calls needs them) without a choice, and the model may still call one.
    */
-  private static ToolConfiguration tools(ProviderRequest request) {
+  private static ToolConfiguration tools(ProviderRequest request, CachePointBlock cache) {
     List<software.amazon.awssdk.services.bedrockruntime.model.Tool> tools = new ArrayList<>();
     for (io.modelrouter.avro.Tool tool : request.tools()) {
       ToolSpecification.Builder spec = ToolSpecification.builder().name(tool.getName())
@@ -240,6 +260,9 @@ public final class BedrockProvider implements Provider {
         spec.description(tool.getDescription());
       }
       tools.add(software.amazon.awssdk.services.bedrockruntime.model.Tool.fromToolSpec(spec.build()));
+    }
+    if (cache != null) {
+      tools.add(software.amazon.awssdk.services.bedrockruntime.model.Tool.fromCachePoint(cache));
     }
     ToolConfiguration.Builder config = ToolConfiguration.builder().tools(tools);
     io.modelrouter.avro.ToolChoice choice = request.toolChoice();

@@ -15,13 +15,23 @@ import java.util.List;
  * @param usageReported false when the provider reported no usage and the tokens are estimates
  * @param blocks the answer as blocks: TEXT and TOOL_CALL (arguments a JSON object as text)
  * @param providerStopReason the stop reason as the provider wrote it
+ * @param cacheWriteTokens input written to the prompt cache for 5 minutes (part of inputTokens)
+ * @param cacheWrite1hTokens input written to the prompt cache for 1 hour (part of inputTokens)
  */
 public record ProviderResponse(String content, String stopReason, long inputTokens, long outputTokens,
     long cachedInputTokens, boolean usageReported, String providerRequestId, List<ContentBlock> blocks,
-    String providerStopReason) {
+    String providerStopReason, long cacheWriteTokens, long cacheWrite1hTokens) {
 
   public ProviderResponse {
     blocks = blocks == null ? List.of() : blocks;
+  }
+
+  /** Without cache writes. */
+  public ProviderResponse(String content, String stopReason, long inputTokens, long outputTokens,
+      long cachedInputTokens, boolean usageReported, String providerRequestId, List<ContentBlock> blocks,
+      String providerStopReason) {
+    this(content, stopReason, inputTokens, outputTokens, cachedInputTokens, usageReported, providerRequestId, blocks,
+        providerStopReason, 0, 0);
   }
 
   /** A text answer: one TEXT block, the raw stop reason unknown. */

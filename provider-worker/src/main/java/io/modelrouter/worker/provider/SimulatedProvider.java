@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * the call number, not on thread timing, so a run can be repeated. Its answers say they are simulated.
  *
  * <p>With tools, it calls one (arguments drawn to fit the tool's input schema) unless the tool choice forbids it or
- * the conversation ends with a tool's result; with a response format, it answers JSON drawn to fit the schema.
+ * the conversation ends with a tool's result; with a response format, it answers JSON drawn to fit the schema; with
+ * prompt caching, it writes the marked prefix to its cache the first time and reads it after, within the TTL.
  *
  * <p>The fault plan can be changed while it runs ({@link #faults(Faults)}), for chaos tests.
  */
@@ -53,6 +54,8 @@ public final class SimulatedProvider implements Provider {
   private final String name;
   private final Behaviour behaviour;
   private volatile Faults faults;
+  /** Prompt-cache prefixes and when they expire (System.nanoTime). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> cached = new java.util.concurrent.ConcurrentHashMap<>();
 
   public SimulatedProvider(String name, Behaviour behaviour, Faults faults) {
     this.name = name;
@@ -120,8 +123,42 @@ public final class SimulatedProvider implements Provider {
     }
     String stop = drawn > request.maxTokens() ? "max_tokens" : "end_turn";
     String text = content(random, request.providerModelId(), output);
-    return new ProviderResponse(text, stop, request.estimatedInputTokens(), output, 0, true, id,
-        List.of(ProviderResponse.text(text)), stop);
+    long[] cache = cache(request);
+    return new ProviderResponse(text, stop, request.estimatedInputTokens(), output, cache[0], true, id,
+        List.of(ProviderResponse.text(text)), stop, cache[1], cache[2]);
+  }
+
+  /**
+   * Cache reads and writes (5 minutes, 1 hour) of a call asking for prompt caching: the marked prefix (system
+   * prompt, tools, and with conversation every message but the last) is written the first time and read while its
+   * TTL runs, each read renewing it, as Anthropic's cache does; its tokens estimated at 4 characters a token.
+   */
+  private long[] cache(ProviderRequest request) {
+    if (request.promptCache() == null) {
+      return new long[3];
+    }
+    StringBuilder prefix = new StringBuilder(request.providerModelId()).append('\u0000');
+    prefix.append(request.systemPrompt() == null ? "" : request.systemPrompt()).append('\u0000');
+    request.tools().forEach(t -> prefix.append(t.getName()).append(t.getDescription()).append(t.getInputSchema()));
+    if (request.cacheConversation()) {
+      request.messages().subList(0, Math.max(0, request.messages().size() - 1))
+          .forEach(m -> prefix.append(m.getRole()).append(m.getContent()).append(m.getBlocks()));
+    }
+    long tokens = Math.min(request.estimatedInputTokens(), prefix.length() / 4);
+    if (tokens <= 0) {
+      return new long[3];
+    }
+    boolean hour = "1h".equals(request.promptCache());
+    long now = System.nanoTime();
+    long ttl = (hour ? Duration.ofHours(1) : Duration.ofMinutes(5)).toNanos();
+    Long expires = cached.put(prefix.toString(), now + ttl);
+    if (cached.size() > 10_000) {
+      cached.clear();
+    }
+    if (expires != null && expires - now > 0) {
+      return new long[] {tokens, 0, 0};
+    }
+    return hour ? new long[] {0, 0, tokens} : new long[] {0, tokens, 0};
   }
 
   /**

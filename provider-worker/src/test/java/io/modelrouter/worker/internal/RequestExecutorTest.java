@@ -365,4 +365,52 @@ class RequestExecutorTest {
     });
     assertThat(result.getMetadata()).containsEntry("ticket", "INC-7");
   }
+
+  @Test
+  void cacheWritesAndReadsArePricedAsTheCatalogSaysAndTheSavingIsCounted() {
+    RoutedRequest first = routed("r-cache-1");
+    first.getDecision().setPromptCache("5m");
+    // claude-sonnet-4-5: input $3, 5-minute write $3.75, cache read $0.30, output $15 per million tokens
+    anthropic.then(new ProviderResponse("a", "end_turn", 2_100, 50, 0, true, "m1", List.of(), "end_turn", 2_000, 0),
+        new ProviderResponse("b", "end_turn", 2_100, 50, 2_000, true, "m2", List.of(), "end_turn", 0, 0));
+
+    RequestExecutor.Outcome write = executor().execute(first);
+    RoutedRequest second = routed("r-cache-2");
+    second.getDecision().setPromptCache("5m");
+    RequestExecutor.Outcome read = executor().execute(second);
+
+    // 100 x 3 + 2,000 x 3.75 + 50 x 15 = 8,550 micro-dollars; at the input price 7,050: caching cost 1,500 more
+    assertThat(write.usage()).singleElement().satisfies(u -> {
+      assertThat(u.getCostMicros()).isEqualTo(8_550);
+      assertThat(u.getCacheWriteTokens()).isEqualTo(2_000);
+      assertThat(u.getCacheSavedMicros()).isEqualTo(-1_500);
+    });
+    // 100 x 3 + 2,000 x 0.30 + 50 x 15 = 1,650; saved 5,400
+    assertThat(read.usage()).singleElement().satisfies(u -> {
+      assertThat(u.getCostMicros()).isEqualTo(1_650);
+      assertThat(u.getCachedInputTokens()).isEqualTo(2_000);
+      assertThat(u.getCacheSavedMicros()).isEqualTo(5_400);
+    });
+    assertThat(read.result().getUsage().getCachedInputTokens()).isEqualTo(2_000);
+    assertThat(write.result().getUsage().getCacheWriteTokens()).isEqualTo(2_000);
+    // the policy's TTL reached the adapter of a model that takes cache markers
+    assertThat(anthropic.calls()).extracting(c -> c.promptCache()).containsExactly("5m", "5m");
+  }
+
+  @Test
+  void noCacheMarkersGoToAModelWhoseCatalogEntryLacksPromptCaching() {
+    RoutedRequest routed = routed("r-cache-kimi");
+    routed.getDecision().setPromptCache("1h");
+    routed.getDecision().setProvider("openai");
+    routed.getDecision().setModel("kimi-k2");
+    routed.getDecision().setProviderModelId("kimi-k2-0905-preview");
+    routed.getDecision().setFallbacks(List.of(new ModelRef("gpt-4.1-mini", "openai", "gpt-4.1-mini")));
+    openai.then(failure(ProviderException.Kind.BAD_REQUEST, 400), ok("fine", 10, 2));
+
+    executor().execute(routed);
+
+    // kimi-k2 (no prompt_caching) got none; gpt-4.1-mini (prompt_caching) got the TTL
+    assertThat(openai.calls()).extracting(c -> c.providerModelId() + " " + c.promptCache())
+        .containsExactly("kimi-k2-0905-preview null", "gpt-4.1-mini 1h");
+  }
 }

@@ -204,4 +204,49 @@ class AnthropicContentTest {
     assertThat(response.stopReason()).isEqualTo("refusal");
     assertThat(response.providerStopReason()).isEqualTo("refusal");
   }
+
+  @Test
+  void promptCachingMarksToolsSystemAndPrefixAndSplitsTheUsage() throws Exception {
+    // the first call writes the cache (1-hour TTL), the usage's cache_creation says so
+    answer("""
+        {"id": "msg_05", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+         "content": [{"type": "text", "text": "First."}], "stop_reason": "end_turn", "stop_sequence": null,
+         "usage": {"input_tokens": 21, "cache_creation_input_tokens": 1880, "cache_read_input_tokens": 0,
+                   "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 1880},
+                   "output_tokens": 393}}
+        """);
+    List<Message> conversation = List.of(new Message(Role.USER, "Here is the contract: ...", List.of()),
+        new Message(Role.ASSISTANT, "Read it.", List.of()), new Message(Role.USER, "What is clause 7?", List.of()));
+    ProviderRequest cached = new ProviderRequest("r-1", "claude-sonnet-4-5-20250929", "You review contracts.",
+        conversation, 1024, null, 42, Duration.ofSeconds(5), 1, List.of(weather()), null, null, List.of(), "1h", true);
+
+    ProviderResponse write = provider().call(cached);
+
+    WIREMOCK.verify(postRequestedFor(urlEqualTo("/v1/messages")).withRequestBody(equalToJson("""
+        {"system": [{"type": "text", "text": "You review contracts.", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+         "tools": [{"name": "get_weather", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+         "messages": [{"role": "user", "content": "Here is the contract: ..."},
+                      {"role": "assistant", "content": [{"type": "text", "text": "Read it.",
+                                                         "cache_control": {"type": "ephemeral", "ttl": "1h"}}]},
+                      {"role": "user", "content": "What is clause 7?"}]}
+        """, true, true)));
+    assertThat(write.inputTokens()).isEqualTo(21 + 1880);
+    assertThat(write.cachedInputTokens()).isZero();
+    assertThat(write.cacheWriteTokens()).isZero();
+    assertThat(write.cacheWrite1hTokens()).isEqualTo(1880);
+
+    // the next call reads it
+    WIREMOCK.resetAll();
+    answer("""
+        {"id": "msg_06", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+         "content": [{"type": "text", "text": "Second."}], "stop_reason": "end_turn", "stop_sequence": null,
+         "usage": {"input_tokens": 25, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 1880,
+                   "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+                   "output_tokens": 40}}
+        """);
+    ProviderResponse read = provider().call(cached.withCall(2));
+    assertThat(read.inputTokens()).isEqualTo(25 + 1880);
+    assertThat(read.cachedInputTokens()).isEqualTo(1880);
+    assertThat(read.cacheWriteTokens() + read.cacheWrite1hTokens()).isZero();
+  }
 }

@@ -172,6 +172,11 @@ final class AvroBinary {
       writeLong(n);
     }
 
+    void writeBoolean(boolean b) {
+      ensure(1);
+      buf[pos++] = (byte) (b ? 1 : 0);
+    }
+
     void writeDouble(double d) {
       ensure(8);
       long bits = Double.doubleToRawLongBits(d);

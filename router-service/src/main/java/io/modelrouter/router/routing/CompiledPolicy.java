@@ -35,6 +35,7 @@ public final class CompiledPolicy {
   private final Set<String> neverDemote;
   private final Set<String> fixed;
   private final io.modelrouter.avro.ShadowRouting shadow;
+  private final io.modelrouter.avro.PromptCaching promptCache;
   private final Map<String, Promotion> promotions;
   /** The step of profiles without one of their own: {@code promoteAbove} → {@code promoteTo}. */
   private final Promotion defaultPromotion;
@@ -52,6 +53,7 @@ public final class CompiledPolicy {
     this.auto = policy.getAuto();
     this.neverDemote = auto.getNeverDemote().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     this.shadow = policy.getShadow();
+    this.promptCache = policy.getPromptCache();
     this.fixed = auto.getFixed().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     Map<String, Promotion> steps = new HashMap<>();
     auto.getPromote().forEach((from, step) -> steps.put(from, new Promotion(step.getAbove(), step.getTo())));
@@ -129,6 +131,11 @@ public final class CompiledPolicy {
   }
 
   /** Whether the policy keeps this task type on its table profile whatever the strategy says ({@code auto.fixed}). */
+  /** The policy's prompt caching, or null. */
+  public io.modelrouter.avro.PromptCaching promptCache() {
+    return promptCache;
+  }
+
   /** The policy's shadow evaluation, or null. */
   public io.modelrouter.avro.ShadowRouting shadow() {
     return shadow;

@@ -295,7 +295,12 @@ public final class RoutingEngine {
         .setDecidedAt(now)
         .setLearnedModel(learnedVersion)
         .setShadow(shadow(request, policy, catalog, model, reason))
+        .setPromptCache(policy.promptCache() == null ? null : policy.promptCache().getTtl())
+        .setCacheConversation(policy.promptCache() != null && policy.promptCache().getConversation())
         .build();
+    if (policy.promptCache() != null && Capabilities.has(model, Capabilities.PROMPT_CACHING)) {
+      reason.note("prompt cache " + policy.promptCache().getTtl());
+    }
     decision.setReason(reason.text());
     return new RouteOutcome.Routed(decision, reason.kind());
   }

@@ -231,4 +231,22 @@ class ContentRoutingTest {
     assertThat(rejected.field()).isEqualTo(field);
     assertThat(rejected.message()).contains(reasonPart);
   }
+
+  @Test
+  void aPolicysPromptCacheReachesTheDecisionAndIsNotedWhereTheModelCachesPrompts() {
+    com.fasterxml.jackson.databind.node.ObjectNode json = io.modelrouter.schemas.policy.PolicyJson.toJson(
+        DefaultPolicies.routingPolicy());
+    json.putObject("promptCache").put("ttl", "1h").put("conversation", true);
+    io.modelrouter.avro.RoutingPolicy policy = io.modelrouter.schemas.policy.PolicyJson.parseRoutingPolicy("team-a",
+        json, DefaultPolicies.catalogById());
+
+    RoutingDecision decision = routed(engine.route(request("interactiveChat", "hi").build(),
+        CompiledPolicy.compile(policy), catalog, BudgetStatus.NORMAL, NOW));
+
+    assertThat(decision.getPromptCache()).isEqualTo("1h");
+    assertThat(decision.getCacheConversation()).isTrue();
+    assertThat(decision.getReason()).contains("prompt cache 1h");
+    assertThat(io.modelrouter.schemas.policy.PolicyJson.toJson(policy).get("promptCache").get("ttl").asText())
+        .isEqualTo("1h");
+  }
 }

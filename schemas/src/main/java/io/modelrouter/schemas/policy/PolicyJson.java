@@ -126,6 +126,9 @@ public final class PolicyJson {
             .build())
         .setShadow(json.has("shadow") ? new ShadowRouting(json.get("shadow").get("profile").asText(),
             json.get("shadow").get("share").asDouble()) : null)
+        .setPromptCache(json.has("promptCache") ? new io.modelrouter.avro.PromptCaching(
+            json.get("promptCache").path("ttl").asText("5m"),
+            json.get("promptCache").path("conversation").asBoolean(false)) : null)
         .setUpdatedAt(null)
         .build();
     List<String> semantic = checkRoutingPolicy(policy, catalog);
@@ -296,6 +299,11 @@ public final class PolicyJson {
       }
     });
     out.put("defaultTier", policy.getDefaultTier());
+    if (policy.getPromptCache() != null) {
+      ObjectNode cache = out.putObject("promptCache");
+      cache.put("ttl", policy.getPromptCache().getTtl());
+      cache.put("conversation", policy.getPromptCache().getConversation());
+    }
     if (policy.getShadow() != null) {
       ObjectNode shadow = out.putObject("shadow");
       shadow.put("profile", policy.getShadow().getProfile());
@@ -467,6 +475,9 @@ public final class PolicyJson {
         .setInputPricePerMTokMicros(micros(json.get("inputUsdPerMTok")))
         .setOutputPricePerMTokMicros(micros(json.get("outputUsdPerMTok")))
         .setCachedInputPricePerMTokMicros(json.has("cachedInputUsdPerMTok") ? micros(json.get("cachedInputUsdPerMTok")) : 0)
+        .setCacheWritePricePerMTokMicros(json.has("cacheWriteUsdPerMTok") ? micros(json.get("cacheWriteUsdPerMTok")) : 0)
+        .setCacheWrite1hPricePerMTokMicros(json.has("cacheWrite1hUsdPerMTok")
+            ? micros(json.get("cacheWrite1hUsdPerMTok")) : 0)
         .setCreditMultiplierMilli(json.has("creditMultiplier")
             ? json.get("creditMultiplier").decimalValue().movePointRight(3).setScale(0, RoundingMode.HALF_UP).intValueExact()
             : 1000)
@@ -520,6 +531,12 @@ public final class PolicyJson {
     out.put("inputUsdPerMTok", dollars(spec.getInputPricePerMTokMicros()));
     out.put("outputUsdPerMTok", dollars(spec.getOutputPricePerMTokMicros()));
     out.put("cachedInputUsdPerMTok", dollars(spec.getCachedInputPricePerMTokMicros()));
+    if (spec.getCacheWritePricePerMTokMicros() > 0) {
+      out.put("cacheWriteUsdPerMTok", dollars(spec.getCacheWritePricePerMTokMicros()));
+    }
+    if (spec.getCacheWrite1hPricePerMTokMicros() > 0) {
+      out.put("cacheWrite1hUsdPerMTok", dollars(spec.getCacheWrite1hPricePerMTokMicros()));
+    }
     out.put("creditMultiplier", BigDecimal.valueOf(spec.getCreditMultiplierMilli(), 3));
     spec.getCapabilities().forEach(out.putArray("capabilities")::add);
     out.put("deprecated", spec.getDeprecated());

@@ -67,7 +67,7 @@ class ContractEvolutionTest {
   void aResultWrittenTodayReadsWithYesterdaysSchemaAsAnOldClientWould() throws Exception {
     Schema old = before("InferenceResult");
     InferenceResult result = InferenceResult.newBuilder().setRequestId("r").setTeamId("t")
-        .setUsage(new io.modelrouter.avro.TokenUsage(10L, 5L, 0L, false)).setContent("{\"ok\":true}")
+        .setUsage(new io.modelrouter.avro.TokenUsage(10L, 5L, 0L, 0L, 0L, false)).setContent("{\"ok\":true}")
         .setStopReason("tool_use").setProviderStopReason("tool_use")
         .setBlocks(List.of(io.modelrouter.avro.ContentBlock.newBuilder()
             .setType(io.modelrouter.avro.BlockType.TOOL_CALL).setToolCallId("toolu_1").setToolName("f")

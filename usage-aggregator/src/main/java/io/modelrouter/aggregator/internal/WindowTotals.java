@@ -28,6 +28,8 @@ final class WindowTotals {
         .setInputTokens(0)
         .setOutputTokens(0)
         .setCachedInputTokens(0)
+        .setCacheWriteTokens(0)
+        .setCacheSavedMicros(0)
         .setCostMicros(0)
         .setCreditsMicros(0)
         .setCalls(0)
@@ -46,6 +48,9 @@ final class WindowTotals {
     totals.setInputTokens(totals.getInputTokens() + event.getInputTokens());
     totals.setOutputTokens(totals.getOutputTokens() + event.getOutputTokens());
     totals.setCachedInputTokens(totals.getCachedInputTokens() + event.getCachedInputTokens());
+    totals.setCacheWriteTokens(totals.getCacheWriteTokens() + event.getCacheWriteTokens()
+        + event.getCacheWrite1hTokens());
+    totals.setCacheSavedMicros(totals.getCacheSavedMicros() + event.getCacheSavedMicros());
     totals.setCostMicros(totals.getCostMicros() + event.getCostMicros());
     totals.setCreditsMicros(totals.getCreditsMicros() + event.getCreditsMicros());
     totals.setCalls(totals.getCalls() + 1);
