@@ -1,5 +1,6 @@
 package io.modelrouter.local;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -181,6 +182,15 @@ class ComposeEnvironmentTest {
       }
     }
     assertTrue(problems.isEmpty(), () -> String.join("\n", problems));
+  }
+
+  /** The production shape never answers with a simulated provider unless the operator asks for it. */
+  @Test
+  void theWorkerRunsWithSimulationOffByDefault() {
+    String worker = compose.services.entrySet().stream()
+        .filter(e -> ComposeFile.specOf(e.getValue()).map(ComposeFile.ServiceSpec::isWorker).orElse(false))
+        .map(Map.Entry::getKey).findFirst().orElseThrow();
+    assertEquals("none", compose.effective(worker, io.modelrouter.worker.WorkerConfig.SIMULATE));
   }
 
   /**

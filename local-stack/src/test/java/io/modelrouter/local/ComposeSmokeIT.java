@@ -50,6 +50,8 @@ class ComposeSmokeIT {
     String admin = "compose-smoke-" + UUID.randomUUID();
     ComposeContainer compose = new ComposeContainer(ProjectFiles.root().resolve("docker-compose.yml").toFile())
         .withEnv("BUDGET_ADMIN_TOKEN", admin)
+        // no keys here: simulation on for this run (the file's default is off)
+        .withEnv("MR_WORKER_SIMULATE", "auto")
         .withBuild(true)
         .withRemoveVolumes(true)
         .withStartupTimeout(UP)

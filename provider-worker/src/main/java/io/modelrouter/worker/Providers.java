@@ -48,12 +48,26 @@ public final class Providers {
         case NONE -> false;
         case AUTO -> type.equals("simulated") || !hasCredentials(config, name, type, environment);
       };
+      if (config.simulate() == WorkerConfig.Simulate.NONE && !type.equals("simulated") && !type.equals("bedrock")
+          && !hasCredentials(config, name, type, environment)) {
+        // Production: never a simulated answer billed to a budget. The provider is left out; a request routed to
+        // one of its models fails over to the next model of its chain (attempt NOT_CONFIGURED), or fails.
+        LOG.error("provider {}: NOT CONFIGURED: no credentials and worker.simulate=none (set {} or {}); requests "
+            + "routed to its models fail over or FAIL", name, WorkerConfig.P_API_KEY.forName(name).envVar(),
+            WorkerConfig.P_API_KEY_FILE.forName(name).envVar());
+        continue;
+      }
       Provider provider = simulate || type.equals("simulated")
           ? new SimulatedProvider(name, config.simulatorBehaviour(), config.simulatorFaults())
           : real(config, name, type, environment);
       LOG.info("provider {}: {}", name, simulate ? "SIMULATED (" + (config.simulate() == WorkerConfig.Simulate.ALL
           ? "worker.simulate=all" : "no credentials") + ")" : "real " + type + " API at " + baseUrl(config, name, type));
       providers.put(name, provider);
+    }
+    if (providers.isEmpty() && !config.providerNames().isEmpty()) {
+      throw new IllegalArgumentException("worker.simulate=none and no provider has credentials: set at least one "
+          + "provider's key (e.g. MR_PROVIDERS_ANTHROPIC_API_KEY), or run with worker.simulate=auto to simulate the "
+          + "providers without one");
     }
     return providers;
   }

@@ -162,6 +162,34 @@ class WorkerIT {
   }
 
   @Test
+  void aUsageEventTheBrokerRefusesHoldsItsResultUntilItIsWrittenNeverCommittedWithoutIt() throws Exception {
+    // Given a usage topic that refuses every usage record: too large for its max.message.bytes, an error the
+    // producer does not retry itself
+    org.apache.kafka.common.config.ConfigResource usageTopic = new org.apache.kafka.common.config.ConfigResource(
+        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topics.usage().name());
+    alter(usageTopic, "64");
+    WorkerService worker = worker("w-refused", Map.of("simulator.latency", "10"));
+    List<String> ids = produce(3, "refused");
+
+    // Then no result is committed while the events cannot be written, and the worker keeps sending them again
+    await().atMost(Duration.ofSeconds(30)).until(() -> worker.loop().usage().retries() >= 3);
+    assertThat(results.keySet()).doesNotContainAnyElementsOf(ids);
+
+    // When the topic takes them again, every request gets its result, after its usage
+    alter(usageTopic, "1048588");
+    await().atMost(Duration.ofSeconds(60)).until(() -> results.keySet().containsAll(ids));
+    await().atMost(Duration.ofSeconds(10)).until(() -> ids.stream().allMatch(id -> usage.stream()
+        .anyMatch(u -> u.getRequestId().equals(id) && u.getFinalCall())));
+    ids.forEach(id -> assertThat(results.get(id)).hasSize(1));
+  }
+
+  private void alter(org.apache.kafka.common.config.ConfigResource topic, String maxMessageBytes) throws Exception {
+    stack.admin().incrementalAlterConfigs(Map.of(topic, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+        new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", maxMessageBytes),
+        org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get();
+  }
+
+  @Test
   void everyRoutedRequestGetsExactlyOneResultAndEveryCallAUsageEvent() throws Exception {
     // Retries, not the breaker, are under test here: 400 calls start at once and failures answer faster than
     // successes, so a 10-call breaker would open on the first burst (RequestExecutorTest covers the breaker;

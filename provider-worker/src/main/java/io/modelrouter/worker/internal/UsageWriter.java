@@ -56,6 +56,7 @@ public final class UsageWriter {
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  private final AtomicLong retries = new AtomicLong();
   private final AtomicLong failedAnswered = new AtomicLong();
   private final AtomicLong journalFailures = new AtomicLong();
   private volatile boolean closed;
@@ -188,6 +189,11 @@ public final class UsageWriter {
     return sent.get() - written.get() - failed.get();
   }
 
+  /** Sends of usage events made again because the producer failed to write them. */
+  public long retries() {
+    return retries.get();
+  }
+
   /** Closes the producer, waiting up to {@code timeout} for what it still holds (zero: what a crash does). */
   void close(Duration timeout) {
     closed = true;
@@ -209,6 +215,7 @@ public final class UsageWriter {
   /** One execution's usage events; {@link #awaitWritten} before its result is committed. */
   final class Request implements RequestExecutor.UsageSink {
     private final List<Future<RecordMetadata>> sends = new ArrayList<>(2);
+    private final List<UsageEvent> sentEvents = new ArrayList<>(2);
     private final List<UsageEvent> unserialized = new ArrayList<>(0);
 
     @Override
@@ -241,6 +248,7 @@ public final class UsageWriter {
         return false;
       }
       sent.incrementAndGet();
+      sentEvents.add(event);
       try {
         sends.add(producer.send(record, (metadata, error) -> {
           if (error == null) {
@@ -258,6 +266,7 @@ public final class UsageWriter {
         }));
       } catch (RuntimeException e) {
         notWritten(event, e);
+        sends.add(java.util.concurrent.CompletableFuture.failedFuture(e));
       }
       return true;
     }
@@ -272,7 +281,13 @@ public final class UsageWriter {
       }
     }
 
-    /** Waits until the broker has acknowledged every usage event of this execution (or the writer closed). */
+    /**
+     * Waits until the broker has acknowledged every usage event of this execution (or the writer closed): the
+     * request's result is committed only after. An event the producer failed to write (an error it does not retry
+     * itself, such as a topic authorization failure) is sent again every {@value #RETRY_MILLIS} ms until it is
+     * written, each failure logged and counted ({@link #failed}): the request's result waits, its partition with it,
+     * rather than a billed call going unrecorded.
+     */
     synchronized void awaitWritten() {
       while (!unserialized.isEmpty() && !closed) {
         if (trySend(unserialized.get(0))) {
@@ -281,11 +296,19 @@ public final class UsageWriter {
           return;
         }
       }
-      for (Future<RecordMetadata> send : sends) {
+      for (int i = 0; i < sends.size(); i++) {
         try {
-          send.get();
+          sends.get(i).get();
         } catch (ExecutionException e) {
-          // Logged and counted by the callback; the result still goes out.
+          if (closed || !pause()) {
+            return;
+          }
+          // the event goes again (the journal still holds it unacknowledged); the retry is awaited in turn
+          UsageEvent event = sentEvents.get(i);
+          retries.incrementAndGet();
+          if (!trySend(event)) {
+            i--; // not serializable now (registry down): the same failed send is looked at again after a pause
+          }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return;
