@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
  * same partitions, same exactly_once_v2 settings, alternating rounds in one run so that machine noise hits both.
  *
  * <pre>bench/run RouterBenchmark --requests 400000 --rounds 3</pre>
+ *
+ * <p>{@code --content alternate} compares plain-text requests with issue 14's mix (20% with tools, 10% with an
+ * image) instead, router against router: {@code bench/run RouterBenchmark --content alternate --requests 200000}.
  */
 public final class RouterBenchmark {
   private static final Logger LOG = LoggerFactory.getLogger(RouterBenchmark.class);
@@ -51,7 +54,7 @@ public final class RouterBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs options = new BenchArgs(args, Map.of("requests", "400000", "rounds", "3", "partitions", "8",
-        "threads", "2", "teams", "200", "strategy", "hybrid"));
+        "threads", "2", "teams", "200", "strategy", "hybrid", "content", "plain"));
     LOG.info("router benchmark {}", options);
     Path data = Files.createTempDirectory("router-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.start();
@@ -63,7 +66,12 @@ public final class RouterBenchmark {
       TopicAdmin.createAndAwait(admin, List.of(new NewTopic("bench.passthrough", partitions, (short) 1)),
           Duration.ofSeconds(30));
       int n = options.integer("requests");
-      produce(kafka.bootstrapServers(), topics, n, options.integer("teams"));
+      String content = options.string("content");
+      if (content.equals("alternate")) {
+        alternateContent(options, kafka.bootstrapServers(), registry.url(), admin, topics, data);
+        return;
+      }
+      produce(kafka.bootstrapServers(), topics, n, options.integer("teams"), content.equals("mixed"));
 
       Settings settings = Settings.of(Map.of("kafka.bootstrap.servers", kafka.bootstrapServers(),
           "schema.registry.url", registry.url(), "router.threads", options.string("threads"),
@@ -116,8 +124,58 @@ public final class RouterBenchmark {
     return builder.build();
   }
 
-  private static void produce(String bootstrap, Topics topics, int n, int teams) throws Exception {
-    Workload workload = new Workload(42, teams);
+  /**
+   * {@code --content alternate}: the same requests twice, plain text and with issue 14's mix (20% with two tools,
+   * 10% with an 800 x 600 PNG), routed in alternating rounds; the ratio of their rates per round.
+   */
+  private static void alternateContent(BenchArgs options, String bootstrap, String registryUrl, Admin admin,
+      Topics plain, Path data) throws Exception {
+    int partitions = options.integer("partitions");
+    int n = options.integer("requests");
+    Topics mixed = Topics.create(TopicsConfig.builder().prefix("mixed.").serde(AvroSerdeConfig.forUrl(registryUrl))
+        .build());
+    TopicAdmin.ensureTopics(admin, mixed.all(), partitions, (short) 1, Duration.ofSeconds(30));
+    produce(bootstrap, plain, n, options.integer("teams"), false);
+    produce(bootstrap, mixed, n, options.integer("teams"), true);
+    Settings settings = Settings.of(Map.of("kafka.bootstrap.servers", bootstrap, "schema.registry.url", registryUrl,
+        "router.threads", options.string("threads"), "router.state.dir", data.toString()));
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getAuto().setStrategy(AutoStrategy.valueOf(options.string("strategy").toUpperCase(Locale.ROOT)));
+    List<Double> plainRates = new ArrayList<>();
+    List<Double> mixedRates = new ArrayList<>();
+    List<String> lines = new ArrayList<>();
+    for (int round = 1; round <= options.integer("rounds"); round++) {
+      LearnedRouter.shipped().forgetEmbeddings();
+      StreamsRun.Result p = StreamsRun.measure(RouterTopology.buildTopology(plain, policy,
+          DefaultPolicies.catalogById(), RouterTopology.DEFAULT_ADMISSION), props(settings, "bench-plain-" + round),
+          admin, plain.requests().name(), Duration.ofMinutes(10));
+      LearnedRouter.shipped().forgetEmbeddings();
+      StreamsRun.Result m = StreamsRun.measure(RouterTopology.buildTopology(mixed, policy,
+          DefaultPolicies.catalogById(), RouterTopology.DEFAULT_ADMISSION), props(settings, "bench-mixed-" + round),
+          admin, mixed.requests().name(), Duration.ofMinutes(10));
+      plainRates.add(p.recordsPerSecond());
+      mixedRates.add(m.recordsPerSecond());
+      String line = String.format(Locale.ROOT, "round %d: plain %,.0f req/s (%.1f µs CPU/req), 20%% tools + 10%% "
+          + "images %,.0f req/s (%.1f µs CPU/req), ratio %.2f", round, p.recordsPerSecond(), p.cpuMicrosPerRecord(),
+          m.recordsPerSecond(), m.cpuMicrosPerRecord(), m.recordsPerSecond() / p.recordsPerSecond());
+      lines.add(line);
+      LOG.info(line);
+    }
+    List<Double> ratios = new ArrayList<>();
+    for (int i = 0; i < plainRates.size(); i++) {
+      ratios.add(mixedRates.get(i) / plainRates.get(i));
+    }
+    System.out.println();
+    System.out.printf(Locale.ROOT, "RouterBenchmark --content alternate: %,d requests each, %d partitions, %s stream "
+        + "threads, exactly_once_v2, %s strategy%n", n, partitions, options.string("threads"),
+        options.string("strategy"));
+    lines.forEach(System.out::println);
+    System.out.printf(Locale.ROOT, "median: plain %,.0f req/s, mixed %,.0f req/s, ratio %.2f (median of per-round "
+        + "ratios)%n", median(plainRates), median(mixedRates), median(ratios));
+  }
+
+  private static void produce(String bootstrap, Topics topics, int n, int teams, boolean mixed) throws Exception {
+    Workload workload = new Workload(42, teams, mixed);
     long started = System.nanoTime();
     long bytes = 0;
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(

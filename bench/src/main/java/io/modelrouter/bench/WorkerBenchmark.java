@@ -55,7 +55,7 @@ public final class WorkerBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs options = new BenchArgs(args, Map.of("requests", "60000", "rounds", "3", "partitions", "8",
-        "latency-ms", "1000", "max-in-flight", "12000", "teams", "200", "usage-journal", "on"));
+        "latency-ms", "1000", "max-in-flight", "12000", "teams", "200", "usage-journal", "on", "content", "plain"));
     LOG.info("worker benchmark {}", options);
     try (EmbeddedKafka kafka = EmbeddedKafka.start();
         EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.builder(kafka.bootstrapServers()).build();
@@ -64,7 +64,17 @@ public final class WorkerBenchmark {
       int partitions = options.integer("partitions");
       TopicAdmin.ensureTopics(admin, topics.all(), partitions, (short) 1, Duration.ofSeconds(30));
       int n = options.integer("requests");
-      produce(kafka.bootstrapServers(), topics, n, options.integer("teams"));
+      // --content plain | mixed | alternate (odd rounds plain, even rounds 20% tools + 10% images)
+      String content = options.string("content");
+      Topics mixedTopics = Topics.create(TopicsConfig.builder().prefix("mixed.")
+          .serde(AvroSerdeConfig.forUrl(registry.url())).build());
+      if (!content.equals("mixed")) {
+        produce(kafka.bootstrapServers(), topics, n, options.integer("teams"), false);
+      }
+      if (!content.equals("plain")) {
+        TopicAdmin.ensureTopics(admin, mixedTopics.all(), partitions, (short) 1, Duration.ofSeconds(30));
+        produce(kafka.bootstrapServers(), mixedTopics, n, options.integer("teams"), true);
+      }
 
       List<Double> rates = new ArrayList<>();
       List<String> lines = new ArrayList<>();
@@ -85,13 +95,18 @@ public final class WorkerBenchmark {
         if (!journaled) {
           settings.put("worker.usage.journal.dir", "none");
         }
+        boolean mixed = content.equals("mixed") || content.equals("alternate") && round % 2 == 0;
+        if (mixed) {
+          settings.put("topics.prefix", "mixed.");
+        }
         Result result;
         try (WorkerService worker = new WorkerService(Settings.of(settings)).start()) {
-          result = measure(admin, "bench-workers-" + round, topics.routed().name(), n);
+          result = measure(admin, "bench-workers-" + round, (mixed ? mixedTopics : topics).routed().name(), n);
         }
         rates.add(result.perSecond());
-        String line = String.format(Locale.ROOT, "round %d (usage journal %s): %,.0f completed requests/s, %.1f µs"
-            + " CPU/request (%,d requests in %.1f s)", round, journaled ? "on" : "off", result.perSecond(), result.cpuMicros(), result.processed(),
+        String line = String.format(Locale.ROOT, "round %d (usage journal %s, %s): %,.0f completed requests/s, %.1f µs"
+            + " CPU/request (%,d requests in %.1f s)", round, journaled ? "on" : "off",
+            mixed ? "20% tools + 10% images" : "plain text", result.perSecond(), result.cpuMicros(), result.processed(),
             result.elapsed().toMillis() / 1000.0);
         lines.add(line);
         LOG.info(line);
@@ -144,8 +159,8 @@ public final class WorkerBenchmark {
         .mapToLong(e -> e.getValue().offset()).sum();
   }
 
-  private static void produce(String bootstrap, Topics topics, int n, int teams) throws Exception {
-    Workload workload = new Workload(7, teams);
+  private static void produce(String bootstrap, Topics topics, int n, int teams, boolean mixed) throws Exception {
+    Workload workload = new Workload(7, teams, mixed);
     RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
     CompiledPolicy policy = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
     ModelCatalog catalog = ModelCatalog.of(DefaultPolicies.catalogById());

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
+import org.apache.avro.message.BinaryMessageDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -293,9 +294,50 @@ public final class UsageJournal implements AutoCloseable {
         ByteBuffer p = ByteBuffer.wrap(payload);
         String cluster = string(p);
         String topic = string(p);
-        UsageEvent event = UsageEvent.fromByteBuffer(p.slice());
+        UsageEvent event;
+        try {
+          event = DECODER.decode(p.slice());
+        } catch (IOException | RuntimeException e) {
+          // written by a version whose UsageEvent schema this one does not keep: say so, read on
+          LOG.error("usage journal {}: an event this version cannot read ({}); it is left out of the replay, and the "
+              + "file is kept as {}", file, e.toString(), file.getFileName() + ".unreadable");
+          keepUnreadable(file);
+          continue;
+        }
         pending.put(event.getEventId().toString(), new Pending(cluster, topic, event));
       }
+    }
+  }
+
+  /**
+   * Today's UsageEvent schema and every earlier one a journal may hold (single-object encoding names the writer's
+   * schema by fingerprint): a worker upgraded over a journal its previous version wrote still reads it. Add the
+   * schema of the day to {@code usage-journal/} whenever UsageEvent changes.
+   */
+  static final List<String> PAST_SCHEMAS = List.of("UsageEvent-2026-12-06.avsc");
+  private static final BinaryMessageDecoder<UsageEvent> DECODER = decoder();
+
+  private static BinaryMessageDecoder<UsageEvent> decoder() {
+    BinaryMessageDecoder<UsageEvent> decoder = UsageEvent.createDecoder(null);
+    for (String name : PAST_SCHEMAS) {
+      try (java.io.InputStream in = UsageJournal.class.getResourceAsStream("/usage-journal/" + name)) {
+        if (in == null) {
+          throw new IllegalStateException("missing resource /usage-journal/" + name);
+        }
+        decoder.addSchema(new org.apache.avro.Schema.Parser().parse(in));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return decoder;
+  }
+
+  private static void keepUnreadable(Path file) {
+    try {
+      Files.copy(file, file.resolveSibling(file.getFileName() + ".unreadable"),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      LOG.warn("could not keep {}: {}", file, e.toString());
     }
   }
 

@@ -115,4 +115,72 @@ class UsageJournalTest {
     assertThat(first).isNotNull();
     assertThat(second).isNull();
   }
+
+  @Test
+  void aJournalWrittenByThePreviousVersionIsReadAfterAnUpgradeAndWhatNoVersionKnowsIsKeptAside() throws Exception {
+    // Given: a segment the worker of 2026-12-06 wrote (its UsageEvent schema, before the cache fields), and a record
+    // whose schema no version keeps
+    org.apache.avro.Schema old;
+    try (java.io.InputStream in = getClass().getResourceAsStream("/usage-journal/UsageEvent-2026-12-06.avsc")) {
+      old = new org.apache.avro.Schema.Parser().parse(in);
+    }
+    org.apache.avro.generic.GenericRecord event = new org.apache.avro.generic.GenericData.Record(old);
+    event.put("eventId", "r9#1@old.1");
+    event.put("requestId", "r9");
+    event.put("teamId", "alpha");
+    event.put("provider", "anthropic");
+    event.put("model", "claude-sonnet-4-5");
+    event.put("inputTokens", 120L);
+    event.put("outputTokens", 30L);
+    event.put("cachedInputTokens", 0L);
+    event.put("estimated", false);
+    event.put("costMicros", 810L);
+    event.put("creditsMicros", 0L);
+    event.put("latencyMs", 5L);
+    event.put("outcome", new org.apache.avro.generic.GenericData.EnumSymbol(old.getField("outcome").schema(), "OK"));
+    event.put("finalCall", true);
+    event.put("simulated", false);
+    event.put("shadow", false);
+    event.put("eventTime", 1_765_000_000_000L);
+    java.nio.ByteBuffer encoded = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+        org.apache.avro.generic.GenericData.get(), old).encode(event);
+    java.nio.ByteBuffer unknown = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+        org.apache.avro.generic.GenericData.get(), org.apache.avro.SchemaBuilder.record("Other").fields()
+            .requiredString("x").endRecord()).encode(new org.apache.avro.generic.GenericRecordBuilder(
+                org.apache.avro.SchemaBuilder.record("Other").fields().requiredString("x").endRecord())
+            .set("x", "y").build());
+    Path w1 = Files.createDirectories(dir.resolve("w1"));
+    Files.write(w1.resolve("usage-000000000001.journal"), concat(sentRecord("c", "llm.usage", unknown),
+        sentRecord("c", "llm.usage", encoded)));
+
+    // When today's worker opens it
+    UsageJournal next = UsageJournal.open(w1);
+
+    // Then the old event is replayed, its new fields at their defaults, and the unreadable one is kept aside
+    assertThat(next.recovered()).singleElement().satisfies(p -> {
+      assertThat(p.event().getEventId()).isEqualTo("r9#1@old.1");
+      assertThat(p.event().getCostMicros()).isEqualTo(810);
+      assertThat(p.event().getCacheWriteTokens()).isZero();
+    });
+    assertThat(w1.resolve("usage-000000000001.journal.unreadable")).exists();
+    next.close();
+  }
+
+  /** A SENT record as the journal writes one: type, length, payload (cluster, topic, event), CRC32 of the payload. */
+  private static byte[] sentRecord(String cluster, String topic, java.nio.ByteBuffer event) {
+    byte[] c = cluster.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] t = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    java.nio.ByteBuffer payload = java.nio.ByteBuffer.allocate(8 + c.length + t.length + event.remaining());
+    payload.putInt(c.length).put(c).putInt(t.length).put(t).put(event.duplicate());
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(payload.array());
+    return java.nio.ByteBuffer.allocate(9 + payload.capacity()).put((byte) 'S').putInt(payload.capacity())
+        .put(payload.array()).putInt((int) crc.getValue()).array();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
 }
