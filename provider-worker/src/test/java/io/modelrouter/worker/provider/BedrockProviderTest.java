@@ -253,4 +253,20 @@ class BedrockProviderTest {
                                                          "content": [{"text": "Elemental Hotel, by 8 Storey Hike"}]}}]}]}
         """, true, true)));
   }
+
+  @Test
+  void aGuardrailThatIntervenedIsAContentFilterStop() throws Exception {
+    // Converse: stopReason guardrail_intervened when a guardrail blocked or masked the answer
+    answer(200, null, """
+        {"output": {"message": {"role": "assistant", "content": [{"text": "Sorry, the model cannot answer this."}]}},
+         "stopReason": "guardrail_intervened", "usage": {"inputTokens": 40, "outputTokens": 9, "totalTokens": 49},
+         "metrics": {"latencyMs": 300}}
+        """);
+
+    ProviderResponse response = provider(Duration.ofSeconds(5)).call(request());
+
+    assertThat(response.stopReason()).isEqualTo("content_filter");
+    assertThat(response.providerStopReason()).isEqualTo("guardrail_intervened");
+    assertThat(response.outputTokens()).isEqualTo(9);
+  }
 }
