@@ -48,6 +48,11 @@ async function main() {
     deadline: now + 10 * 60 * 1000,
     metadata: { origin: 'kafkajs+@confluentinc/schemaregistry' },
     createdAt: now,
+    // fields added after the first release, written as a Node.js pipeline would (the rest take their defaults)
+    tools: [{ name: 'lookup_diff', description: 'Fetch a diff by id',
+      inputSchema: '{"type":"object","properties":{"id":{"type":"string"}},"required":["id"]}' }],
+    toolChoice: { mode: 'NONE', toolName: null },
+    stopSequences: ['END'],
   };
 
   // The schema is the one the contract registered under <topic>-value; the client does not register its own.
