@@ -50,12 +50,7 @@ final class BudgetCommand {
 
     @Override
     public Integer call() {
-      String text;
-      try {
-        text = Mr.read(file);
-      } catch (java.io.UncheckedIOException e) {
-        throw new CliException("cannot read " + file + ": " + e.getCause().getMessage());
-      }
+      String text = Mr.read(file);
       try {
         PolicyJson.parseBudgetPolicy(Paths.segment(team), PolicyJson.read(text, file.toString()));
       } catch (PolicyException e) {

@@ -1,7 +1,6 @@
 package io.modelrouter.cli;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -88,11 +87,12 @@ public final class Mr {
     return token.strip();
   }
 
+  /** The file's text, or a CliException naming the file. */
   static String read(Path file) {
     try {
       return Files.readString(file);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new CliException("cannot read " + file + ": " + e.getMessage());
     }
   }
 }

@@ -30,12 +30,7 @@ final class PolicyCommand {
 
   /** A policy file checked as budget-service would: JSON Schema, then the catalog's models; problems name paths. */
   static RoutingPolicy validate(Path file, String team, Map<String, ModelSpec> catalog) {
-    String text;
-    try {
-      text = Mr.read(file);
-    } catch (java.io.UncheckedIOException e) {
-      throw new CliException("cannot read " + file + ": " + e.getCause().getMessage());
-    }
+    String text = Mr.read(file);
     try {
       JsonNode json = PolicyJson.read(text, file.toString());
       return PolicyJson.parseRoutingPolicy(team, json, catalog);
