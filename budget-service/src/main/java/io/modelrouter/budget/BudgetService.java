@@ -35,6 +35,7 @@ public final class BudgetService implements AutoCloseable {
   private ResultHistory results;
   private io.modelrouter.budget.internal.FeedbackHistory feedback;
   private HttpApi api;
+  private io.modelrouter.budget.internal.AlertDelivery alerts;
 
   public BudgetService(Settings settings) {
     this(settings, Clock.systemUTC());
@@ -76,7 +77,11 @@ public final class BudgetService implements AutoCloseable {
       ResultHistory recent = results;
       api = new HttpApi(new Gatekeeper(config.adminToken(), config.teamTokens()), registry, config.limits(),
           () -> loaded.problem() != null ? loaded.problem() : recent.problem());
-      Routes.register(api, store, results, feedback);
+      Routes.register(api, store, results, feedback, config.delivery().webhooks().keySet());
+      if (!config.delivery().webhooks().isEmpty()) {
+        alerts = new io.modelrouter.budget.internal.AlertDelivery(topics, CommonSettings.kafkaClientConfig(settings),
+            config.delivery(), loaded::budget, registry, clock).start();
+      }
       api.start(config.host(), config.port());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -106,6 +111,10 @@ public final class BudgetService implements AutoCloseable {
 
   @Override
   public void close() {
+    if (alerts != null) {
+      alerts.close();
+      alerts = null;
+    }
     if (api != null) {
       api.close();
       api = null;

@@ -42,9 +42,34 @@ public final class BudgetServiceConfig {
   public static final Setting<Boolean> BOOTSTRAP_DEFAULTS = Setting.bool("budget.bootstrap.defaults", true,
       "At start, publish the shipped default routing policy (key *) and model catalog when their topics hold none.");
 
+  public static final Setting<String> WEBHOOKS = Setting.string("alerts.webhooks", "",
+      "Comma-separated names of the webhooks budget alerts may be posted to (lower-case letters and digits); a "
+          + "team's budget lists the ones it uses. Each is configured with alerts.webhook.<name>.*.");
+  public static final Setting<String> W_URL = Setting.secret("alerts.webhook.<name>.url",
+      "The webhook's URL (a secret: a Slack incoming webhook's URL is its credential).");
+  public static final Setting<String> W_FORMAT = Setting.string("alerts.webhook.<name>.format", "generic",
+      "slack: a Slack-compatible {\"text\": ...} body; generic: the alert as JSON.").oneOf("slack", "generic");
+  public static final Setting<String> W_SECRET = Setting.secret("alerts.webhook.<name>.secret",
+      "Key of the HMAC-SHA256 signature in X-ModelRouter-Signature (t=<unix seconds>,v1=<hex of HMAC(key, "
+          + "t + \".\" + body)>); none: unsigned.");
+  public static final Setting<String> DELIVERY_GROUP = Setting.string("alerts.delivery.group",
+      "model-router-alert-delivery", "Consumer group of the alert delivery (its offsets say which alerts were "
+          + "delivered).").nonEmpty();
+  public static final Setting<Integer> DELIVERY_ATTEMPTS = Setting.integer("alerts.delivery.max.attempts", 8,
+      "Posts of one alert to one webhook before it goes to the DLQ.").between(1, 100);
+  public static final Setting<java.time.Duration> DELIVERY_BACKOFF = Setting.duration("alerts.delivery.backoff",
+      java.time.Duration.ofSeconds(1), "Wait after the first failed post; doubles up to alerts.delivery.max.backoff.")
+      .positive();
+  public static final Setting<java.time.Duration> DELIVERY_MAX_BACKOFF = Setting.duration(
+      "alerts.delivery.max.backoff", java.time.Duration.ofSeconds(60), "Longest wait between two posts.").positive();
+  public static final Setting<java.time.Duration> DELIVERY_TIMEOUT = Setting.duration("alerts.delivery.timeout",
+      java.time.Duration.ofSeconds(10), "How long one post may take.").positive();
+
   public static final List<Setting<?>> SETTINGS = List.of(HTTP_HOST, HTTP_PORT, ADMIN_TOKEN, TEAM_TOKENS,
       ALERTS_HISTORY, RESULTS_HISTORY, RESULTS_LOOKBACK, MAX_BODY_BYTES, MAX_HEADER_BYTES, MAX_CONNECTIONS,
-      IDLE_TIMEOUT, BOOTSTRAP_DEFAULTS);
+      IDLE_TIMEOUT, BOOTSTRAP_DEFAULTS, WEBHOOKS, DELIVERY_GROUP, DELIVERY_ATTEMPTS, DELIVERY_BACKOFF,
+      DELIVERY_MAX_BACKOFF, DELIVERY_TIMEOUT);
+  public static final List<Setting<?>> WEBHOOK_TEMPLATES = List.of(W_URL, W_FORMAT, W_SECRET);
 
   private final Settings settings;
   private final String host;
@@ -55,6 +80,7 @@ public final class BudgetServiceConfig {
   private final int resultsHistory;
   private final int resultsLookback;
   private final boolean bootstrapDefaults;
+  private final Delivery delivery;
 
   public BudgetServiceConfig(Settings settings) {
     this.settings = settings.validate(allSettings());
@@ -72,6 +98,7 @@ public final class BudgetServiceConfig {
     this.resultsHistory = settings.get(RESULTS_HISTORY);
     this.resultsLookback = settings.get(RESULTS_LOOKBACK);
     this.bootstrapDefaults = settings.get(BOOTSTRAP_DEFAULTS);
+    this.delivery = parseDelivery(settings);
   }
 
   /** The HTTP server's limits. */
@@ -84,7 +111,54 @@ public final class BudgetServiceConfig {
   public static List<Setting<?>> allSettings() {
     List<Setting<?>> all = new ArrayList<>(CommonSettings.ALL);
     all.addAll(SETTINGS);
+    all.addAll(WEBHOOK_TEMPLATES);
     return all;
+  }
+
+  /** A configured webhook: where alerts go, in which body, signed with which key (null: unsigned). */
+  public record Webhook(String name, java.net.URI url, String format, String secret) {
+    @Override
+    public String toString() {
+      return "webhook " + name + " (" + format + (secret == null ? ", unsigned)" : ", signed)");
+    }
+  }
+
+  /** How alerts are delivered: the webhooks by name, retries, timeout, consumer group. */
+  public record Delivery(Map<String, Webhook> webhooks, String group, int maxAttempts, java.time.Duration backoff,
+      java.time.Duration maxBackoff, java.time.Duration timeout) {}
+
+  public Delivery delivery() {
+    return delivery;
+  }
+
+  private Delivery parseDelivery(Settings settings) {
+    Map<String, Webhook> webhooks = new java.util.LinkedHashMap<>();
+    for (String name : settings.get(WEBHOOKS).split(",")) {
+      String n = name.trim();
+      if (n.isEmpty()) {
+        continue;
+      }
+      settings.validate(WEBHOOK_TEMPLATES.stream().<Setting<?>>map(t -> t.forName(n)).toList());
+      String url = settings.get(W_URL.forName(n));
+      if (url == null || url.isBlank()) {
+        throw new IllegalArgumentException("webhook " + n + " is listed in " + WEBHOOKS.key() + " but has no URL: set "
+            + W_URL.forName(n).envVar());
+      }
+      java.net.URI uri;
+      try {
+        uri = java.net.URI.create(url.trim());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(W_URL.forName(n).key() + " is not a URL");
+      }
+      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+        throw new IllegalArgumentException(W_URL.forName(n).key() + " must be an http(s) URL");
+      }
+      String secret = settings.get(W_SECRET.forName(n));
+      webhooks.put(n, new Webhook(n, uri, settings.get(W_FORMAT.forName(n)),
+          secret == null || secret.isBlank() ? null : secret.trim()));
+    }
+    return new Delivery(Map.copyOf(webhooks), settings.get(DELIVERY_GROUP), settings.get(DELIVERY_ATTEMPTS),
+        settings.get(DELIVERY_BACKOFF), settings.get(DELIVERY_MAX_BACKOFF), settings.get(DELIVERY_TIMEOUT));
   }
 
   public Settings settings() {

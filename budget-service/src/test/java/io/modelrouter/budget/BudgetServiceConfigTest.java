@@ -101,10 +101,30 @@ class BudgetServiceConfigTest {
   }
 
   @Test
-  void allSettingsAreTheCommonOnesAndBudgetServicesOwn() {
+  void allSettingsAreTheCommonOnesAndBudgetServicesOwnAndTheWebhookTemplates() {
     assertThat(BudgetServiceConfig.allSettings())
         .containsAll(CommonSettings.ALL)
         .containsAll(BudgetServiceConfig.SETTINGS)
-        .hasSize(CommonSettings.ALL.size() + BudgetServiceConfig.SETTINGS.size());
+        .containsAll(BudgetServiceConfig.WEBHOOK_TEMPLATES)
+        .hasSize(CommonSettings.ALL.size() + BudgetServiceConfig.SETTINGS.size()
+            + BudgetServiceConfig.WEBHOOK_TEMPLATES.size());
+  }
+
+  @Test
+  void aListedWebhookNeedsAnHttpUrlAndItsSecretIsNeverPrinted() {
+    Map<String, String> base = Map.of("budget.admin.token", "adm1n", "alerts.webhooks", "pager");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BudgetServiceConfig(Settings.of(base)))
+        .hasMessageContaining("webhook pager is listed in alerts.webhooks but has no URL")
+        .hasMessageContaining("MR_ALERTS_WEBHOOK_PAGER_URL");
+    Map<String, String> ftp = new java.util.HashMap<>(base);
+    ftp.put("alerts.webhook.pager.url", "ftp://example.com/x");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BudgetServiceConfig(Settings.of(ftp)))
+        .hasMessageContaining("must be an http(s) URL");
+    Map<String, String> ok = new java.util.HashMap<>(base);
+    ok.put("alerts.webhook.pager.url", "https://alerts.example.com/hook?token=s3cr3t");
+    ok.put("alerts.webhook.pager.secret", "k3y");
+    BudgetServiceConfig config = new BudgetServiceConfig(Settings.of(ok));
+    assertThat(config.delivery().webhooks().get("pager").toString()).isEqualTo("webhook pager (generic, signed)");
+    assertThat(config.toString()).doesNotContain("s3cr3t", "k3y");
   }
 }

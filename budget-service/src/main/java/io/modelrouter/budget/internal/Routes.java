@@ -30,6 +30,8 @@ public final class Routes {
   private final ResultHistory results;
   private final FeedbackHistory feedback;
 
+  private java.util.Set<String> webhooks = java.util.Set.of();
+
   private Routes(BudgetStore store, ResultHistory results, FeedbackHistory feedback) {
     this.store = store;
     this.results = results;
@@ -37,7 +39,14 @@ public final class Routes {
   }
 
   public static void register(HttpApi api, BudgetStore store, ResultHistory results, FeedbackHistory feedback) {
+    register(api, store, results, feedback, java.util.Set.of());
+  }
+
+  /** With the names of the webhooks this budget-service posts alerts to: a budget may name only those. */
+  public static void register(HttpApi api, BudgetStore store, ResultHistory results, FeedbackHistory feedback,
+      java.util.Set<String> webhooks) {
     Routes r = new Routes(store, results, feedback);
+    r.webhooks = java.util.Set.copyOf(webhooks);
     api.get("/teams", ctx -> Permission.readShared("teams.read", "the list of teams"), r::teams);
 
     api.get("/teams/{team}/budget", ctx -> Permission.readTeam("budget.read", team(ctx), "the budget"),
@@ -140,6 +149,17 @@ public final class Routes {
     String team = team(ctx);
     String body = HttpApi.body(ctx);
     BudgetPolicy parsed = Bodies.budget(team, body);
+    List<String> unknown = new java.util.ArrayList<>();
+    for (int i = 0; i < parsed.getWebhooks().size(); i++) {
+      if (!webhooks.contains(parsed.getWebhooks().get(i))) {
+        unknown.add("$.webhooks[" + i + "]: '" + parsed.getWebhooks().get(i) + "' is not a webhook of this "
+            + "budget-service (alerts.webhooks: " + (webhooks.isEmpty() ? "none" : String.join(", ",
+                new java.util.TreeSet<>(webhooks))) + ")");
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new ApiException(400, "the budget names webhooks this budget-service does not post to", unknown);
+    }
     boolean granted = store.selfService(team);
     boolean stated = Bodies.object(body, "budget policy").has("selfService");
     if (!stated) {

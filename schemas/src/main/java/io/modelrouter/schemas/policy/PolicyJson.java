@@ -370,6 +370,7 @@ public final class PolicyJson {
         .setMonthly(json.has("monthly") ? window(json.get("monthly")) : null)
         .setIncludeShadow(json.path("includeShadow").asBoolean(false))
         .setSelfService(json.path("selfService").asBoolean(false))
+        .setWebhooks(strings(json.path("webhooks")))
         .setUpdatedAt(null)
         .build();
   }
@@ -435,6 +436,9 @@ public final class PolicyJson {
     }
     if (policy.getMonthly() != null) {
       windowJson(out.putObject("monthly"), policy.getMonthly());
+    }
+    if (!policy.getWebhooks().isEmpty()) {
+      policy.getWebhooks().forEach(out.putArray("webhooks")::add);
     }
     return out;
   }
