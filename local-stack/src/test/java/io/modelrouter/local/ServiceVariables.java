@@ -43,12 +43,15 @@ final class ServiceVariables {
   static final Set<String> AWS_OTHER_VARIABLES = Set.of("AWS_REGION", "AWS_DEFAULT_REGION");
   /**
    * Images that are not ours, by image name: the prefixes of the variables each one reads (apache/kafka turns
-   * KAFKA_* into server properties and formats storage with CLUSTER_ID; cp-schema-registry turns SCHEMA_REGISTRY_*
+   * KAFKA_* into server properties and formats storage with CLUSTER_ID; grafana reads GF_*; cp-schema-registry turns SCHEMA_REGISTRY_*
    * into its properties). Anything else set on them is ignored by the image.
    */
   static final Map<String, List<String>> IMAGE_VOCABULARIES = Map.of(
       "apache/kafka", List.of("KAFKA_", "CLUSTER_ID"),
-      "confluentinc/cp-schema-registry", List.of("SCHEMA_REGISTRY_"));
+      "confluentinc/cp-schema-registry", List.of("SCHEMA_REGISTRY_"),
+      // Grafana reads GF_<SECTION>_<KEY> as its ini settings; Prometheus is configured by its file, not variables
+      "grafana/grafana", List.of("GF_"),
+      "prom/prometheus", List.of());
 
   private static final Pattern ENTRYPOINT = Pattern.compile("(?m)^(?:ENTRYPOINT|CMD)\\s+(.*)$");
   private static final Pattern SHELL_VARIABLE = Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)");

@@ -90,13 +90,24 @@ public final class WorkerService implements AutoCloseable {
     TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(resilience.breakers()).bindTo(registry);
     TaggedBulkheadMetrics.ofBulkheadRegistry(resilience.bulkheads()).bindTo(registry);
     Map<String, Counter> results = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, io.micrometer.core.instrument.Timer> latencies = new java.util.concurrent.ConcurrentHashMap<>();
     RequestExecutor executor = new RequestExecutor(this.providers, resilience, catalog, timeouts, Clock.systemUTC(),
-        outcome -> results.computeIfAbsent(outcome.result().getStatus() + "|" + outcome.result().getModel(),
-            k -> Counter.builder("worker.results")
-                .description("results the worker produced, by status and the model that answered")
-                .tag("status", outcome.result().getStatus().name())
-                .tag("model", outcome.result().getModel() == null ? "" : outcome.result().getModel())
-                .register(registry)).increment());
+        outcome -> {
+          String status = outcome.result().getStatus().name();
+          results.computeIfAbsent(status + "|" + outcome.result().getModel(),
+              k -> Counter.builder("worker.results")
+                  .description("results the worker produced, by status and the model that answered")
+                  .tag("status", status)
+                  .tag("model", outcome.result().getModel() == null ? "" : outcome.result().getModel())
+                  .register(registry)).increment();
+          // the result's latency: from the request's creation (as the pipeline stamped it) to its result
+          latencies.computeIfAbsent(status, k -> io.micrometer.core.instrument.Timer.builder("worker.result.latency")
+                  .description("time from a request's createdAt to its result, by status")
+                  .tag("status", status)
+                  .publishPercentileHistogram()
+                  .register(registry))
+              .record(java.time.Duration.ofMillis(Math.max(0, outcome.result().getLatencyMs())));
+        });
     String instance = config.instanceId();
     java.nio.file.Path journalDir = config.usageJournalDir();
     UsageJournal usageJournal = journalDir == null ? null : UsageJournal.open(journalDir);
