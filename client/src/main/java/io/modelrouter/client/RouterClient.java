@@ -396,7 +396,13 @@ public final class RouterClient implements AutoCloseable {
     }
     try {
       byte[] value = topics.requests().serializeValue(request);
-      producer.send(new ProducerRecord<>(topics.requests().name(), request.getTeamId(), value), (metadata, error) -> {
+      ProducerRecord<String, byte[]> record = new ProducerRecord<>(topics.requests().name(), request.getTeamId(), value);
+      // W3C trace context of the caller's current span, when the application set up OpenTelemetry: the router,
+      // worker and aggregator continue that trace (without one, the router starts it)
+      io.opentelemetry.api.GlobalOpenTelemetry.getPropagators().getTextMapPropagator().inject(
+          io.opentelemetry.context.Context.current(), record.headers(), (headers, key, v) -> headers.add(key,
+              v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      producer.send(record, (metadata, error) -> {
         if (error != null) {
           pending.fail(id, new SubmitFailedException(id, error));
         }

@@ -56,6 +56,7 @@ public final class WorkerService implements AutoCloseable {
   private final UsageWriter usageWriter;
   private final Thread thread;
   private final PrometheusMeterRegistry registry = Metrics.registry("worker");
+  private io.modelrouter.runtime.Tracing tracing;
   private KafkaClientMetrics consumerMetrics;
   private final CallJournal journal;
 
@@ -65,6 +66,7 @@ public final class WorkerService implements AutoCloseable {
 
   /** With these providers (tests and benchmarks inject simulated ones with a fault plan of their own). */
   public WorkerService(Settings settings, Map<String, Provider> providers) {
+    this.tracing = io.modelrouter.runtime.Tracing.create(settings, "worker");
     this.config = new WorkerConfig(settings);
     this.topics = CommonSettings.topics(settings);
     Phases.mark("worker", "serdes");
@@ -117,7 +119,7 @@ public final class WorkerService implements AutoCloseable {
     this.loop = new WorkerLoop(consumer(instance), () -> producer(instance), usageWriter, topics, executor,
         settings.get(WorkerConfig.MAX_IN_FLIGHT), settings.get(WorkerConfig.MAX_RECORD_BYTES),
         settings.get(WorkerConfig.COMMIT_INTERVAL),
-        settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC());
+        settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC()).tracing(tracing);
     this.thread = Thread.ofPlatform().name("worker-" + instance).unstarted(loop);
     Gauge.builder("worker.in.flight", loop, WorkerLoop::inFlight)
         .description("requests being executed (past worker.max.in.flight the worker pauses its partitions)")
@@ -261,6 +263,7 @@ public final class WorkerService implements AutoCloseable {
       stop();
     }
     catalogFollower.close();
+    tracing.close();
     if (consumerMetrics != null) {
       consumerMetrics.close();
     }

@@ -23,6 +23,7 @@ public final class RouterService implements AutoCloseable {
   private final StreamsLifecycle streams;
   private final Topics topics;
   private final PrometheusMeterRegistry registry = Metrics.registry("router");
+  private final io.modelrouter.runtime.Tracing tracing;
 
   public RouterService(Settings settings) {
     RouterConfig config = new RouterConfig(settings);
@@ -30,8 +31,9 @@ public final class RouterService implements AutoCloseable {
     Phases.mark("router", "serdes");
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
     Phases.mark("router", "topics");
+    this.tracing = io.modelrouter.runtime.Tracing.create(settings, "router");
     Topology topology = RouterTopology.buildTopology(topics, DefaultPolicies.routingPolicy(),
-        DefaultPolicies.catalogById(), config.admission(), new MicrometerRouterMetrics(registry));
+        DefaultPolicies.catalogById(), config.admission(), new MicrometerRouterMetrics(registry), tracing);
     this.streams = new StreamsLifecycle("router", topology, config.streamsProperties(), registry);
     if (settings.get(RouterConfig.LEARNED_PRELOAD)) {
       LearnedRouter.shipped().preloadInBackground();
@@ -66,5 +68,6 @@ public final class RouterService implements AutoCloseable {
   @Override
   public void close() {
     streams.close();
+    tracing.close();
   }
 }

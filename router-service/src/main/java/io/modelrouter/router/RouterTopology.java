@@ -70,9 +70,18 @@ public final class RouterTopology {
     return buildTopology(topics, defaultPolicy, defaultCatalog, admission, RouterMetrics.NONE);
   }
 
-  /** The router topology; {@code metrics} only counts what the processors decide (it never changes a decision). */
   public static Topology buildTopology(Topics topics, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog,
       RouterConfig.Admission admission, RouterMetrics metrics) {
+    return buildTopology(topics, defaultPolicy, defaultCatalog, admission, metrics,
+        io.modelrouter.runtime.Tracing.disabled());
+  }
+
+  /**
+   * The router topology; {@code metrics} only counts what the processors decide (it never changes a decision), and
+   * {@code tracing} records a span per decision under the request's trace.
+   */
+  public static Topology buildTopology(Topics topics, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog,
+      RouterConfig.Admission admission, RouterMetrics metrics, io.modelrouter.runtime.Tracing tracing) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.globalTable(topics.routingPolicies().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("routing-policies-source"),
@@ -96,9 +105,9 @@ public final class RouterTopology {
     KStream<String, byte[]> requests = builder.stream(topics.requests().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("requests-source"));
     KStream<String, byte[]> rekeyed = routeAndSplit(requests, "route", topics, engine, defaultPolicy, defaultCatalog,
-        admission, true, metrics);
+        admission, true, metrics, tracing);
     routeAndSplit(rekeyed.repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(REKEY_TOPIC)),
-        "route-rekeyed", topics, engine, defaultPolicy, defaultCatalog, admission, false, metrics);
+        "route-rekeyed", topics, engine, defaultPolicy, defaultCatalog, admission, false, metrics, tracing);
     // Added last, so the sub-topologies above (and their task ids and state directories) keep their numbers
     builder.globalTable(topics.routerModels().name(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("learned-models-source"),
@@ -116,9 +125,10 @@ public final class RouterTopology {
    */
   private static KStream<String, byte[]> routeAndSplit(KStream<String, byte[]> input, String name, Topics topics,
       RoutingEngine engine, RoutingPolicy defaultPolicy, Map<String, ModelSpec> defaultCatalog,
-      RouterConfig.Admission admission, boolean rekey, RouterMetrics metrics) {
+      RouterConfig.Admission admission, boolean rekey, RouterMetrics metrics, io.modelrouter.runtime.Tracing tracing) {
     KStream<String, RouterOutcome> outcomes = input.process(
-        () -> new RouterProcessor(topics, engine, defaultPolicy, defaultCatalog, admission, rekey, metrics),
+        () -> new RouterProcessor(topics, engine, defaultPolicy, defaultCatalog, admission, rekey, metrics)
+            .tracing(tracing),
         Named.as(name), ROUTE_STORES);
     BranchedKStream<String, RouterOutcome> split = outcomes.split(Named.as(name + "-"))
         .branch((key, outcome) -> outcome instanceof RouterOutcome.Routed, Branched.withConsumer(routed -> routed

@@ -29,9 +29,12 @@ public final class CommonSettings {
   public static final Setting<Boolean> TOPIC_CREATE = Setting.bool("topics.create", true,
       "Create missing topics at start-up.");
 
+  public static final Setting<String> TRACING_OTLP_ENDPOINT = Setting.string("tracing.otlp.endpoint", null,
+      "OTLP/HTTP endpoint the service sends its spans to (e.g. http://otel-collector:4318/v1/traces); none: tracing "
+          + "off, and no trace headers are written.");
   public static final List<Setting<?>> ALL = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL,
       SCHEMA_REGISTRY_USER_INFO, SCHEMA_REGISTRY_BEARER_TOKEN, TOPIC_PREFIX, TOPIC_PARTITIONS, TOPIC_REPLICATION,
-      TOPIC_CREATE);
+      TOPIC_CREATE, TRACING_OTLP_ENDPOINT);
 
   private CommonSettings() {}
 

@@ -24,6 +24,7 @@ public final class AggregatorService implements AutoCloseable {
   private final Topics topics;
   private final PrometheusMeterRegistry registry = Metrics.registry("aggregator");
   private final TableFollower<BudgetAction> actions;
+  private final io.modelrouter.runtime.Tracing tracing;
 
   public AggregatorService(Settings settings) {
     AggregatorConfig config = new AggregatorConfig(settings);
@@ -31,7 +32,8 @@ public final class AggregatorService implements AutoCloseable {
     Phases.mark("aggregator", "serdes");
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
     Phases.mark("aggregator", "topics");
-    this.streams = new StreamsLifecycle("aggregator", AggregatorTopology.buildTopology(config, topics),
+    this.tracing = io.modelrouter.runtime.Tracing.create(settings, "usage-aggregator");
+    this.streams = new StreamsLifecycle("aggregator", AggregatorTopology.buildTopology(config, topics, tracing),
         config.streamsProperties(), registry);
     // budget_team_state{team} from what the aggregator committed (read_committed), not from its uncommitted work
     BudgetStateGauges gauges = new BudgetStateGauges(registry);
@@ -69,5 +71,6 @@ public final class AggregatorService implements AutoCloseable {
   public void close() {
     streams.close();
     actions.close();
+    tracing.close();
   }
 }

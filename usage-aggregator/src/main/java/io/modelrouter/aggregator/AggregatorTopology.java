@@ -27,6 +27,11 @@ public final class AggregatorTopology {
 
   /** Pure: builds the topology, starts nothing. */
   public static Topology buildTopology(AggregatorConfig config, Topics topics) {
+    return buildTopology(config, topics, io.modelrouter.runtime.Tracing.disabled());
+  }
+
+  /** The topology, with a span per usage event aggregated when {@code tracing} is on. */
+  public static Topology buildTopology(AggregatorConfig config, Topics topics, io.modelrouter.runtime.Tracing tracing) {
     StreamsBuilder builder = new StreamsBuilder();
     AvroSerde<BudgetLedger> ledgerSerde = AvroSerde.forValues(BudgetLedger.class, topics.config().client(),
         topics.config().serde());
@@ -52,7 +57,7 @@ public final class AggregatorTopology {
         .merge(policies, Named.as("merge-policies"))
         .merge(resets, Named.as("merge-actions"))
         .process(() -> new BudgetProcessor(topics, config.grace(), config.totalsInterval(), config.rolloverCheck(),
-                config.retention(), config.maxUsageBytes()), Named.as("budget"),
+                config.retention(), config.maxUsageBytes()).tracing(tracing), Named.as("budget"),
             AggregatorStores.WINDOWS, AggregatorStores.SESSIONS, AggregatorStores.LEDGERS,
             AggregatorStores.POLICIES);
 

@@ -217,6 +217,13 @@ public final class UsageWriter {
     private final List<Future<RecordMetadata>> sends = new ArrayList<>(2);
     private final List<UsageEvent> sentEvents = new ArrayList<>(2);
     private final List<UsageEvent> unserialized = new ArrayList<>(0);
+    /** Trace headers ({@code traceparent}) each usage record of this execution carries; none when tracing is off. */
+    private org.apache.kafka.common.header.Header[] trace = new org.apache.kafka.common.header.Header[0];
+
+    /** The trace headers to put on each usage record of this execution. */
+    public synchronized void trace(org.apache.kafka.common.header.Headers headers) {
+      this.trace = headers.toArray();
+    }
 
     @Override
     public synchronized void accept(UsageEvent event) {
@@ -241,6 +248,9 @@ public final class UsageWriter {
       try {
         record = new ProducerRecord<>(topics.usage().name(), topics.usage().serializeKey(event.getTeamId()),
             topics.usage().serializeValue(event));
+        for (org.apache.kafka.common.header.Header header : trace) {
+          record.headers().add(header);
+        }
         record.headers().add(EVENT_ID_HEADER,
             event.getEventId().toString().getBytes(StandardCharsets.UTF_8));
       } catch (SchemaSerdeException e) {

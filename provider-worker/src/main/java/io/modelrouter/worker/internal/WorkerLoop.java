@@ -110,6 +110,14 @@ public final class WorkerLoop implements Runnable {
    *     producer fails beyond abort, since only a new one (a new epoch) can go on
    * @param usage the usage events' writer (an idempotent, non-transactional producer, acks=all)
    */
+  private io.modelrouter.runtime.Tracing tracing = io.modelrouter.runtime.Tracing.disabled();
+
+  /** Tracing: a span per request and one per provider call, under the request's trace. */
+  public WorkerLoop tracing(io.modelrouter.runtime.Tracing tracing) {
+    this.tracing = tracing;
+    return this;
+  }
+
   public WorkerLoop(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers,
       UsageWriter usage, Topics topics, RequestExecutor executor, int maxInFlight,
       int maxRecordBytes, Duration commitInterval, Duration drainTimeout, Clock clock) {
@@ -216,6 +224,21 @@ public final class WorkerLoop implements Runnable {
               + "of %,d bytes (worker.max.record.bytes)", record.value().length, maxRecordBytes)));
     }
     UsageWriter.Request calls = usage.request();
+    io.opentelemetry.api.trace.Span span = null;
+    org.apache.kafka.common.header.internals.RecordHeaders trace = null;
+    if (tracing.enabled()) {
+      span = tracing.tracer().spanBuilder("execute").setParent(tracing.extract(record.headers()))
+          .setSpanKind(io.opentelemetry.api.trace.SpanKind.CONSUMER)
+          .setAttribute("messaging.system", "kafka")
+          .setAttribute("messaging.destination.name", record.topic())
+          .setAttribute("model_router.team", String.valueOf(routed.getRequest().getTeamId()))
+          .setAttribute("model_router.request_id", String.valueOf(routed.getRequest().getRequestId()))
+          .setAttribute("model_router.profile", routed.getDecision().getProfile())
+          .startSpan();
+      trace = new org.apache.kafka.common.header.internals.RecordHeaders();
+      tracing.inject(io.opentelemetry.context.Context.root().with(span), trace);
+      calls.trace(trace);
+    }
     // A shadowed request's shadow call runs beside the real one, so that it does not delay the real answer
     java.util.concurrent.Future<InferenceResult> shadow = routed.getDecision().getShadow() == null ? null
         : requests.submit(() -> Shadow.execute(executor, routed, usage.executionId(), calls));
@@ -227,9 +250,24 @@ public final class WorkerLoop implements Runnable {
       result = failed(routed, record, "INTERNAL_ERROR", e);
     }
     InferenceResult shadowResult = shadow == null ? null : Shadow.await(shadow, routed);
+    if (span != null) {
+      callSpans(span, result);
+      span.setAttribute("model_router.status", result.getStatus().name());
+      if (result.getErrorCode() != null) {
+        span.setAttribute("error.type", result.getErrorCode());
+      }
+      span.end();
+    }
     // The result is committed only after the broker has every usage event of the request (its shadow call's too).
     calls.awaitWritten();
     Completion completion = result(partition, record.offset(), result, ImplicitFeedback.of(routed, result));
+    if (trace != null) {
+      for (Object output : completion.outputs()) {
+        for (org.apache.kafka.common.header.Header header : trace) {
+          cast(output).headers().add(header);
+        }
+      }
+    }
     if (shadowResult == null) {
       return completion;
     }
@@ -237,6 +275,42 @@ public final class WorkerLoop implements Runnable {
     outputs.add(new ProducerRecord<>(topics.shadowResults().name(),
         topics.shadowResults().serializeKey(shadowResult.getTeamId()), topics.shadowResults().serializeValue(shadowResult)));
     return new Completion(partition, record.offset(), outputs);
+  }
+
+  /**
+   * One span per provider call of the result (each attempt, with its own start and duration), children of the
+   * request's span, with the OpenTelemetry GenAI attributes; no prompt or completion text.
+   */
+  private void callSpans(io.opentelemetry.api.trace.Span parent, InferenceResult result) {
+    io.opentelemetry.context.Context context = io.opentelemetry.context.Context.root().with(parent);
+    for (io.modelrouter.avro.Attempt attempt : result.getAttempts()) {
+      java.time.Instant start = attempt.getStartedAt() == null ? clock.instant() : attempt.getStartedAt();
+      io.opentelemetry.api.trace.Span call = tracing.tracer().spanBuilder("chat " + attempt.getModel())
+          .setParent(context)
+          .setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
+          .setStartTimestamp(start)
+          .setAttribute("gen_ai.operation.name", "chat")
+          .setAttribute("gen_ai.provider.name", attempt.getProvider())
+          .setAttribute("gen_ai.request.model", attempt.getModel())
+          .setAttribute("gen_ai.usage.input_tokens", attempt.getInputTokens())
+          .setAttribute("gen_ai.usage.output_tokens", attempt.getOutputTokens())
+          .startSpan();
+      if (attempt.getOutcome() == io.modelrouter.avro.AttemptOutcome.OK) {
+        call.setAttribute("gen_ai.response.model", attempt.getModel());
+        if (result.getStopReason() != null && attempt.getModel().equals(result.getModel())) {
+          call.setAttribute(io.opentelemetry.api.common.AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"),
+              List.of(result.getStopReason()));
+          call.setAttribute("gen_ai.usage.cache_read.input_tokens", result.getUsage().getCachedInputTokens());
+          call.setAttribute("gen_ai.usage.cache_creation.input_tokens", result.getUsage().getCacheWriteTokens()
+              + result.getUsage().getCacheWrite1hTokens());
+        }
+      } else {
+        call.setAttribute("error.type", attempt.getErrorCode() != null ? attempt.getErrorCode()
+            : attempt.getOutcome().name());
+        call.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR);
+      }
+      call.end(start.plusMillis(attempt.getLatencyMs()));
+    }
   }
 
   private Completion result(TopicPartition partition, long offset, InferenceResult result) {

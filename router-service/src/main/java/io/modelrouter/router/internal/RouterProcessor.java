@@ -66,6 +66,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private final RouterConfig.Admission admission;
   private final boolean rekeyMismatches;
   private final RouterMetrics metrics;
+  private io.modelrouter.runtime.Tracing tracing = io.modelrouter.runtime.Tracing.disabled();
 
   private ProcessorContext<String, RouterOutcome> context;
   private StoreView<CompiledPolicy> policies;
@@ -221,6 +222,44 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     emit(record, key, outcome, value);
   }
 
+  /** Tracing: the span of this decision, under the request's trace (a new trace when it came without one). */
+  public RouterProcessor tracing(io.modelrouter.runtime.Tracing tracing) {
+    this.tracing = tracing;
+    return this;
+  }
+
+  /** A span for the decision, its context written on the outcome's headers for the next hop. */
+  private Record<String, RouterOutcome> traced(Record<String, RouterOutcome> out, Record<String, byte[]> in,
+      String team, RouteOutcome outcome) {
+    io.opentelemetry.api.trace.SpanBuilder builder = tracing.tracer().spanBuilder("route")
+        .setParent(tracing.extract(in.headers()))
+        .setSpanKind(io.opentelemetry.api.trace.SpanKind.CONSUMER)
+        .setAttribute("messaging.system", "kafka")
+        .setAttribute("messaging.destination.name", context.recordMetadata().map(m -> m.topic()).orElse(""))
+        .setAttribute("model_router.team", team);
+    switch (outcome) {
+      case RouteOutcome.Routed routed -> builder.setAttribute("model_router.outcome", "routed")
+          .setAttribute("model_router.profile", routed.decision().getProfile())
+          .setAttribute("model_router.reason_kind", routed.reasonLabel())
+          .setAttribute("model_router.budget_state", routed.decision().getBudgetState().name())
+          .setAttribute("model_router.policy_version", routed.decision().getPolicyVersion())
+          .setAttribute("model_router.strategy", routed.decision().getLearnedModel() != null ? "learned"
+              : routed.reasonLabel())
+          .setAttribute("gen_ai.provider.name", routed.decision().getProvider())
+          .setAttribute("gen_ai.request.model", routed.decision().getModel());
+      case RouteOutcome.Rejected rejected -> builder.setAttribute("model_router.outcome", "rejected")
+          .setAttribute("error.type", rejected.code());
+      case RouteOutcome.Paused paused -> builder.setAttribute("model_router.outcome", "paused")
+          .setAttribute("error.type", "BUDGET_PAUSED");
+    }
+    io.opentelemetry.api.trace.Span span = builder.startSpan();
+    span.end();
+    org.apache.kafka.common.header.internals.RecordHeaders headers =
+        new org.apache.kafka.common.header.internals.RecordHeaders(out.headers().toArray());
+    tracing.inject(io.opentelemetry.context.Context.root().with(span), headers);
+    return out.withHeaders(headers);
+  }
+
   /** Forwards a request's outcome, keyed by its team, and counts it. */
   private void emit(Record<String, byte[]> record, String key, RouteOutcome outcome, RouterOutcome value) {
     Record<String, RouterOutcome> out = record.withKey(key).withValue(value);
@@ -228,6 +267,9 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       // so that the learner keeps learned decisions without decoding every routed record
       out = out.withHeaders(new org.apache.kafka.common.header.internals.RecordHeaders(record.headers().toArray())
           .add(Topics.LEARNED_MODEL_HEADER, routed.decision().getLearnedModel().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    if (tracing.enabled()) {
+      out = traced(out, record, key, outcome);
     }
     context.forward(out);
     switch (outcome) {

@@ -51,6 +51,13 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private static final String SERVICE = "usage-aggregator";
 
   private final Topics topics;
+  private io.modelrouter.runtime.Tracing tracing = io.modelrouter.runtime.Tracing.disabled();
+
+  /** Tracing: a span per usage event aggregated, under the trace of the request that spent it. */
+  public BudgetProcessor tracing(io.modelrouter.runtime.Tracing tracing) {
+    this.tracing = tracing;
+    return this;
+  }
   private final Duration grace;
   private final Duration totalsInterval;
   private final Duration rolloverCheck;
@@ -139,6 +146,20 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   }
 
   private void onUsage(UsageEvent event, Record<String, AggregatorRecord.In> record) {
+    if (tracing.enabled()) {
+      tracing.tracer().spanBuilder("aggregate usage").setParent(tracing.extract(record.headers()))
+          .setSpanKind(io.opentelemetry.api.trace.SpanKind.CONSUMER)
+          .setAttribute("messaging.system", "kafka")
+          .setAttribute("model_router.team", event.getTeamId())
+          .setAttribute("model_router.request_id", event.getRequestId())
+          .setAttribute("model_router.usage_event", event.getEventId())
+          .setAttribute("gen_ai.provider.name", event.getProvider())
+          .setAttribute("gen_ai.request.model", event.getModel())
+          .setAttribute("gen_ai.usage.input_tokens", event.getInputTokens())
+          .setAttribute("gen_ai.usage.output_tokens", event.getOutputTokens())
+          .setAttribute("model_router.cost_micros", event.getCostMicros())
+          .startSpan().end();
+    }
     String team = event.getTeamId();
     BudgetPolicy policy = policies.get(team);
     if (event.getShadow() && (policy == null || !policy.getIncludeShadow())) {
