@@ -45,7 +45,8 @@ import java.util.Objects;
  * mapped: image blocks (base64 or URL), document blocks (a PDF as base64 or URL, plain text), tool definitions,
  * {@code tool_choice}, {@code tool_use} blocks of the assistant and {@code tool_result} blocks (sent in a user
  * message, as Anthropic requires), structured output as {@code output_config.format} (a JSON schema), stop
- * sequences; and the answer's {@code text} and {@code tool_use} blocks come back as blocks. With prompt caching,
+ * sequences (the schema prepared as Anthropic's SDKs do: {@link AnthropicSchemas}); and the answer's {@code text}
+ * and {@code tool_use} blocks come back as blocks. With prompt caching,
  * {@code cache_control} breakpoints (5m or 1h) on the last tool, the system prompt and, when asked, the last block of
  * the message before the last; the usage's {@code cache_creation} splits the writes by TTL. Usage input counts every
  * input token billed: {@code input_tokens + cache_creation_input_tokens + cache_read_input_tokens}; the cached part
@@ -151,7 +152,7 @@ public final class AnthropicProvider implements Provider {
     }
     if (request.responseFormat() != null) {
       JsonOutputFormat.Schema.Builder schema = JsonOutputFormat.Schema.builder();
-      JsonText.object(request.responseFormat().getJsonSchema())
+      AnthropicSchemas.forOutputFormat(JsonText.object(request.responseFormat().getJsonSchema()))
           .forEach((key, value) -> schema.putAdditionalProperty(key, JsonValue.from(value)));
       params.outputConfig(OutputConfig.builder().format(JsonOutputFormat.builder().schema(schema.build()).build())
           .build());
