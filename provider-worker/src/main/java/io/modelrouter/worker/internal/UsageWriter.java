@@ -286,8 +286,11 @@ public final class UsageWriter {
       if (event.getOutcome() == AttemptOutcome.OK) {
         failedAnswered.incrementAndGet();
       }
-      if (!closed) {
-        LOG.error("usage event {} could not be written: {}", event.getEventId(), error.toString());
+      // every failure is counted; the log says so for the first ten and then once a hundred, not twice a second
+      long failures = failed.get();
+      if (!closed && (failures <= 10 || failures % 100 == 0)) {
+        LOG.error("usage event {} could not be written ({} failed sends so far; sent again until written): {}",
+            event.getEventId(), failures, error.toString());
       }
     }
 

@@ -41,8 +41,9 @@ import java.util.Optional;
  * ({@code http://localhost:11434/v1}), vLLM or OpenRouter. OpenAI itself gets {@code max_completion_tokens} (its
  * reasoning models refuse {@code max_tokens}); other servers get {@code max_tokens}, which they all accept. Beyond
  * text: content parts (image_url, file for a PDF), function tools and {@code tool_choice}, an assistant's
- * {@code tool_calls} and {@code tool} messages for their results, {@code response_format} json_schema (not strict:
- * the worker validates the answer), up to 4 stop sequences; an answer's tool calls come back as blocks.
+ * {@code tool_calls} and {@code tool} messages for their results, {@code response_format} json_schema (strict when
+ * the schema meets strict mode's rules; the worker validates the answer either way), up to 4 stop sequences; an
+ * answer's tool calls come back as blocks.
  */
 public final class OpenAiCompatibleProvider implements Provider {
   private final String name;
@@ -116,13 +117,14 @@ public final class OpenAiCompatibleProvider implements Provider {
       });
     }
     if (request.responseFormat() != null) {
-      // strict off: OpenAI's strict mode refuses schemas with optional properties or open objects, which users
-      // write; the worker validates the answer against the schema either way
+      // strict (constrained decoding) when the schema meets strict mode's rules: every object closed and every
+      // property required; otherwise OpenAI would refuse it, so not strict (the worker validates either way)
+      Map<String, Object> schema = JsonText.object(request.responseFormat().getJsonSchema());
       params.responseFormat(ResponseFormatJsonSchema.builder().jsonSchema(ResponseFormatJsonSchema.JsonSchema.builder()
           .name(request.responseFormat().getName())
           .schema(ResponseFormatJsonSchema.JsonSchema.Schema.builder()
               .putAllAdditionalProperties(values(request.responseFormat().getJsonSchema())).build())
-          .strict(false)
+          .strict(strictCompatible(schema))
           .build()).build());
     }
     if (!request.stopSequences().isEmpty()) {
@@ -260,6 +262,37 @@ public final class OpenAiCompatibleProvider implements Provider {
 
   private static ChatCompletionContentPart textPart(String text) {
     return ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder().text(text).build());
+  }
+
+  /**
+   * Whether OpenAI's strict structured outputs take the schema: every object schema in it has
+   * {@code additionalProperties: false} and lists all its properties as required.
+   */
+  @SuppressWarnings("unchecked")
+  static boolean strictCompatible(Object node) {
+    if (node instanceof List<?> list) {
+      return list.stream().allMatch(OpenAiCompatibleProvider::strictCompatible);
+    }
+    if (!(node instanceof Map<?, ?> map)) {
+      return true;
+    }
+    Map<String, Object> schema = (Map<String, Object>) map;
+    Object properties = schema.get("properties");
+    if ("object".equals(schema.get("type")) || properties != null) {
+      if (!Boolean.FALSE.equals(schema.get("additionalProperties"))) {
+        return false;
+      }
+      if (properties instanceof Map<?, ?> props && !(schema.get("required") instanceof List<?> required
+          && required.containsAll(props.keySet()))) {
+        return false;
+      }
+    }
+    for (Object value : schema.values()) {
+      if ((value instanceof Map<?, ?> || value instanceof List<?>) && !strictCompatible(value)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A JSON object's members as the SDK's JSON values. */

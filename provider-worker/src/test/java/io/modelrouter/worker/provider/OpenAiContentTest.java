@@ -209,4 +209,18 @@ class OpenAiContentTest {
           assertThat(e.errorCode()).isEqualTo("invalid_tool_arguments");
         });
   }
+
+  @Test
+  void aSchemaThatMeetsStrictModesRulesIsSentStrict() {
+    assertThat(OpenAiCompatibleProvider.strictCompatible(JsonText.object("""
+        {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "object",
+         "properties": {"c": {"type": "integer"}}, "required": ["c"], "additionalProperties": false}},
+         "required": ["a", "b"], "additionalProperties": false}"""))).isTrue();
+    // an optional property, or an open object, is not strict-compatible
+    assertThat(OpenAiCompatibleProvider.strictCompatible(JsonText.object("""
+        {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "string"}}, "required": ["a"],
+         "additionalProperties": false}"""))).isFalse();
+    assertThat(OpenAiCompatibleProvider.strictCompatible(JsonText.object("""
+        {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}"""))).isFalse();
+  }
 }
