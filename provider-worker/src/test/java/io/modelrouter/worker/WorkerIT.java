@@ -377,8 +377,20 @@ class WorkerIT {
         new StringDeserializer(), new ByteArrayDeserializer());
         KafkaConsumer<byte[], byte[]> dlq = new KafkaConsumer<>(stack.consumerConfig(prefix + "dlq-reader"),
             new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topics.results().name(), topics.usage().name(), topics.shadowResults().name()));
-      dlq.subscribe(List.of(topics.dlq().name()));
+      // assigned, not subscribed: a group rebalance of the reader (a starved heartbeat on a busy machine) would hand
+      // it records it had already read, and a usage event or a result would be counted twice
+      List<org.apache.kafka.common.TopicPartition> outputs = new ArrayList<>();
+      for (String topic : List.of(topics.results().name(), topics.usage().name(), topics.shadowResults().name())) {
+        consumer.partitionsFor(topic).forEach(p -> outputs.add(new org.apache.kafka.common.TopicPartition(topic,
+            p.partition())));
+      }
+      consumer.assign(outputs);
+      consumer.seekToBeginning(outputs);
+      List<org.apache.kafka.common.TopicPartition> deadLetters = new ArrayList<>();
+      dlq.partitionsFor(topics.dlq().name()).forEach(p -> deadLetters.add(new org.apache.kafka.common.TopicPartition(
+          topics.dlq().name(), p.partition())));
+      dlq.assign(deadLetters);
+      dlq.seekToBeginning(deadLetters);
       while (reading.get()) {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
           if (record.topic().equals(topics.results().name())) {
