@@ -2,6 +2,8 @@
 // sessionStorage and renders one card per team. Every number on the page is an API field: its element carries
 // data-field (within a data-team card) and data-value (the raw API value), so a test can trace it.
 // Built with DOM calls only (no innerHTML): routing reasons, task types and alert messages are data.
+// Charts are drawn with uPlot (vendored under /dashboard/vendor); each chart's uPlot instance is kept in
+// window.modelRouterCharts[team][chart], so a test can read the very arrays that were drawn.
 'use strict';
 
 (function () {
@@ -193,6 +195,142 @@
         + ' before' : '') + ')' : '');
   }
 
+  // ------------------------------------------------------------ charts (uPlot)
+
+  const PALETTE = ['#3a5bd9', '#d2453d', '#2f9e6a', '#9333ea', '#d9922b', '#0891b2', '#c8642c', '#4b5563'];
+  const CHART_WIDTH = 580;
+  const CHART_HEIGHT = 210;
+  // Charts waiting for their card to be in the page, and the drawn ones per team (destroyed on each redraw).
+  let pendingCharts = [];
+  window.modelRouterCharts = {};
+
+  const seconds = (iso) => Date.parse(iso) / 1000;
+
+  // The team's time zone for the time axis; an offset Intl does not know is shown in UTC.
+  function zoneOf(id) {
+    const zone = id === 'Z' ? 'UTC' : id;
+    try {
+      new Intl.DateTimeFormat('en-US', {timeZone: zone});
+      return zone;
+    } catch (e) {
+      return 'UTC';
+    }
+  }
+
+  function chartOptions(title, zone, series, axes, scales) {
+    return {
+      title: title, width: CHART_WIDTH, height: CHART_HEIGHT,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
+      series: [{label: 'Time'}, ...series], axes: axes, scales: scales || {},
+      legend: {live: false}, cursor: {drag: {x: false, y: false}}
+    };
+  }
+
+  // Spend, the all-frontier baseline and tokens per bucket (hour or day).
+  function spendChart(series, period, title) {
+    const points = series[period].points;
+    const x = points.map((p) => seconds(p.start));
+    const data = [x, points.map((p) => p.costMicros / 1e6)];
+    const lines = [{label: 'Cost (USD)', stroke: PALETTE[0], width: 2, scale: 'usd', points: {show: true}}];
+    if (series.baselineModel) {
+      data.push(points.map((p) => p.baselineCostMicros / 1e6));
+      lines.push({label: 'All-frontier baseline (USD)', stroke: PALETTE[1], dash: [6, 4], width: 2, scale: 'usd',
+        points: {show: true}});
+    }
+    data.push(points.map((p) => p.inputTokens + p.outputTokens));
+    lines.push({label: 'Tokens (in + out)', stroke: PALETTE[2], width: 1, scale: 'tokens', points: {show: true}});
+    const axes = [{}, {scale: 'usd', size: 64, values: (u, vals) => vals.map((v) => '$' + v)},
+      {scale: 'tokens', side: 1, size: 64, grid: {show: false}, values: (u, vals) => vals.map((v) => tokens(v))}];
+    return {options: chartOptions(title, zoneOf(series.timeZone), lines, axes,
+      {x: {time: true, range: [seconds(series[period].from), seconds(series[period].until)]}}), data: data};
+  }
+
+  // Calls per model per bucket: which models the router sent the team's work to, over time.
+  function mixChart(series, period, title) {
+    const points = series[period].points;
+    const totals = {};
+    points.forEach((p) => Object.entries(p.callsByModel).forEach(([m, n]) => { totals[m] = (totals[m] || 0) + n; }));
+    const models = Object.keys(totals).sort((a, b) => totals[b] - totals[a] || (a < b ? -1 : 1));
+    const data = [points.map((p) => seconds(p.start))];
+    const lines = models.map((m, i) => {
+      data.push(points.map((p) => p.callsByModel[m] || 0));
+      return {label: m, stroke: PALETTE[i % PALETTE.length], width: 2, points: {show: true}};
+    });
+    return {options: chartOptions(title, zoneOf(series.timeZone), lines, [{}, {}],
+      {x: {time: true, range: [seconds(series[period].from), seconds(series[period].until)]}}), data: data};
+  }
+
+  // The budget used so far and projected at the current rate to the window's end, with each threshold (percent).
+  function burnDownChart(series, burn, title) {
+    const xs = [...new Set([...burn.points, ...burn.projection].map((p) => seconds(p.at)))].sort((a, b) => a - b);
+    const at = (list) => {
+      const byX = new Map(list.map((p) => [seconds(p.at), p.fraction * 100]));
+      return xs.map((x) => (byX.has(x) ? byX.get(x) : null));
+    };
+    const data = [xs, at(burn.points), at(burn.projection)];
+    const lines = [
+      {label: 'Used (%)', stroke: PALETTE[0], width: 2, spanGaps: true, points: {show: true}},
+      {label: 'Projected (%)', stroke: PALETTE[4], dash: [6, 4], width: 2, spanGaps: true}];
+    burn.thresholds.forEach((t, i) => {
+      data.push(xs.map(() => t.threshold * 100));
+      lines.push({label: percent(t.threshold) + ' ' + t.state.toLowerCase(), stroke: i === burn.thresholds.length - 1
+        ? PALETTE[1] : '#9aa3b5', dash: [2, 3], width: 1, points: {show: false}});
+    });
+    return {options: chartOptions(title, zoneOf(series.timeZone), lines, [{}, {values: (u, v) => v.map((n) => n + '%')}],
+      {x: {time: true, range: [seconds(burn.from), seconds(burn.until)]}}), data: data};
+  }
+
+  function chartBox(teamId, name, spec, caption) {
+    const box = el('div', {class: 'chart', 'data-chart': name}, caption);
+    pendingCharts.push({team: teamId, name: name, spec: spec, box: box});
+    return box;
+  }
+
+  function thresholdList(key, burn) {
+    return el('ul', {class: 'thresholds'}, ...burn.thresholds.map((t) => el('li', {'data-threshold': t.threshold},
+      field('strong', key + 'Threshold', t.threshold, percent(t.threshold)), ' (', t.state.toLowerCase(), '): ',
+      field('span', key + 'ThresholdStatus', t.status, t.status), t.at ? ' · ' : '',
+      t.at ? field('span', key + 'ThresholdAt', t.at, time(t.at)) : null)));
+  }
+
+  function chartsPanel(team) {
+    const s = team.series;
+    if (!s) return null;
+    const boxes = [
+      chartBox(team.team, 'hourlySpend', spendChart(s, 'hourly', 'Spend and tokens · today by hour'), null),
+      chartBox(team.team, 'dailySpend', spendChart(s, 'daily', 'Spend and tokens · this month by day'), null),
+      chartBox(team.team, 'hourlyMix', mixChart(s, 'hourly', 'Routing mix · calls per model, today by hour'), null),
+      chartBox(team.team, 'dailyMix', mixChart(s, 'daily', 'Routing mix · calls per model, this month by day'),
+        null)];
+    for (const [key, title] of WINDOWS) {
+      const burn = s.burnDown[key];
+      if (!burn) {
+        boxes.push(el('div', {class: 'chart none', 'data-chart': key + 'BurnDown'},
+          el('p', {class: 'muted'}, 'Budget burn-down · ' + title.toLowerCase() + ': no budget for this window.')));
+        continue;
+      }
+      boxes.push(chartBox(team.team, key + 'BurnDown', burnDownChart(s, burn, 'Budget burn-down · '
+        + title.toLowerCase() + ' (' + burn.metric + ')'), thresholdList(key, burn)));
+    }
+    return el('div', {class: 'charts'}, ...boxes);
+  }
+
+  // Draws the charts of the cards just put on the page, after destroying the previous ones.
+  function drawCharts() {
+    for (const charts of Object.values(window.modelRouterCharts)) {
+      Object.values(charts).forEach((chart) => chart.destroy());
+    }
+    window.modelRouterCharts = {};
+    for (const c of pendingCharts) {
+      const chart = new uPlot(c.spec.options, c.spec.data, (u, init) => {
+        c.box.prepend(u.root);
+        init();
+      });
+      (window.modelRouterCharts[c.team] = window.modelRouterCharts[c.team] || {})[c.name] = chart;
+    }
+    pendingCharts = [];
+  }
+
   function card(team) {
     const baseline = team.baseline;
     return el('section', {class: 'team', 'data-team': team.team},
@@ -205,6 +343,7 @@
         field('strong', 'baselineModel', baseline ? baseline.model : null, baseline ? baseline.model : 'no model'),
         baseline ? ' (' + baseline.source + ')' : ''),
       learningLine(team.learning),
+      chartsPanel(team),
       el('div', {class: 'panels'},
         ...WINDOWS.flatMap((win) => [
           breakdownTable(team, win, 'byModel', 'By model', 'Model', 'model', 'data-model', true),
@@ -221,8 +360,10 @@
     const key = JSON.stringify(summary.teams);
     if (key === lastRendered) return;
     lastRendered = key;
+    pendingCharts = [];
     const cards = summary.teams.map(card);
     $('teams').replaceChildren(...(cards.length ? cards : [el('p', {class: 'muted empty'}, 'No teams yet.')]));
+    drawCharts();
     document.body.setAttribute('data-rendered', 'true');
   }
 
@@ -237,7 +378,9 @@
     clearTimeout(timer);
     sessionStorage.removeItem(TOKEN_KEY);
     lastRendered = null;
+    pendingCharts = [];
     $('teams').replaceChildren();
+    drawCharts();
     $('viewer').textContent = '';
     $('updated').textContent = '';
     $('sign-out').hidden = true;

@@ -78,6 +78,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class DashboardBrowserIT {
   private static final String ADMIN = "adm1n-s3cret";
   private static final String ORION = "orion-s3cret";
+  private static final String LYRA = "lyra-s3cret";
   private static final Path CHROMIUM = Path.of(System.getProperty("dashboard.chromium", "/usr/bin/chromium"));
   private static final Path CHROMEDRIVER =
       Path.of(System.getProperty("dashboard.chromedriver", "/usr/bin/chromedriver"));
@@ -90,6 +91,7 @@ class DashboardBrowserIT {
   private Topics topics;
   private Path temp;
   private BudgetService service;
+  private Map<String, String> budgetSettings;
   private AggregatorService aggregator;
   private RouterService router;
   private WorkerService worker;
@@ -117,7 +119,8 @@ class DashboardBrowserIT {
         "topics.partitions", "2");
     Map<String, String> budget = new HashMap<>(common);
     budget.putAll(Map.of("budget.http.port", "0", "budget.admin.token", ADMIN, "budget.team.tokens",
-        "orion=" + ORION));
+        "orion=" + ORION + ",lyra=" + LYRA));
+    budgetSettings = budget;
     service = new BudgetService(Settings.of(budget)).start();
     Map<String, String> aggregation = new HashMap<>(common);
     aggregation.putAll(Map.of(
@@ -229,8 +232,11 @@ class DashboardBrowserIT {
     JsonNode orion = card(summary(ADMIN), "orion");
 
     // Then: the team's state, gauges, savings, breakdowns, alerts and routing reasons are the API's
+    List<String> apiTeams = new ArrayList<>();
+    summary(ADMIN).get("teams").forEach(t -> apiTeams.add(t.get("team").asText()));
+    assertThat(apiTeams).contains("orion", "vega");
     assertThat(browser.findElements(By.cssSelector("section[data-team]"))).extracting(e -> e.getDomAttribute(
-        "data-team")).containsExactly("orion", "vega");
+        "data-team")).containsExactlyElementsOf(apiTeams);
     assertThat(browser.findElement(By.id("viewer")).getText()).isEqualTo("Signed in as admin");
     await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
         .ignoreException(StaleElementReferenceException.class)
@@ -281,6 +287,189 @@ class DashboardBrowserIT {
       assertThat(result.get("routingReason").asText()).startsWith("routing table: " + live[1] + " → ");
       assertThat(CATALOG).containsKey(result.get("model").asText());
     }
+  }
+
+  @Test
+  void chartsDrawTheSeriesOfTheApiAndTheBudgetBurnDown() throws Exception {
+    // Given: lyra in a time zone where it is about noon now (Etc/GMT-5 is UTC+5), so that the three hours of usage
+    // below fall on today's date there, with a daily budget of 40,000 input tokens
+    Instant now = Instant.now();
+    int offset = 12 - now.atZone(java.time.ZoneOffset.UTC).getHour();
+    String zoneId = offset == 0 ? "Etc/GMT" : offset > 0 ? "Etc/GMT-" + offset : "Etc/GMT+" + (-offset);
+    java.time.ZoneId zone = java.time.ZoneId.of(zoneId);
+    HttpResponse<String> put = send("PUT", "/teams/lyra/budget", ADMIN, """
+        {"timeZone": "%s", "daily": {"inputTokens": 40000, "alertThresholds": [0.5, 0.8], "action": "restrict"},
+         "monthly": {"costUsd": 50}}""".formatted(zoneId));
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    // usage at ten past the hour two hours ago, ten past the last hour, the start of this hour, and yesterday
+    Instant hour = now.atZone(zone).truncatedTo(java.time.temporal.ChronoUnit.HOURS).toInstant();
+    List<Object[]> calls = List.of(
+        new Object[] {"l-1", hour.minus(Duration.ofMinutes(110)), "claude-haiku-4-5", 6_000L, 600L},
+        new Object[] {"l-2", hour.minus(Duration.ofMinutes(50)), "claude-sonnet-4-5", 4_000L, 800L},
+        new Object[] {"l-3", hour, "claude-haiku-4-5", 2_000L, 200L},
+        new Object[] {"l-0", now.minus(Duration.ofDays(1)), "claude-haiku-4-5", 1_000L, 100L});
+    for (Object[] c : calls) {
+      usageAt("lyra", (String) c[0], "codeReview", (String) c[2], (Long) c[3], (Long) c[4], (Instant) c[1]);
+    }
+    JsonNode series = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+        .until(() -> seriesOf("lyra"), s -> s.get("burnDown").get("daily").get("used").get("inputTokens")
+            .asLong() == 12_000);
+
+    // Then: the API's hours hold exactly these calls, each in its local hour, with its cost and the routing mix
+    JsonNode hours = series.get("hourly").get("points");
+    Map<Instant, long[]> expected = new HashMap<>();
+    for (Object[] c : calls.subList(0, 3)) {
+      Instant start = ((Instant) c[1]).atZone(zone).truncatedTo(java.time.temporal.ChronoUnit.HOURS).toInstant();
+      ModelSpec spec = CATALOG.get((String) c[2]);
+      expected.merge(start, new long[] {(Long) c[3], (Long) c[4], Pricing.costMicros(spec, (Long) c[3], (Long) c[4],
+          0), 1}, (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]});
+    }
+    for (JsonNode point : hours) {
+      long[] want = expected.getOrDefault(Instant.parse(point.get("start").asText()), new long[4]);
+      assertThat(point.get("inputTokens").asLong()).as(point.toString()).isEqualTo(want[0]);
+      assertThat(point.get("outputTokens").asLong()).as(point.toString()).isEqualTo(want[1]);
+      assertThat(point.get("costMicros").asLong()).as(point.toString()).isEqualTo(want[2]);
+      assertThat(point.get("calls").asLong()).as(point.toString()).isEqualTo(want[3]);
+    }
+    assertThat(hours.get(0).get("start").asText())
+        .isEqualTo(now.atZone(zone).toLocalDate().atStartOfDay(zone).toInstant().toString());
+    // the month's days: today's 12,000 input tokens, and yesterday's 1,000 when yesterday was in this month
+    JsonNode days = series.get("daily").get("points");
+    java.time.LocalDate today = now.atZone(zone).toLocalDate();
+    assertThat(days).hasSize(today.getDayOfMonth());
+    assertThat(days.get(days.size() - 1).get("inputTokens").asLong()).isEqualTo(12_000);
+    if (today.getDayOfMonth() > 1) {
+      assertThat(days.get(days.size() - 2).get("inputTokens").asLong()).isEqualTo(1_000);
+    }
+    // and the burn-down: 30% used; the rate is the usage since the start of the hour two before the API's "now"
+    JsonNode burn = series.get("burnDown").get("daily");
+    assertThat(burn.get("fraction").decimalValue()).isEqualByComparingTo("0.3");
+    Instant at = Instant.parse(series.get("at").asText());
+    Instant rateFrom = at.atZone(zone).truncatedTo(java.time.temporal.ChronoUnit.HOURS).minusHours(2).toInstant();
+    long recent = calls.subList(0, 3).stream().filter(c -> !((Instant) c[1]).isBefore(rateFrom))
+        .mapToLong(c -> (Long) c[3]).sum();
+    double perSecond = recent / (Duration.between(rateFrom, at).toMillis() / 1000.0);
+    JsonNode half = burn.get("thresholds").get(0);
+    assertThat(half.get("threshold").decimalValue()).isEqualByComparingTo("0.5");
+    Instant halfAt = at.plusMillis(Math.round((20_000 - 12_000) / perSecond * 1000));
+    assertThat(Duration.between(halfAt, Instant.parse(half.get("at").asText())).abs())
+        .isLessThanOrEqualTo(Duration.ofMillis(2));
+
+    // When: lyra signs in with its own token
+    browser.get(base() + "/");
+    signOutIfSignedIn();
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token"))).sendKeys(LYRA);
+    browser.findElement(By.id("token-submit")).click();
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("[data-team='lyra'] [data-chart]")));
+
+    // Then: every chart draws the points of the summary the page was sent, and the series API has the same points
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+        .ignoreException(StaleElementReferenceException.class)
+        .untilAsserted(() -> assertCharts(card(summary(LYRA), "lyra").get("series")));
+    JsonNode card = card(summary(LYRA), "lyra").get("series");
+    assertSamePoints(seriesOf("lyra"), card);
+    // the thresholds under the burn-down chart are the API's
+    WebElement lyra = browser.findElement(By.cssSelector("section[data-team='lyra']"));
+    List<WebElement> listed = lyra.findElements(By.cssSelector("[data-chart='dailyBurnDown'] li[data-threshold]"));
+    assertThat(listed).hasSize(card.get("burnDown").get("daily").get("thresholds").size());
+    for (int i = 0; i < listed.size(); i++) {
+      JsonNode threshold = card.get("burnDown").get("daily").get("thresholds").get(i);
+      assertThat(value(listed.get(i), "dailyThresholdStatus")).isEqualTo(threshold.get("status").asText());
+      assertThat(value(listed.get(i), "dailyThresholdAt")).isEqualTo(threshold.get("at").asText());
+    }
+    screenshot(Path.of("target/dashboard-charts-it.png"));
+
+    // and the series come from the topics, not from memory: a restarted budget-service serves the same points
+    service.close();
+    service = new BudgetService(Settings.of(budgetSettings)).start();
+    assertSamePoints(seriesOf("lyra"), card);
+  }
+
+  /**
+   * The same hours and days; a series read a little later may have begun a new hour (the page's summary is as of
+   * the minute), which is then empty.
+   */
+  private static void assertSamePoints(JsonNode later, JsonNode earlier) {
+    for (String period : List.of("hourly", "daily")) {
+      JsonNode before = earlier.get(period).get("points");
+      JsonNode after = later.get(period).get("points");
+      assertThat(after.size()).as(period).isBetween(before.size(), before.size() + 1);
+      for (int i = 0; i < after.size(); i++) {
+        if (i < before.size()) {
+          assertThat(after.get(i)).as(period + " #" + i).isEqualTo(before.get(i));
+        } else {
+          assertThat(after.get(i).get("calls").asLong()).as(period + " #" + i).isZero();
+        }
+      }
+    }
+  }
+
+  /** The drawn arrays of each of lyra's charts against the API's points (uPlot's x is in seconds, money in dollars). */
+  @SuppressWarnings("unchecked")
+  private void assertCharts(JsonNode series) {
+    Map<String, Object> drawn = (Map<String, Object>) ((JavascriptExecutor) browser).executeScript("""
+        const out = {};
+        for (const [name, u] of Object.entries(window.modelRouterCharts['lyra'] || {})) {
+          out[name] = {data: u.data, labels: u.series.map(s => s.label),
+                       painted: u.ctx.canvas.width > 0 && u.ctx.canvas.height > 0};
+        }
+        return out;""");
+    assertThat(drawn).containsKeys("hourlySpend", "dailySpend", "hourlyMix", "dailyMix", "dailyBurnDown",
+        "monthlyBurnDown");
+    for (String period : List.of("hourly", "daily")) {
+      JsonNode points = series.get(period).get("points");
+      Map<String, Object> spend = (Map<String, Object>) drawn.get(period + "Spend");
+      List<List<Number>> data = (List<List<Number>>) spend.get("data");
+      assertThat((Boolean) spend.get("painted")).isTrue();
+      assertThat((List<String>) spend.get("labels")).containsExactly("Time", "Cost (USD)",
+          "All-frontier baseline (USD)", "Tokens (in + out)");
+      assertThat(data.get(0)).hasSize(points.size());
+      for (int i = 0; i < points.size(); i++) {
+        JsonNode p = points.get(i);
+        assertThat(data.get(0).get(i).doubleValue()).isEqualTo(Instant.parse(p.get("start").asText()).getEpochSecond());
+        assertThat(data.get(1).get(i).doubleValue()).isCloseTo(p.get("costMicros").asLong() / 1e6,
+            org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(data.get(2).get(i).doubleValue()).isCloseTo(p.get("baselineCostMicros").asLong() / 1e6,
+            org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(data.get(3).get(i).longValue())
+            .isEqualTo(p.get("inputTokens").asLong() + p.get("outputTokens").asLong());
+      }
+      Map<String, Object> mix = (Map<String, Object>) drawn.get(period + "Mix");
+      List<String> models = ((List<String>) mix.get("labels")).subList(1, ((List<String>) mix.get("labels")).size());
+      List<List<Number>> mixData = (List<List<Number>>) mix.get("data");
+      java.util.Set<String> apiModels = new java.util.TreeSet<>();
+      points.forEach(p -> p.get("callsByModel").fieldNames().forEachRemaining(apiModels::add));
+      assertThat(models).containsExactlyInAnyOrderElementsOf(apiModels);
+      for (int m = 0; m < models.size(); m++) {
+        for (int i = 0; i < points.size(); i++) {
+          assertThat(mixData.get(m + 1).get(i).longValue()).as(period + " " + models.get(m) + " #" + i)
+              .isEqualTo(points.get(i).get("callsByModel").path(models.get(m)).asLong(0));
+        }
+      }
+    }
+    for (String window : List.of("daily", "monthly")) {
+      JsonNode burn = series.get("burnDown").get(window);
+      List<List<Number>> data = (List<List<Number>>) ((Map<String, Object>) drawn.get(window + "BurnDown"))
+          .get("data");
+      List<Number> xs = data.get(0);
+      for (String[] line : new String[][] {{"points", "1"}, {"projection", "2"}}) {
+        for (JsonNode p : burn.get(line[0])) {
+          int index = xs.stream().map(Number::longValue).toList().indexOf(Instant.parse(p.get("at").asText())
+              .getEpochSecond());
+          assertThat(index).as(window + " " + line[0] + " " + p).isNotNegative();
+          assertThat(data.get(Integer.parseInt(line[1])).get(index).doubleValue()).as(window + " " + p)
+              .isCloseTo(p.get("fraction").asDouble() * 100, org.assertj.core.data.Offset.offset(1e-9));
+        }
+      }
+      assertThat(data).hasSize(3 + burn.get("thresholds").size());
+    }
+  }
+
+  private JsonNode seriesOf(String team) throws Exception {
+    HttpResponse<String> response = send("GET", "/teams/" + team + "/usage/series", ADMIN, null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return MAPPER.readTree(response.body());
   }
 
   /** A card as the API has it: state, reason, baseline, both windows, breakdowns, alerts and recent results. */
@@ -449,8 +638,12 @@ class DashboardBrowserIT {
   }
 
   private void screenshot() throws IOException {
+    screenshot(SCREENSHOT);
+  }
+
+  private void screenshot(Path file) throws IOException {
     byte[] png = ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES);
-    Path target = SCREENSHOT.toAbsolutePath();
+    Path target = file.toAbsolutePath();
     Files.createDirectories(target.getParent());
     Files.write(target, png);
   }
@@ -475,6 +668,16 @@ class DashboardBrowserIT {
 
   private void usage(String team, String requestId, String taskType, String model, long input, long output,
       long cached) throws Exception {
+    usage(team, requestId, taskType, model, input, output, cached, Instant.now());
+  }
+
+  private void usageAt(String team, String requestId, String taskType, String model, long input, long output,
+      Instant at) throws Exception {
+    usage(team, requestId, taskType, model, input, output, 0, at);
+  }
+
+  private void usage(String team, String requestId, String taskType, String model, long input, long output,
+      long cached, Instant at) throws Exception {
     ModelSpec spec = CATALOG.get(model);
     produce(topics.usage(), team, UsageEvent.newBuilder()
         .setEventId(requestId + "#1").setRequestId(requestId).setTeamId(team).setSessionId("s-" + team)
@@ -482,7 +685,7 @@ class DashboardBrowserIT {
         .setInputTokens(input).setOutputTokens(output).setCachedInputTokens(cached)
         .setCostMicros(Pricing.costMicros(spec, input, output, cached))
         .setCreditsMicros(Pricing.creditsMicros(spec, input, output))
-        .setFinalCall(true).setEventTime(Instant.now()).build());
+        .setFinalCall(true).setEventTime(at).build());
   }
 
   private void result(String team, String requestId, String profile, String model, String reason)

@@ -139,6 +139,35 @@ class AggregatorTopologyTest extends AggregatorFixture {
   }
 
   @Test
+  void aDayIsBrokenDownByLocalHourAndModelInTheTeamsTimeZone() {
+    // Given a team in India (UTC+05:30): its hours start at half past in UTC
+    BudgetPolicy india = BudgetPolicy.newBuilder()
+        .setTeamId(TEAM).setVersion(1).setTimeZone("Asia/Kolkata")
+        .setDaily(WindowBudget.newBuilder().setInputTokens(1_000_000L).setOutputTokens(null).setCostMicros(null)
+            .setAlertThresholds(List.of(1.0)).setAction(BudgetActionType.NOTIFY).setEscalations(List.of()).build())
+        .setMonthly(null).setUpdatedAt(null).build();
+    policies.pipeInput(TEAM, topics.budgetPolicies().serializeValue(india), DAY1.minusSeconds(60));
+
+    // When calls land at 14:30 and 14:59 IST (09:00Z, 09:29Z) and at 15:00 IST (09:30Z)
+    use(100, DAY1, DAY1, "session-1");
+    use(200, DAY1.plus(Duration.ofMinutes(29)), DAY1.plus(Duration.ofMinutes(29)), "session-1");
+    use(400, DAY1.plus(Duration.ofMinutes(30)), DAY1.plus(Duration.ofMinutes(30)), "session-2");
+    advance(Duration.ofSeconds(1));
+
+    // Then the day (22 November in India) has two hours, 14:00 and 15:00 IST, named by their start in UTC
+    Map<String, UsageTotals> published = totals.readKeyValuesToMap();
+    Map<String, UsageBreakdown> hours = published.get("team-a|DAILY|2026-11-22").getByHour();
+    assertThat(hours).containsOnlyKeys("2026-11-22T08:30:00Z|claude-haiku-4-5", "2026-11-22T09:30:00Z|claude-haiku-4-5");
+    assertThat(hours.get("2026-11-22T08:30:00Z|claude-haiku-4-5").getInputTokens()).isEqualTo(300);
+    assertThat(hours.get("2026-11-22T08:30:00Z|claude-haiku-4-5").getCalls()).isEqualTo(2);
+    assertThat(hours.get("2026-11-22T09:30:00Z|claude-haiku-4-5").getInputTokens()).isEqualTo(400);
+    assertThat(published.get("team-a|MONTHLY|2026-11").getByHour()).isEmpty();
+    // and the sessions are still their own table
+    assertThat(published.get("team-a|DAILY|2026-11-22").getBySession())
+        .containsOnlyKeys("session-1|claude-haiku-4-5", "session-2|claude-haiku-4-5");
+  }
+
+  @Test
   void shadowUsageCountsAgainstTheBudgetOnlyWhenItsPolicySaysIncludeShadow() {
     dailyBudget(1, 1_000);
     use(100, DAY1);

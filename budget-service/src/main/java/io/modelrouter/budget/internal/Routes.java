@@ -73,6 +73,8 @@ public final class Routes {
         r::state);
     api.get("/teams/{team}/alerts", ctx -> Permission.readTeam("alerts.read", team(ctx), "the alerts"), r::alerts);
     api.get("/teams/{team}/usage", ctx -> Permission.readTeam("usage.read", team(ctx), "the usage"), r::usage);
+    api.get("/teams/{team}/usage/series", ctx -> Permission.readTeam("usage.read", team(ctx), "the usage"),
+        r::series);
     api.get("/teams/{team}/changes", ctx -> Permission.readTeam("changes.read", team(ctx), "the changes"),
         r::changes);
     api.post("/teams/{team}/feedback", ctx -> Permission.writeTeam("feedback.write", team(ctx), "feedback"),
@@ -96,6 +98,10 @@ public final class Routes {
     api.asset("/", "/dashboard/index.html", "text/html; charset=utf-8");
     api.asset("/dashboard/dashboard.js", "/dashboard/dashboard.js", "text/javascript; charset=utf-8");
     api.asset("/dashboard/dashboard.css", "/dashboard/dashboard.css", "text/css; charset=utf-8");
+    // uPlot (MIT), vendored: the page loads nothing from anywhere else (docs/decisions/0005-vendored-charts.md).
+    api.asset("/dashboard/vendor/uPlot.iife.min.js", "/dashboard/vendor/uPlot.iife.min.js",
+        "text/javascript; charset=utf-8");
+    api.asset("/dashboard/vendor/uPlot.min.css", "/dashboard/vendor/uPlot.min.css", "text/css; charset=utf-8");
     api.get("/dashboard/summary", ctx -> Permission.readShared("dashboard.read", "the dashboard summary"),
         r::dashboard);
   }
@@ -277,6 +283,17 @@ public final class Routes {
     }
   }
 
+  /** The team's usage over time: today by hour, the month by day, and each window's burn-down ({@link TeamSeries}). */
+  private void series(Context ctx, Principal principal) {
+    String team = team(ctx);
+    HttpApi.json(ctx, 200, series(team, store.now()).toJson());
+  }
+
+  private TeamSeries series(String team, Instant at) {
+    return new TeamSeries(team, at, store.budget(team), store::totals,
+        FrontierBaseline.of(store.routingPolicy(team), store.defaultPolicy(), store.catalog()));
+  }
+
   /** Who changed the team's budget, policy, state or pin, and when, newest first ({@code ?limit=}, 50). */
   private void changes(Context ctx, Principal principal) {
     String team = team(ctx);
@@ -413,6 +430,9 @@ public final class Routes {
       ObjectNode card = TeamSummary.of(team, at, store.budget(team), store::totals, store.action(team),
           store.alerts(team, store.alertsPerTeam()), results.recent(team, TeamSummary.RESULTS_SHOWN), baseline)
           .toJson();
+      // The charts' series as of the minute: the projections move with the clock, and the page redraws only when
+      // what it is sent changes.
+      card.set("series", series(team, at.truncatedTo(java.time.temporal.ChronoUnit.MINUTES)).toJson());
       ObjectNode learning = learningJson(team);
       if (learning != null) {
         card.set("learning", learning);

@@ -14,6 +14,6 @@ public final class AggregatorStores {
   public static final String LEDGERS = "budget-ledgers";
   /** Each team's budget policy. */
   public static final String POLICIES = "budget-policies";
-  /** Usage of the current day by session and model. */
+  /** Usage of each day by session and model, and by hour and model (name kept from when it held sessions only). */
   public static final String SESSIONS = "usage-sessions";
 }

@@ -69,7 +69,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
   private DecodedStore<UsageTotals> windows;
   private DecodedStore<BudgetLedger> ledgers;
   private DecodedStore<BudgetPolicy> policies;
-  private SessionUsage sessions;
+  private WindowSlices slices;
 
   /**
    * @param maxUsageBytes the largest usage record read; a larger one goes to the DLQ undecoded
@@ -92,7 +92,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     this.windows = new DecodedStore<>(context.getStateStore(AggregatorStores.WINDOWS), DECODED);
     this.ledgers = new DecodedStore<>(context.getStateStore(AggregatorStores.LEDGERS), DECODED);
     this.policies = new DecodedStore<>(context.getStateStore(AggregatorStores.POLICIES), DECODED);
-    this.sessions = new SessionUsage(context.getStateStore(AggregatorStores.SESSIONS));
+    this.slices = new WindowSlices(context.getStateStore(AggregatorStores.SESSIONS));
     dirty.clear();
     // After a restart, publish the current windows' totals again: changes made before the crash may not have been.
     try (KeyValueIterator<String, BudgetLedger> all = ledgers.store().all()) {
@@ -181,7 +181,8 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
       boolean late = now.isAfter(window.until().plus(grace));
       WindowTotals.add(totals, event, late, now);
       if (kind == WindowKind.DAILY) {
-        sessions.add(key, event);
+        slices.addSession(key, event);
+        slices.add(hoursKey(key), hourOf(at, zone), event);
       }
       annotate(totals, policy, ledger);
       windows.put(key, totals);
@@ -390,7 +391,8 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
       if (totals != null) {
         UsageTotals published = totals;
         if (totals.getWindow() == WindowKind.DAILY) {
-          published = UsageTotals.newBuilder(totals).setBySession(sessions.of(key)).build();
+          published = UsageTotals.newBuilder(totals).setBySession(slices.of(key)).setByHour(slices.of(hoursKey(key)))
+              .build();
         }
         context.forward(new Record<>(key, new AggregatorRecord.Totals(key, published), timestamp));
       }
@@ -427,8 +429,22 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
     }
     for (String key : old) {
       windows.delete(key);
-      sessions.deleteWindow(key);
+      slices.deleteWindow(key);
+      slices.deleteWindow(hoursKey(key));
     }
+  }
+
+  /**
+   * Where a daily window's hourly slices are kept in the slices store: beside its session slices, under a key whose
+   * prefix scan cannot meet theirs ({@code #} is not allowed in team ids or window starts).
+   */
+  static String hoursKey(String windowKey) {
+    return windowKey + "#hours";
+  }
+
+  /** The start of the local hour holding {@code at}, as an instant ({@code UsageTotals.byHour}'s slice names). */
+  static String hourOf(Instant at, ZoneId zone) {
+    return at.atZone(zone).truncatedTo(java.time.temporal.ChronoUnit.HOURS).toInstant().toString();
   }
 
   private BudgetLedger ledger(String team) {

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Adds usage events to a window's {@link UsageTotals}: the sums, and breakdowns by model and by task type. The
- * breakdown by session and model is kept apart ({@link SessionUsage}) and filled in when the totals are published.
+ * breakdowns by session and model and by hour and model are kept apart ({@link WindowSlices}) and filled in when
+ * the totals are published.
  */
 final class WindowTotals {
   private WindowTotals() {}

@@ -10,45 +10,51 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * A daily window's usage by session and model, one store entry per {@code <windowKey>|<session>|<model>}, so that a
- * usage event rewrites one small entry instead of a window's whole session table (hundreds of sessions a day for a
- * busy team). The table is assembled only when the window's totals are published. A day with more than
- * {@value #MAX_SESSION_KEYS} session-and-model keys counts the rest under {@code (other)}.
+ * A daily window's usage sliced by something and model (by session: {@code UsageTotals.bySession}; by hour:
+ * {@code UsageTotals.byHour}), one store entry per {@code <windowKey>|<slice>|<model>}, so that a usage event
+ * rewrites one small entry instead of a window's whole table (hundreds of sessions a day for a busy team). The table
+ * is assembled only when the window's totals are published. A day with more than {@value #MAX_KEYS} slice-and-model
+ * keys counts the rest under {@code (other)}.
  */
-final class SessionUsage {
-  static final int MAX_SESSION_KEYS = 500;
+final class WindowSlices {
+  static final int MAX_KEYS = 500;
   static final String NO_SESSION = "(none)";
-  static final String OTHER_SESSIONS = "(other)";
+  static final String OTHER = "(other)";
   private static final StringSerializer KEYS = new StringSerializer();
 
   private final DecodedStore<UsageBreakdown> entries;
   /** Keys per window, counted from the store the first time a window is seen after init. */
   private final Map<String, Integer> counts = new HashMap<>();
 
-  SessionUsage(KeyValueStore<String, UsageBreakdown> store) {
+  WindowSlices(KeyValueStore<String, UsageBreakdown> store) {
     this.entries = new DecodedStore<>(store, 20_000);
   }
 
-  void add(String windowKey, UsageEvent event) {
-    String session = event.getSessionId() == null ? NO_SESSION : event.getSessionId();
-    String key = windowKey + "|" + session + "|" + event.getModel();
-    UsageBreakdown slice = entries.get(key);
-    if (slice == null) {
+  /** Adds the event to its session's slice. */
+  void addSession(String windowKey, UsageEvent event) {
+    add(windowKey, event.getSessionId() == null ? NO_SESSION : event.getSessionId(), event);
+  }
+
+  /** Adds the event to the slice {@code slice} (which holds no {@code |}) of the window, with its model. */
+  void add(String windowKey, String slice, UsageEvent event) {
+    String key = windowKey + "|" + slice + "|" + event.getModel();
+    UsageBreakdown usage = entries.get(key);
+    if (usage == null) {
       int count = counts.computeIfAbsent(windowKey, this::count);
-      if (count >= MAX_SESSION_KEYS) {
-        key = windowKey + "|" + OTHER_SESSIONS + "|" + event.getModel();
-        slice = entries.get(key);
+      if (count >= MAX_KEYS) {
+        key = windowKey + "|" + OTHER + "|" + event.getModel();
+        usage = entries.get(key);
       }
-      if (slice == null) {
-        slice = new UsageBreakdown(0L, 0L, 0L, 0L, 0L, 0L);
+      if (usage == null) {
+        usage = new UsageBreakdown(0L, 0L, 0L, 0L, 0L, 0L);
         counts.merge(windowKey, 1, Integer::sum);
       }
     }
-    WindowTotals.addTo(slice, event);
-    entries.put(key, slice);
+    WindowTotals.addTo(usage, event);
+    entries.put(key, usage);
   }
 
-  /** The window's table, keyed {@code <session>|<model>} as {@code UsageTotals.bySession} has it. */
+  /** The window's table, keyed {@code <slice>|<model>} as {@code UsageTotals.bySession} and {@code byHour} have it. */
   Map<String, UsageBreakdown> of(String windowKey) {
     Map<String, UsageBreakdown> out = new HashMap<>();
     String prefix = windowKey + "|";
