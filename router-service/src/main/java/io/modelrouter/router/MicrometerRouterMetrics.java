@@ -15,8 +15,14 @@ final class MicrometerRouterMetrics implements RouterMetrics {
   private final MeterRegistry registry;
   private final ConcurrentMap<String, Counter> counters = new ConcurrentHashMap<>();
 
+  private final ConcurrentMap<String, Counter> rateCounters = new ConcurrentHashMap<>();
+  private final io.micrometer.core.instrument.Timer waits;
+
   MicrometerRouterMetrics(MeterRegistry registry) {
     this.registry = registry;
+    this.waits = io.micrometer.core.instrument.Timer.builder("router.rate.limit.wait")
+        .description("how long requests waited for their team's rate limit (released or expired)")
+        .publishPercentileHistogram().register(registry);
   }
 
   @Override
@@ -33,6 +39,17 @@ final class MicrometerRouterMetrics implements RouterMetrics {
   @Override
   public void deadLettered() {
     counter("dead_lettered", "", "", "", "", "").increment();
+  }
+
+  @Override
+  public void rateLimited(String outcome, long waitedMs) {
+    rateCounters.computeIfAbsent(outcome, o -> Counter.builder("router.rate.limited")
+        .description("requests that met their team's rate limit: queued, released (routed after waiting), expired "
+            + "(deadline passed while waiting), queue_full (rejected)")
+        .tag("outcome", o).register(registry)).increment();
+    if (outcome.equals("released") || outcome.equals("expired")) {
+      waits.record(java.time.Duration.ofMillis(waitedMs));
+    }
   }
 
   private Counter counter(String outcome, String profile, String model, String reason, String state, String code) {

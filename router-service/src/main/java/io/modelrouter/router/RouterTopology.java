@@ -52,7 +52,8 @@ public final class RouterTopology {
   public static final RouterConfig.Admission DEFAULT_ADMISSION =
       new RouterConfig.Admission(true, 0.15, java.time.Duration.ofMinutes(10), 1_000_000);
   private static final String[] ROUTE_STORES = {RouterStores.BUDGET_ACTIONS, RouterStores.LEDGERS, RouterStores.RESERVATIONS,
-      RouterStores.BUDGET_POLICIES, RouterStores.SESSIONS, RouterStores.SESSION_ASKS};
+      RouterStores.BUDGET_POLICIES, RouterStores.SESSIONS, RouterStores.SESSION_ASKS, RouterStores.RATE_BUCKETS,
+      RouterStores.RATE_QUEUE};
 
   private RouterTopology() {}
 
@@ -181,6 +182,12 @@ public final class RouterTopology {
         Serdes.String(), AvroSerde.forValues(SessionRoute.class, topics.config().client(), topics.config().serde())));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.SESSION_ASKS),
         Serdes.String(), AvroSerde.forValues(SessionAsk.class, topics.config().client(), topics.config().serde())));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.RATE_BUCKETS),
+        Serdes.String(), AvroSerde.forValues(io.modelrouter.avro.RateBucket.class, topics.config().client(),
+            topics.config().serde())));
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.RATE_QUEUE),
+        Serdes.String(), AvroSerde.forValues(io.modelrouter.avro.QueuedRequest.class, topics.config().client(),
+            topics.config().serde())));
   }
 
   private static KStream<String, LedgerProcessor.Input> ledgerInput(StreamsBuilder builder, String topic, String name,

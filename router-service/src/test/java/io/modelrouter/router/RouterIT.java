@@ -56,7 +56,15 @@ class RouterIT {
   void start(KafkaStack stack, @TempDir Path state) {
     String prefix = stack.uniqueName("router") + ".";
     topics = stack.createTopics(prefix, 4);
-    Settings settings = Settings.of(Map.of(
+    router = new RouterService(settings(stack, prefix, state)).start();
+    producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(), new ByteArraySerializer());
+    reader = Thread.ofVirtual().start(() -> readOutputs(stack, prefix));
+    await().atMost(Duration.ofSeconds(60)).until(() -> router.state() == KafkaStreams.State.RUNNING);
+  }
+
+  /** A router instance of the test's application, with its own state directory. */
+  private static Settings settings(KafkaStack stack, String prefix, Path state) {
+    return Settings.of(Map.of(
         "kafka.bootstrap.servers", stack.bootstrapServers(),
         "schema.registry.url", stack.registryUrl(),
         "topics.prefix", prefix,
@@ -64,10 +72,6 @@ class RouterIT {
         "router.application.id", prefix + "router",
         "router.state.dir", state.toString(),
         "router.threads", "1"));
-    router = new RouterService(settings).start();
-    producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(), new ByteArraySerializer());
-    reader = Thread.ofVirtual().start(() -> readOutputs(stack, prefix));
-    await().atMost(Duration.ofSeconds(60)).until(() -> router.state() == KafkaStreams.State.RUNNING);
   }
 
   @AfterEach
@@ -225,6 +229,83 @@ class RouterIT {
           .setRequestId(f[0]).setTeamId(f[1]).setTier(f[2]).setModel(f[4]).build();
       return new Expected(request, f[5], f[6]);
     }
+  }
+
+  @Test
+  void aTeamsRateLimitHoldsAcrossTwoRoutersAndItsWaitingRequestsSurviveTheOwnersShutdown(KafkaStack stack,
+      @TempDir Path secondState) throws Exception {
+    // Given team "metered" limited to 120 requests a minute (two a second, two at once), and a second router
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.setTeamId("metered");
+    policy.setVersion(1);
+    policy.setRateLimits(new io.modelrouter.avro.RateLimits(120L, null, 1.0, 1_000));
+    producer.send(new ProducerRecord<>(topics.routingPolicies().name(), "metered",
+        topics.routingPolicies().serializeValue(policy))).get();
+    String prefix = topics.config().prefix();
+    RouterService second = new RouterService(settings(stack, prefix, secondState)).start();
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> router.state() == KafkaStreams.State.RUNNING
+          && second.state() == KafkaStreams.State.RUNNING && owner(router, second) != null);
+      probeUntil("metered", "interactiveChat", r -> r.getDecision().getPolicyVersion().equals("metered@1"));
+      Thread.sleep(1_000); // the probe took from the bucket: let it fill again
+
+      // When 16 requests arrive at once, and the router that owns the team's partition shuts down after 4 went
+      for (int i = 0; i < 16; i++) {
+        send(request("interactiveChat", "Summarize ticket " + i).setRequestId("metered-" + i).setTeamId("metered")
+            .build());
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> meteredRouted().size() >= 4);
+      RouterService owner = owner(router, second);
+      assertThat(owner).isNotNull();
+      owner.close();
+
+      // Then every one is routed exactly once, none failed, in arrival order
+      await().atMost(Duration.ofSeconds(90)).until(() -> meteredRouted().size() == 16);
+      List<RoutedRequest> inOrder = meteredRouted();
+      assertThat(duplicates).isEmpty();
+      assertThat(results.keySet().stream().filter(id -> id.startsWith("metered-")).toList()).isEmpty();
+      assertThat(inOrder).extracting(r -> r.getRequest().getRequestId())
+          .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 16).mapToObj(i -> "metered-" + i).toList());
+      // and never faster than the limit, across the handover: between any two decisions, at most two (the bucket)
+      // plus one per half second
+      for (int i = 0; i < inOrder.size(); i++) {
+        for (int j = i + 1; j < inOrder.size(); j++) {
+          long apart = inOrder.get(j).getDecision().getDecidedAt().toEpochMilli()
+              - inOrder.get(i).getDecision().getDecidedAt().toEpochMilli();
+          assertThat((long) (j - i)).as("decisions %d and %d, %d ms apart", i, j, apart).isLessThanOrEqualTo(2 + apart / 500);
+        }
+      }
+      assertThat(inOrder.get(15).getDecision().getRateLimitWaitMs()).isGreaterThanOrEqualTo(6_000);
+      assertThat(inOrder.get(15).getDecision().getReason()).contains("for the team's rate limit (120 requests/min)");
+    } finally {
+      second.close();
+    }
+  }
+
+  /** The routed requests of team "metered", in the order the router decided them. */
+  private List<RoutedRequest> meteredRouted() {
+    return routed.values().stream().filter(r -> r.getRequest().getRequestId().startsWith("metered-"))
+        .sorted(java.util.Comparator.comparing((RoutedRequest r) -> r.getDecision().getDecidedAt())
+            .thenComparing(r -> Integer.parseInt(r.getRequest().getRequestId().substring("metered-".length()))))
+        .toList();
+  }
+
+  /** The router whose task holds team "metered"'s partition of llm.requests, or null while unassigned. */
+  private RouterService owner(RouterService... routers) {
+    byte[] key = "metered".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int partition = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key))
+        % 4;
+    org.apache.kafka.common.TopicPartition wanted =
+        new org.apache.kafka.common.TopicPartition(topics.requests().name(), partition);
+    for (RouterService candidate : routers) {
+      boolean owns = candidate.streams().metadataForLocalThreads().stream()
+          .flatMap(thread -> thread.activeTasks().stream())
+          .anyMatch(task -> task.topicPartitions().contains(wanted));
+      if (owns) {
+        return candidate;
+      }
+    }
+    return null;
   }
 
   @Test

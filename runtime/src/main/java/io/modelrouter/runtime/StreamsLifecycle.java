@@ -32,9 +32,11 @@ public final class StreamsLifecycle implements AutoCloseable {
   private final String name;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
+  private final boolean staticMember;
 
   public StreamsLifecycle(String name, Topology topology, Properties properties, PrometheusMeterRegistry registry) {
     this.name = Objects.requireNonNull(name);
+    this.staticMember = properties.get(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) != null;
     this.streams = new KafkaStreams(topology, properties);
     // Kafka Streams' own metrics, consumer lag (records-lag-max) among them, as kafka_* meters.
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -116,9 +118,18 @@ public final class StreamsLifecycle implements AutoCloseable {
     return new MetricsServer.Health(up, "streams " + state);
   }
 
+  /**
+   * Stops the stream threads after their last commit. Without a static instance id the instance leaves the group, so
+   * that the others take its partitions over at once instead of after the session timeout (45 s); with one, it stays
+   * a member until that timeout, so that a restart within it gets its partitions back without a rebalance.
+   */
   @Override
   public void close() {
-    if (!streams.close(CLOSE_TIMEOUT)) {
+    org.apache.kafka.streams.CloseOptions options = org.apache.kafka.streams.CloseOptions.timeout(CLOSE_TIMEOUT)
+        .withGroupMembershipOperation(staticMember
+            ? org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+            : org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+    if (!streams.close(options)) {
       LOG.warn("{} streams did not stop within {}", name, CLOSE_TIMEOUT);
     }
     streamsMetrics.close();

@@ -468,6 +468,7 @@ public final class RequestExecutor {
           .setAttempts(List.copyOf(attempts))
           .setRoutingReason(decision.getReason())
           .setPolicyVersion(decision.getPolicyVersion())
+          .setRateLimitWaitMs(decision.getRateLimitWaitMs())
           .setErrorCode(errorCode)
           .setErrorMessage(errorMessage)
           .setLatencyMs(Math.max(0, Duration.between(from, now).toMillis()))

@@ -40,7 +40,7 @@ import org.apache.avro.SchemaNormalization;
 final class RequestCodec {
   /** Parsing Canonical Form fingerprints of the schemas the straight-line code implements. */
   static final long REQUEST_FINGERPRINT = -1560130647058573561L;
-  static final long DECISION_FINGERPRINT = -1142034716189864889L;
+  static final long DECISION_FINGERPRINT = 6054673945092129500L;
   static final boolean REQUEST_FAST = fingerprint(InferenceRequest.getClassSchema()) == REQUEST_FINGERPRINT;
   static final boolean DECISION_FAST = fingerprint(RoutingDecision.getClassSchema()) == DECISION_FINGERPRINT;
   private static final String CANONICAL_REQUEST = SchemaRegistryState.canonical(InferenceRequest.getClassSchema());
@@ -318,6 +318,7 @@ final class RequestCodec {
       out.writeString(d.getPromptCache());
     }
     out.writeBoolean(d.getCacheConversation());
+    out.writeLong(d.getRateLimitWaitMs());
   }
 
   /** Whether the bytes carry our schema's id; false when that cannot be told (not wire format, unknown id...). */

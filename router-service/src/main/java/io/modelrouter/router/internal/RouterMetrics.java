@@ -28,4 +28,10 @@ public interface RouterMetrics {
 
   /** A record went to the DLQ. */
   void deadLettered();
+
+  /**
+   * A request met its team's rate limit: {@code queued} (it waits), {@code released} (routed after waiting
+   * {@code waitedMs}), {@code expired} (its deadline passed while it waited), {@code queue_full} (REJECTED).
+   */
+  default void rateLimited(String outcome, long waitedMs) {}
 }

@@ -82,6 +82,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private KeyValueStore<String, BudgetPolicy> budgetPolicies;
   private KeyValueStore<String, SessionRoute> sessions;
   private KeyValueStore<String, SessionAsk> sessionAsks;
+  private RateLimiter rates;
 
   /**
    * @param rekeyMismatches true on the first pass; false after the repartition, where keys are team ids
@@ -111,6 +112,13 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     this.budgetPolicies = context.getStateStore(RouterStores.BUDGET_POLICIES);
     this.sessions = context.getStateStore(RouterStores.SESSIONS);
     this.sessionAsks = context.getStateStore(RouterStores.SESSION_ASKS);
+    this.rates = new RateLimiter(context.getStateStore(RouterStores.RATE_BUCKETS),
+        context.getStateStore(RouterStores.RATE_QUEUE));
+    if (rekeyMismatches) {
+      // One release loop per task: both passes share the task's stores.
+      context.schedule(RouterStores.RATE_RELEASE_INTERVAL, org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+          this::releaseWaiting);
+    }
     this.teamModels = new TeamModels(store(RouterStores.LEARNED_MODELS), store(RouterStores.LEARNED_MODEL_PINS),
         topics, context::currentSystemTimeMs);
     this.builtinPolicy = CompiledPolicy.compile(defaultPolicy);
@@ -141,6 +149,16 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
 
   @Override
   public void process(Record<String, byte[]> record) {
+    handle(record, null);
+  }
+
+  /**
+   * Decodes, checks and routes one request record.
+   *
+   * @param waitedMs null for a request as it arrives (its team's rate limit applies); for one released from the
+   *     rate-limit queue, how long it waited
+   */
+  private void handle(Record<String, byte[]> record, Long waitedMs) {
     InferenceRequest request;
     try {
       request = record.value() == null ? null : codec.decode(record.value(), text);
@@ -188,6 +206,31 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       }
       outcome = engine.route(request, text, policy, catalog, status, learned,
           session == null ? null : session.getProfile(), now);
+      if (waitedMs == null && teamId != null && policy.rateLimits() != null
+          && outcome instanceof RouteOutcome.Routed routed) {
+        RoutingDecision decision = routed.decision();
+        long tokens = (long) decision.getEstimatedInputTokens() + decision.getEstimatedOutputTokens();
+        RateLimiter.Verdict verdict = rates.offer(teamId, policy.rateLimits(), tokens, () -> RateLimiter.waiting(
+            record.value(), headers(record), now, request.getDeadline(), tokens), now);
+        if (verdict == RateLimiter.Verdict.QUEUED) {
+          metrics.rateLimited("queued", 0);
+          return;
+        }
+        if (verdict == RateLimiter.Verdict.QUEUE_FULL) {
+          metrics.rateLimited("queue_full", 0);
+          outcome = new RouteOutcome.Rejected("RATE_LIMIT_QUEUE_FULL", "rateLimits.maxQueued", String.format(
+              Locale.ROOT, "team %s already has %,d requests waiting for its rate limit (%s), the most its routing "
+                  + "policy lets wait; send fewer or raise rateLimits", teamId, policy.rateLimits().getMaxQueued(),
+              RateLimiter.describe(policy.rateLimits())), decision.getReason(), version);
+        }
+      }
+      if (waitedMs != null && outcome instanceof RouteOutcome.Routed routed) {
+        RoutingDecision decision = routed.decision();
+        decision.setRateLimitWaitMs(waitedMs);
+        String limits = policy.rateLimits() == null ? "limit since removed" : RateLimiter.describe(policy.rateLimits());
+        decision.setReason(decision.getReason() + String.format(Locale.ROOT, "; waited %.1f s for the team's rate "
+            + "limit (%s)", waitedMs / 1000.0, limits));
+      }
       if (admission.enforce() && teamId != null && outcome instanceof RouteOutcome.Routed) {
         outcome = admit(request, (RouteOutcome.Routed) outcome, policy, status, learned, now);
       }
@@ -220,6 +263,74 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       value = value(outcome, request, record, now);
     }
     emit(record, key, outcome, value);
+  }
+
+  /** The record's headers (its trace context), kept with a request that waits. */
+  private static Map<String, java.nio.ByteBuffer> headers(Record<String, byte[]> record) {
+    Map<String, java.nio.ByteBuffer> out = new java.util.HashMap<>();
+    for (org.apache.kafka.common.header.Header header : record.headers()) {
+      if (header.value() != null) {
+        out.put(header.key(), java.nio.ByteBuffer.wrap(header.value()));
+      }
+    }
+    return out;
+  }
+
+  /** Routes the waiting requests their teams' rate limits now allow, and answers those past their deadline. */
+  private void releaseWaiting(long timestamp) {
+    Instant now = Instant.ofEpochMilli(timestamp);
+    rates.release(now, new RateLimiter.Release() {
+      @Override
+      public void route(String team, io.modelrouter.avro.QueuedRequest waiting, long waitedMs) {
+        metrics.rateLimited("released", waitedMs);
+        handle(recordOf(team, waiting, now), waitedMs);
+      }
+
+      @Override
+      public void expire(String team, io.modelrouter.avro.QueuedRequest waiting, long waitedMs) {
+        metrics.rateLimited("expired", waitedMs);
+        Record<String, byte[]> record = recordOf(team, waiting, now);
+        InferenceRequest request;
+        try {
+          request = codec.decode(record.value(), text);
+        } catch (SchemaSerdeException e) {
+          if (e.isRetryable()) {
+            throw e;
+          }
+          deadLetter(record, e);
+          return;
+        }
+        CompiledPolicy policy = policyFor(team);
+        String limits = policy.rateLimits() == null ? "limit since removed" : RateLimiter.describe(policy.rateLimits());
+        String message = String.format(Locale.ROOT, "the request waited %.1f s for team %s's rate limit (%s) and its "
+            + "deadline %s passed before the limit allowed it", waitedMs / 1000.0, team, limits, request.getDeadline());
+        InferenceResult result = answer(request, request.getRequestId(), team, ResultStatus.EXPIRED,
+            "DEADLINE_EXCEEDED", message, "rate limit: " + limits, policy.version(), now);
+        result.setRateLimitWaitMs(waitedMs);
+        context.forward(record.withValue(new RouterOutcome.Answered(result)));
+        metrics.answered("EXPIRED", "DEADLINE_EXCEEDED");
+      }
+
+      @Override
+      public io.modelrouter.avro.RateLimits limits(String team) {
+        return policyFor(team).rateLimits();
+      }
+    });
+  }
+
+  private static Record<String, byte[]> recordOf(String team, io.modelrouter.avro.QueuedRequest waiting,
+      Instant now) {
+    org.apache.kafka.common.header.internals.RecordHeaders headers =
+        new org.apache.kafka.common.header.internals.RecordHeaders();
+    waiting.getHeaders().forEach((key, value) -> {
+      byte[] bytes = new byte[value.remaining()];
+      value.duplicate().get(bytes);
+      headers.add(key, bytes);
+    });
+    java.nio.ByteBuffer body = waiting.getRequest().duplicate();
+    byte[] value = new byte[body.remaining()];
+    body.get(value);
+    return new Record<>(team, value, now.toEpochMilli(), headers);
   }
 
   /** Tracing: the span of this decision, under the request's trace (a new trace when it came without one). */

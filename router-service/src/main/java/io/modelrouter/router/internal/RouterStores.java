@@ -30,6 +30,12 @@ public final class RouterStores {
   public static final java.time.Duration REPEAT_WINDOW = java.time.Duration.ofMinutes(10);
   /** How long a session keeps its profile after its last request. */
   public static final java.time.Duration SESSION_IDLE = java.time.Duration.ofMinutes(30);
+  /** Each team's rate-limit buckets and the ends of its queue of waiting requests (key team id). */
+  public static final String RATE_BUCKETS = "rate-buckets";
+  /** Requests waiting for their team's rate limit (key {@code team|sequence}, zero-padded so a team's are in order). */
+  public static final String RATE_QUEUE = "rate-queue";
+  /** How often the requests waiting for their team's rate limit are looked at (wall clock). */
+  public static final java.time.Duration RATE_RELEASE_INTERVAL = java.time.Duration.ofMillis(100);
   /** Each team's budget policy, as admission reads it. */
   public static final String BUDGET_POLICIES = "router-budget-policies";
 }

@@ -36,6 +36,7 @@ public final class CompiledPolicy {
   private final Set<String> fixed;
   private final io.modelrouter.avro.ShadowRouting shadow;
   private final io.modelrouter.avro.PromptCaching promptCache;
+  private final io.modelrouter.avro.RateLimits rateLimits;
   private final Map<String, Promotion> promotions;
   /** The step of profiles without one of their own: {@code promoteAbove} → {@code promoteTo}. */
   private final Promotion defaultPromotion;
@@ -54,6 +55,7 @@ public final class CompiledPolicy {
     this.neverDemote = auto.getNeverDemote().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     this.shadow = policy.getShadow();
     this.promptCache = policy.getPromptCache();
+    this.rateLimits = policy.getRateLimits();
     this.fixed = auto.getFixed().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     Map<String, Promotion> steps = new HashMap<>();
     auto.getPromote().forEach((from, step) -> steps.put(from, new Promotion(step.getAbove(), step.getTo())));
@@ -134,6 +136,11 @@ public final class CompiledPolicy {
   /** The policy's prompt caching, or null. */
   public io.modelrouter.avro.PromptCaching promptCache() {
     return promptCache;
+  }
+
+  /** The team's rate limits, or null for none. */
+  public io.modelrouter.avro.RateLimits rateLimits() {
+    return rateLimits;
   }
 
   /** The policy's shadow evaluation, or null. */

@@ -129,6 +129,7 @@ public final class PolicyJson {
         .setPromptCache(json.has("promptCache") ? new io.modelrouter.avro.PromptCaching(
             json.get("promptCache").path("ttl").asText("5m"),
             json.get("promptCache").path("conversation").asBoolean(false)) : null)
+        .setRateLimits(json.has("rateLimits") ? rateLimits(json.get("rateLimits")) : null)
         .setUpdatedAt(null)
         .build();
     List<String> semantic = checkRoutingPolicy(policy, catalog);
@@ -157,6 +158,10 @@ public final class PolicyJson {
     policy.getRouting().forEach((task, profile) -> requireProfile(profiles, profile, "$.routing." + task, problems));
     requireProfile(profiles, policy.getDefaultProfile(), "$.defaultProfile", problems);
     requireProfile(profiles, policy.getRestrictProfile(), "$.restrictProfile", problems);
+    if (policy.getRateLimits() != null && policy.getRateLimits().getRequestsPerMinute() == null
+        && policy.getRateLimits().getTokensPerMinute() == null) {
+      problems.add("$.rateLimits: names neither requestsPerMinute nor tokensPerMinute");
+    }
     policy.getTiers().forEach((tier, entitlement) -> {
       for (int i = 0; i < entitlement.getProfiles().size(); i++) {
         String name = entitlement.getProfiles().get(i);
@@ -304,6 +309,18 @@ public final class PolicyJson {
       cache.put("ttl", policy.getPromptCache().getTtl());
       cache.put("conversation", policy.getPromptCache().getConversation());
     }
+    if (policy.getRateLimits() != null) {
+      io.modelrouter.avro.RateLimits limits = policy.getRateLimits();
+      ObjectNode node = out.putObject("rateLimits");
+      if (limits.getRequestsPerMinute() != null) {
+        node.put("requestsPerMinute", limits.getRequestsPerMinute());
+      }
+      if (limits.getTokensPerMinute() != null) {
+        node.put("tokensPerMinute", limits.getTokensPerMinute());
+      }
+      node.put("burstSeconds", limits.getBurstSeconds());
+      node.put("maxQueued", limits.getMaxQueued());
+    }
     if (policy.getShadow() != null) {
       ObjectNode shadow = out.putObject("shadow");
       shadow.put("profile", policy.getShadow().getProfile());
@@ -341,6 +358,14 @@ public final class PolicyJson {
   public static final long MAX_TOKEN_LIMIT = 1_000_000_000_000_000L;
   /** The largest cost limit a window may have, in dollars (its micro-dollars fit a long with room for the totals). */
   public static final BigDecimal MAX_COST_USD = BigDecimal.valueOf(1_000_000_000L);
+
+  private static io.modelrouter.avro.RateLimits rateLimits(JsonNode json) {
+    return new io.modelrouter.avro.RateLimits(
+        json.hasNonNull("requestsPerMinute") ? json.get("requestsPerMinute").asLong() : null,
+        json.hasNonNull("tokensPerMinute") ? json.get("tokensPerMinute").asLong() : null,
+        json.path("burstSeconds").asDouble(1.0),
+        json.path("maxQueued").asInt(10_000));
+  }
 
   public static BudgetPolicy parseBudgetPolicy(String teamId, JsonNode json) {
     List<String> problems = new ArrayList<>(JsonSchemas.problems(JsonSchemas.BUDGET_POLICY, json));

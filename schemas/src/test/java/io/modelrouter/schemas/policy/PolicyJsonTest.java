@@ -47,6 +47,30 @@ class PolicyJsonTest {
   }
 
   @Test
+  void rateLimitsAreReadWithTheirDefaultsRoundTripAndAreCheckedNamingTheirPaths() {
+    String json = """
+        {"profiles": {"fast": {"model": "claude-haiku-4-5"}}, "routing": {}, "defaultProfile": "fast",
+         "restrictProfile": "fast",
+         "auto": {"strategy": "rules"}, "rateLimits": {"requestsPerMinute": 600}}
+        """;
+    RoutingPolicy policy = PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(json, "p"), CATALOG);
+    assertThat(policy.getRateLimits().getRequestsPerMinute()).isEqualTo(600L);
+    assertThat(policy.getRateLimits().getTokensPerMinute()).isNull();
+    assertThat(policy.getRateLimits().getBurstSeconds()).isEqualTo(1.0);
+    assertThat(policy.getRateLimits().getMaxQueued()).isEqualTo(10_000);
+    assertThat(PolicyJson.parseRoutingPolicy("team-a", PolicyJson.toJson(policy), CATALOG)).isEqualTo(policy);
+
+    String empty = json.replace("{\"requestsPerMinute\": 600}", "{\"burstSeconds\": 5}");
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(empty, "p"), CATALOG))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems()).containsExactly(
+            "$.rateLimits: names neither requestsPerMinute nor tokensPerMinute"));
+    String zero = json.replace("600", "0");
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(zero, "p"), CATALOG))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems())
+            .anySatisfy(problem -> assertThat(problem).startsWith("$.rateLimits.requestsPerMinute")));
+  }
+
+  @Test
   void aHybridPolicyWithoutNeverDemoteGetsTheShippedListSoValidationIsNeverDemoted() {
     // Given a team policy that says nothing about neverDemote
     String json = """
