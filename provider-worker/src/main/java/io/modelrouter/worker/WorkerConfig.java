@@ -77,6 +77,10 @@ public final class WorkerConfig {
   public static final Setting<Integer> P_RPM = Setting.integer("providers.<name>.requests.per.minute",
       ProviderPolicy.DEFAULTS.requestsPerMinute(),
       "Rate limit of this worker's calls (0 = none).").atLeast(0);
+  public static final Setting<Integer> P_CLUSTER_RPM = Setting.integer("providers.<name>.cluster.requests.per.minute",
+      0, "Rate limit of every worker's calls together (0 = none): each worker takes the share of the "
+          + "llm.requests.routed partitions it owns, updated at each rebalance, so the limit holds for any number of "
+          + "workers.").atLeast(0);
   public static final Setting<Integer> P_MAX_CONCURRENT = Setting.integer("providers.<name>.max.concurrent",
       ProviderPolicy.DEFAULTS.maxConcurrent(),
       "Calls in flight at once (bulkhead); simulated providers default to worker.max.in.flight.").atLeast(1);
@@ -107,7 +111,7 @@ public final class WorkerConfig {
       DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, CALL_JOURNAL, USAGE_JOURNAL_DIR, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
       SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, METRICS_PORT);
   public static final List<Setting<?>> PROVIDER_TEMPLATES = List.of(P_TYPE, P_BASE_URL, P_API_KEY, P_API_KEY_FILE,
-      P_REGION, P_TIMEOUT, P_RPM, P_MAX_CONCURRENT, P_MAX_ATTEMPTS, P_BACKOFF, P_MAX_BACKOFF, P_FAILURE_RATE, P_WINDOW,
+      P_REGION, P_TIMEOUT, P_RPM, P_CLUSTER_RPM, P_MAX_CONCURRENT, P_MAX_ATTEMPTS, P_BACKOFF, P_MAX_BACKOFF, P_FAILURE_RATE, P_WINDOW,
       P_MIN_CALLS, P_OPEN);
 
   /** Simulate: which providers are simulated. */
@@ -144,6 +148,18 @@ public final class WorkerConfig {
       P_TYPE.forName(name);
     }
     return names;
+  }
+
+  /** The cluster-wide request rates, by provider, of the providers that have one. */
+  public Map<String, Integer> clusterRequestsPerMinute() {
+    Map<String, Integer> out = new java.util.LinkedHashMap<>();
+    for (String name : providerNames()) {
+      int rpm = settings.get(P_CLUSTER_RPM.forName(name));
+      if (rpm > 0) {
+        out.put(name, rpm);
+      }
+    }
+    return out;
   }
 
   public String instanceId() {

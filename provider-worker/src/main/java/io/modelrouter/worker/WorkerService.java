@@ -120,6 +120,12 @@ public final class WorkerService implements AutoCloseable {
         settings.get(WorkerConfig.MAX_IN_FLIGHT), settings.get(WorkerConfig.MAX_RECORD_BYTES),
         settings.get(WorkerConfig.COMMIT_INTERVAL),
         settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC()).tracing(tracing);
+    Map<String, Integer> clusterRates = config.clusterRequestsPerMinute();
+    if (!clusterRates.isEmpty()) {
+      loop.ownership((owned, total) -> clusterRates.forEach((provider, rpm) -> LOG.info(
+          "provider {}: {} of {} partitions, {} calls/s of the cluster's {}/min", provider, owned, total,
+          resilience.share(provider, rpm, owned, total), rpm)));
+    }
     this.thread = Thread.ofPlatform().name("worker-" + instance).unstarted(loop);
     Gauge.builder("worker.in.flight", loop, WorkerLoop::inFlight)
         .description("requests being executed (past worker.max.in.flight the worker pauses its partitions)")

@@ -190,6 +190,24 @@ class WorkerIT {
   }
 
   @Test
+  void aClusterWideRateIsSplitByThePartitionsEachWorkerOwnsAndFollowsRebalances() {
+    // 1,200 calls a minute for anthropic across the cluster, 4 partitions
+    Map<String, String> limited = Map.of("providers.anthropic.cluster.requests.per.minute", "1200");
+    WorkerService first = worker("w-rate-1", limited);
+    await().atMost(Duration.ofSeconds(30)).until(() -> first.resilience().limitPerSecond("anthropic") == 20);
+    WorkerService second = worker("w-rate-2", limited);
+
+    // two workers, two partitions each: 600 a minute each, 10 a second
+    await().atMost(Duration.ofSeconds(60)).until(() -> first.resilience().limitPerSecond("anthropic") == 10
+        && second.resilience().limitPerSecond("anthropic") == 10);
+
+    // one leaves: the other takes every partition and the whole rate
+    second.close();
+    workers.remove(second);
+    await().atMost(Duration.ofSeconds(60)).until(() -> first.resilience().limitPerSecond("anthropic") == 20);
+  }
+
+  @Test
   void everyRoutedRequestGetsExactlyOneResultAndEveryCallAUsageEvent() throws Exception {
     // Retries, not the breaker, are under test here: 400 calls start at once and failures answer faster than
     // successes, so a 10-call breaker would open on the first burst (RequestExecutorTest covers the breaker;

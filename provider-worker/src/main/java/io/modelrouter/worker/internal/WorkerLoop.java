@@ -111,6 +111,23 @@ public final class WorkerLoop implements Runnable {
    * @param usage the usage events' writer (an idempotent, non-transactional producer, acks=all)
    */
   private io.modelrouter.runtime.Tracing tracing = io.modelrouter.runtime.Tracing.disabled();
+  /** Told the partitions this worker owns and how many there are, after each rebalance (cluster-wide rates). */
+  private java.util.function.BiConsumer<Integer, Integer> ownership = (owned, total) -> { };
+
+  /** Called with (owned, total) partitions of the routed topic after each rebalance. */
+  public WorkerLoop ownership(java.util.function.BiConsumer<Integer, Integer> listener) {
+    this.ownership = listener;
+    return this;
+  }
+
+  private void reportOwnership() {
+    try {
+      var infos = consumer.partitionsFor(topics.routed().name());
+      ownership.accept(partitions.size(), infos == null ? partitions.size() : infos.size());
+    } catch (RuntimeException e) {
+      LOG.warn("could not count the partitions of {}: {}", topics.routed().name(), e.toString());
+    }
+  }
 
   /** Tracing: a span per request and one per provider call, under the request's trace. */
   public WorkerLoop tracing(io.modelrouter.runtime.Tracing tracing) {
@@ -464,6 +481,9 @@ public final class WorkerLoop implements Runnable {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
       release(revoked, !crashed);
+      if (!revoked.isEmpty()) {
+        reportOwnership();
+      }
     }
 
     @Override
@@ -487,6 +507,7 @@ public final class WorkerLoop implements Runnable {
       if (paused) {
         consumer.pause(assigned);
       }
+      reportOwnership();
     }
   }
 

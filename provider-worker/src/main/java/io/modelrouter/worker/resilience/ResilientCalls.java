@@ -213,6 +213,27 @@ public final class ResilientCalls implements AutoCloseable {
         .build();
   }
 
+  /**
+   * This worker's share of a cluster-wide rate: {@code clusterPerMinute} times the share of the partitions it owns,
+   * per second (the limiter refreshes every second, rounded up: at most one call a second more than the share), and
+   * never above the provider's own per-worker limit. Called at each rebalance.
+   */
+  public int share(String provider, int clusterPerMinute, int ownedPartitions, int totalPartitions) {
+    double fraction = totalPartitions <= 0 ? 1 : (double) ownedPartitions / totalPartitions;
+    int perSecond = Math.max(1, (int) Math.ceil(clusterPerMinute * fraction / 60.0));
+    ProviderPolicy policy = policies.get(provider);
+    if (policy != null && policy.requestsPerMinute() > 0) {
+      perSecond = Math.min(perSecond, rateLimiterConfig(policy).getLimitForPeriod());
+    }
+    limiters.rateLimiter(provider, provider).changeLimitForPeriod(perSecond);
+    return perSecond;
+  }
+
+  /** The calls a second the provider's limiter lets through now. */
+  public int limitPerSecond(String provider) {
+    return limiters.rateLimiter(provider, provider).getRateLimiterConfig().getLimitForPeriod();
+  }
+
   static RateLimiterConfig rateLimiterConfig(ProviderPolicy policy) {
     int perSecond = policy.requestsPerMinute() <= 0 ? Integer.MAX_VALUE
         : Math.max(1, (int) Math.ceil(policy.requestsPerMinute() / 60.0));

@@ -320,4 +320,23 @@ class ResilientCallsTest {
     assertThat(breaker.getMetrics().getNumberOfSuccessfulCalls()).as("successful calls the breaker counted")
         .isZero();
   }
+
+  @Test
+  void aClusterWideRateIsSharedByThePartitionsEachWorkerOwns() {
+    ProviderPolicy unlimited = new ProviderPolicy(3, Duration.ofMillis(10), 2.0, 0.0, Duration.ofMillis(400), 0,
+        Duration.ofMillis(100), 50, Duration.ofMillis(100), Duration.ofMillis(500), 50f, 4, 4, Duration.ofMillis(300), 1);
+    ProviderPolicy perWorker = new ProviderPolicy(3, Duration.ofMillis(10), 2.0, 0.0, Duration.ofMillis(400), 120,
+        Duration.ofMillis(100), 50, Duration.ofMillis(100), Duration.ofMillis(500), 50f, 4, 4, Duration.ofMillis(300), 1);
+    try (ResilientCalls calls = new ResilientCalls(Map.of("anthropic", unlimited, "openai", perWorker))) {
+      // 600 a minute over 8 partitions: a worker owning 4 takes 300 a minute, 5 a second
+      assertThat(calls.share("anthropic", 600, 4, 8)).isEqualTo(5);
+      assertThat(calls.limitPerSecond("anthropic")).isEqualTo(5);
+      // after a rebalance that gives it every partition, the whole rate
+      assertThat(calls.share("anthropic", 600, 8, 8)).isEqualTo(10);
+      // 1 of 8 partitions of 100 a minute is 0.2 a second: at least one call a second
+      assertThat(calls.share("anthropic", 100, 1, 8)).isEqualTo(1);
+      // never above the provider's own per-worker limit (120 a minute, 2 a second)
+      assertThat(calls.share("openai", 6_000, 8, 8)).isEqualTo(2);
+    }
+  }
 }
