@@ -11,9 +11,11 @@ import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Priority;
+import io.modelrouter.avro.ResponseCaching;
 import io.modelrouter.avro.ResponseFormat;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.Role;
+import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.Tool;
 import io.modelrouter.avro.ToolChoice;
 import io.modelrouter.avro.ToolChoiceMode;
@@ -21,6 +23,7 @@ import io.modelrouter.embedded.junit.IntegrationTest;
 import io.modelrouter.embedded.junit.KafkaStack;
 import io.modelrouter.router.RouterService;
 import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.schemas.serde.AvroSerializer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -165,6 +168,57 @@ class ContentRequestsIT {
     InferenceResult old = results.get("old-1");
     assertThat(old.getStatus()).isEqualTo(ResultStatus.OK);
     assertThat(old.getBlocks()).singleElement().satisfies(b -> assertThat(b.getType()).isEqualTo(BlockType.TEXT));
+
+    // When the team's policy turns the response cache on, a question the worker answered is answered again by the
+    // router from the cache: same content, no provider call, no usage; another team still gets the worker
+    RoutingPolicy cached = DefaultPolicies.routingPolicy();
+    cached.setTeamId("team-content");
+    cached.setVersion(1);
+    cached.setResponseCache(new ResponseCaching(600, List.of(), false));
+    producer.send(new ProducerRecord<>(topics.routingPolicies().name(), "team-content",
+        topics.routingPolicies().serializeValue(cached))).get();
+    Map<String, InferenceResult> seen = new HashMap<>();
+    int[] n = {0};
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      String id = "policy-probe-" + n[0]++;
+      send(request(id, "codeExplanation", user("Probe " + id)).build());
+      stack.readCommitted(topics.results()).forEach(e -> seen.put(e.getValue().getRequestId(), e.getValue()));
+      return seen.values().stream().anyMatch(r -> "team-content@1".equals(r.getPolicyVersion()));
+    });
+    InferenceRequest question = request("cache-1", "codeExplanation", user("What does a bulkhead limit?"))
+        .setTemperature(0.0).build();
+    send(question);
+    InferenceResult first = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+        .until(() -> resultOf("cache-1"), r -> r != null);
+    assertThat(first.getStatus()).isEqualTo(ResultStatus.OK);
+    assertThat(first.getCachedFrom()).isNull();
+    assertThat(first.getCostMicros()).isPositive();
+    // (the router learns the answer from llm.results; a repeat sent before it has read it is routed and answered)
+    int[] repeat = {1};
+    InferenceResult again = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      String id = "cache-" + ++repeat[0];
+      send(InferenceRequest.newBuilder(question).setRequestId(id).setMetadata(Map.of("ticket", id)).build());
+      InferenceResult r = await().atMost(Duration.ofSeconds(60)).until(() -> resultOf(id), x -> x != null);
+      return r.getCachedFrom() != null ? r : null;
+    }, r -> r != null);
+    assertThat(again.getCachedFrom()).isEqualTo("cache-1");
+    assertThat(again.getContent()).isEqualTo(first.getContent());
+    assertThat(again.getCostMicros()).isZero();
+    assertThat(again.getResponseCacheSavedMicros()).isEqualTo(first.getCostMicros());
+    assertThat(again.getMetadata()).containsEntry("ticket", again.getRequestId());
+    assertThat(stack.readCommitted(topics.usage()).stream().map(e -> e.getValue().getRequestId()))
+        .contains("cache-1").doesNotContain(again.getRequestId());
+    send(InferenceRequest.newBuilder(question).setRequestId("other-team-1").setTeamId("team-other").build());
+    InferenceResult other = await().atMost(Duration.ofSeconds(60)).until(() -> resultOf("other-team-1"),
+        r -> r != null);
+    assertThat(other.getStatus()).isEqualTo(ResultStatus.OK);
+    assertThat(other.getCachedFrom()).isNull();
+    assertThat(other.getCostMicros()).isPositive();
+  }
+
+  private InferenceResult resultOf(String requestId) {
+    return stack.readCommitted(topics.results()).stream().map(java.util.Map.Entry::getValue)
+        .filter(r -> r.getRequestId().equals(requestId)).findFirst().orElse(null);
   }
 
   private long recordsIn(String topic) {

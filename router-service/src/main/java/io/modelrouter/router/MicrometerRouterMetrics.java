@@ -17,12 +17,16 @@ final class MicrometerRouterMetrics implements RouterMetrics {
 
   private final ConcurrentMap<String, Counter> rateCounters = new ConcurrentHashMap<>();
   private final io.micrometer.core.instrument.Timer waits;
+  private final Counter saved;
 
   MicrometerRouterMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.waits = io.micrometer.core.instrument.Timer.builder("router.rate.limit.wait")
         .description("how long requests waited for their team's rate limit (released or expired)")
         .publishPercentileHistogram().register(registry);
+    this.saved = Counter.builder("router.response.cache.saved.usd")
+        .description("what answers from the response cache would have cost (the reused answers' cost)")
+        .register(registry);
   }
 
   @Override
@@ -49,6 +53,16 @@ final class MicrometerRouterMetrics implements RouterMetrics {
         .tag("outcome", o).register(registry)).increment();
     if (outcome.equals("released") || outcome.equals("expired")) {
       waits.record(java.time.Duration.ofMillis(waitedMs));
+    }
+  }
+
+  @Override
+  public void responseCache(String outcome, long savedMicros) {
+    rateCounters.computeIfAbsent("cache:" + outcome, o -> Counter.builder("router.response.cache")
+        .description("cacheable requests: hit (answered from the response cache) or miss (routed)")
+        .tag("outcome", outcome).register(registry)).increment();
+    if (savedMicros > 0) {
+      saved.increment(savedMicros / 1_000_000.0);
     }
   }
 

@@ -53,7 +53,7 @@ public final class RouterTopology {
       new RouterConfig.Admission(true, 0.15, java.time.Duration.ofMinutes(10), 1_000_000);
   private static final String[] ROUTE_STORES = {RouterStores.BUDGET_ACTIONS, RouterStores.LEDGERS, RouterStores.RESERVATIONS,
       RouterStores.BUDGET_POLICIES, RouterStores.SESSIONS, RouterStores.SESSION_ASKS, RouterStores.RATE_BUCKETS,
-      RouterStores.RATE_QUEUE};
+      RouterStores.RATE_QUEUE, RouterStores.RESPONSE_CACHE, RouterStores.RESPONSE_PENDING};
 
   private RouterTopology() {}
 
@@ -182,12 +182,21 @@ public final class RouterTopology {
         Serdes.String(), AvroSerde.forValues(SessionRoute.class, topics.config().client(), topics.config().serde())));
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.SESSION_ASKS),
         Serdes.String(), AvroSerde.forValues(SessionAsk.class, topics.config().client(), topics.config().serde())));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.RATE_BUCKETS),
+    // In memory (restored from their changelogs) and behind the record cache: a team far over its limit writes its
+    // bucket on every request and a queue entry that lives a short while; RocksDB's flushes and compactions of that
+    // churn stalled the stream thread, and with it the other teams' requests.
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RouterStores.RATE_BUCKETS),
         Serdes.String(), AvroSerde.forValues(io.modelrouter.avro.RateBucket.class, topics.config().client(),
-            topics.config().serde())));
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.RATE_QUEUE),
+            topics.config().serde())).withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(RouterStores.RATE_QUEUE),
         Serdes.String(), AvroSerde.forValues(io.modelrouter.avro.QueuedRequest.class, topics.config().client(),
-            topics.config().serde())));
+            topics.config().serde())).withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.RESPONSE_CACHE),
+        Serdes.String(), AvroSerde.forValues(io.modelrouter.avro.CachedResponse.class, topics.config().client(),
+            topics.config().serde())).withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RouterStores.RESPONSE_PENDING),
+        Serdes.String(), AvroSerde.forValues(io.modelrouter.avro.PendingResponse.class, topics.config().client(),
+            topics.config().serde())).withCachingEnabled());
   }
 
   private static KStream<String, LedgerProcessor.Input> ledgerInput(StreamsBuilder builder, String topic, String name,

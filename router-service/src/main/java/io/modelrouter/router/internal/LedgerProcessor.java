@@ -51,6 +51,7 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
   private KeyValueStore<String, byte[]> actions;
   private KeyValueStore<String, SessionRoute> sessions;
   private KeyValueStore<String, SessionAsk> sessionAsks;
+  private ResponseCache cache;
 
   public LedgerProcessor(Topics topics, Duration reservationTtl) {
     this.topics = topics;
@@ -68,6 +69,10 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
     this.sessionAsks = context.getStateStore(RouterStores.SESSION_ASKS);
     context.schedule(Duration.ofSeconds(30), PunctuationType.WALL_CLOCK_TIME, this::expire);
     context.schedule(Duration.ofMinutes(5), PunctuationType.WALL_CLOCK_TIME, this::forgetIdleSessions);
+    this.cache = new ResponseCache(context.getStateStore(RouterStores.RESPONSE_CACHE),
+        context.getStateStore(RouterStores.RESPONSE_PENDING));
+    context.schedule(Duration.ofMinutes(1), PunctuationType.WALL_CLOCK_TIME,
+        timestamp -> cache.sweep(Instant.ofEpochMilli(timestamp)));
   }
 
   @Override
@@ -108,6 +113,7 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
         case RESULT -> {
           if (input.value() != null) {
             InferenceResult result = topics.results().deserializeValue(input.value());
+            cache.answered(result, input.value(), Instant.ofEpochMilli(context.currentSystemTimeMs()));
             SpendLedger ledger = ledgers.get(team);
             if (ledger != null && release(ledger, result.getRequestId())) {
               ledgers.put(team, ledger);

@@ -47,7 +47,20 @@ final class RateLimiter {
       save(team, bucket, limits, now);
       return Verdict.PASS;
     }
-    if (queued >= limits.getMaxQueued()) {
+    return enqueue(team, bucket, limits, waiting, now);
+  }
+
+  /**
+   * Queues a request behind the team's waiting ones without looking at it (its tokens and deadline unknown: they are
+   * read when it reaches the head). Only for a team that has requests waiting: the caller checked {@link #waiting}.
+   */
+  Verdict enqueue(String team, RateLimits limits, java.util.function.Supplier<QueuedRequest> waiting, Instant now) {
+    return enqueue(team, bucket(team, limits, now), limits, waiting, now);
+  }
+
+  private Verdict enqueue(String team, RateBucket bucket, RateLimits limits,
+      java.util.function.Supplier<QueuedRequest> waiting, Instant now) {
+    if (bucket.getTail() - bucket.getHead() >= limits.getMaxQueued()) {
       save(team, bucket, limits, now);
       return Verdict.QUEUE_FULL;
     }
@@ -59,8 +72,11 @@ final class RateLimiter {
 
   /** What to do with a waiting request. */
   interface Release {
-    /** Routes it now, after {@code waitedMs}. */
-    void route(String team, QueuedRequest request, long waitedMs);
+    /**
+     * Routes it now, after {@code waitedMs}; returns its estimated tokens when it was routed (taken from the bucket
+     * afterwards when they were not known when it was queued), else -1 (answered instead: what it took is given back).
+     */
+    long route(String team, QueuedRequest request, long waitedMs);
 
     /** Answers it EXPIRED: its deadline passed while it waited. */
     void expire(String team, QueuedRequest request, long waitedMs);
@@ -100,15 +116,21 @@ final class RateLimiter {
           release.expire(team, head, waited);
           continue;
         }
-        if (limits != null && !allows(bucket, limits, head.getTokens())) {
+        boolean known = head.getTokens() >= 0;
+        if (limits != null && !(known ? allows(bucket, limits, head.getTokens()) : allowsUnknown(bucket, limits))) {
           break;
         }
         if (limits != null) {
-          take(bucket, limits, head.getTokens());
+          take(bucket, limits, known ? head.getTokens() : 0);
         }
         queue.delete(key);
         bucket.setHead(bucket.getHead() + 1);
-        release.route(team, head, waited);
+        long tokens = release.route(team, head, waited);
+        if (limits != null && tokens < 0) {
+          take(bucket, limits, known ? -head.getTokens() : 0, -1);
+        } else if (limits != null && !known && limits.getTokensPerMinute() != null) {
+          bucket.setTokens(bucket.getTokens() - tokens);
+        }
       }
       waiting += bucket.getTail() - bucket.getHead();
       if (limits == null) {
@@ -176,9 +198,20 @@ final class RateLimiter {
     return requests && estimated;
   }
 
+  /** A request whose tokens are not known yet passes on a whole request and any tokens left; it pays afterwards. */
+  private static boolean allowsUnknown(RateBucket bucket, RateLimits limits) {
+    return (limits.getRequestsPerMinute() == null || bucket.getRequests() >= 1 - 1e-9)
+        && (limits.getTokensPerMinute() == null || bucket.getTokens() > 0);
+  }
+
   private static void take(RateBucket bucket, RateLimits limits, long tokens) {
+    take(bucket, limits, tokens, 1);
+  }
+
+  /** Takes {@code requests} and {@code tokens} (negative: gives them back). */
+  private static void take(RateBucket bucket, RateLimits limits, long tokens, int requests) {
     if (limits.getRequestsPerMinute() != null) {
-      bucket.setRequests(bucket.getRequests() - 1);
+      bucket.setRequests(bucket.getRequests() - requests);
     }
     if (limits.getTokensPerMinute() != null) {
       bucket.setTokens(bucket.getTokens() - tokens);

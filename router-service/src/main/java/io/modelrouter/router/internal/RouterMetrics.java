@@ -34,4 +34,7 @@ public interface RouterMetrics {
    * {@code waitedMs}), {@code expired} (its deadline passed while it waited), {@code queue_full} (REJECTED).
    */
   default void rateLimited(String outcome, long waitedMs) {}
+
+  /** The response cache: {@code hit} (answered by the router, saving {@code savedMicros}) or {@code miss}. */
+  default void responseCache(String outcome, long savedMicros) {}
 }

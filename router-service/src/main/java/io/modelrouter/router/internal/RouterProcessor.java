@@ -83,6 +83,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
   private KeyValueStore<String, SessionRoute> sessions;
   private KeyValueStore<String, SessionAsk> sessionAsks;
   private RateLimiter rates;
+  private ResponseCache cache;
 
   /**
    * @param rekeyMismatches true on the first pass; false after the repartition, where keys are team ids
@@ -114,6 +115,8 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     this.sessionAsks = context.getStateStore(RouterStores.SESSION_ASKS);
     this.rates = new RateLimiter(context.getStateStore(RouterStores.RATE_BUCKETS),
         context.getStateStore(RouterStores.RATE_QUEUE));
+    this.cache = new ResponseCache(context.getStateStore(RouterStores.RESPONSE_CACHE),
+        context.getStateStore(RouterStores.RESPONSE_PENDING));
     if (rekeyMismatches) {
       // One release loop per task: both passes share the task's stores.
       context.schedule(RouterStores.RATE_RELEASE_INTERVAL, org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
@@ -149,7 +152,33 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
 
   @Override
   public void process(Record<String, byte[]> record) {
-    handle(record, null);
+    if (!queuedBehindItsTeam(record)) {
+      handle(record, null);
+    }
+  }
+
+  /**
+   * A request of a team that has requests waiting for its rate limit queues behind them as it is, without being
+   * decoded or routed (it will be when its turn comes): a team sending far over its limit costs the router little
+   * more than a store write per request, and the other teams' requests on the same thread do not wait for it.
+   */
+  private boolean queuedBehindItsTeam(Record<String, byte[]> record) {
+    String team = record.key();
+    if (team == null || record.value() == null || record.value().length > admission.maxRequestBytes()) {
+      return false;
+    }
+    io.modelrouter.avro.RateLimits limits = policyFor(team).rateLimits();
+    if (limits == null || rates.waiting(team) == 0) {
+      return false;
+    }
+    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+    RateLimiter.Verdict verdict = rates.enqueue(team, limits,
+        () -> RateLimiter.waiting(record.value(), headers(record), now, null, -1), now);
+    if (verdict != RateLimiter.Verdict.QUEUED) {
+      return false; // a full queue: the normal path answers REJECTED, which needs the request decoded
+    }
+    metrics.rateLimited("queued", 0);
+    return true;
   }
 
   /**
@@ -157,8 +186,9 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
    *
    * @param waitedMs null for a request as it arrives (its team's rate limit applies); for one released from the
    *     rate-limit queue, how long it waited
+   * @return the estimated tokens of the request when it was routed; -1 when it was not (answered, dead-lettered)
    */
-  private void handle(Record<String, byte[]> record, Long waitedMs) {
+  private long handle(Record<String, byte[]> record, Long waitedMs) {
     InferenceRequest request;
     try {
       request = record.value() == null ? null : codec.decode(record.value(), text);
@@ -167,14 +197,14 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
         throw e;
       }
       deadLetter(record, e);
-      return;
+      return -1;
     } catch (RuntimeException e) {
       deadLetter(record, e);
-      return;
+      return -1;
     }
     if (request == null) {
       deadLetter(record, new IllegalArgumentException("a request record has no value (tombstone)"));
-      return;
+      return -1;
     }
     String teamId = request.getTeamId();
     Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
@@ -185,11 +215,15 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
           "the request record is %,d bytes, more than the router's limit of %,d bytes (router.max.request.bytes)",
           record.value().length, admission.maxRequestBytes()), "", "");
       emit(record, key, tooLarge, value(tooLarge, request, record, now));
-      return;
+      return -1;
     }
     if (rekeyMismatches && teamId != null && !teamId.isBlank() && !teamId.equals(record.key())) {
       context.forward(record.withKey(teamId).withValue(new RouterOutcome.Rekey(teamId, record.value())));
-      return;
+      return -1;
+    }
+    if (waitedMs != null && request.getDeadline() != null && !now.isBefore(request.getDeadline())) {
+      expireWaiting(record, request, key, waitedMs, now);
+      return -1;
     }
     String version = "";
     RouteOutcome outcome;
@@ -206,6 +240,21 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       }
       outcome = engine.route(request, text, policy, catalog, status, learned,
           session == null ? null : session.getProfile(), now);
+      String fingerprint = null;
+      if (teamId != null && outcome instanceof RouteOutcome.Routed routed
+          && ResponseCache.cacheable(policy.responseCache(), request, routed.decision())) {
+        fingerprint = ResponseCache.fingerprint(request, routed.decision());
+        io.modelrouter.avro.CachedResponse hit = cache.lookup(teamId, fingerprint, now);
+        if (hit != null) {
+          InferenceResult answer = ResponseCache.answer(topics.results().deserializeValue(bytes(hit.getAnswer())),
+              request, routed.decision(), version, waitedMs == null ? 0 : waitedMs, hit.getStoredAt(), now);
+          metrics.responseCache("hit", answer.getResponseCacheSavedMicros());
+          context.forward(record.withKey(key).withValue(new RouterOutcome.Answered(answer)));
+          metrics.answered("OK", "RESPONSE_CACHE");
+          return -1;
+        }
+        metrics.responseCache("miss", 0);
+      }
       if (waitedMs == null && teamId != null && policy.rateLimits() != null
           && outcome instanceof RouteOutcome.Routed routed) {
         RoutingDecision decision = routed.decision();
@@ -214,7 +263,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
             record.value(), headers(record), now, request.getDeadline(), tokens), now);
         if (verdict == RateLimiter.Verdict.QUEUED) {
           metrics.rateLimited("queued", 0);
-          return;
+          return -1;
         }
         if (verdict == RateLimiter.Verdict.QUEUE_FULL) {
           metrics.rateLimited("queue_full", 0);
@@ -226,6 +275,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       }
       if (waitedMs != null && outcome instanceof RouteOutcome.Routed routed) {
         RoutingDecision decision = routed.decision();
+        metrics.rateLimited("released", waitedMs);
         decision.setRateLimitWaitMs(waitedMs);
         String limits = policy.rateLimits() == null ? "limit since removed" : RateLimiter.describe(policy.rateLimits());
         decision.setReason(decision.getReason() + String.format(Locale.ROOT, "; waited %.1f s for the team's rate "
@@ -236,6 +286,9 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       }
       if (sessionKey != null && outcome instanceof RouteOutcome.Routed routed) {
         remember(sessionKey, session, routed.decision(), now);
+      }
+      if (fingerprint != null && outcome instanceof RouteOutcome.Routed) {
+        cache.expect(request.getRequestId(), teamId, fingerprint, policy.responseCache().getTtlSeconds(), now);
       }
       value = value(outcome, request, record, now);
       if (outcome instanceof RouteOutcome.Routed routed && value instanceof RouterOutcome.Routed plain
@@ -250,7 +303,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
         throw e;
       }
       deadLetter(record, e);
-      return;
+      return -1;
     } catch (KafkaException e) {
       throw e; // Kafka Streams' own (a state store, a migrated task): the task must fail and be restarted
     } catch (RuntimeException e) {
@@ -263,6 +316,8 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       value = value(outcome, request, record, now);
     }
     emit(record, key, outcome, value);
+    return outcome instanceof RouteOutcome.Routed routed
+        ? (long) routed.decision().getEstimatedInputTokens() + routed.decision().getEstimatedOutputTokens() : -1;
   }
 
   /** The record's headers (its trace context), kept with a request that waits. */
@@ -281,14 +336,12 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     Instant now = Instant.ofEpochMilli(timestamp);
     rates.release(now, new RateLimiter.Release() {
       @Override
-      public void route(String team, io.modelrouter.avro.QueuedRequest waiting, long waitedMs) {
-        metrics.rateLimited("released", waitedMs);
-        handle(recordOf(team, waiting, now), waitedMs);
+      public long route(String team, io.modelrouter.avro.QueuedRequest waiting, long waitedMs) {
+        return handle(recordOf(team, waiting, now), waitedMs);
       }
 
       @Override
       public void expire(String team, io.modelrouter.avro.QueuedRequest waiting, long waitedMs) {
-        metrics.rateLimited("expired", waitedMs);
         Record<String, byte[]> record = recordOf(team, waiting, now);
         InferenceRequest request;
         try {
@@ -299,16 +352,11 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
           }
           deadLetter(record, e);
           return;
+        } catch (RuntimeException e) {
+          deadLetter(record, e);
+          return;
         }
-        CompiledPolicy policy = policyFor(team);
-        String limits = policy.rateLimits() == null ? "limit since removed" : RateLimiter.describe(policy.rateLimits());
-        String message = String.format(Locale.ROOT, "the request waited %.1f s for team %s's rate limit (%s) and its "
-            + "deadline %s passed before the limit allowed it", waitedMs / 1000.0, team, limits, request.getDeadline());
-        InferenceResult result = answer(request, request.getRequestId(), team, ResultStatus.EXPIRED,
-            "DEADLINE_EXCEEDED", message, "rate limit: " + limits, policy.version(), now);
-        result.setRateLimitWaitMs(waitedMs);
-        context.forward(record.withValue(new RouterOutcome.Answered(result)));
-        metrics.answered("EXPIRED", "DEADLINE_EXCEEDED");
+        expireWaiting(record, request, team, waitedMs, now);
       }
 
       @Override
@@ -316,6 +364,28 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
         return policyFor(team).rateLimits();
       }
     });
+  }
+
+  /** Answers a request EXPIRED whose deadline passed while it waited for its team's rate limit. */
+  private void expireWaiting(Record<String, byte[]> record, InferenceRequest request, String team, long waitedMs,
+      Instant now) {
+    metrics.rateLimited("expired", waitedMs);
+    CompiledPolicy policy = policyFor(team);
+    String limits = policy.rateLimits() == null ? "limit since removed" : RateLimiter.describe(policy.rateLimits());
+    String message = String.format(Locale.ROOT, "the request waited %.1f s for team %s's rate limit (%s) and its "
+        + "deadline %s passed before the limit allowed it", waitedMs / 1000.0, team, limits, request.getDeadline());
+    InferenceResult result = answer(request, request.getRequestId(), team, ResultStatus.EXPIRED,
+        "DEADLINE_EXCEEDED", message, "rate limit: " + limits, policy.version(), now);
+    result.setRateLimitWaitMs(waitedMs);
+    context.forward(record.withKey(team).withValue(new RouterOutcome.Answered(result)));
+    metrics.answered("EXPIRED", "DEADLINE_EXCEEDED");
+  }
+
+  private static byte[] bytes(java.nio.ByteBuffer buffer) {
+    java.nio.ByteBuffer copy = buffer.duplicate();
+    byte[] out = new byte[copy.remaining()];
+    copy.get(out);
+    return out;
   }
 
   private static Record<String, byte[]> recordOf(String team, io.modelrouter.avro.QueuedRequest waiting,

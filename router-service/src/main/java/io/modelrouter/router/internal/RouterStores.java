@@ -34,6 +34,10 @@ public final class RouterStores {
   public static final String RATE_BUCKETS = "rate-buckets";
   /** Requests waiting for their team's rate limit (key {@code team|sequence}, zero-padded so a team's are in order). */
   public static final String RATE_QUEUE = "rate-queue";
+  /** The response cache's answers (key {@code team|fingerprint}). */
+  public static final String RESPONSE_CACHE = "response-cache";
+  /** Cacheable requests routed and not answered yet (key request id). */
+  public static final String RESPONSE_PENDING = "response-pending";
   /** How often the requests waiting for their team's rate limit are looked at (wall clock). */
   public static final java.time.Duration RATE_RELEASE_INTERVAL = java.time.Duration.ofMillis(100);
   /** Each team's budget policy, as admission reads it. */

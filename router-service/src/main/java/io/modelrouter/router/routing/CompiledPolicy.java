@@ -37,6 +37,7 @@ public final class CompiledPolicy {
   private final io.modelrouter.avro.ShadowRouting shadow;
   private final io.modelrouter.avro.PromptCaching promptCache;
   private final io.modelrouter.avro.RateLimits rateLimits;
+  private final io.modelrouter.avro.ResponseCaching responseCache;
   private final Map<String, Promotion> promotions;
   /** The step of profiles without one of their own: {@code promoteAbove} → {@code promoteTo}. */
   private final Promotion defaultPromotion;
@@ -56,6 +57,7 @@ public final class CompiledPolicy {
     this.shadow = policy.getShadow();
     this.promptCache = policy.getPromptCache();
     this.rateLimits = policy.getRateLimits();
+    this.responseCache = policy.getResponseCache();
     this.fixed = auto.getFixed().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     Map<String, Promotion> steps = new HashMap<>();
     auto.getPromote().forEach((from, step) -> steps.put(from, new Promotion(step.getAbove(), step.getTo())));
@@ -136,6 +138,11 @@ public final class CompiledPolicy {
   /** The policy's prompt caching, or null. */
   public io.modelrouter.avro.PromptCaching promptCache() {
     return promptCache;
+  }
+
+  /** The policy's response cache, or null for none. */
+  public io.modelrouter.avro.ResponseCaching responseCache() {
+    return responseCache;
   }
 
   /** The team's rate limits, or null for none. */

@@ -130,6 +130,9 @@ public final class PolicyJson {
             json.get("promptCache").path("ttl").asText("5m"),
             json.get("promptCache").path("conversation").asBoolean(false)) : null)
         .setRateLimits(json.has("rateLimits") ? rateLimits(json.get("rateLimits")) : null)
+        .setResponseCache(json.has("responseCache") ? new io.modelrouter.avro.ResponseCaching(
+            json.get("responseCache").path("ttlSeconds").asInt(3600), strings(json.get("responseCache")
+                .path("taskTypes")), json.get("responseCache").path("anyTemperature").asBoolean(false)) : null)
         .setUpdatedAt(null)
         .build();
     List<String> semantic = checkRoutingPolicy(policy, catalog);
@@ -320,6 +323,12 @@ public final class PolicyJson {
       }
       node.put("burstSeconds", limits.getBurstSeconds());
       node.put("maxQueued", limits.getMaxQueued());
+    }
+    if (policy.getResponseCache() != null) {
+      ObjectNode node = out.putObject("responseCache");
+      node.put("ttlSeconds", policy.getResponseCache().getTtlSeconds());
+      stringArray(node.putArray("taskTypes"), policy.getResponseCache().getTaskTypes());
+      node.put("anyTemperature", policy.getResponseCache().getAnyTemperature());
     }
     if (policy.getShadow() != null) {
       ObjectNode shadow = out.putObject("shadow");

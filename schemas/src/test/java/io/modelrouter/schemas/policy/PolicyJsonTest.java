@@ -71,6 +71,23 @@ class PolicyJsonTest {
   }
 
   @Test
+  void aResponseCacheIsReadWithItsDefaultsRoundTripsAndABadTtlIsRefusedByPath() {
+    String json = """
+        {"profiles": {"fast": {"model": "claude-haiku-4-5"}}, "routing": {}, "defaultProfile": "fast",
+         "restrictProfile": "fast", "auto": {"strategy": "rules"}, "responseCache": {"taskTypes": ["codeExplanation"]}}
+        """;
+    RoutingPolicy policy = PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(json, "p"), CATALOG);
+    assertThat(policy.getResponseCache().getTtlSeconds()).isEqualTo(3_600);
+    assertThat(policy.getResponseCache().getTaskTypes()).containsExactly("codeExplanation");
+    assertThat(policy.getResponseCache().getAnyTemperature()).isFalse();
+    assertThat(PolicyJson.parseRoutingPolicy("team-a", PolicyJson.toJson(policy), CATALOG)).isEqualTo(policy);
+    String bad = json.replace("{\"taskTypes\"", "{\"ttlSeconds\": 0, \"taskTypes\"");
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", PolicyJson.read(bad, "p"), CATALOG))
+        .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems())
+            .anySatisfy(problem -> assertThat(problem).startsWith("$.responseCache.ttlSeconds")));
+  }
+
+  @Test
   void aHybridPolicyWithoutNeverDemoteGetsTheShippedListSoValidationIsNeverDemoted() {
     // Given a team policy that says nothing about neverDemote
     String json = """
