@@ -265,7 +265,8 @@ public final class BudgetBenchmark {
           ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.GROUP_ID_CONFIG, prefix + "collector",
           ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
           new StringDeserializer(), new ByteArrayDeserializer())) {
-        consumer.subscribe(List.of(topics.usage().name(), topics.routed().name(), topics.results().name(),
+        consumer.subscribe(List.of(topics.usage().name(), topics.routed().name(), topics.routedBatch().name(),
+            topics.results().name(),
             topics.budgetActions().name()));
         while (running.get()) {
           for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
@@ -279,7 +280,8 @@ public final class BudgetBenchmark {
             } else if (record.topic().equals(topics.budgetActions().name())) {
               actions.add(topics.budgetActions().deserializeValue(record.value()).getState() + "@"
                   + Instant.ofEpochMilli(record.timestamp()));
-            } else if (record.topic().equals(topics.routed().name())) {
+            } else if (record.topic().equals(topics.routed().name())
+                || record.topic().equals(topics.routedBatch().name())) {
               routed.add(topics.routed().deserializeValue(record.value()));
               admitted++;
             } else {

@@ -22,19 +22,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,10 +112,7 @@ public final class FairnessBenchmark {
     try (RouterService router = new RouterService(Settings.of(Map.of("kafka.bootstrap.servers", bootstrap,
             "schema.registry.url", registryUrl, "topics.prefix", prefix, "topics.create", "false",
             "router.application.id", prefix + "router", "router.state.dir", state.toString())));
-        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5,
-            ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
-            new StringSerializer(), new ByteArraySerializer())) {
+        KafkaProducer<String, byte[]> producer = CommittedReader.producer(bootstrap)) {
       router.start();
       while (router.state() != KafkaStreams.State.RUNNING) {
         Thread.sleep(100);
@@ -174,18 +163,10 @@ public final class FairnessBenchmark {
       long admitted = collector.burstDecisions().stream().filter(t -> !t.isBefore(from) && t.isBefore(end)).count();
       double perSecond = withBurst ? admitted / (Duration.between(from, end).toMillis() / 1000.0) : 0;
       List<Long> waits = collector.steadyWaits();
-      Collections.sort(waits);
-      return new Run(percentile(waits, 0.50), percentile(waits, 0.99), waits.size(), perSecond, burstSent[0],
-          collector.burstDecisions().size());
+      long[] sorted = waits.stream().mapToLong(Long::longValue).sorted().toArray();
+      return new Run(CommittedReader.percentile(sorted, 0.50), CommittedReader.percentile(sorted, 0.99),
+          sorted.length, perSecond, burstSent[0], collector.burstDecisions().size());
     }
-  }
-
-  static double percentile(List<Long> sorted, double p) {
-    if (sorted.isEmpty()) {
-      return 0;
-    }
-    int index = (int) Math.ceil(p * sorted.size()) - 1;
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
   }
 
   /** Paced: {@code rate} requests a second for one team, each created (createdAt) when it is sent. */
@@ -215,19 +196,15 @@ public final class FairnessBenchmark {
     return total;
   }
 
-  /** Reads the routed requests as they are committed. */
-  private static final class Collector implements Runnable {
-    private final String bootstrap;
-    private final String prefix;
+  /** Reads the routed requests (both lanes) as they are committed. */
+  private static final class Collector extends CommittedReader {
     private final Topics topics;
-    private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Long> steadyWaits = Collections.synchronizedList(new ArrayList<>());
     private final List<Instant> burstDecisions = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean policyApplied;
 
     Collector(String bootstrap, String prefix, Topics topics) {
-      this.bootstrap = bootstrap;
-      this.prefix = prefix;
+      super(bootstrap, prefix + "collector", List.of(topics.routed().name(), topics.routedBatch().name()));
       this.topics = topics;
     }
 
@@ -247,29 +224,14 @@ public final class FairnessBenchmark {
       return new ArrayList<>(burstDecisions);
     }
 
-    void stop() {
-      running.set(false);
-    }
-
     @Override
-    public void run() {
-      try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.GROUP_ID_CONFIG, prefix + "collector",
-          ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-          new StringDeserializer(), new ByteArrayDeserializer())) {
-        consumer.subscribe(List.of(topics.routed().name()));
-        while (running.get()) {
-          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-            RoutedRequest routed = topics.routed().deserializeValue(record.value());
-            Instant decided = routed.getDecision().getDecidedAt();
-            switch (record.key()) {
-              case STEADY -> steadyWaits.add(decided.toEpochMilli()
-                  - routed.getRequest().getCreatedAt().toEpochMilli());
-              case BURSTER -> burstDecisions.add(decided);
-              default -> policyApplied |= routed.getDecision().getPolicyVersion().equals("*@1");
-            }
-          }
-        }
+    void accept(ConsumerRecord<String, byte[]> record, long visible) {
+      RoutedRequest routed = topics.routed().deserializeValue(record.value());
+      Instant decided = routed.getDecision().getDecidedAt();
+      switch (record.key()) {
+        case STEADY -> steadyWaits.add(decided.toEpochMilli() - routed.getRequest().getCreatedAt().toEpochMilli());
+        case BURSTER -> burstDecisions.add(decided);
+        default -> policyApplied |= routed.getDecision().getPolicyVersion().equals("*@1");
       }
     }
   }

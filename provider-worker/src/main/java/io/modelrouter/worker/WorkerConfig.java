@@ -21,6 +21,10 @@ public final class WorkerConfig {
       "This worker's stable, unique id (transactional.id and static group membership); default worker-<hostname>.");
   public static final Setting<Integer> MAX_IN_FLIGHT = Setting.integer("worker.max.in.flight", 10_000,
       "Requests in flight at once; past it the worker pauses its partitions.").atLeast(1);
+  public static final Setting<Double> BATCH_SHARE = Setting.decimal("worker.batch.share", 0.5,
+      "Share of worker.max.in.flight the BATCH lane (llm.requests.routed.batch) may use; the INTERACTIVE lane "
+          + "always has the rest. Also each provider's share of max.concurrent calls for batch requests.")
+      .between(0.01, 1.0);
   public static final Setting<Integer> MAX_RECORD_BYTES = Setting.integer("worker.max.record.bytes", 1_114_112,
       "The largest routed request the worker calls a provider for (default 1 MiB + 64 KiB: the router's default "
           + "router.max.request.bytes plus its decision); a larger one is answered REJECTED (REQUEST_TOO_LARGE). Keep "
@@ -106,7 +110,8 @@ public final class WorkerConfig {
   public static final Setting<Integer> METRICS_PORT = Setting.integer("worker.metrics.port", 9402,
       "port of GET /metrics (Prometheus) and GET /health when run as WorkerMain; -1 turns it off, 0 picks one")
       .between(-1, 65_535);
-  public static final List<Setting<?>> SETTINGS = List.of(GROUP_ID, INSTANCE_ID, MAX_IN_FLIGHT, MAX_RECORD_BYTES,
+  public static final List<Setting<?>> SETTINGS = List.of(GROUP_ID, INSTANCE_ID, MAX_IN_FLIGHT, BATCH_SHARE,
+      MAX_RECORD_BYTES,
       COMMIT_INTERVAL,
       DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, CALL_JOURNAL, USAGE_JOURNAL_DIR, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
       SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, METRICS_PORT);

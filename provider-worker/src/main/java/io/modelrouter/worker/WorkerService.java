@@ -84,7 +84,7 @@ public final class WorkerService implements AutoCloseable {
       policies.put(name, config.policy(name, provider.simulated()));
       timeouts.put(name, config.provider(WorkerConfig.P_TIMEOUT, name));
     });
-    this.resilience = new ResilientCalls(policies);
+    this.resilience = new ResilientCalls(policies).batchShare(settings.get(WorkerConfig.BATCH_SHARE));
     this.catalogFollower = new TableFollower<>(topics.models(), config.kafka(), (id, spec) -> { }).start();
     Phases.mark("worker", "catalog");
     Map<String, ModelSpec> defaults = DefaultPolicies.catalogById();
@@ -119,7 +119,9 @@ public final class WorkerService implements AutoCloseable {
     this.loop = new WorkerLoop(consumer(instance), () -> producer(instance), usageWriter, topics, executor,
         settings.get(WorkerConfig.MAX_IN_FLIGHT), settings.get(WorkerConfig.MAX_RECORD_BYTES),
         settings.get(WorkerConfig.COMMIT_INTERVAL),
-        settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC()).tracing(tracing);
+        settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC()).tracing(tracing)
+        .batchLane((int) Math.ceil(settings.get(WorkerConfig.MAX_IN_FLIGHT)
+            * Math.min(1.0, settings.get(WorkerConfig.BATCH_SHARE))));
     Map<String, Integer> clusterRates = config.clusterRequestsPerMinute();
     if (!clusterRates.isEmpty()) {
       loop.ownership((owned, total) -> clusterRates.forEach((provider, rpm) -> LOG.info(
@@ -129,6 +131,9 @@ public final class WorkerService implements AutoCloseable {
     this.thread = Thread.ofPlatform().name("worker-" + instance).unstarted(loop);
     Gauge.builder("worker.in.flight", loop, WorkerLoop::inFlight)
         .description("requests being executed (past worker.max.in.flight the worker pauses its partitions)")
+        .register(registry);
+    Gauge.builder("worker.in.flight.batch", loop, WorkerLoop::inFlightBatch)
+        .description("requests of the BATCH lane being executed (at most worker.batch.share of worker.max.in.flight)")
         .register(registry);
     FunctionCounter.builder("worker.usage.events", loop, l -> l.usage().written())
         .description("usage events written (one per provider call), and those that could not be")

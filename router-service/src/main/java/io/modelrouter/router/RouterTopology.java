@@ -134,12 +134,12 @@ public final class RouterTopology {
     BranchedKStream<String, RouterOutcome> split = outcomes.split(Named.as(name + "-"))
         .branch((key, outcome) -> outcome instanceof RouterOutcome.Routed, Branched.withConsumer(routed -> routed
             .mapValues(outcome -> ((RouterOutcome.Routed) outcome).value(), Named.as(name + "-routed-value"))
-            .to(topics.routed().name(), Produced.with(Serdes.String(), Serdes.ByteArray())
+            .to(lane(topics), Produced.with(Serdes.String(), Serdes.ByteArray())
                 .withName(name + "-routed-sink")), "routed"))
         .branch((key, outcome) -> outcome instanceof RouterOutcome.RoutedWithFeedback, Branched.withConsumer(both -> {
           both.mapValues(outcome -> ((RouterOutcome.RoutedWithFeedback) outcome).value(),
                   Named.as(name + "-routed-with-feedback-value"))
-              .to(topics.routed().name(), Produced.with(Serdes.String(), Serdes.ByteArray())
+              .to(lane(topics), Produced.with(Serdes.String(), Serdes.ByteArray())
                   .withName(name + "-routed-with-feedback-sink"));
           both.mapValues(outcome -> ((RouterOutcome.RoutedWithFeedback) outcome).feedback(),
                   Named.as(name + "-implicit-feedback-value"))
@@ -166,6 +166,29 @@ public final class RouterTopology {
           RouterOutcome.Rekey rekeyed = (RouterOutcome.Rekey) outcome;
           return KeyValue.pair(rekeyed.teamId(), rekeyed.value());
         }, Named.as(name + "-rekey-by-team"));
+  }
+
+  /**
+   * The routed topic of a record's lane: {@code llm.requests.routed.batch} for one the route processor marked BATCH
+   * ({@link Topics#LANE_HEADER}), else {@code llm.requests.routed}.
+   */
+  private static org.apache.kafka.streams.processor.TopicNameExtractor<String, byte[]> lane(Topics topics) {
+    return new Lane(topics.routed().name(), topics.routedBatch().name());
+  }
+
+  /** Picks a routed record's topic by its lane; named (not a lambda) so that the topology's description is stable. */
+  private record Lane(String interactive, String batch)
+      implements org.apache.kafka.streams.processor.TopicNameExtractor<String, byte[]> {
+    @Override
+    public String extract(String key, byte[] value, org.apache.kafka.streams.processor.RecordContext context) {
+      org.apache.kafka.common.header.Header header = context.headers().lastHeader(Topics.LANE_HEADER);
+      return header != null && header.value() != null && header.value().length == 5 ? batch : interactive;
+    }
+
+    @Override
+    public String toString() {
+      return "lane: " + interactive + " or " + batch;
+    }
   }
 
   /** The team's budget as the router sees it: latest action, policy, spend ledger, reservations. */

@@ -77,6 +77,25 @@ class RouterTopologyTest {
   }
 
   @Test
+  void aBatchRequestGoesToTheBatchLaneAndAnInteractiveOneToTheRoutedTopic() {
+    TestOutputTopic<String, RoutedRequest> batch = router.driver.createOutputTopic(topics.routedBatch().name(),
+        new org.apache.kafka.common.serialization.StringDeserializer(),
+        topics.routedBatch().valueSerde().deserializer());
+
+    send(request("codeReview", "Review this diff overnight.").setRequestId("nightly-1")
+        .setPriority(io.modelrouter.avro.Priority.BATCH).build());
+    send(request("codeReview", "Review this diff now.").setRequestId("now-1").build());
+
+    TestRecord<String, RoutedRequest> lane = batch.readRecord();
+    assertThat(lane.key()).isEqualTo("team-a");
+    assertThat(lane.value().getRequest().getRequestId()).isEqualTo("nightly-1");
+    assertThat(new String(lane.headers().lastHeader(Topics.LANE_HEADER).value(), StandardCharsets.UTF_8))
+        .isEqualTo("batch");
+    assertThat(batch.isEmpty()).isTrue();
+    assertThat(routed.readValuesToList()).extracting(r -> r.getRequest().getRequestId()).containsExactly("now-1");
+  }
+
+  @Test
   void rejectsAnInvalidRequestWithAResultNamingTheField() {
     send(request("interactiveChat", "x").setMessages(java.util.List.of()).build());
 

@@ -30,6 +30,8 @@ import org.apache.kafka.common.serialization.Serdes;
 public final class Topics {
   public static final String REQUESTS = "llm.requests";
   public static final String ROUTED = "llm.requests.routed";
+  /** The BATCH lane: routed requests of priority BATCH, which the worker takes only with capacity to spare. */
+  public static final String ROUTED_BATCH = "llm.requests.routed.batch";
   public static final String RESULTS = "llm.results";
   public static final String USAGE = "llm.usage";
   public static final String USAGE_TOTALS = "llm.usage.totals";
@@ -51,12 +53,16 @@ public final class Topics {
    */
   public static final String LEARNED_MODEL_HEADER = "mr.learned-model";
 
+  /** Header the router sets on a routed record of the BATCH lane (value {@code batch}), to pick its topic. */
+  public static final String LANE_HEADER = "mr.lane";
+
   /** Key of the default routing policy on {@link #ROUTING_POLICIES}. */
   public static final String DEFAULT_POLICY_KEY = "*";
 
   private final TopicsConfig config;
   private final Topic<String, InferenceRequest> requests;
   private final Topic<String, RoutedRequest> routed;
+  private final Topic<String, RoutedRequest> routedBatch;
   private final Topic<String, InferenceResult> results;
   private final Topic<String, UsageEvent> usage;
   private final Topic<String, UsageTotals> usageTotals;
@@ -77,6 +83,7 @@ public final class Topics {
     this.config = config;
     this.requests = avro(REQUESTS, InferenceRequest.class, false, false);
     this.routed = avro(ROUTED, RoutedRequest.class, false, false);
+    this.routedBatch = avro(ROUTED_BATCH, RoutedRequest.class, false, false);
     this.results = avro(RESULTS, InferenceResult.class, false, false);
     this.usage = avro(USAGE, UsageEvent.class, false, false);
     this.usageTotals = avro(USAGE_TOTALS, UsageTotals.class, true, false);
@@ -116,6 +123,19 @@ public final class Topics {
   /** Requests with the router's decision, for the worker. */
   public Topic<String, RoutedRequest> routed() {
     return routed;
+  }
+
+  /**
+   * Routed requests of priority BATCH: the worker's second lane, read only with capacity the INTERACTIVE lane
+   * ({@link #routed()}) leaves, so that interactive requests never wait behind a batch backlog.
+   */
+  public Topic<String, RoutedRequest> routedBatch() {
+    return routedBatch;
+  }
+
+  /** The routed topic of a request's lane: {@link #routedBatch()} for BATCH, {@link #routed()} otherwise. */
+  public Topic<String, RoutedRequest> routedFor(io.modelrouter.avro.Priority priority) {
+    return priority == io.modelrouter.avro.Priority.BATCH ? routedBatch : routed;
   }
 
   /** One result per request: the worker's, or the router's for requests it rejects or pauses. */
@@ -226,7 +246,8 @@ public final class Topics {
   }
 
   public List<Topic<?, ?>> all() {
-    return List.of(requests, routed, results, usage, usageTotals, budgetPolicies, routingPolicies, models,
-        budgetActions, budgetAlerts, feedback, shadowResults, routerModels, routerModelPins, adminChanges, dlq);
+    return List.of(requests, routed, routedBatch, results, usage, usageTotals, budgetPolicies, routingPolicies,
+        models, budgetActions, budgetAlerts, feedback, shadowResults, routerModels, routerModelPins, adminChanges,
+        dlq);
   }
 }

@@ -19,7 +19,8 @@ class TopicsTest {
   void namesEveryTopicOfTheDesign() {
     Topics topics = Topics.create(config);
     assertThat(topics.all()).extracting(Topic::name).containsExactly(
-        "llm.requests", "llm.requests.routed", "llm.results", "llm.usage", "llm.usage.totals",
+        "llm.requests", "llm.requests.routed", "llm.requests.routed.batch", "llm.results", "llm.usage",
+        "llm.usage.totals",
         "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions", "llm.budget.alerts",
         "llm.feedback", "llm.shadow.results", "llm.router.models", "llm.router.model.pins", "llm.admin.changes",
         "llm.dlq");
@@ -41,7 +42,8 @@ class TopicsTest {
     InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
     Topics topics = Topics.create(TopicsConfig.builder().serde(config.serde()).client(registry).build());
 
-    assertThat(topics.registerValueSchemas()).hasSize(15).contains("llm.requests-value", "llm.results-value",
+    assertThat(topics.registerValueSchemas()).hasSize(16).contains("llm.requests-value", "llm.results-value",
+        "llm.requests.routed.batch-value",
         "llm.feedback-value", "llm.router.models-value", "llm.router.model.pins-value", "llm.admin.changes-value");
 
     assertThat(registry.latest("llm.requests-value").schema()).isEqualTo(InferenceRequest.getClassSchema());

@@ -102,7 +102,17 @@ public final class WorkerLoop implements Runnable {
   private static final Duration REGISTRY_RETRY_FIRST = Duration.ofMillis(200);
   private static final Duration REGISTRY_RETRY_MAX = Duration.ofSeconds(5);
   private volatile boolean crashed;
-  private boolean paused;
+  /** The lanes at their cap: every partition of theirs is paused until they are back under 80% of it. */
+  private final Set<String> fullLanes = new HashSet<>();
+  private final AtomicInteger inFlightBatch = new AtomicInteger();
+  /** Partitions whose next record was refused for want of room: they have a request waiting for certain. */
+  private final Set<TopicPartition> refused = new HashSet<>();
+  private int batchMax;
+  /** Per lane, as of the last {@link #backpressure()}: a partition's fair share, and whether shares apply now. */
+  private int interactiveShare = Integer.MAX_VALUE;
+  private int batchShare = Integer.MAX_VALUE;
+  private boolean interactiveContended;
+  private boolean batchContended;
   private Instant lastCommit;
 
   /**
@@ -123,10 +133,20 @@ public final class WorkerLoop implements Runnable {
   private void reportOwnership() {
     try {
       var infos = consumer.partitionsFor(topics.routed().name());
-      ownership.accept(partitions.size(), infos == null ? partitions.size() : infos.size());
+      int owned = (int) partitions.keySet().stream().filter(p -> p.topic().equals(topics.routed().name())).count();
+      ownership.accept(owned, infos == null ? owned : infos.size());
     } catch (RuntimeException e) {
       LOG.warn("could not count the partitions of {}: {}", topics.routed().name(), e.toString());
     }
+  }
+
+  /**
+   * The BATCH lane's share of {@code maxInFlight}: its partitions are read only while fewer batch requests than that
+   * are in flight (and the worker is not full), so the INTERACTIVE lane always has the rest.
+   */
+  public WorkerLoop batchLane(int batchMaxInFlight) {
+    this.batchMax = Math.max(1, Math.min(batchMaxInFlight, maxInFlight));
+    return this;
   }
 
   /** Tracing: a span per request and one per provider call, under the request's trace. */
@@ -149,6 +169,7 @@ public final class WorkerLoop implements Runnable {
     this.commitInterval = commitInterval;
     this.drainTimeout = drainTimeout;
     this.clock = clock;
+    this.batchMax = Math.max(1, maxInFlight / 2);
   }
 
   @Override
@@ -156,10 +177,24 @@ public final class WorkerLoop implements Runnable {
     try {
       producer.initTransactions();
       Phases.mark(SERVICE, "transactions");
-      consumer.subscribe(List.of(topics.routed().name()), new Rebalance());
+      consumer.subscribe(List.of(topics.routed().name(), topics.routedBatch().name()), new Rebalance());
       lastCommit = clock.instant();
       while (running) {
+        Set<TopicPartition> held = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+          TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+          if (held.contains(partition)) {
+            continue;
+          }
+          if (!admits(partition)) {
+            // Its lane is full, or it has its share of a busy lane: read it again from here once there is room
+            consumer.seek(partition, record.offset());
+            consumer.pause(List.of(partition));
+            held.add(partition);
+            refused.add(partition);
+            continue;
+          }
+          refused.remove(partition);
           dispatch(record);
         }
         drainCompletions();
@@ -198,6 +233,9 @@ public final class WorkerLoop implements Runnable {
     }
     progress.started(record.offset());
     inFlight.incrementAndGet();
+    if (isBatch(partition)) {
+      inFlightBatch.incrementAndGet();
+    }
     requests.execute(() -> completions.add(process(partition, record).ownedBy(progress)));
   }
 
@@ -373,6 +411,9 @@ public final class WorkerLoop implements Runnable {
     Completion completion;
     while ((completion = completions.poll()) != null) {
       inFlight.decrementAndGet();
+      if (isBatch(completion.partition())) {
+        inFlightBatch.decrementAndGet();
+      }
       completed.incrementAndGet();
       PartitionProgress progress = partitions.get(completion.partition());
       if (progress == null || progress != completion.owner()) {
@@ -441,15 +482,109 @@ public final class WorkerLoop implements Runnable {
     return (ProducerRecord<byte[], byte[]>) record;
   }
 
-  private void backpressure() {
-    int now = inFlight.get();
-    if (!paused && now >= maxInFlight) {
-      consumer.pause(consumer.assignment());
-      paused = true;
-    } else if (paused && now < maxInFlight * 0.8) {
-      consumer.resume(consumer.paused());
-      paused = false;
+  /** Whether a record of this partition may start now: room in its lane and the worker, and its fair share. */
+  private boolean admits(TopicPartition partition) {
+    boolean batch = isBatch(partition);
+    int total = inFlight.get();
+    int used = batch ? inFlightBatch.get() : total;
+    int cap = batch ? batchMax : maxInFlight;
+    if (used >= cap || total >= maxInFlight) {
+      return false;
     }
+    PartitionProgress progress = partitions.get(partition);
+    return !(batch ? batchContended : interactiveContended) || progress == null
+        || progress.inFlight() < (batch ? batchShare : interactiveShare);
+  }
+
+  private boolean isBatch(TopicPartition partition) {
+    return partition.topic().equals(topics.routedBatch().name());
+  }
+
+  /**
+   * Two lanes, each with fair shares across its partitions (and so across teams, which the router keys them by):
+   * <ul>
+   *   <li>INTERACTIVE ({@code llm.requests.routed}) may fill the worker ({@code maxInFlight});
+   *   <li>BATCH ({@code llm.requests.routed.batch}) only up to its own cap, and never past the worker's: interactive
+   *       requests always find the rest, however long the batch backlog.
+   * </ul>
+   * A lane at its cap pauses all its partitions until it is under 80% of it. Below, once the lane is at half its cap,
+   * a partition with its share of the lane in flight (the cap over the lane's partitions) is held back while another
+   * partition of the lane, under its share, has records waiting: one team's burst cannot take the lane from the
+   * others, and a burst alone still gets the whole lane.
+   */
+  private void backpressure() {
+    int total = inFlight.get();
+    List<TopicPartition> pause = new ArrayList<>();
+    List<TopicPartition> resume = new ArrayList<>();
+    for (boolean batch : new boolean[] {false, true}) {
+      String lane = batch ? topics.routedBatch().name() : topics.routed().name();
+      int cap = batch ? batchMax : maxInFlight;
+      int used = batch ? inFlightBatch.get() : total;
+      List<TopicPartition> mine = new ArrayList<>();
+      for (TopicPartition partition : partitions.keySet()) {
+        if (partition.topic().equals(lane)) {
+          mine.add(partition);
+        }
+      }
+      if (used >= cap || total >= maxInFlight) {
+        fullLanes.add(lane);
+      } else if (fullLanes.contains(lane) && used < cap * 0.8 && total < maxInFlight * 0.8) {
+        fullLanes.remove(lane);
+      }
+      if (fullLanes.contains(lane)) {
+        pause.addAll(mine);
+        continue;
+      }
+      // Shares matter only when the lane is busy: below half its cap, every partition takes what it has.
+      int share = Math.max(1, cap / Math.max(1, mine.size()));
+      boolean othersWaiting = false;
+      if (used >= cap / 2) {
+        for (TopicPartition partition : mine) {
+          if (partitions.get(partition).inFlight() < share && (refused.contains(partition) || waiting(partition))) {
+            othersWaiting = true;
+            break;
+          }
+        }
+      }
+      if (batch) {
+        batchShare = share;
+        batchContended = othersWaiting;
+      } else {
+        interactiveShare = share;
+        interactiveContended = othersWaiting;
+      }
+      for (TopicPartition partition : mine) {
+        if (othersWaiting && partitions.get(partition).inFlight() >= share) {
+          pause.add(partition);
+        } else {
+          resume.add(partition);
+        }
+      }
+    }
+    Set<TopicPartition> paused = consumer.paused();
+    List<TopicPartition> toPause = pause.stream().filter(p -> !paused.contains(p)).toList();
+    List<TopicPartition> toResume = resume.stream().filter(paused::contains).toList();
+    if (!toPause.isEmpty()) {
+      consumer.pause(toPause);
+    }
+    if (!toResume.isEmpty()) {
+      consumer.resume(toResume);
+    }
+  }
+
+  /** Whether the partition has records not fetched yet or fetched and not dispatched (lag); false when unknown. */
+  private boolean waiting(TopicPartition partition) {
+    try {
+      java.util.OptionalLong lag = consumer.currentLag(partition);
+      return lag.isPresent() && lag.getAsLong() > 0;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Requests of the BATCH lane in flight. */
+  public int inFlightBatch() {
+    return inFlightBatch.get();
   }
 
   /** Waits (bounded) for the requests of these partitions, commits them, and forgets the partitions. */
@@ -468,6 +603,7 @@ public final class WorkerLoop implements Runnable {
       drainCompletions();
       commit();
     }
+    refused.removeAll(mine);
     for (TopicPartition partition : mine) {
       PartitionProgress progress = partitions.remove(partition);
       if (!progress.inFlightOffsets().isEmpty()) {
@@ -504,8 +640,9 @@ public final class WorkerLoop implements Runnable {
         partitions.put(partition, new PartitionProgress(position,
             offset == null ? new java.util.TreeSet<>() : CompletedOffsets.decode(position, offset.metadata())));
       }
-      if (paused) {
-        consumer.pause(assigned);
+      List<TopicPartition> full = assigned.stream().filter(p -> fullLanes.contains(p.topic())).toList();
+      if (!full.isEmpty()) {
+        consumer.pause(full);
       }
       reportOwnership();
     }

@@ -69,6 +69,28 @@ public final class ResilientCalls implements AutoCloseable {
     });
   }
 
+  private final Map<String, java.util.concurrent.Semaphore> batchLanes = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile double batchShare = 1.0;
+
+  /** The share of each provider's {@code max.concurrent} calls that BATCH requests may hold at once. */
+  public ResilientCalls batchShare(double share) {
+    this.batchShare = Math.max(0.01, Math.min(1.0, share));
+    batchLanes.clear();
+    return this;
+  }
+
+  /**
+   * The permits of the provider's BATCH lane: {@code max.concurrent} times the batch share (at least one), so that
+   * batch calls never hold every call slot of a provider an interactive request needs.
+   */
+  public java.util.concurrent.Semaphore batchLane(String provider) {
+    return batchLanes.computeIfAbsent(provider, name -> {
+      ProviderPolicy policy = policies.get(name);
+      int max = policy == null ? Integer.MAX_VALUE / 2 : policy.maxConcurrent();
+      return new java.util.concurrent.Semaphore(Math.max(1, (int) Math.ceil(max * batchShare)));
+    });
+  }
+
   /**
    * Calls under the provider's policy, retrying as it says. Throws the last failure (unwrapped) when it gives up.
    */

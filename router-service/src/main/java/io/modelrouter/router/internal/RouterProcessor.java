@@ -58,6 +58,7 @@ import org.slf4j.LoggerFactory;
 public final class RouterProcessor implements Processor<String, byte[], String, RouterOutcome> {
   private static final Logger LOG = LoggerFactory.getLogger(RouterProcessor.class);
   static final String SERVICE = "router";
+  private static final byte[] BATCH_LANE = "batch".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
   private final Topics topics;
   private final RoutingEngine engine;
@@ -315,7 +316,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
           + "not route it: " + DeadLetters.describe(e), "", version);
       value = value(outcome, request, record, now);
     }
-    emit(record, key, outcome, value);
+    emit(record, key, outcome, value, request.getPriority() == io.modelrouter.avro.Priority.BATCH);
     return outcome instanceof RouteOutcome.Routed routed
         ? (long) routed.decision().getEstimatedInputTokens() + routed.decision().getEstimatedOutputTokens() : -1;
   }
@@ -443,7 +444,17 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
 
   /** Forwards a request's outcome, keyed by its team, and counts it. */
   private void emit(Record<String, byte[]> record, String key, RouteOutcome outcome, RouterOutcome value) {
+    emit(record, key, outcome, value, false);
+  }
+
+  /** With {@code batch}, a routed request goes to the BATCH lane's topic ({@link Topics#LANE_HEADER}). */
+  private void emit(Record<String, byte[]> record, String key, RouteOutcome outcome, RouterOutcome value,
+      boolean batch) {
     Record<String, RouterOutcome> out = record.withKey(key).withValue(value);
+    if (batch && outcome instanceof RouteOutcome.Routed) {
+      out = out.withHeaders(new org.apache.kafka.common.header.internals.RecordHeaders(out.headers().toArray())
+          .add(Topics.LANE_HEADER, BATCH_LANE));
+    }
     if (outcome instanceof RouteOutcome.Routed routed && routed.decision().getLearnedModel() != null) {
       // so that the learner keeps learned decisions without decoding every routed record
       out = out.withHeaders(new org.apache.kafka.common.header.internals.RecordHeaders(record.headers().toArray())

@@ -76,7 +76,7 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
   @Override
   public void process(Record<String, byte[]> record) {
     String topic = context.recordMetadata().map(m -> m.topic()).orElse("");
-    if (topic.equals(topics.routed().name())) {
+    if (topic.equals(topics.routed().name()) || topic.equals(topics.routedBatch().name())) {
       remember(record);
     } else {
       learn(record);

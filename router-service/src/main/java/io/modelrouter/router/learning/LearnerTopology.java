@@ -28,7 +28,7 @@ public final class LearnerTopology {
       LearnerMetrics metrics) {
     Topology topology = new Topology();
     topology.addSource("routed-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
-        topics.routed().name());
+        topics.routed().name(), topics.routedBatch().name());
     topology.addSource("feedback-source", Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
         topics.feedback().name());
     topology.addProcessor("learn", () -> new LearnerProcessor(topics, config, embedder, metrics), "routed-source",
