@@ -52,7 +52,7 @@ public final class SystemOverheadBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs options = new BenchArgs(args, Map.of("rate", "2000", "seconds", "30", "warmup", "10",
-        "latency-ms", "200", "brokers", "1", "partitions", "8"));
+        "latency-ms", "200", "brokers", "1", "partitions", "8", "commit-ms", "100"));
     LOG.info("system overhead benchmark {}", options);
     int rate = options.integer("rate");
     int brokers = options.integer("brokers");
@@ -72,7 +72,10 @@ public final class SystemOverheadBenchmark {
       TopicAdmin.ensureTopics(admin, topics.all(), options.integer("partitions"), replication, Duration.ofSeconds(60));
       Map<String, String> common = Map.of("kafka.bootstrap.servers", kafka.bootstrapServers(),
           "schema.registry.url", registry.url(), "topics.partitions", options.string("partitions"),
-          "topics.replication", String.valueOf(replication));
+          "topics.replication", String.valueOf(replication),
+          // the services' commit intervals (100 ms by default): each is a wait a result may sit through
+          "router.commit.interval", options.string("commit-ms"), "worker.commit.interval", options.string("commit-ms"),
+          "aggregator.commit.interval", options.string("commit-ms"));
       try (AggregatorService aggregator = new AggregatorService(CommittedReader.settings(common, Map.of(
               "aggregator.state.dir", state + "/agg")));
           RouterService router = new RouterService(CommittedReader.settings(common, Map.of("router.state.dir", state + "/router")));
@@ -130,8 +133,9 @@ public final class SystemOverheadBenchmark {
     }
     System.out.println();
     System.out.printf(Locale.ROOT, "SystemOverheadBenchmark: %,d requests/s for %s s after %s s of warmup, provider "
-            + "latency %s ms (spread 20%%), %d broker(s), replication %d, exactly-once%n", rate,
-        options.string("seconds"), options.string("warmup"), options.string("latency-ms"), brokers, replication);
+            + "latency %s ms (spread 20%%), %d broker(s), replication %d, exactly-once, commits every %s ms%n", rate,
+        options.string("seconds"), options.string("warmup"), options.string("latency-ms"), brokers, replication,
+        options.string("commit-ms"));
     System.out.printf(Locale.ROOT, "%,d requests, %,d measured (%,.0f results/s); overhead p50 %d ms, p90 %d ms, "
             + "p99 %d ms, max %d ms%n", sent, sorted.length, resultsPerSecond, CommittedReader.percentile(sorted, 0.50),
         CommittedReader.percentile(sorted, 0.90), CommittedReader.percentile(sorted, 0.99),
