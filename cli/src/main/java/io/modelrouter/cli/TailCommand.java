@@ -118,6 +118,12 @@ final class TailCommand implements Callable<Integer> {
                 + r.getUsage().getOutputTokens() + " " + Pricing.dollars(r.getCostMicros()) + " stop="
                 + r.getStopReason()
             : r.getErrorCode() + ": " + r.getErrorMessage();
+        if (r.getCachedFrom() != null) {
+          what += " cached-from=" + r.getCachedFrom() + " saved=" + Pricing.dollars(r.getResponseCacheSavedMicros());
+        }
+        if (r.getRateLimitWaitMs() > 0) {
+          what += String.format(Locale.ROOT, " rate-limit-wait=%.1fs", r.getRateLimitWaitMs() / 1000.0);
+        }
         return String.format(Locale.ROOT, "%s %s %s %s %s", time(r.getCompletedAt()), r.getTeamId(),
             r.getRequestId(), r.getStatus(), what);
       }

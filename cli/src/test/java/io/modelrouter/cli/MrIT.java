@@ -191,10 +191,15 @@ class MrIT {
   @Test
   void tailDecodesResultsFilteredByTeamAndStatus() throws Exception {
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
-      for (String[] r : new String[][] {{"a-1", "alpha", "OK"}, {"b-1", "beta", "OK"}, {"a-2", "alpha", "FAILED"}}) {
+      for (String[] r : new String[][] {{"a-1", "alpha", "OK"}, {"b-1", "beta", "OK"}, {"a-2", "alpha", "FAILED"},
+          {"a-3", "alpha", "OK"}}) {
         InferenceResult result = Results.of(SampleRecords.request(r[0], r[1])).setStatus(ResultStatus.valueOf(r[2]))
             .setProvider("anthropic").setModel("claude-haiku-4-5").setCompletedAt(Instant.now())
             .setErrorCode(r[2].equals("OK") ? null : "NO_MODEL").setErrorMessage(r[2].equals("OK") ? null : "down")
+            // a-3: answered from the response cache (a-1's answer) after waiting 2.5 s for the team's rate limit
+            .setCachedFrom(r[0].equals("a-3") ? "a-1" : null)
+            .setResponseCacheSavedMicros(r[0].equals("a-3") ? 12_500 : 0)
+            .setRateLimitWaitMs(r[0].equals("a-3") ? 2_500 : 0)
             .build();
         producer.send(new ProducerRecord<>(topics.results().name(), r[1].getBytes(StandardCharsets.UTF_8),
             topics.results().serializeValue(result))).get();
@@ -205,8 +210,10 @@ class MrIT {
     Run failed = mr("tail", "results", "--from-beginning", "--status", "FAILED", "--idle", "3s");
 
     assertThat(tail.exit()).isZero();
-    assertThat(tail.out().lines()).hasSize(2).allMatch(l -> l.contains(" alpha "));
+    assertThat(tail.out().lines()).hasSize(3).allMatch(l -> l.contains(" alpha "));
     assertThat(tail.out()).contains("a-1 OK anthropic/claude-haiku-4-5").contains("a-2 FAILED NO_MODEL: down");
+    assertThat(tail.out().lines().filter(l -> l.contains(" a-3 ")).findFirst().orElseThrow())
+        .endsWith(" cached-from=a-1 saved=$0.0125 rate-limit-wait=2.5s");
     assertThat(failed.out().lines()).singleElement().asString().contains("a-2");
   }
 
