@@ -149,7 +149,17 @@ public final class RouterTopology {
         .branch((key, outcome) -> outcome instanceof RouterOutcome.Answered, Branched.withConsumer(answered -> answered
             .mapValues(outcome -> ((RouterOutcome.Answered) outcome).value(), Named.as(name + "-answered-value"))
             .to(topics.results().name(), Produced.with(Serdes.String(), topics.results().valueSerde())
-                .withName(name + "-answered-sink")), "answered"));
+                .withName(name + "-answered-sink")), "answered"))
+        .branch((key, outcome) -> outcome instanceof RouterOutcome.AnsweredFromCache, Branched.withConsumer(cached -> {
+          cached.mapValues(outcome -> ((RouterOutcome.AnsweredFromCache) outcome).value(),
+                  Named.as(name + "-cached-value"))
+              .to(topics.results().name(), Produced.with(Serdes.String(), topics.results().valueSerde())
+                  .withName(name + "-cached-sink"));
+          cached.mapValues(outcome -> ((RouterOutcome.AnsweredFromCache) outcome).usage(),
+                  Named.as(name + "-cached-usage-value"))
+              .to(topics.usage().name(), Produced.with(Serdes.String(), topics.usage().valueSerde())
+                  .withName(name + "-cached-usage-sink"));
+        }, "cached"));
     Consumer<KStream<String, RouterOutcome>> toDeadLetters = dead -> dead
         .mapValues(outcome -> ((RouterOutcome.DeadLetter) outcome).value(), Named.as(name + "-dead-letter-value"))
         .to(topics.dlq().name(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName(name + "-dead-letter-sink"));

@@ -25,12 +25,16 @@ import org.junit.jupiter.api.Test;
 class ResponseCacheTopologyTest {
   private RouterDriver router;
   private TestInputTopic<String, byte[]> answers;
+  private org.apache.kafka.streams.TestOutputTopic<String, io.modelrouter.avro.UsageEvent> usage;
 
   @BeforeEach
   void start() {
     router = new RouterDriver("response-cache");
     answers = router.driver.createInputTopic(router.topics.results().name(), new StringSerializer(),
         new ByteArraySerializer());
+    usage = router.driver.createOutputTopic(router.topics.usage().name(),
+        new org.apache.kafka.common.serialization.StringDeserializer(),
+        router.topics.usage().valueSerde().deserializer());
     RoutingPolicy policy = DefaultPolicies.routingPolicy();
     policy.setVersion(2);
     policy.setResponseCache(new ResponseCaching(600, List.of("interactiveChat", "codeExplanation"), false));
@@ -89,6 +93,12 @@ class ResponseCacheTopologyTest {
     assertThat(cached.getAttempts()).isEmpty();
     assertThat(cached.getMetadata()).containsEntry("ticket", "r-2");
     assertThat(cached.getRoutingReason()).contains("; response cache: the answer to request r-1 of ");
+    // and its usage event says so: no provider call, no tokens, no cost, what the reused answer cost
+    io.modelrouter.avro.UsageEvent event = usage.readValue();
+    assertThat(event.getRequestId()).isEqualTo("r-2");
+    assertThat(event.getResponseCacheSavedMicros()).isEqualTo(1_234);
+    assertThat(event.getInputTokens() + event.getOutputTokens() + event.getCostMicros()).isZero();
+    assertThat(event.getFinalCall()).isTrue();
 
     // and a third time too, still naming the first answer
     router.send(ask("r-3", "team-a", "What does HTTP 418 mean?", 0.0));

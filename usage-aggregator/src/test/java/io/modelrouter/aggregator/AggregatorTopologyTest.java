@@ -168,6 +168,29 @@ class AggregatorTopologyTest extends AggregatorFixture {
   }
 
   @Test
+  void anAnswerFromTheResponseCacheCountsARequestAndItsSavingButNoCallTokensOrCost() {
+    dailyBudget(1, 1_000);
+    use(100, DAY1);
+    UsageEvent cached = event(0, DAY1.plusSeconds(1), "session-1");
+    cached.setEventId("req-cached#response-cache");
+    cached.setOutputTokens(0);
+    cached.setCostMicros(0);
+    cached.setCreditsMicros(0);
+    cached.setResponseCacheSavedMicros(4_321L);
+    usage.pipeInput(TEAM, topics.usage().serializeValue(cached), DAY1.plusSeconds(1));
+    advance(Duration.ofSeconds(1));
+
+    UsageTotals day = totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22");
+    assertThat(day.getRequests()).isEqualTo(2);
+    assertThat(day.getCalls()).isEqualTo(1);
+    assertThat(day.getCachedResponses()).isEqualTo(1);
+    assertThat(day.getResponseCacheSavedMicros()).isEqualTo(4_321);
+    assertThat(day.getInputTokens()).isEqualTo(100);
+    assertThat(day.getByModel().get("claude-haiku-4-5").getCalls()).isEqualTo(1);
+    assertThat(day.getByHour().values().stream().mapToLong(UsageBreakdown::getCalls).sum()).isEqualTo(1);
+  }
+
+  @Test
   void shadowUsageCountsAgainstTheBudgetOnlyWhenItsPolicySaysIncludeShadow() {
     dailyBudget(1, 1_000);
     use(100, DAY1);

@@ -109,6 +109,9 @@ public record TeamSummary(String team, Instant at, BudgetPolicy policy, BudgetMa
     out.put("cachedInputTokens", totals == null ? 0 : totals.getCachedInputTokens());
     out.put("cacheWriteTokens", totals == null ? 0 : totals.getCacheWriteTokens());
     out.put("cacheSavedMicros", totals == null ? 0 : totals.getCacheSavedMicros());
+    out.put("cachedResponses", totals == null ? 0 : totals.getCachedResponses());
+    Json.money(out, "responseCacheSaved", "responseCacheSavedUsd",
+        totals == null ? 0 : totals.getResponseCacheSavedMicros());
     Json.money(out, "cost", "costUsd", cost);
 
     ObjectNode limits = out.putObject("limits");

@@ -96,6 +96,9 @@ public record UsageReport(String team, Instant at, BudgetPolicy policy, BudgetMa
     out.put("cachedInputTokens", sum.getCachedInputTokens());
     out.put("cacheWriteTokens", totals == null ? 0 : totals.getCacheWriteTokens());
     Json.money(out, "cacheSaved", "cacheSavedUsd", totals == null ? 0 : totals.getCacheSavedMicros());
+    out.put("cachedResponses", totals == null ? 0 : totals.getCachedResponses());
+    Json.money(out, "responseCacheSaved", "responseCacheSavedUsd",
+        totals == null ? 0 : totals.getResponseCacheSavedMicros());
     Json.money(out, "cost", "costUsd", sum.getCostMicros());
     Json.money(out, "credits", "credits", sum.getCreditsMicros());
     out.put("requests", totals == null ? 0 : totals.getRequests());
@@ -161,6 +164,11 @@ public record UsageReport(String team, Instant at, BudgetPolicy policy, BudgetMa
       out.append("Prompt cache (month): ").append(count(monthlyTotals.getCachedInputTokens())).append(" tokens read / ")
           .append(count(monthlyTotals.getCacheWriteTokens())).append(" written; saved ")
           .append(usd(monthlyTotals.getCacheSavedMicros())).append('\n');
+    }
+    if (monthlyTotals != null && monthlyTotals.getCachedResponses() > 0) {
+      out.append("Response cache (month): ").append(count(monthlyTotals.getCachedResponses()))
+          .append(monthlyTotals.getCachedResponses() == 1 ? " answer" : " answers").append(" reused; saved ")
+          .append(usd(monthlyTotals.getResponseCacheSavedMicros())).append('\n');
     }
     out.append("Budget state: ").append(state().name());
     if (action != null && !action.getReason().isBlank()) {

@@ -157,6 +157,28 @@ final class ResponseCache {
         .build();
   }
 
+  /**
+   * The usage event of an answer from the cache: not a provider call (no tokens, no cost), the request's last event,
+   * with what the reused answer cost; id {@code <requestId>#response-cache}.
+   */
+  static io.modelrouter.avro.UsageEvent usage(InferenceResult answer, Instant now) {
+    return io.modelrouter.avro.UsageEvent.newBuilder()
+        .setEventId(answer.getRequestId() + "#response-cache")
+        .setRequestId(answer.getRequestId())
+        .setTeamId(answer.getTeamId())
+        .setPipelineId(answer.getPipelineId())
+        .setSessionId(answer.getSessionId())
+        .setTaskType(answer.getTaskType())
+        .setProvider(answer.getProvider() == null ? "" : answer.getProvider())
+        .setModel(answer.getModel() == null ? "" : answer.getModel())
+        .setOutcome(io.modelrouter.avro.AttemptOutcome.OK)
+        .setFinalCall(true)
+        .setSimulated(answer.getSimulated())
+        .setEventTime(now)
+        .setResponseCacheSavedMicros(answer.getResponseCacheSavedMicros())
+        .build();
+  }
+
   private static String key(String team, String fingerprint) {
     return team + "|" + fingerprint;
   }

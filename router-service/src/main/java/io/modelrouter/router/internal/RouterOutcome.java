@@ -18,6 +18,12 @@ public sealed interface RouterOutcome {
    */
   record RoutedWithFeedback(byte[] value, io.modelrouter.avro.FeedbackEvent feedback) implements RouterOutcome {}
 
+  /**
+   * An answer from the response cache: the result to {@code llm.results} and, to {@code llm.usage}, an event with no
+   * tokens and no cost that says what the reused answer cost (so that windows count the request and the saving).
+   */
+  record AnsweredFromCache(InferenceResult value, io.modelrouter.avro.UsageEvent usage) implements RouterOutcome {}
+
   /** To {@code llm.dlq}: the original bytes; the record carries the {@code dlq.*} headers. */
   record DeadLetter(byte[] value) implements RouterOutcome {}
 

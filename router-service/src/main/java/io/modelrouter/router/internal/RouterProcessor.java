@@ -250,7 +250,8 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
           InferenceResult answer = ResponseCache.answer(topics.results().deserializeValue(bytes(hit.getAnswer())),
               request, routed.decision(), version, waitedMs == null ? 0 : waitedMs, hit.getStoredAt(), now);
           metrics.responseCache("hit", answer.getResponseCacheSavedMicros());
-          context.forward(record.withKey(key).withValue(new RouterOutcome.Answered(answer)));
+          context.forward(record.withKey(key).withValue(new RouterOutcome.AnsweredFromCache(answer,
+              ResponseCache.usage(answer, now))));
           metrics.answered("OK", "RESPONSE_CACHE");
           return -1;
         }

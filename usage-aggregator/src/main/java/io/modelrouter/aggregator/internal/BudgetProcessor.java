@@ -180,7 +180,7 @@ public final class BudgetProcessor implements Processor<String, AggregatorRecord
       }
       boolean late = now.isAfter(window.until().plus(grace));
       WindowTotals.add(totals, event, late, now);
-      if (kind == WindowKind.DAILY) {
+      if (kind == WindowKind.DAILY && event.getResponseCacheSavedMicros() == null) {
         slices.addSession(key, event);
         slices.add(hoursKey(key), hourOf(at, zone), event);
       }

@@ -46,6 +46,17 @@ final class WindowTotals {
   }
 
   static void add(UsageTotals totals, UsageEvent event, boolean late, Instant now) {
+    if (event.getResponseCacheSavedMicros() != null) {
+      // Not a provider call: a request the router answered from its response cache
+      totals.setRequests(totals.getRequests() + 1);
+      totals.setCachedResponses(totals.getCachedResponses() + 1);
+      totals.setResponseCacheSavedMicros(totals.getResponseCacheSavedMicros() + event.getResponseCacheSavedMicros());
+      if (late) {
+        totals.setLateEvents(totals.getLateEvents() + 1);
+      }
+      totals.setUpdatedAt(now);
+      return;
+    }
     totals.setInputTokens(totals.getInputTokens() + event.getInputTokens());
     totals.setOutputTokens(totals.getOutputTokens() + event.getOutputTokens());
     totals.setCachedInputTokens(totals.getCachedInputTokens() + event.getCachedInputTokens());
