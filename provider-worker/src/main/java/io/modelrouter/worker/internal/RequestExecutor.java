@@ -179,42 +179,25 @@ public final class RequestExecutor {
       try {
         java.util.function.Supplier<Duration> remaining = request.getDeadline() == null ? null
             : () -> Duration.between(clock.instant(), request.getDeadline());
-        // A BATCH request's call holds a permit of the provider's batch lane too: interactive calls keep the rest
-        java.util.concurrent.Semaphore lane = request.getPriority() == io.modelrouter.avro.Priority.BATCH
-            ? resilience.batchLane(provider.name()) : null;
-        if (lane != null) {
-          try {
-            lane.acquire();
-          } catch (InterruptedException stop) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the batch lane of " + provider.name(),
-                stop);
-          }
-        }
-        ProviderResponse response;
-        try {
-          response = resilience.call(provider.name(), target.getModel(), remaining, () -> {
-                int number = calls.next();
-                long sent = System.nanoTime();
-                ProviderResponse answer = provider.call(call.withCall(number));
-                String nonConforming = nonConforming(request, answer);
-                if (nonConforming != null) {
-                  // billed all the same: counted as a failed call by observed()
-                  throw new ProviderException(ProviderException.Kind.INVALID_OUTPUT, 200, "structured_output_invalid",
-                      nonConforming, null, null).withBilled(answer);
-                }
-                // On the call's own thread, as the answer arrives: its usage event is handed over (and journaled) now,
-                // not after the hand-off back to this request's thread, which a busy machine can delay by 100 ms
-                calls.answered(number, target, spec, call, provider, Duration.ofNanos(System.nanoTime() - sent),
-                    answer);
-                return answer;
-              },
-              (elapsed, answer, failure) -> calls.observed(target, spec, call, provider, elapsed, answer, failure));
-        } finally {
-          if (lane != null) {
-            lane.release();
-          }
-        }
+        // A BATCH request's call also passes the provider's batch bulkhead: interactive calls keep the rest
+        boolean batch = request.getPriority() == io.modelrouter.avro.Priority.BATCH;
+        ProviderResponse response = resilience.call(provider.name(), target.getModel(), remaining, batch, () -> {
+              int number = calls.next();
+              long sent = System.nanoTime();
+              ProviderResponse answer = provider.call(call.withCall(number));
+              String nonConforming = nonConforming(request, answer);
+              if (nonConforming != null) {
+                // billed all the same: counted as a failed call by observed()
+                throw new ProviderException(ProviderException.Kind.INVALID_OUTPUT, 200, "structured_output_invalid",
+                    nonConforming, null, null).withBilled(answer);
+              }
+              // On the call's own thread, as the answer arrives: its usage event is handed over (and journaled) now,
+              // not after the hand-off back to this request's thread, which a busy machine can delay by 100 ms
+              calls.answered(number, target, spec, call, provider, Duration.ofNanos(System.nanoTime() - sent),
+                  answer);
+              return answer;
+            },
+            (elapsed, answer, failure) -> calls.observed(target, spec, call, provider, elapsed, answer, failure));
         return calls.finish(ResultStatus.OK, decision, target, response, null, null, started);
       } catch (ProviderException e) {
         lastCode = e.kind().name();

@@ -69,26 +69,23 @@ public final class ResilientCalls implements AutoCloseable {
     });
   }
 
-  private final Map<String, java.util.concurrent.Semaphore> batchLanes = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile double batchShare = 1.0;
 
   /** The share of each provider's {@code max.concurrent} calls that BATCH requests may hold at once. */
   public ResilientCalls batchShare(double share) {
     this.batchShare = Math.max(0.01, Math.min(1.0, share));
-    batchLanes.clear();
     return this;
   }
 
   /**
-   * The permits of the provider's BATCH lane: {@code max.concurrent} times the batch share (at least one), so that
-   * batch calls never hold every call slot of a provider an interactive request needs.
+   * The bulkhead of the provider's BATCH calls, inside its own: {@code max.concurrent} times the batch share (at
+   * least one), with the same wait, so that batch calls never hold every call slot an interactive request needs; a
+   * batch call it refuses is BULKHEAD_FULL like any other, and the request goes on to its next model.
    */
-  public java.util.concurrent.Semaphore batchLane(String provider) {
-    return batchLanes.computeIfAbsent(provider, name -> {
-      ProviderPolicy policy = policies.get(name);
-      int max = policy == null ? Integer.MAX_VALUE / 2 : policy.maxConcurrent();
-      return new java.util.concurrent.Semaphore(Math.max(1, (int) Math.ceil(max * batchShare)));
-    });
+  private Bulkhead batchBulkhead(String provider, ProviderPolicy policy) {
+    return bulkheads.bulkhead(provider + "#batch", BulkheadConfig.custom()
+        .maxConcurrentCalls(Math.max(1, (int) Math.ceil(policy.maxConcurrent() * batchShare)))
+        .maxWaitDuration(policy.bulkheadWait()).build());
   }
 
   /**
@@ -116,12 +113,21 @@ public final class ResilientCalls implements AutoCloseable {
    */
   public <T> T call(String provider, String model, java.util.function.Supplier<Duration> remaining,
       Callable<T> attempt, AttemptObserver<T> observer) throws Exception {
+    return call(provider, model, remaining, false, attempt, observer);
+  }
+
+  /** As above; a {@code batch} call also passes the provider's BATCH bulkhead ({@link #batchShare}). */
+  public <T> T call(String provider, String model, java.util.function.Supplier<Duration> remaining, boolean batch,
+      Callable<T> attempt, AttemptObserver<T> observer) throws Exception {
     ProviderPolicy policy = policy(provider);
     Retry retry = retries.retry(provider, provider);
     CircuitBreaker breaker = breaker(provider, model);
     RateLimiter limiter = limiters.rateLimiter(provider, provider);
     TimeLimiter timeLimiter = timeLimiters.timeLimiter(provider, provider);
     Bulkhead bulkhead = bulkheads.bulkhead(provider, provider);
+    Callable<T> slot = batch && batchShare < 1.0
+        ? Bulkhead.decorateCallable(batchBulkhead(provider, policy), Bulkhead.decorateCallable(bulkhead, attempt))
+        : Bulkhead.decorateCallable(bulkhead, attempt);
     Callable<T> limited = () -> {
       Duration left = remaining == null ? null : remaining.get();
       if (left != null && !left.isPositive()) {
@@ -132,7 +138,7 @@ public final class ResilientCalls implements AutoCloseable {
       TimeLimiter bound = byDeadline ? TimeLimiter.of(TimeLimiterConfig.custom().timeoutDuration(left)
           .cancelRunningFuture(true).build()) : timeLimiter;
       try {
-        return bound.executeFutureSupplier(() -> callThreads.submit(Bulkhead.decorateCallable(bulkhead, attempt)));
+        return bound.executeFutureSupplier(() -> callThreads.submit(slot));
       } catch (TimeoutException e) {
         if (byDeadline) {
           throw new DeadlineExceededException("the request's deadline passed during the call to " + provider + "/"
