@@ -246,8 +246,8 @@ class RouterIT {
     try {
       await().atMost(Duration.ofSeconds(60)).until(() -> router.state() == KafkaStreams.State.RUNNING
           && second.state() == KafkaStreams.State.RUNNING && owner(router, second) != null);
+      // (the probes took from the bucket: a bucket not yet full again only makes the bound below stricter)
       probeUntil("metered", "interactiveChat", r -> r.getDecision().getPolicyVersion().equals("metered@1"));
-      Thread.sleep(1_000); // the probe took from the bucket: let it fill again
 
       // When 16 requests arrive at once, and the router that owns the team's partition shuts down after 4 went
       for (int i = 0; i < 16; i++) {

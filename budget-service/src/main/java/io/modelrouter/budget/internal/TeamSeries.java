@@ -205,13 +205,16 @@ public record TeamSeries(String team, Instant at, BudgetPolicy policy, Function<
     // Used so far: the cumulative share at the end of each bucket (at now for the current one).
     ArrayNode points = out.putArray("points");
     point(points, window.from(), 0);
+    List<Instant> ends = new ArrayList<>();
+    List<Double> shares = new ArrayList<>();
     long[] cumulative = new long[3];
     for (Bucket b : buckets) {
       cumulative[0] += b.inputTokens;
       cumulative[1] += b.outputTokens;
       cumulative[2] += b.costMicros;
-      Instant end = b.end.isAfter(at) ? at : b.end;
-      point(points, end, BudgetMath.fraction(budget, cumulative[0], cumulative[1], cumulative[2]).value());
+      ends.add(b.end.isAfter(at) ? at : b.end);
+      shares.add(BudgetMath.fraction(budget, cumulative[0], cumulative[1], cumulative[2]).value());
+      point(points, ends.getLast(), shares.getLast());
     }
 
     // The current rate, per second, over the last buckets.
@@ -257,7 +260,12 @@ public record TeamSeries(String team, Instant at, BudgetPolicy policy, Function<
       node.put("state", BudgetMath.state(budget, threshold, false).name());
       if (now.value() >= threshold) {
         node.put("status", "reached");
-        Json.instant(node, "at", reachedBy(budget, buckets, threshold));
+        // by the end of the first bucket whose cumulative share reached it (now when the buckets miss it)
+        int crossed = 0;
+        while (crossed < shares.size() && shares.get(crossed) < threshold) {
+          crossed++;
+        }
+        Json.instant(node, "at", crossed < shares.size() ? ends.get(crossed) : at);
         continue;
       }
       Instant when = null;
@@ -285,20 +293,6 @@ public record TeamSeries(String team, Instant at, BudgetPolicy policy, Function<
 
   private static long projected(long used, double perSecond, double seconds) {
     return used + Math.round(perSecond * seconds);
-  }
-
-  /** The end of the first bucket by which the cumulative share reached the threshold (now when the buckets miss it). */
-  private Instant reachedBy(WindowBudget budget, List<Bucket> buckets, double threshold) {
-    long[] cumulative = new long[3];
-    for (Bucket b : buckets) {
-      cumulative[0] += b.inputTokens;
-      cumulative[1] += b.outputTokens;
-      cumulative[2] += b.costMicros;
-      if (BudgetMath.fraction(budget, cumulative[0], cumulative[1], cumulative[2]).value() >= threshold) {
-        return b.end.isAfter(at) ? at : b.end;
-      }
-    }
-    return at;
   }
 
   private static void point(ArrayNode points, Instant at, double fraction) {

@@ -344,21 +344,8 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
 
       @Override
       public void expire(String team, io.modelrouter.avro.QueuedRequest waiting, long waitedMs) {
-        Record<String, byte[]> record = recordOf(team, waiting, now);
-        InferenceRequest request;
-        try {
-          request = codec.decode(record.value(), text);
-        } catch (SchemaSerdeException e) {
-          if (e.isRetryable()) {
-            throw e;
-          }
-          deadLetter(record, e);
-          return;
-        } catch (RuntimeException e) {
-          deadLetter(record, e);
-          return;
-        }
-        expireWaiting(record, request, team, waitedMs, now);
+        // handle() answers a released request whose deadline has passed EXPIRED, before routing it
+        handle(recordOf(team, waiting, now), waitedMs);
       }
 
       @Override
