@@ -20,7 +20,7 @@ public final class WorkerConfig {
   public static final Setting<String> INSTANCE_ID = Setting.string("worker.instance.id", null,
       "This worker's stable, unique id (transactional.id and static group membership); default worker-<hostname>.");
   public static final Setting<Integer> MAX_IN_FLIGHT = Setting.integer("worker.max.in.flight", 10_000,
-      "Requests in flight at once; past it the worker pauses its partitions.").atLeast(1);
+      "Requests in flight at once; past it fetched requests wait, and a partition with enough waiting is paused.").atLeast(1);
   public static final Setting<Double> BATCH_SHARE = Setting.decimal("worker.batch.share", 0.5,
       "Share of worker.max.in.flight the BATCH lane (llm.requests.routed.batch) may use; the INTERACTIVE lane "
           + "always has the rest. Also each provider's share of max.concurrent calls for batch requests.")

@@ -130,7 +130,7 @@ public final class WorkerService implements AutoCloseable {
     }
     this.thread = Thread.ofPlatform().name("worker-" + instance).unstarted(loop);
     Gauge.builder("worker.in.flight", loop, WorkerLoop::inFlight)
-        .description("requests being executed (past worker.max.in.flight the worker pauses its partitions)")
+        .description("requests being executed (at most worker.max.in.flight)")
         .register(registry);
     Gauge.builder("worker.in.flight.batch", loop, WorkerLoop::inFlightBatch)
         .description("requests of the BATCH lane being executed (at most worker.batch.share of worker.max.in.flight)")

@@ -56,7 +56,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When a partition is revoked, the loop waits (up to the drain timeout) for its requests in flight and commits
  * them before letting it go; requests still running after that are abandoned to the new owner (their calls' usage is
- * still written). Backpressure: past {@code maxInFlight} the loop pauses its partitions until it is back under 80%.
+ * still written). Backpressure: past {@code maxInFlight} fetched records wait in a small buffer per partition (a
+ * partition with enough waiting is paused), and start as slots free up, round-robin across partitions.
  */
 public final class WorkerLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerLoop.class);
@@ -102,17 +103,16 @@ public final class WorkerLoop implements Runnable {
   private static final Duration REGISTRY_RETRY_FIRST = Duration.ofMillis(200);
   private static final Duration REGISTRY_RETRY_MAX = Duration.ofSeconds(5);
   private volatile boolean crashed;
-  /** The lanes at their cap: every partition of theirs is paused until they are back under 80% of it. */
-  private final Set<String> fullLanes = new HashSet<>();
   private final AtomicInteger inFlightBatch = new AtomicInteger();
-  /** Partitions whose next record was refused for want of room: they have a request waiting for certain. */
-  private final Set<TopicPartition> refused = new HashSet<>();
+  /**
+   * Records fetched and not started yet, per partition, in offset order. A partition with {@link #prefetch} of them is
+   * paused (the consumer fetches no more of it) until it is under that again; records are never fetched twice.
+   */
+  private final Map<TopicPartition, java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>>> pending = new HashMap<>();
+  /** Where the next round-robin pass over the partitions with pending records starts. */
+  private int turn;
+  private final int prefetch;
   private int batchMax;
-  /** Per lane, as of the last {@link #backpressure()}: a partition's fair share, and whether shares apply now. */
-  private int interactiveShare = Integer.MAX_VALUE;
-  private int batchShare = Integer.MAX_VALUE;
-  private boolean interactiveContended;
-  private boolean batchContended;
   private Instant lastCommit;
 
   /**
@@ -170,6 +170,8 @@ public final class WorkerLoop implements Runnable {
     this.drainTimeout = drainTimeout;
     this.clock = clock;
     this.batchMax = Math.max(1, maxInFlight / 2);
+    // Enough to fill the slots that free up while the next fetch is on its way; at most a poll's worth (1,000)
+    this.prefetch = Math.max(64, Math.min(maxInFlight, 1_000));
   }
 
   @Override
@@ -180,24 +182,14 @@ public final class WorkerLoop implements Runnable {
       consumer.subscribe(List.of(topics.routed().name(), topics.routedBatch().name()), new Rebalance());
       lastCommit = clock.instant();
       while (running) {
-        Set<TopicPartition> held = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
           TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-          if (held.contains(partition)) {
-            continue;
+          if (partitions.containsKey(partition)) {
+            pending.computeIfAbsent(partition, p -> new java.util.ArrayDeque<>()).addLast(record);
           }
-          if (!admits(partition)) {
-            // Its lane is full, or it has its share of a busy lane: read it again from here once there is room
-            consumer.seek(partition, record.offset());
-            consumer.pause(List.of(partition));
-            held.add(partition);
-            refused.add(partition);
-            continue;
-          }
-          refused.remove(partition);
-          dispatch(record);
         }
         drainCompletions();
+        dispatchPending();
         if (!Duration.between(lastCommit, clock.instant()).minus(commitInterval).isNegative()) {
           commit();
         }
@@ -482,18 +474,46 @@ public final class WorkerLoop implements Runnable {
     return (ProducerRecord<byte[], byte[]>) record;
   }
 
-  /** Whether a record of this partition may start now: room in its lane and the worker, and its fair share. */
-  private boolean admits(TopicPartition partition) {
-    boolean batch = isBatch(partition);
-    int total = inFlight.get();
-    int used = batch ? inFlightBatch.get() : total;
-    int cap = batch ? batchMax : maxInFlight;
-    if (used >= cap || total >= maxInFlight) {
-      return false;
+  /**
+   * Starts the pending records that have room, one per partition in turn (a round-robin across the partitions, and so
+   * across teams, which the router keys them by), until no lane with pending records has room left:
+   * <ul>
+   *   <li>INTERACTIVE ({@code llm.requests.routed}) may fill the worker ({@code maxInFlight});
+   *   <li>BATCH ({@code llm.requests.routed.batch}) only up to its own cap, and never past the worker's: interactive
+   *       requests always find the rest, however long the batch backlog.
+   * </ul>
+   * Every slot that frees up goes to the next partition in turn that has a record waiting, so a team's burst gets an
+   * equal share of its lane with every other team that has work, and a burst alone gets the whole lane.
+   */
+  private void dispatchPending() {
+    if (pending.isEmpty()) {
+      return;
     }
-    PartitionProgress progress = partitions.get(partition);
-    return !(batch ? batchContended : interactiveContended) || progress == null
-        || progress.inFlight() < (batch ? batchShare : interactiveShare);
+    List<TopicPartition> order = new ArrayList<>(pending.keySet());
+    order.sort(java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+    int start = Math.floorMod(turn++, order.size());
+    boolean started = true;
+    while (started) {
+      started = false;
+      for (int i = 0; i < order.size(); i++) {
+        TopicPartition partition = order.get((start + i) % order.size());
+        java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = pending.get(partition);
+        if (queue == null || queue.isEmpty() || !hasRoom(partition)) {
+          continue;
+        }
+        dispatch(queue.pollFirst());
+        started = true;
+        if (queue.isEmpty()) {
+          pending.remove(partition);
+        }
+      }
+    }
+  }
+
+  /** Whether a record of this partition may start now: room in its lane and in the worker. */
+  private boolean hasRoom(TopicPartition partition) {
+    int total = inFlight.get();
+    return total < maxInFlight && (!isBatch(partition) || inFlightBatch.get() < batchMax);
   }
 
   private boolean isBatch(TopicPartition partition) {
@@ -501,84 +521,28 @@ public final class WorkerLoop implements Runnable {
   }
 
   /**
-   * Two lanes, each with fair shares across its partitions (and so across teams, which the router keys them by):
-   * <ul>
-   *   <li>INTERACTIVE ({@code llm.requests.routed}) may fill the worker ({@code maxInFlight});
-   *   <li>BATCH ({@code llm.requests.routed.batch}) only up to its own cap, and never past the worker's: interactive
-   *       requests always find the rest, however long the batch backlog.
-   * </ul>
-   * A lane at its cap pauses all its partitions until it is under 80% of it. Below, once the lane is at half its cap,
-   * a partition with its share of the lane in flight (the cap over the lane's partitions) is held back while another
-   * partition of the lane, under its share, has records waiting: one team's burst cannot take the lane from the
-   * others, and a burst alone still gets the whole lane.
+   * Pauses the partitions with {@link #prefetch} records waiting to start and resumes the others: the consumer keeps
+   * fetching ahead for every partition, so a slot that frees up never waits on a fetch, and never more than about
+   * one fetch beyond that per partition is held in memory.
    */
   private void backpressure() {
-    int total = inFlight.get();
     List<TopicPartition> pause = new ArrayList<>();
     List<TopicPartition> resume = new ArrayList<>();
-    for (boolean batch : new boolean[] {false, true}) {
-      String lane = batch ? topics.routedBatch().name() : topics.routed().name();
-      int cap = batch ? batchMax : maxInFlight;
-      int used = batch ? inFlightBatch.get() : total;
-      List<TopicPartition> mine = new ArrayList<>();
-      for (TopicPartition partition : partitions.keySet()) {
-        if (partition.topic().equals(lane)) {
-          mine.add(partition);
-        }
-      }
-      if (used >= cap || total >= maxInFlight) {
-        fullLanes.add(lane);
-      } else if (fullLanes.contains(lane) && used < cap * 0.8 && total < maxInFlight * 0.8) {
-        fullLanes.remove(lane);
-      }
-      if (fullLanes.contains(lane)) {
-        pause.addAll(mine);
-        continue;
-      }
-      // Shares matter only when the lane is busy: below half its cap, every partition takes what it has.
-      int share = Math.max(1, cap / Math.max(1, mine.size()));
-      boolean othersWaiting = false;
-      if (used >= cap / 2) {
-        for (TopicPartition partition : mine) {
-          if (partitions.get(partition).inFlight() < share && (refused.contains(partition) || waiting(partition))) {
-            othersWaiting = true;
-            break;
-          }
-        }
-      }
-      if (batch) {
-        batchShare = share;
-        batchContended = othersWaiting;
-      } else {
-        interactiveShare = share;
-        interactiveContended = othersWaiting;
-      }
-      for (TopicPartition partition : mine) {
-        if (othersWaiting && partitions.get(partition).inFlight() >= share) {
-          pause.add(partition);
-        } else {
-          resume.add(partition);
-        }
-      }
-    }
     Set<TopicPartition> paused = consumer.paused();
-    List<TopicPartition> toPause = pause.stream().filter(p -> !paused.contains(p)).toList();
-    List<TopicPartition> toResume = resume.stream().filter(paused::contains).toList();
-    if (!toPause.isEmpty()) {
-      consumer.pause(toPause);
+    for (TopicPartition partition : partitions.keySet()) {
+      java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = pending.get(partition);
+      boolean full = queue != null && queue.size() >= prefetch;
+      if (full && !paused.contains(partition)) {
+        pause.add(partition);
+      } else if (!full && paused.contains(partition)) {
+        resume.add(partition);
+      }
     }
-    if (!toResume.isEmpty()) {
-      consumer.resume(toResume);
+    if (!pause.isEmpty()) {
+      consumer.pause(pause);
     }
-  }
-
-  /** Whether the partition has records not fetched yet or fetched and not dispatched (lag); false when unknown. */
-  private boolean waiting(TopicPartition partition) {
-    try {
-      java.util.OptionalLong lag = consumer.currentLag(partition);
-      return lag.isPresent() && lag.getAsLong() > 0;
-    } catch (RuntimeException e) {
-      return false;
+    if (!resume.isEmpty()) {
+      consumer.resume(resume);
     }
   }
 
@@ -603,7 +567,8 @@ public final class WorkerLoop implements Runnable {
       drainCompletions();
       commit();
     }
-    refused.removeAll(mine);
+    // Records fetched and not started are not committed: the next owner reads them
+    pending.keySet().removeAll(mine);
     for (TopicPartition partition : mine) {
       PartitionProgress progress = partitions.remove(partition);
       if (!progress.inFlightOffsets().isEmpty()) {
@@ -639,10 +604,6 @@ public final class WorkerLoop implements Runnable {
         long position = offset == null ? -1 : offset.offset();
         partitions.put(partition, new PartitionProgress(position,
             offset == null ? new java.util.TreeSet<>() : CompletedOffsets.decode(position, offset.metadata())));
-      }
-      List<TopicPartition> full = assigned.stream().filter(p -> fullLanes.contains(p.topic())).toList();
-      if (!full.isEmpty()) {
-        consumer.pause(full);
       }
       reportOwnership();
     }
