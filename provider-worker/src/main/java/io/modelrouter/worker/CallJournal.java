@@ -87,6 +87,11 @@ public final class CallJournal implements AutoCloseable {
       }
 
       @Override
+      public io.modelrouter.worker.provider.BatchApi batchApi() {
+        return provider.batchApi();
+      }
+
+      @Override
       public ProviderResponse call(ProviderRequest request) throws ProviderException {
         try {
           ProviderResponse response = provider.call(request);

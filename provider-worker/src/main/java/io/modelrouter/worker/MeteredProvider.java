@@ -36,6 +36,11 @@ final class MeteredProvider implements Provider {
   }
 
   @Override
+  public io.modelrouter.worker.provider.BatchApi batchApi() {
+    return delegate.batchApi();
+  }
+
+  @Override
   public ProviderResponse call(ProviderRequest request) throws ProviderException {
     long start = System.nanoTime();
     String outcome = "ok";

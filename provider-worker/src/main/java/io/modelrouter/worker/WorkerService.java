@@ -59,6 +59,9 @@ public final class WorkerService implements AutoCloseable {
   private io.modelrouter.runtime.Tracing tracing;
   private KafkaClientMetrics consumerMetrics;
   private final CallJournal journal;
+  /** Null when no provider's batch API is used. */
+  private final io.modelrouter.worker.batch.BatchCoordinator batches;
+  private final Thread batchThread;
 
   public WorkerService(Settings settings) {
     this(settings, Providers.build(new WorkerConfig(settings), System.getenv()));
@@ -122,6 +125,36 @@ public final class WorkerService implements AutoCloseable {
         settings.get(WorkerConfig.DRAIN_TIMEOUT), Clock.systemUTC()).tracing(tracing)
         .batchLane((int) Math.ceil(settings.get(WorkerConfig.MAX_IN_FLIGHT)
             * Math.min(1.0, settings.get(WorkerConfig.BATCH_SHARE))));
+    Map<String, io.modelrouter.worker.provider.BatchApi> batchApis = new LinkedHashMap<>();
+    this.providers.forEach((name, provider) -> {
+      if (!settings.get(WorkerConfig.P_BATCH_API.forName(name))) {
+        return;
+      }
+      io.modelrouter.worker.provider.BatchApi api = provider.simulated()
+          ? new io.modelrouter.worker.provider.SimulatedBatchApi(simulatedVendor(settings, name), name,
+              settings.get(WorkerConfig.SIM_BATCH_TURNAROUND), settings.get(WorkerConfig.SIM_BATCH_ERRORED),
+              settings.get(WorkerConfig.SIM_SEED), settings.get(WorkerConfig.SIM_OUTPUT_TOKENS), Clock.systemUTC())
+          : provider.batchApi();
+      if (api == null) {
+        LOG.warn("provider {} has no batch API this worker uses: its BATCH requests take the normal path", name);
+      } else {
+        batchApis.put(name, api);
+      }
+    });
+    if (batchApis.isEmpty()) {
+      this.batches = null;
+      this.batchThread = null;
+    } else {
+      loop.batchApi(new io.modelrouter.worker.batch.BatchEligibility(batchApis.keySet(), catalog,
+          settings.get(WorkerConfig.BATCH_MIN_DEADLINE), Clock.systemUTC()));
+      this.batches = new io.modelrouter.worker.batch.BatchCoordinator(batchConsumer(instance),
+          () -> stateReader(instance), batchProducer(instance), topics, executor, batchApis,
+          new io.modelrouter.worker.batch.BatchCoordinator.Limits(settings.get(WorkerConfig.BATCH_MAX_ITEMS),
+              settings.get(WorkerConfig.BATCH_MAX_BYTES), settings.get(WorkerConfig.BATCH_MAX_AGE),
+              settings.get(WorkerConfig.BATCH_POLL_INTERVAL)), instance, Clock.systemUTC());
+      this.batchThread = Thread.ofPlatform().name("worker-batch-" + instance).unstarted(batches);
+      LOG.info("BATCH requests of {} go through their batch APIs", batchApis.keySet());
+    }
     Map<String, Integer> clusterRates = config.clusterRequestsPerMinute();
     if (!clusterRates.isEmpty()) {
       loop.ownership((owned, total) -> clusterRates.forEach((provider, rpm) -> LOG.info(
@@ -132,6 +165,16 @@ public final class WorkerService implements AutoCloseable {
     Gauge.builder("worker.in.flight", loop, WorkerLoop::inFlight)
         .description("requests being executed (at most worker.max.in.flight)")
         .register(registry);
+    if (batches != null) {
+      FunctionCounter.builder("worker.batch.api.batches", batches, b -> b.submitted())
+          .description("batches created with a provider's batch API").register(registry);
+      FunctionCounter.builder("worker.batch.api.requests", batches, b -> b.answered())
+          .description("requests answered through a provider's batch API, and those sent back to the normal path")
+          .tag("outcome", "answered").register(registry);
+      FunctionCounter.builder("worker.batch.api.requests", batches, b -> b.fellBack())
+          .description("requests answered through a provider's batch API, and those sent back to the normal path")
+          .tag("outcome", "normal_path").register(registry);
+    }
     Gauge.builder("worker.in.flight.batch", loop, WorkerLoop::inFlightBatch)
         .description("requests of the BATCH lane being executed (at most worker.batch.share of worker.max.in.flight)")
         .register(registry);
@@ -162,6 +205,45 @@ public final class WorkerService implements AutoCloseable {
     this.consumerMetrics = new KafkaClientMetrics(consumer);
     consumerMetrics.bindTo(registry);
     return consumer;
+  }
+
+  /** The simulated vendor of a provider: shared by the workers of one group in this JVM. */
+  public static String simulatedVendor(Settings settings, String provider) {
+    return settings.get(WorkerConfig.GROUP_ID) + "/" + provider;
+  }
+
+  private KafkaConsumer<byte[], byte[]> batchConsumer(String instance) {
+    Map<String, Object> props = new HashMap<>(config.kafka());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, config.settings().get(WorkerConfig.GROUP_ID) + ".batch");
+    props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance + "-batch");
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, instance + "-batch-consumer");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private KafkaConsumer<byte[], byte[]> stateReader(String instance) {
+    Map<String, Object> props = new HashMap<>(config.kafka());
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, instance + "-batch-state-reader");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private KafkaProducer<byte[], byte[]> batchProducer(String instance) {
+    Map<String, Object> props = new HashMap<>(config.kafka());
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+        config.settings().get(WorkerConfig.GROUP_ID) + "-" + instance + "-batch");
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, instance + "-batch-producer");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        (int) config.settings().get(WorkerConfig.TRANSACTION_TIMEOUT).toMillis());
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   private KafkaProducer<byte[], byte[]> producer(String instance) {
@@ -215,6 +297,9 @@ public final class WorkerService implements AutoCloseable {
     usageWriter.recover(config.kafka());
     Phases.mark("worker", "usage-recovered");
     thread.start();
+    if (batchThread != null) {
+      batchThread.start();
+    }
     LOG.info("worker {} started: {} -> {} + {}, providers {}", config.instanceId(), topics.routed().name(),
         topics.results().name(), topics.usage().name(), providers.values());
     return this;
@@ -223,18 +308,32 @@ public final class WorkerService implements AutoCloseable {
   /** Stops after committing what finished (waits up to the drain timeout for requests in flight). */
   public void stop() {
     loop.stop();
+    if (batches != null) {
+      batches.stop();
+    }
     join();
   }
 
   /** Stops at once without committing: for recovery tests. */
   public void crash() {
     loop.crash();
+    if (batches != null) {
+      batches.crash();
+    }
     join();
+  }
+
+  /** The batch coordinator, or null when no provider's batch API is used. */
+  public io.modelrouter.worker.batch.BatchCoordinator batches() {
+    return batches;
   }
 
   private void join() {
     try {
       thread.join(config.settings().get(WorkerConfig.DRAIN_TIMEOUT).plusSeconds(30).toMillis());
+      if (batchThread != null) {
+        batchThread.join(Duration.ofSeconds(30).toMillis());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -33,17 +33,38 @@ public final class Pricing {
    */
   public static long costMicros(ModelSpec model, long inputTokens, long outputTokens, long cacheReads,
       long cacheWrites, long cacheWrites1h) {
+    return (numerator(model, inputTokens, outputTokens, cacheReads, cacheWrites, cacheWrites1h) + MILLION / 2)
+        / MILLION;
+  }
+
+  /**
+   * The cost of a call made through the provider's batch API: as {@link #costMicros(ModelSpec, long, long, long,
+   * long, long)} at the model's batch price ({@code batchPriceMilli} per mille of every price), rounded half up once.
+   *
+   * @throws IllegalArgumentException if the model has no batch price
+   */
+  public static long batchCostMicros(ModelSpec model, long inputTokens, long outputTokens, long cacheReads,
+      long cacheWrites, long cacheWrites1h) {
+    if (model.getBatchPriceMilli() <= 0) {
+      throw new IllegalArgumentException("model " + model.getId() + " has no batch price");
+    }
+    long scaled = Math.multiplyExact(numerator(model, inputTokens, outputTokens, cacheReads, cacheWrites,
+        cacheWrites1h), (long) model.getBatchPriceMilli());
+    return (scaled + 500L * MILLION) / (1000L * MILLION);
+  }
+
+  private static long numerator(ModelSpec model, long inputTokens, long outputTokens, long cacheReads,
+      long cacheWrites, long cacheWrites1h) {
     long input = Math.max(inputTokens, 0);
     long reads = Math.min(Math.max(cacheReads, 0), input);
     long writes = Math.min(Math.max(cacheWrites, 0), input - reads);
     long writes1h = Math.min(Math.max(cacheWrites1h, 0), input - reads - writes);
     long uncached = input - reads - writes - writes1h;
-    long numerator = Math.multiplyExact(uncached, model.getInputPricePerMTokMicros())
+    return Math.multiplyExact(uncached, model.getInputPricePerMTokMicros())
         + Math.multiplyExact(Math.max(outputTokens, 0), model.getOutputPricePerMTokMicros())
         + Math.multiplyExact(reads, model.getCachedInputPricePerMTokMicros())
         + Math.multiplyExact(writes, writePrice(model))
         + Math.multiplyExact(writes1h, write1hPrice(model));
-    return (numerator + MILLION / 2) / MILLION;
   }
 
   /** What caching saved on a call: its cost with every input token at the input price, less its cost. */

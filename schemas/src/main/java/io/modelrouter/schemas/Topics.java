@@ -32,6 +32,10 @@ public final class Topics {
   public static final String ROUTED = "llm.requests.routed";
   /** The BATCH lane: routed requests of priority BATCH, which the worker takes only with capacity to spare. */
   public static final String ROUTED_BATCH = "llm.requests.routed.batch";
+  /** BATCH requests handed by the worker to its batch coordinator, to go through a provider's batch API. */
+  public static final String BATCH_REQUESTS = "llm.batch.requests";
+  /** The batch coordinator's batches and their state (compacted). */
+  public static final String BATCH_STATE = "llm.batch.state";
   public static final String RESULTS = "llm.results";
   public static final String USAGE = "llm.usage";
   public static final String USAGE_TOTALS = "llm.usage.totals";
@@ -55,6 +59,11 @@ public final class Topics {
 
   /** Header the router sets on a routed record of the BATCH lane (value {@code batch}), to pick its topic. */
   public static final String LANE_HEADER = "mr.lane";
+  /**
+   * On a routed request the batch coordinator sends back to {@code llm.requests.routed.batch}: why its provider batch
+   * did not answer it. The worker then calls the provider directly, never through a batch again.
+   */
+  public static final String BATCH_FALLBACK_HEADER = "mr.batch-fallback";
 
   /** Key of the default routing policy on {@link #ROUTING_POLICIES}. */
   public static final String DEFAULT_POLICY_KEY = "*";
@@ -63,6 +72,8 @@ public final class Topics {
   private final Topic<String, InferenceRequest> requests;
   private final Topic<String, RoutedRequest> routed;
   private final Topic<String, RoutedRequest> routedBatch;
+  private final Topic<String, RoutedRequest> batchRequests;
+  private final Topic<String, io.modelrouter.avro.ProviderBatch> batchState;
   private final Topic<String, InferenceResult> results;
   private final Topic<String, UsageEvent> usage;
   private final Topic<String, UsageTotals> usageTotals;
@@ -84,6 +95,8 @@ public final class Topics {
     this.requests = avro(REQUESTS, InferenceRequest.class, false, false);
     this.routed = avro(ROUTED, RoutedRequest.class, false, false);
     this.routedBatch = avro(ROUTED_BATCH, RoutedRequest.class, false, false);
+    this.batchRequests = avro(BATCH_REQUESTS, RoutedRequest.class, false, false);
+    this.batchState = avro(BATCH_STATE, io.modelrouter.avro.ProviderBatch.class, true, false);
     this.results = avro(RESULTS, InferenceResult.class, false, false);
     this.usage = avro(USAGE, UsageEvent.class, false, false);
     this.usageTotals = avro(USAGE_TOTALS, UsageTotals.class, true, false);
@@ -131,6 +144,22 @@ public final class Topics {
    */
   public Topic<String, RoutedRequest> routedBatch() {
     return routedBatch;
+  }
+
+  /**
+   * BATCH requests the worker hands to its batch coordinator to go through their provider's batch API (keyed by team,
+   * as read from {@link #routedBatch()}).
+   */
+  public Topic<String, RoutedRequest> batchRequests() {
+    return batchRequests;
+  }
+
+  /**
+   * The batch coordinator's batches (key: batch id; each on the partition of {@link #batchRequests()} its items came
+   * from), compacted: what a restarted coordinator resumes from.
+   */
+  public Topic<String, io.modelrouter.avro.ProviderBatch> batchState() {
+    return batchState;
   }
 
   /** The routed topic of a request's lane: {@link #routedBatch()} for BATCH, {@link #routed()} otherwise. */
@@ -246,7 +275,7 @@ public final class Topics {
   }
 
   public List<Topic<?, ?>> all() {
-    return List.of(requests, routed, routedBatch, results, usage, usageTotals, budgetPolicies, routingPolicies,
+    return List.of(requests, routed, routedBatch, batchRequests, batchState, results, usage, usageTotals, budgetPolicies, routingPolicies,
         models, budgetActions, budgetAlerts, feedback, shadowResults, routerModels, routerModelPins, adminChanges,
         dlq);
   }

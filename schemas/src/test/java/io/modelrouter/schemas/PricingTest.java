@@ -1,6 +1,7 @@
 package io.modelrouter.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.schemas.policy.DefaultPolicies;
@@ -13,6 +14,19 @@ class PricingTest {
   void costIsMicroDollarsFromPerMillionPrices() {
     // 1,000 input at $3/M = $0.003 = 3,000 micros; 500 output at $15/M = $0.0075 = 7,500 micros
     assertThat(Pricing.costMicros(sonnet, 1_000, 500, 0)).isEqualTo(10_500);
+  }
+
+  @Test
+  void aBatchCallIsBilledAtTheBatchPriceRoundedOnce() {
+    // Sonnet 4.5 through the Message Batches API at half price: 1,000 input at $1.50/M = 1,500 micros, 333 output at
+    // $7.50/M = 2,497.5 micros; together 3,997.5, rounded half up once = 3,998 (rounding each part: 1,500 + 2,498)
+    assertThat(Pricing.batchCostMicros(sonnet, 1_000, 333, 0, 0, 0)).isEqualTo(3_998);
+    // cache reads at half the cache-read price: 800 x $0.15/M + 200 x $1.50/M = 120 + 300
+    assertThat(Pricing.batchCostMicros(sonnet, 1_000, 0, 800, 0, 0)).isEqualTo(420);
+    // a model without a batch price (Bedrock's) is never billed as a batch call
+    ModelSpec bedrock = DefaultPolicies.catalogById().get("bedrock-claude-sonnet-4-5");
+    assertThatThrownBy(() -> Pricing.batchCostMicros(bedrock, 1_000, 0, 0, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no batch price");
   }
 
   @Test

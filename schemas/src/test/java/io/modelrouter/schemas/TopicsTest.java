@@ -19,7 +19,8 @@ class TopicsTest {
   void namesEveryTopicOfTheDesign() {
     Topics topics = Topics.create(config);
     assertThat(topics.all()).extracting(Topic::name).containsExactly(
-        "llm.requests", "llm.requests.routed", "llm.requests.routed.batch", "llm.results", "llm.usage",
+        "llm.requests", "llm.requests.routed", "llm.requests.routed.batch", "llm.batch.requests", "llm.batch.state",
+        "llm.results", "llm.usage",
         "llm.usage.totals",
         "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions", "llm.budget.alerts",
         "llm.feedback", "llm.shadow.results", "llm.router.models", "llm.router.model.pins", "llm.admin.changes",
@@ -31,7 +32,7 @@ class TopicsTest {
     Topics topics = Topics.create(config);
     assertThat(topics.all()).filteredOn(Topic::compacted).extracting(Topic::name).containsExactlyInAnyOrder(
         "llm.usage.totals", "llm.budget.policies", "llm.routing.policies", "llm.models", "llm.budget.actions",
-        "llm.router.models", "llm.router.model.pins");
+        "llm.router.models", "llm.router.model.pins", "llm.batch.state");
     assertThat(topics.all()).filteredOn(Topic::global).extracting(Topic::name)
         .containsExactlyInAnyOrder("llm.routing.policies", "llm.models", "llm.router.models",
             "llm.router.model.pins");
@@ -42,7 +43,8 @@ class TopicsTest {
     InMemorySchemaRegistryClient registry = new InMemorySchemaRegistryClient();
     Topics topics = Topics.create(TopicsConfig.builder().serde(config.serde()).client(registry).build());
 
-    assertThat(topics.registerValueSchemas()).hasSize(16).contains("llm.requests-value", "llm.results-value",
+    assertThat(topics.registerValueSchemas()).hasSize(18).contains("llm.requests-value", "llm.results-value",
+        "llm.batch.requests-value", "llm.batch.state-value",
         "llm.requests.routed.batch-value",
         "llm.feedback-value", "llm.router.models-value", "llm.router.model.pins-value", "llm.admin.changes-value");
 

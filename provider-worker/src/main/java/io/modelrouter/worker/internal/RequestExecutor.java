@@ -167,15 +167,7 @@ public final class RequestExecutor {
         calls.refused(target, AttemptOutcome.NON_RETRYABLE_ERROR, null, lastCode, lastMessage, Duration.ZERO);
         continue;
       }
-      int maxTokens = spec == null ? decision.getMaxTokens() : Math.min(decision.getMaxTokens(), spec.getMaxOutputTokens());
-      ProviderRequest call = new ProviderRequest(request.getRequestId(),
-          target.getProviderModelId().isEmpty() && spec != null ? spec.getProviderModelId() : target.getProviderModelId(),
-          request.getSystemPrompt(), request.getMessages(), maxTokens, decision.getTemperature(),
-          decision.getEstimatedInputTokens(), timeouts.getOrDefault(provider.name(), Duration.ofSeconds(60)), 0,
-          request.getTools(), request.getToolChoice(), request.getResponseFormat(), request.getStopSequences(),
-          // cache markers only where the catalog says the model takes them
-          spec != null && Capabilities.has(spec, Capabilities.PROMPT_CACHING) ? decision.getPromptCache() : null,
-          decision.getCacheConversation());
+      ProviderRequest call = providerRequest(routed, target, spec, provider);
       try {
         java.util.function.Supplier<Duration> remaining = request.getDeadline() == null ? null
             : () -> Duration.between(clock.instant(), request.getDeadline());
@@ -225,6 +217,55 @@ public final class RequestExecutor {
     return calls.finish(ResultStatus.FAILED, decision, null, null, lastCode,
         "every model of the chain failed (" + chain.size() + " model(s), " + calls.made() + " call(s)); last: "
             + lastMessage, started);
+  }
+
+  /** What a provider is asked for this request on this model (also as an item of a batch). */
+  ProviderRequest providerRequest(RoutedRequest routed, ModelRef target, ModelSpec spec, Provider provider) {
+    InferenceRequest request = routed.getRequest();
+    RoutingDecision decision = routed.getDecision();
+    int maxTokens = spec == null ? decision.getMaxTokens() : Math.min(decision.getMaxTokens(), spec.getMaxOutputTokens());
+    return new ProviderRequest(request.getRequestId(),
+        target.getProviderModelId().isEmpty() && spec != null ? spec.getProviderModelId() : target.getProviderModelId(),
+        request.getSystemPrompt(), request.getMessages(), maxTokens, decision.getTemperature(),
+        decision.getEstimatedInputTokens(), timeouts.getOrDefault(provider.name(), Duration.ofSeconds(60)), 0,
+        request.getTools(), request.getToolChoice(), request.getResponseFormat(), request.getStopSequences(),
+        // cache markers only where the catalog says the model takes them
+        spec != null && Capabilities.has(spec, Capabilities.PROMPT_CACHING) ? decision.getPromptCache() : null,
+        decision.getCacheConversation());
+  }
+
+  /** The request for the decision's model, as sent in a batch; null when its provider is not configured here. */
+  public ProviderRequest batchItem(RoutedRequest routed) {
+    RoutingDecision decision = routed.getDecision();
+    Provider provider = providers.get(decision.getProvider());
+    if (provider == null) {
+      return null;
+    }
+    ModelRef target = new ModelRef(decision.getModel(), decision.getProvider(), decision.getProviderModelId());
+    return providerRequest(routed, target, catalog.get(decision.getModel()), provider);
+  }
+
+  /**
+   * A request answered through its provider's batch API: one usage event, {@code <requestId>#batch}, billed at the
+   * model's batch price (what it saved on it), and an OK result naming the batch. Deterministic ids: the batch
+   * coordinator writes both in the transaction that ends the batch, so exactly once.
+   *
+   * @param elapsed from the batch's submission to its end (the item's "latency" at the provider)
+   */
+  public Outcome batchAnswer(RoutedRequest routed, ProviderResponse response, String batchId, Duration elapsed) {
+    InferenceRequest request = routed.getRequest();
+    RoutingDecision decision = routed.getDecision();
+    Instant started = clock.instant();
+    ModelRef target = new ModelRef(decision.getModel(), decision.getProvider(), decision.getProviderModelId());
+    Provider provider = providers.get(decision.getProvider());
+    Calls calls = new Calls(request, "", UsageSink.NONE);
+    calls.batchId = batchId;
+    ProviderRequest call = batchItem(routed);
+    calls.answered(1, target, catalog.get(decision.getModel()), call, provider, elapsed, response);
+    Outcome outcome = calls.finish(ResultStatus.OK, decision, target, response, null, null, started);
+    outcome.result().setBatchId(batchId);
+    listener.accept(outcome);
+    return outcome;
   }
 
   /**
@@ -289,6 +330,8 @@ public final class RequestExecutor {
     private int numbered;
     private int lastObserved;
     private boolean simulated;
+    /** Set for a request answered through a batch: one call, {@code <requestId>#batch}, at the batch price. */
+    String batchId;
 
     Calls(InferenceRequest request, String executionSuffix, UsageSink sink) {
       this.request = request;
@@ -322,7 +365,8 @@ public final class RequestExecutor {
      */
     synchronized void answered(int number, ModelRef target, ModelSpec spec, ProviderRequest call, Provider provider,
         Duration elapsed, ProviderResponse response) {
-      String id = request.getRequestId() + "#" + number + executionSuffix;
+      String id = batchId != null ? request.getRequestId() + "#batch"
+          : request.getRequestId() + "#" + number + executionSuffix;
       for (UsageEvent earlier : usage) {
         if (earlier.getEventId().equals(id)) {
           if (earlier != held) {
@@ -416,7 +460,12 @@ public final class RequestExecutor {
           .setCacheWrite1hTokens(writes1h)
           .setCacheSavedMicros(spec == null ? 0 : Pricing.cacheSavedMicros(spec, input, output, cached, writes, writes1h))
           .setEstimated(estimated)
-          .setCostMicros(spec == null ? 0 : Pricing.costMicros(spec, input, output, cached, writes, writes1h))
+          .setCostMicros(spec == null ? 0 : batchPriced(spec)
+              ? Pricing.batchCostMicros(spec, input, output, cached, writes, writes1h)
+              : Pricing.costMicros(spec, input, output, cached, writes, writes1h))
+          .setBatchSavedMicros(spec == null || !batchPriced(spec) ? 0
+              : Pricing.costMicros(spec, input, output, cached, writes, writes1h)
+                  - Pricing.batchCostMicros(spec, input, output, cached, writes, writes1h))
           .setCreditsMicros(spec == null ? 0 : Pricing.creditsMicros(spec, input, output))
           .setLatencyMs(elapsed.toMillis())
           .setOutcome(outcome)
@@ -424,6 +473,10 @@ public final class RequestExecutor {
           .setSimulated(provider.simulated())
           .setEventTime(clock.instant())
           .build();
+    }
+
+    private boolean batchPriced(ModelSpec spec) {
+      return batchId != null && spec.getBatchPriceMilli() > 0;
     }
 
     synchronized Outcome finish(ResultStatus status, RoutingDecision decision, ModelRef answeredBy,

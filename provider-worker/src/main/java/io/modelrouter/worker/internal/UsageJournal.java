@@ -314,7 +314,8 @@ public final class UsageJournal implements AutoCloseable {
    * schema by fingerprint): a worker upgraded over a journal its previous version wrote still reads it. Add the
    * schema of the day to {@code usage-journal/} whenever UsageEvent changes.
    */
-  static final List<String> PAST_SCHEMAS = List.of("UsageEvent-2026-12-06.avsc", "UsageEvent-2026-12-06-b.avsc");
+  static final List<String> PAST_SCHEMAS = List.of("UsageEvent-2026-12-06.avsc", "UsageEvent-2026-12-06-b.avsc",
+      "UsageEvent-2026-12-06-c.avsc");
   private static final BinaryMessageDecoder<UsageEvent> DECODER = decoder();
 
   private static BinaryMessageDecoder<UsageEvent> decoder() {

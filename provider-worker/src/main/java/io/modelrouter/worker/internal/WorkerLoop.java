@@ -149,6 +149,14 @@ public final class WorkerLoop implements Runnable {
     return this;
   }
 
+  private io.modelrouter.worker.batch.BatchEligibility batchApi;
+
+  /** The BATCH requests to hand to the batch coordinator (to go through their provider's batch API). */
+  public WorkerLoop batchApi(io.modelrouter.worker.batch.BatchEligibility eligibility) {
+    this.batchApi = eligibility;
+    return this;
+  }
+
   /** Tracing: a span per request and one per provider call, under the request's trace. */
   public WorkerLoop tracing(io.modelrouter.runtime.Tracing tracing) {
     this.tracing = tracing;
@@ -269,6 +277,11 @@ public final class WorkerLoop implements Runnable {
       return result(partition, record.offset(), unanswered(routed, record, ResultStatus.REJECTED, "REQUEST_TOO_LARGE",
           String.format(java.util.Locale.ROOT, "the routed request record is %,d bytes, more than the worker's limit "
               + "of %,d bytes (worker.max.record.bytes)", record.value().length, maxRecordBytes)));
+    }
+    if (batchApi != null && isBatch(partition) && batchApi.test(routed, record.headers())) {
+      // Handed to the batch coordinator, in this record's transaction: it answers the request once its batch ends
+      return new Completion(partition, record.offset(), List.of(new ProducerRecord<>(topics.batchRequests().name(),
+          null, record.key(), record.value(), record.headers())));
     }
     UsageWriter.Request calls = usage.request();
     io.opentelemetry.api.trace.Span span = null;

@@ -80,6 +80,23 @@ public final class AnthropicProvider implements Provider {
 
   @Override
   public ProviderResponse call(ProviderRequest request) throws ProviderException {
+    com.anthropic.models.messages.Message answer;
+    try {
+      answer = client.messages().create(params(request));
+    } catch (AnthropicServiceException e) {
+      throw failure(e);
+    } catch (AnthropicIoException e) {
+      throw HttpFailures.transport(name, e, apiKey);
+    } catch (AnthropicInvalidDataException e) {
+      throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "invalid_response",
+          HttpFailures.redact(name + " answered with a body that is not a Messages API response: " + e.getMessage(),
+              apiKey), null, e);
+    }
+    return answer(answer);
+  }
+
+  /** The Messages API request for this call (also an item of a Message Batch). */
+  MessageCreateParams params(ProviderRequest request) {
     MessageCreateParams.Builder params = MessageCreateParams.builder()
         .model(request.providerModelId())
         .maxTokens(request.maxTokens());
@@ -160,22 +177,19 @@ public final class AnthropicProvider implements Provider {
     if (!request.stopSequences().isEmpty()) {
       params.stopSequences(request.stopSequences());
     }
-    com.anthropic.models.messages.Message answer;
-    try {
-      answer = client.messages().create(params.build());
-    } catch (AnthropicServiceException e) {
-      // error.details.error_code (e.g. enforced_spend_limit_reached) says more than error.type when present
-      throw HttpFailures.classify(name, e.statusCode(), e.errorCode().or(() -> e.errorType().map(Object::toString))
-              .orElse(null),
-          e.apiMessage().orElse(e.getMessage()), RetryAfter.parse(first(e, "retry-after-ms"), first(e, "retry-after"))
-              .orElse(null), apiKey);
-    } catch (AnthropicIoException e) {
-      throw HttpFailures.transport(name, e, apiKey);
-    } catch (AnthropicInvalidDataException e) {
-      throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "invalid_response",
-          HttpFailures.redact(name + " answered with a body that is not a Messages API response: " + e.getMessage(),
-              apiKey), null, e);
-    }
+    return params.build();
+  }
+
+  ProviderException failure(AnthropicServiceException e) {
+    // error.details.error_code (e.g. enforced_spend_limit_reached) says more than error.type when present
+    return HttpFailures.classify(name, e.statusCode(), e.errorCode().or(() -> e.errorType().map(Object::toString))
+            .orElse(null),
+        e.apiMessage().orElse(e.getMessage()), RetryAfter.parse(first(e, "retry-after-ms"), first(e, "retry-after"))
+            .orElse(null), apiKey);
+  }
+
+  /** A Messages API answer (also a Message Batch item's) in our shape. */
+  ProviderResponse answer(com.anthropic.models.messages.Message answer) throws ProviderException {
     try {
       StringBuilder text = new StringBuilder();
       List<io.modelrouter.avro.ContentBlock> blocks = new ArrayList<>();
@@ -301,6 +315,11 @@ public final class AnthropicProvider implements Provider {
   private static String first(AnthropicServiceException e, String header) {
     List<String> values = e.headers().values(header);
     return values.isEmpty() ? null : values.get(0);
+  }
+
+  @Override
+  public BatchApi batchApi() {
+    return new AnthropicBatchApi(this, client, apiKey);
   }
 
   @Override

@@ -18,6 +18,11 @@ public interface Provider extends AutoCloseable {
   /** Sends one request; returns the normalized answer or throws a classified {@link ProviderException}. */
   ProviderResponse call(ProviderRequest request) throws ProviderException;
 
+  /** The provider's batch API, or null when it has none (or none this worker uses). */
+  default BatchApi batchApi() {
+    return null;
+  }
+
   @Override
   default void close() {}
 }

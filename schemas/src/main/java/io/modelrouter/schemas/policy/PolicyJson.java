@@ -516,6 +516,9 @@ public final class PolicyJson {
         .setCacheWritePricePerMTokMicros(json.has("cacheWriteUsdPerMTok") ? micros(json.get("cacheWriteUsdPerMTok")) : 0)
         .setCacheWrite1hPricePerMTokMicros(json.has("cacheWrite1hUsdPerMTok")
             ? micros(json.get("cacheWrite1hUsdPerMTok")) : 0)
+        .setBatchPriceMilli(json.has("batchPriceRatio")
+            ? json.get("batchPriceRatio").decimalValue().movePointRight(3).setScale(0, RoundingMode.HALF_UP).intValueExact()
+            : 0)
         .setCreditMultiplierMilli(json.has("creditMultiplier")
             ? json.get("creditMultiplier").decimalValue().movePointRight(3).setScale(0, RoundingMode.HALF_UP).intValueExact()
             : 1000)
@@ -574,6 +577,9 @@ public final class PolicyJson {
     }
     if (spec.getCacheWrite1hPricePerMTokMicros() > 0) {
       out.put("cacheWrite1hUsdPerMTok", dollars(spec.getCacheWrite1hPricePerMTokMicros()));
+    }
+    if (spec.getBatchPriceMilli() > 0) {
+      out.put("batchPriceRatio", BigDecimal.valueOf(spec.getBatchPriceMilli(), 3));
     }
     out.put("creditMultiplier", BigDecimal.valueOf(spec.getCreditMultiplierMilli(), 3));
     spec.getCapabilities().forEach(out.putArray("capabilities")::add);
