@@ -191,6 +191,24 @@ class AggregatorTopologyTest extends AggregatorFixture {
   }
 
   @Test
+  void callsThroughABatchApiAreCountedWithWhatTheBatchPriceSaved() {
+    dailyBudget(1, 1_000);
+    use(100, DAY1);
+    UsageEvent batched = event(200, DAY1.plusSeconds(1), "session-1");
+    batched.setEventId("req-batched#batch");
+    batched.setCostMicros(300);
+    batched.setBatchSavedMicros(300);
+    usage.pipeInput(TEAM, topics.usage().serializeValue(batched), DAY1.plusSeconds(1));
+    advance(Duration.ofSeconds(1));
+
+    UsageTotals day = totals.readKeyValuesToMap().get("team-a|DAILY|2026-11-22");
+    assertThat(day.getCalls()).isEqualTo(2);
+    assertThat(day.getBatchCalls()).isEqualTo(1);
+    assertThat(day.getBatchSavedMicros()).isEqualTo(300);
+    assertThat(day.getInputTokens()).isEqualTo(300);
+  }
+
+  @Test
   void shadowUsageCountsAgainstTheBudgetOnlyWhenItsPolicySaysIncludeShadow() {
     dailyBudget(1, 1_000);
     use(100, DAY1);

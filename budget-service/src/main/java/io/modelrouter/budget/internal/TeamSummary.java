@@ -112,6 +112,8 @@ public record TeamSummary(String team, Instant at, BudgetPolicy policy, BudgetMa
     out.put("cachedResponses", totals == null ? 0 : totals.getCachedResponses());
     Json.money(out, "responseCacheSaved", "responseCacheSavedUsd",
         totals == null ? 0 : totals.getResponseCacheSavedMicros());
+    out.put("batchCalls", totals == null ? 0 : totals.getBatchCalls());
+    Json.money(out, "batchSaved", "batchSavedUsd", totals == null ? 0 : totals.getBatchSavedMicros());
     Json.money(out, "cost", "costUsd", cost);
 
     ObjectNode limits = out.putObject("limits");

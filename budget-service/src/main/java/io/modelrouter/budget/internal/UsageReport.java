@@ -99,6 +99,8 @@ public record UsageReport(String team, Instant at, BudgetPolicy policy, BudgetMa
     out.put("cachedResponses", totals == null ? 0 : totals.getCachedResponses());
     Json.money(out, "responseCacheSaved", "responseCacheSavedUsd",
         totals == null ? 0 : totals.getResponseCacheSavedMicros());
+    out.put("batchCalls", totals == null ? 0 : totals.getBatchCalls());
+    Json.money(out, "batchSaved", "batchSavedUsd", totals == null ? 0 : totals.getBatchSavedMicros());
     Json.money(out, "cost", "costUsd", sum.getCostMicros());
     Json.money(out, "credits", "credits", sum.getCreditsMicros());
     out.put("requests", totals == null ? 0 : totals.getRequests());
@@ -169,6 +171,11 @@ public record UsageReport(String team, Instant at, BudgetPolicy policy, BudgetMa
       out.append("Response cache (month): ").append(count(monthlyTotals.getCachedResponses()))
           .append(monthlyTotals.getCachedResponses() == 1 ? " answer" : " answers").append(" reused; saved ")
           .append(usd(monthlyTotals.getResponseCacheSavedMicros())).append('\n');
+    }
+    if (monthlyTotals != null && monthlyTotals.getBatchCalls() > 0) {
+      out.append("Batch APIs (month): ").append(count(monthlyTotals.getBatchCalls()))
+          .append(monthlyTotals.getBatchCalls() == 1 ? " call" : " calls").append(" at batch prices; saved ")
+          .append(usd(monthlyTotals.getBatchSavedMicros())).append('\n');
     }
     out.append("Budget state: ").append(state().name());
     if (action != null && !action.getReason().isBlank()) {

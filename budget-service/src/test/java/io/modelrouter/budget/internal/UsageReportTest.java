@@ -210,6 +210,23 @@ class UsageReportTest {
   }
 
   @Test
+  void callsThroughBatchApisAreShownWithWhatTheirBatchPriceSaved() {
+    // Given a month with 120 calls through batch APIs that saved $3.40
+    UsageTotals month = monthly();
+    month.setBatchCalls(120);
+    month.setBatchSavedMicros(3_400_000);
+    UsageReport report = new UsageReport("gamma", AT, POLICY, DAY, daily(), MONTH, month, NOTIFY, null);
+
+    // Then the JSON and the text both say so
+    JsonNode json = report.toJson().get("monthly");
+    assertThat(json.get("batchCalls").asLong()).isEqualTo(120);
+    assertThat(json.get("batchSavedMicros").asLong()).isEqualTo(3_400_000);
+    assertThat(json.get("batchSavedUsd").decimalValue()).isEqualByComparingTo("3.40");
+    assertThat(report.toText()).contains("Batch APIs (month): 120 calls at batch prices; saved $3.40\n");
+    assertThat(report(POLICY, null).toText()).doesNotContain("Batch APIs");
+  }
+
+  @Test
   void windowsAreTheCalendarDayAndMonthInThePolicysTimeZone() {
     // Given: 20:00 UTC on the last day of November is already December 1st in Tokyo
     BudgetPolicy tokyo = PolicyJson.parseBudgetPolicy("gamma",

@@ -66,6 +66,10 @@ final class WindowTotals {
     totals.setCostMicros(totals.getCostMicros() + event.getCostMicros());
     totals.setCreditsMicros(totals.getCreditsMicros() + event.getCreditsMicros());
     totals.setCalls(totals.getCalls() + 1);
+    if (event.getBatchSavedMicros() != 0 || event.getEventId().toString().endsWith("#batch")) {
+      totals.setBatchCalls(totals.getBatchCalls() + 1);
+      totals.setBatchSavedMicros(totals.getBatchSavedMicros() + event.getBatchSavedMicros());
+    }
     if (event.getFinalCall()) {
       totals.setRequests(totals.getRequests() + 1);
     }
