@@ -124,8 +124,9 @@ public final class WorkerConfig {
       "Calls before the breaker judges.").atLeast(1);
   public static final Setting<Boolean> P_BATCH_API = Setting.bool("providers.<name>.batch.api", false,
       "Send BATCH requests with room in their deadline (worker.batch.api.min.deadline) through the provider's batch "
-          + "API at its batch price (Anthropic Message Batches, and the simulated provider's); off by default, since "
-          + "answers then take up to 24 h. Providers without one (OpenAI-compatible, Bedrock) ignore it.");
+          + "API at its batch price (Anthropic Message Batches, OpenAI's Batch API on api.openai.com, the simulated "
+          + "provider's); off by default, since answers then take up to 24 h. Providers without one (Bedrock, other "
+          + "OpenAI-compatible servers) ignore it.");
   public static final Setting<Duration> P_OPEN = Setting.duration("providers.<name>.breaker.open.duration",
       ProviderPolicy.DEFAULTS.breakerOpenDuration(), "How long the breaker stays open before probing.").positive();
 

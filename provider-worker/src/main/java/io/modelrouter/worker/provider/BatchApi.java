@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A provider's batch API (Anthropic Message Batches; the simulated provider's): requests submitted together and
+ * A provider's batch API (Anthropic Message Batches, OpenAI's Batch API, the simulated provider's): requests submitted together and
  * answered within a day at a lower price. Items are named by {@link #customId(int)} of their index in the batch, since
  * vendors limit custom ids ({@code ^[a-zA-Z0-9_-]{1,64}$} at Anthropic) and request ids are free text. Implementations
  * never retry; the batch coordinator calls again on its next poll.

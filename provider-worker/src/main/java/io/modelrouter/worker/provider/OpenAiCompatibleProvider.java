@@ -75,6 +75,21 @@ public final class OpenAiCompatibleProvider implements Provider {
 
   @Override
   public ProviderResponse call(ProviderRequest request) throws ProviderException {
+    ChatCompletion completion;
+    try {
+      completion = client.chat().completions().create(params(request));
+    } catch (OpenAIServiceException e) {
+      throw failure(e);
+    } catch (OpenAIIoException e) {
+      throw HttpFailures.transport(name, e, apiKey);
+    } catch (OpenAIInvalidDataException e) {
+      throw malformed(e);
+    }
+    return answer(completion);
+  }
+
+  /** The chat completions request for this call (also a line of a Batch API input file). */
+  ChatCompletionCreateParams params(ProviderRequest request) throws ProviderException {
     ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder().model(request.providerModelId());
     if (openAi) {
       params.maxCompletionTokens(request.maxTokens());
@@ -132,23 +147,22 @@ public final class OpenAiCompatibleProvider implements Provider {
       params.stop(ChatCompletionCreateParams.Stop.ofStrings(
           request.stopSequences().subList(0, Math.min(4, request.stopSequences().size()))));
     }
-    ChatCompletion completion;
-    try {
-      completion = client.chat().completions().create(params.build());
-    } catch (OpenAIServiceException e) {
-      // error.code names the cause (credit_balance_exhausted ...) where error.type is broader (insufficient_quota):
-      // both are kept, as either may be the one that says what happened
-      String code = e.code().orElse(null);
-      String errorType = e.type().orElse(null);
-      String type = code == null ? errorType : errorType == null || errorType.equals(code) ? code
-          : code + " (" + errorType + ")";
-      throw HttpFailures.classify(name, e.statusCode(), type, e.getMessage(),
-          RetryAfter.parse(first(e, "retry-after-ms"), first(e, "retry-after")).orElse(null), apiKey);
-    } catch (OpenAIIoException e) {
-      throw HttpFailures.transport(name, e, apiKey);
-    } catch (OpenAIInvalidDataException e) {
-      throw malformed(e);
-    }
+    return params.build();
+  }
+
+  ProviderException failure(OpenAIServiceException e) {
+    // error.code names the cause (credit_balance_exhausted ...) where error.type is broader (insufficient_quota):
+    // both are kept, as either may be the one that says what happened
+    String code = e.code().orElse(null);
+    String errorType = e.type().orElse(null);
+    String type = code == null ? errorType : errorType == null || errorType.equals(code) ? code
+        : code + " (" + errorType + ")";
+    return HttpFailures.classify(name, e.statusCode(), type, e.getMessage(),
+        RetryAfter.parse(first(e, "retry-after-ms"), first(e, "retry-after")).orElse(null), apiKey);
+  }
+
+  /** A chat completion (also a Batch API output line's body) in our shape. */
+  ProviderResponse answer(ChatCompletion completion) throws ProviderException {
     try {
       if (completion.choices().isEmpty()) {
         throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "no_choices",
@@ -302,7 +316,7 @@ public final class OpenAiCompatibleProvider implements Provider {
     return values;
   }
 
-  private ProviderException malformed(OpenAIInvalidDataException e) {
+  ProviderException malformed(OpenAIInvalidDataException e) {
     return new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "invalid_response",
         HttpFailures.redact(name + " answered with a malformed chat completion: " + e.getMessage(), apiKey), null, e);
   }
@@ -310,6 +324,12 @@ public final class OpenAiCompatibleProvider implements Provider {
   private static String first(OpenAIServiceException e, String header) {
     List<String> values = e.headers().values(header);
     return values.isEmpty() ? null : values.get(0);
+  }
+
+  /** OpenAI's Batch API; other OpenAI-compatible servers have none this worker knows. */
+  @Override
+  public BatchApi batchApi() {
+    return openAi ? new OpenAiBatchApi(this, client, apiKey) : null;
   }
 
   @Override
