@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 /**
  * What the batch lane saves on seed 003's development loop (simulated providers): {@code --requests} requests routed
  * by the shipped policy, {@code --batch-share} of them BATCH without a deadline, the rest INTERACTIVE, run twice on
- * the same broker with the same requests: all through the normal path, then with Anthropic's batch API on. The
+ * the same broker with the same requests: with the shipped policy (no batch lane), then with its {@code batchApi}. The
  * simulated vendor answers a batch item as the request's first direct call would be answered (same tokens), so the
  * two runs' costs differ by the price alone. Reported: the cost of the BATCH share and of everything in each run, the
  * share of BATCH requests that went through a batch, and the time until the last result.
@@ -64,7 +64,7 @@ public final class BatchCostBenchmark {
       Run batch = run(kafka.bootstrapServers(), registry.url(), admin, "cost-batch.", true, options);
       System.out.println();
       System.out.printf(Locale.ROOT, "BatchCostBenchmark: %,d requests of seed 003's loop, %s BATCH (no deadline), "
-              + "shipped routing policy, simulated providers; Anthropic's batch API off, then on%n",
+              + "shipped routing policy, simulated providers; without the policy's batch lane, then with it%n",
           options.integer("requests"), options.string("batch-share"));
       System.out.println(describe("all normal", normal));
       System.out.println(describe("batch lane", batch));
@@ -95,7 +95,13 @@ public final class BatchCostBenchmark {
     Thread reader = Thread.ofPlatform().name("cost-bench-reader").start(collector);
     Workload workload = new Workload(3, 20);
     RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
-    CompiledPolicy policy = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
+    // The shipped policy, with the batch lane in the second run
+    io.modelrouter.avro.RoutingPolicy shipped = DefaultPolicies.routingPolicy();
+    if (batchApi) {
+      shipped = io.modelrouter.avro.RoutingPolicy.newBuilder(shipped)
+          .setBatchApi(new io.modelrouter.avro.BatchApiRouting(24.0)).build();
+    }
+    CompiledPolicy policy = CompiledPolicy.compile(shipped);
     ModelCatalog catalog = ModelCatalog.of(DefaultPolicies.catalogById());
     java.util.Random draws = new java.util.Random(7);
     int batchRequests = 0;
@@ -116,7 +122,7 @@ public final class BatchCostBenchmark {
           "schema.registry.url", registryUrl, "topics.prefix", prefix, "topics.create", "false",
           "topics.partitions", options.string("partitions"), "worker.group.id", prefix + "workers",
           "worker.instance.id", prefix + "w", "worker.simulate", "all", "simulator.latency", "50"));
-      settings.putAll(Map.of("providers.anthropic.batch.api", Boolean.toString(batchApi),
+      settings.putAll(Map.of(
           "simulator.batch.turnaround", "PT" + options.integer("turnaround-ms") / 1000.0 + "S",
           "worker.batch.api.max.age", "PT1S", "worker.batch.api.poll.interval", "PT0.5S",
           "worker.usage.journal.dir", "none"));

@@ -59,9 +59,6 @@ public final class WorkerConfig {
       "Simulated provider: fraction of calls answered 429 with Retry-After.");
   public static final Setting<Double> SIM_SERVER_ERRORS = Setting.decimal("simulator.server.errors", 0.0,
       "Simulated provider: fraction of calls answered 503.");
-  public static final Setting<Duration> BATCH_MIN_DEADLINE = Setting.duration("worker.batch.api.min.deadline",
-      Duration.ofHours(24), "A BATCH request goes through its provider's batch API only if its deadline is at least "
-          + "this far away (or it has none): vendors answer a batch within 24 h.");
   public static final Setting<Integer> BATCH_MAX_ITEMS = Setting.integer("worker.batch.api.max.items", 1_000,
       "A batch for a provider's batch API closes at this many requests (Anthropic takes up to 100,000).")
       .between(1, 100_000);
@@ -122,10 +119,10 @@ public final class WorkerConfig {
   public static final Setting<Integer> P_MIN_CALLS = Setting.integer("providers.<name>.breaker.minimum.calls",
       ProviderPolicy.DEFAULTS.breakerMinimumCalls(),
       "Calls before the breaker judges.").atLeast(1);
-  public static final Setting<Boolean> P_BATCH_API = Setting.bool("providers.<name>.batch.api", false,
-      "Send BATCH requests with room in their deadline (worker.batch.api.min.deadline) through the provider's batch "
-          + "API at its batch price (Anthropic Message Batches, OpenAI's Batch API on api.openai.com, the simulated "
-          + "provider's); off by default, since answers then take up to 24 h. Providers without one (Bedrock, other "
+  public static final Setting<Boolean> P_BATCH_API = Setting.bool("providers.<name>.batch.api", true,
+      "Send the requests the router put in the batch lane (a routing policy's batchApi) through the provider's batch "
+          + "API (Anthropic Message Batches, OpenAI's Batch API on api.openai.com, the simulated provider's); false "
+          + "sends them through the normal path, at the standard price. Providers without one (Bedrock, other "
           + "OpenAI-compatible servers) ignore it.");
   public static final Setting<Duration> P_OPEN = Setting.duration("providers.<name>.breaker.open.duration",
       ProviderPolicy.DEFAULTS.breakerOpenDuration(), "How long the breaker stays open before probing.").positive();
@@ -137,8 +134,7 @@ public final class WorkerConfig {
       MAX_RECORD_BYTES,
       COMMIT_INTERVAL,
       DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, CALL_JOURNAL, USAGE_JOURNAL_DIR, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
-      SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, BATCH_MIN_DEADLINE,
-      BATCH_MAX_ITEMS, BATCH_MAX_BYTES, BATCH_MAX_AGE, BATCH_POLL_INTERVAL, SIM_BATCH_TURNAROUND, SIM_BATCH_ERRORED,
+      SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, BATCH_MAX_ITEMS, BATCH_MAX_BYTES, BATCH_MAX_AGE, BATCH_POLL_INTERVAL, SIM_BATCH_TURNAROUND, SIM_BATCH_ERRORED,
       METRICS_PORT);
   public static final List<Setting<?>> PROVIDER_TEMPLATES = List.of(P_TYPE, P_BASE_URL, P_API_KEY, P_API_KEY_FILE,
       P_REGION, P_TIMEOUT, P_RPM, P_CLUSTER_RPM, P_MAX_CONCURRENT, P_MAX_ATTEMPTS, P_BACKOFF, P_MAX_BACKOFF, P_FAILURE_RATE, P_WINDOW,

@@ -136,7 +136,7 @@ public final class WorkerService implements AutoCloseable {
               settings.get(WorkerConfig.SIM_SEED), settings.get(WorkerConfig.SIM_OUTPUT_TOKENS), Clock.systemUTC())
           : provider.batchApi();
       if (api == null) {
-        LOG.warn("provider {} has no batch API this worker uses: its BATCH requests take the normal path", name);
+        LOG.debug("provider {} has no batch API this worker uses: its batch-lane requests take the normal path", name);
       } else {
         batchApis.put(name, api);
       }
@@ -146,7 +146,7 @@ public final class WorkerService implements AutoCloseable {
       this.batchThread = null;
     } else {
       loop.batchApi(new io.modelrouter.worker.batch.BatchEligibility(batchApis.keySet(), catalog,
-          settings.get(WorkerConfig.BATCH_MIN_DEADLINE), Clock.systemUTC()));
+          Clock.systemUTC()));
       this.batches = new io.modelrouter.worker.batch.BatchCoordinator(batchConsumer(instance),
           () -> stateReader(instance), batchProducer(instance), topics, executor, batchApis,
           new io.modelrouter.worker.batch.BatchCoordinator.Limits(settings.get(WorkerConfig.BATCH_MAX_ITEMS),

@@ -103,13 +103,14 @@ class BatchApiIT {
   void batchRequestsAreAnsweredOnceThroughABatchAtHalfPriceAndErroredItemsThroughTheNormalPath() {
     // Given a worker whose simulated Anthropic answers batches after 1 s, a fifth of their items errored
     worker("PT1S", "0.2");
-    // When 40 BATCH requests without a deadline, 3 BATCH requests due within the hour and 3 INTERACTIVE ones arrive
+    // When 40 requests the router put in the batch lane arrive, with 3 BATCH requests due within the hour and 3
+    // INTERACTIVE ones it did not
     for (int i = 0; i < 40; i++) {
-      send("b-" + i, i % 2 == 0 ? "team-a" : "team-b", Priority.BATCH, null);
+      send("b-" + i, i % 2 == 0 ? "team-a" : "team-b", Priority.BATCH, null, true);
     }
     for (int i = 0; i < 3; i++) {
-      send("soon-" + i, "team-a", Priority.BATCH, Instant.now().plus(Duration.ofHours(1)));
-      send("chat-" + i, "team-a", Priority.INTERACTIVE, null);
+      send("soon-" + i, "team-a", Priority.BATCH, Instant.now().plus(Duration.ofHours(1)), false);
+      send("chat-" + i, "team-a", Priority.INTERACTIVE, null, false);
     }
     producer.flush();
 
@@ -168,7 +169,7 @@ class BatchApiIT {
     WorkerService first = worker("PT4S", "0");
     int before = submissions();
     for (int i = 0; i < 20; i++) {
-      send("k-" + i, "team-a", Priority.BATCH, null);
+      send("k-" + i, "team-a", Priority.BATCH, null, true);
     }
     producer.flush();
     await().atMost(Duration.ofSeconds(30)).until(() -> submissions() == before + 1);
@@ -191,7 +192,7 @@ class BatchApiIT {
         .allMatch(id -> id.endsWith("#batch"));
   }
 
-  private void send(String id, String team, Priority priority, Instant deadline) {
+  private void send(String id, String team, Priority priority, Instant deadline, boolean batchLane) {
     RoutedRequest routed = SampleRecords.routed();
     routed.getRequest().setRequestId(id);
     routed.getRequest().setTeamId(team);
@@ -200,6 +201,7 @@ class BatchApiIT {
     routed.getRequest().setCreatedAt(Instant.now());
     routed.getDecision().setFallbacks(List.of());
     routed.getDecision().setShadow(null);
+    routed.getDecision().setBatchApi(batchLane);
     Topic<String, RoutedRequest> lane = topics.routedFor(priority);
     producer.send(new ProducerRecord<>(lane.name(), team, lane.serializeValue(routed)));
   }

@@ -191,8 +191,10 @@ class WorkerIT {
 
   @Test
   void aClusterWideRateIsSplitByThePartitionsEachWorkerOwnsAndFollowsRebalances() {
-    // 1,200 calls a minute for anthropic across the cluster, 4 partitions
-    Map<String, String> limited = Map.of("providers.anthropic.cluster.requests.per.minute", "1200");
+    // 1,200 calls a minute for anthropic across the cluster, 4 partitions; a 10 s session, so that the group notices
+    // the stopped worker (a static member, which does not leave the group when it stops) sooner than after 45 s
+    Map<String, String> limited = Map.of("providers.anthropic.cluster.requests.per.minute", "1200",
+        "kafka.session.timeout.ms", "10000");
     WorkerService first = worker("w-rate-1", limited);
     await().atMost(Duration.ofSeconds(30)).until(() -> first.resilience().limitPerSecond("anthropic") == 20);
     WorkerService second = worker("w-rate-2", limited);

@@ -319,6 +319,33 @@ class AdmissionTopologyTest {
   }
 
   @Test
+  void aBatchLaneReservationHoldsWhileItsBatchMayStillBeAtTheProviderAndThenExpires() {
+    // Given a policy with a batch lane and a daily budget of 4,000 output tokens
+    io.modelrouter.avro.RoutingPolicy policy = io.modelrouter.schemas.policy.DefaultPolicies.routingPolicy();
+    policy.setTeamId("team-a");
+    policy.setBatchApi(new io.modelrouter.avro.BatchApiRouting(24.0));
+    input(topics.routingPolicies().name()).pipeInput("team-a", topics.routingPolicies().serializeValue(policy));
+    outputBudget(4_000);
+    TestOutputTopic<String, RoutedRequest> batchLane = driver.createOutputTopic(topics.routedBatch().name(),
+        new StringDeserializer(), topics.routedBatch().valueSerde().deserializer());
+    // When a BATCH request without a deadline reserves the whole budget
+    requests.pipeInput("team-a", topics.requests().serializeValue(request("specGeneration",
+        "Write the spec for the export.").setRequestId("r-1").setMaxTokens(4_000)
+        .setPriority(io.modelrouter.avro.Priority.BATCH).build()));
+    RoutedRequest first = batchLane.readValue();
+    assertThat(first.getDecision().getBatchApi()).isTrue();
+
+    // Then 11 minutes later (past router.budget.reservation.ttl) it still holds: its batch may take hours
+    driver.advanceWallClockTime(Duration.ofMinutes(11));
+    send("r-2", 1_000);
+    assertThat(answered.readValue().getStatus()).isEqualTo(ResultStatus.PAUSED);
+    // and after 25 h without a result it expires
+    driver.advanceWallClockTime(Duration.ofHours(25));
+    send("r-3", 1_000);
+    assertThat(routed.readValuesToList()).extracting(r -> r.getRequest().getRequestId()).containsExactly("r-3");
+  }
+
+  @Test
   void aTeamWithoutABudgetIsNeverHeldBack() {
     send("r-1", 60_000);
     send("r-2", 60_000);

@@ -186,7 +186,8 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
     List<KeyValue<String, Reservation>> stale = new ArrayList<>();
     try (KeyValueIterator<String, Reservation> all = reservations.all()) {
       all.forEachRemaining(entry -> {
-        if (entry.value.getAt().isBefore(horizon)) {
+        if (entry.value.getExpiresAt() != null ? entry.value.getExpiresAt().isBefore(Instant.ofEpochMilli(timestamp))
+            : entry.value.getAt().isBefore(horizon)) {
           stale.add(entry);
         }
       });
@@ -198,7 +199,8 @@ public final class LedgerProcessor implements Processor<String, LedgerProcessor.
       }
       reservations.delete(entry.key);
       LOG.warn("reservation of request {} (team {}) expired after {} without a result", entry.key,
-          entry.value.getTeamId(), reservationTtl);
+          entry.value.getTeamId(), entry.value.getExpiresAt() != null
+              ? java.time.Duration.between(entry.value.getAt(), entry.value.getExpiresAt()) : reservationTtl);
     }
   }
 }

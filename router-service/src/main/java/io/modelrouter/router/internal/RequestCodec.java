@@ -40,7 +40,7 @@ import org.apache.avro.SchemaNormalization;
 final class RequestCodec {
   /** Parsing Canonical Form fingerprints of the schemas the straight-line code implements. */
   static final long REQUEST_FINGERPRINT = -1560130647058573561L;
-  static final long DECISION_FINGERPRINT = 6054673945092129500L;
+  static final long DECISION_FINGERPRINT = -253242855598793313L;
   static final boolean REQUEST_FAST = fingerprint(InferenceRequest.getClassSchema()) == REQUEST_FINGERPRINT;
   static final boolean DECISION_FAST = fingerprint(RoutingDecision.getClassSchema()) == DECISION_FINGERPRINT;
   private static final String CANONICAL_REQUEST = SchemaRegistryState.canonical(InferenceRequest.getClassSchema());
@@ -319,6 +319,7 @@ final class RequestCodec {
     }
     out.writeBoolean(d.getCacheConversation());
     out.writeLong(d.getRateLimitWaitMs());
+    out.writeBoolean(d.getBatchApi());
   }
 
   /** Whether the bytes carry our schema's id; false when that cannot be told (not wire format, unknown id...). */

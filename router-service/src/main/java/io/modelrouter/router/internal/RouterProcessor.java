@@ -536,7 +536,11 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       if (previous != null) {
         SpendLedgers.release(ledger, previous);
       }
-      Reservation reservation = new Reservation(team, ask.inputTokens(), ask.outputTokens(), ask.costMicros(), now);
+      // The batch lane's answers take hours: its reservation holds until the request's deadline, or a day and an hour
+      Instant expires = !admitted.decision().getBatchApi() ? null
+          : request.getDeadline() != null ? request.getDeadline() : now.plus(java.time.Duration.ofHours(25));
+      Reservation reservation = new Reservation(team, ask.inputTokens(), ask.outputTokens(), ask.costMicros(), now,
+          expires);
       reservations.put(request.getRequestId(), reservation);
       SpendLedgers.reserve(ledger, reservation);
       admitted.decision().setReservedTokens(ask.inputTokens() + ask.outputTokens());
@@ -554,7 +558,9 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
     double expected = SpendLedgers.expectedOutput(ledger, decision.getEstimatedOutputTokens());
     long output = Math.min(decision.getMaxTokens(), (long) Math.ceil(expected * (1 + admission.margin())));
     ModelSpec model = catalog.get(decision.getModel());
-    return new Spend(input, output, model == null ? 0 : Pricing.costMicros(model, input, output, 0));
+    long cost = model == null ? 0 : decision.getBatchApi() && model.getBatchPriceMilli() > 0
+        ? Pricing.batchCostMicros(model, input, output, 0, 0, 0) : Pricing.costMicros(model, input, output, 0);
+    return new Spend(input, output, cost);
   }
 
 

@@ -38,6 +38,7 @@ public final class CompiledPolicy {
   private final io.modelrouter.avro.PromptCaching promptCache;
   private final io.modelrouter.avro.RateLimits rateLimits;
   private final io.modelrouter.avro.ResponseCaching responseCache;
+  private final io.modelrouter.avro.BatchApiRouting batchApi;
   private final Map<String, Promotion> promotions;
   /** The step of profiles without one of their own: {@code promoteAbove} → {@code promoteTo}. */
   private final Promotion defaultPromotion;
@@ -58,6 +59,7 @@ public final class CompiledPolicy {
     this.promptCache = policy.getPromptCache();
     this.rateLimits = policy.getRateLimits();
     this.responseCache = policy.getResponseCache();
+    this.batchApi = policy.getBatchApi();
     this.fixed = auto.getFixed().stream().map(t -> t.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
     Map<String, Promotion> steps = new HashMap<>();
     auto.getPromote().forEach((from, step) -> steps.put(from, new Promotion(step.getAbove(), step.getTo())));
@@ -141,6 +143,11 @@ public final class CompiledPolicy {
   }
 
   /** The policy's response cache, or null for none. */
+  /** The batch lane, or null when the policy has none. */
+  public io.modelrouter.avro.BatchApiRouting batchApi() {
+    return batchApi;
+  }
+
   public io.modelrouter.avro.ResponseCaching responseCache() {
     return responseCache;
   }

@@ -301,8 +301,29 @@ public final class RoutingEngine {
     if (policy.promptCache() != null && Capabilities.has(model, Capabilities.PROMPT_CACHING)) {
       reason.note("prompt cache " + policy.promptCache().getTtl());
     }
+    if (batchLane(request, policy, model, decision, now)) {
+      decision.setBatchApi(true);
+      decision.setEstimatedCostMicros(Pricing.batchCostMicros(model, inputTokens, estimatedOutput, 0, 0, 0));
+      reason.note(String.format(Locale.ROOT, "batch API at %d%% of the price", model.getBatchPriceMilli() / 10));
+    }
     decision.setReason(reason.text());
     return new RouteOutcome.Routed(decision, reason.kind());
+  }
+
+  /**
+   * The batch lane: the policy has one, the request is BATCH with no deadline or one at least the policy's minimum
+   * away, its model has a batch price, and it is not shadowed (a shadow is compared with a direct answer).
+   */
+  static boolean batchLane(InferenceRequest request, CompiledPolicy policy, ModelSpec model,
+      RoutingDecision decision, Instant now) {
+    io.modelrouter.avro.BatchApiRouting lane = policy.batchApi();
+    if (lane == null || request.getPriority() != io.modelrouter.avro.Priority.BATCH
+        || model.getBatchPriceMilli() <= 0 || decision.getShadow() != null) {
+      return false;
+    }
+    Instant deadline = request.getDeadline();
+    return deadline == null
+        || !deadline.isBefore(now.plusSeconds(Math.round(lane.getMinDeadlineHours() * 3600)));
   }
 
   /**

@@ -251,7 +251,7 @@ class RequestCodecTest {
         random.nextBoolean() ? null : text(random, 24),
         random.nextBoolean() ? null : new ModelRef(text(random, 20), text(random, 10), text(random, 30)),
         random.nextBoolean() ? null : (random.nextBoolean() ? "5m" : "1h"), random.nextBoolean(),
-        random.nextBoolean() ? 0L : random.nextLong(Long.MAX_VALUE));
+        random.nextBoolean() ? 0L : random.nextLong(Long.MAX_VALUE), random.nextBoolean());
   }
 
   private static String maybe(Random random, String value) {

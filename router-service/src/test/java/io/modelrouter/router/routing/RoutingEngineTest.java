@@ -94,6 +94,41 @@ class RoutingEngineTest {
   }
 
   @Test
+  void theBatchLaneTakesBatchRequestsWithRoomInTheirDeadlineAtTheBatchPrice() {
+    // The shipped policy, requests pinned to Sonnet 4.5, with a batch lane for deadlines 12 h away
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.setBatchApi(new io.modelrouter.avro.BatchApiRouting(12.0));
+    // A BATCH request without a deadline: the batch lane, estimated at Sonnet 4.5's batch price ($1.50/M input,
+    // $7.50/M output: half of $3/$15)
+    RoutingDecision batch = routed(route(request("codeReview", "Review the attached diff.").setModel("claude-sonnet-4-5")
+        .setPriority(io.modelrouter.avro.Priority.BATCH).build(), policy, BudgetStatus.NORMAL));
+    assertThat(batch.getBatchApi()).isTrue();
+    assertThat(batch.getModel()).isEqualTo("claude-sonnet-4-5");
+    assertThat(batch.getEstimatedCostMicros()).isEqualTo((batch.getEstimatedInputTokens() * 1_500_000L
+        + batch.getEstimatedOutputTokens() * 7_500_000L + 500_000) / 1_000_000);
+    assertThat(batch.getReason()).contains("batch API at 50% of the price");
+    // due in 13 h: still room; due in 11 h: the normal path
+    assertThat(routed(route(request("codeReview", "Review it.").setModel("claude-sonnet-4-5").setPriority(io.modelrouter.avro.Priority.BATCH)
+        .setDeadline(NOW.plusSeconds(13 * 3600)).build(), policy, BudgetStatus.NORMAL)).getBatchApi()).isTrue();
+    RoutingDecision soon = routed(route(request("codeReview", "Review it.").setModel("claude-sonnet-4-5").setPriority(io.modelrouter.avro.Priority.BATCH)
+        .setDeadline(NOW.plusSeconds(11 * 3600)).build(), policy, BudgetStatus.NORMAL));
+    assertThat(soon.getBatchApi()).isFalse();
+    assertThat(soon.getEstimatedCostMicros()).isEqualTo((soon.getEstimatedInputTokens() * 3_000_000L
+        + soon.getEstimatedOutputTokens() * 15_000_000L + 500_000) / 1_000_000);
+    // INTERACTIVE, a model without a batch price (Bedrock's), or a policy without the lane: never
+    assertThat(routed(route(request("codeReview", "Review it.").build(), policy, BudgetStatus.NORMAL)).getBatchApi())
+        .isFalse();
+    RoutingDecision bedrock = routed(route(request("codeReview", "Review it.")
+        .setPriority(io.modelrouter.avro.Priority.BATCH).setModel("bedrock-claude-sonnet-4-5").setTier("power").build(),
+        policy,
+        BudgetStatus.NORMAL));
+    assertThat(bedrock.getModel()).isEqualTo("bedrock-claude-sonnet-4-5");
+    assertThat(bedrock.getBatchApi()).isFalse();
+    assertThat(routed(route(request("codeReview", "Review it.").setModel("claude-sonnet-4-5").setPriority(io.modelrouter.avro.Priority.BATCH)
+        .build())).getBatchApi()).isFalse();
+  }
+
+  @Test
   void annotationsDoNotChangeTheDecisionsKind() {
     BudgetStatus notify = new BudgetStatus(BudgetState.NOTIFY, "daily inputTokens at 52%");
     RouteOutcome notified = route(request("specGeneration", "Write the spec.").build(), DefaultPolicies.routingPolicy(),

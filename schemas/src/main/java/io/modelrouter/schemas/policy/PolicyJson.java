@@ -130,6 +130,8 @@ public final class PolicyJson {
             json.get("promptCache").path("ttl").asText("5m"),
             json.get("promptCache").path("conversation").asBoolean(false)) : null)
         .setRateLimits(json.has("rateLimits") ? rateLimits(json.get("rateLimits")) : null)
+        .setBatchApi(json.has("batchApi") ? new io.modelrouter.avro.BatchApiRouting(
+            json.get("batchApi").path("minDeadlineHours").asDouble(24.0)) : null)
         .setResponseCache(json.has("responseCache") ? new io.modelrouter.avro.ResponseCaching(
             json.get("responseCache").path("ttlSeconds").asInt(3600), strings(json.get("responseCache")
                 .path("taskTypes")), json.get("responseCache").path("anyTemperature").asBoolean(false)) : null)
@@ -323,6 +325,9 @@ public final class PolicyJson {
       }
       node.put("burstSeconds", limits.getBurstSeconds());
       node.put("maxQueued", limits.getMaxQueued());
+    }
+    if (policy.getBatchApi() != null) {
+      out.putObject("batchApi").put("minDeadlineHours", policy.getBatchApi().getMinDeadlineHours());
     }
     if (policy.getResponseCache() != null) {
       ObjectNode node = out.putObject("responseCache");
