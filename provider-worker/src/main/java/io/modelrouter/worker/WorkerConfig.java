@@ -64,7 +64,7 @@ public final class WorkerConfig {
       .between(1, 100_000);
   public static final Setting<Integer> BATCH_MAX_BYTES = Setting.integer("worker.batch.api.max.bytes", 524_288,
       "... or at this many bytes of routed requests (its record on llm.batch.state holds them: keep it under the "
-          + "topic's max.message.bytes).").between(1_024, 64 * 1024 * 1024);
+          + "topic's max.message.bytes); a request larger than half of it takes the normal path.").between(1_024, 64 * 1024 * 1024);
   public static final Setting<Duration> BATCH_MAX_AGE = Setting.duration("worker.batch.api.max.age",
       Duration.ofMinutes(1), "... or this long after its first request.").positive();
   public static final Setting<Duration> BATCH_POLL_INTERVAL = Setting.duration("worker.batch.api.poll.interval",

@@ -146,7 +146,7 @@ public final class WorkerService implements AutoCloseable {
       this.batchThread = null;
     } else {
       loop.batchApi(new io.modelrouter.worker.batch.BatchEligibility(batchApis.keySet(), catalog,
-          Clock.systemUTC()));
+          settings.get(WorkerConfig.BATCH_MAX_BYTES) / 2, Clock.systemUTC()));
       this.batches = new io.modelrouter.worker.batch.BatchCoordinator(batchConsumer(instance),
           () -> stateReader(instance), batchProducer(instance), topics, executor, batchApis,
           new io.modelrouter.worker.batch.BatchCoordinator.Limits(settings.get(WorkerConfig.BATCH_MAX_ITEMS),
@@ -362,6 +362,11 @@ public final class WorkerService implements AutoCloseable {
 
   /** Healthy while the worker thread runs. */
   public MetricsServer.Health health() {
+    if (thread.isAlive() && batchThread != null && batchThread.getState() == Thread.State.TERMINATED) {
+      // started, but its batch coordinator died
+      return new MetricsServer.Health(false, "worker " + config.instanceId() + " running, its batch coordinator "
+          + "stopped (see the log); batch-lane requests wait in llm.batch.requests until a restart");
+    }
     return new MetricsServer.Health(thread.isAlive(), thread.isAlive()
         ? "worker " + config.instanceId() + " running, " + loop.inFlight() + " in flight"
         : "worker " + config.instanceId() + " stopped");

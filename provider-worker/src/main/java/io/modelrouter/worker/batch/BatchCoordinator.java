@@ -265,15 +265,24 @@ public final class BatchCoordinator implements Runnable {
         record.headers(), error, "worker-batch", clock.millis())));
   }
 
+  /** Whether this is still what the coordinator holds of its partition (not revoked, not read again after a failure). */
+  private boolean current(Part part) {
+    return parts.get(part.partition) == part;
+  }
+
   private void step(Part part) {
     Instant now = clock.instant();
     for (Open batch : new ArrayList<>(part.open.values())) {
-      if (!now.isBefore(batch.openedAt.plus(limits.maxAge()))) {
+      if (current(part) && !now.isBefore(batch.openedAt.plus(limits.maxAge()))) {
         build(part, batch);
       }
     }
     for (Live live : new ArrayList<>(part.live.values())) {
-      if (!parts.containsKey(part.partition) || now.isBefore(live.next)) {
+      if (!current(part)) {
+        // revoked, or a failed transaction made it read its state again: that copy is the one to go on with
+        return;
+      }
+      if (now.isBefore(live.next)) {
         continue;
       }
       try {

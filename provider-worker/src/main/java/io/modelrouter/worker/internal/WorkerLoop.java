@@ -278,7 +278,7 @@ public final class WorkerLoop implements Runnable {
           String.format(java.util.Locale.ROOT, "the routed request record is %,d bytes, more than the worker's limit "
               + "of %,d bytes (worker.max.record.bytes)", record.value().length, maxRecordBytes)));
     }
-    if (batchApi != null && isBatch(partition) && batchApi.test(routed, record.headers())) {
+    if (batchApi != null && isBatch(partition) && batchApi.test(routed, record.headers(), record.value().length)) {
       // Handed to the batch coordinator, in this record's transaction: it answers the request once its batch ends
       return new Completion(partition, record.offset(), List.of(new ProducerRecord<>(topics.batchRequests().name(),
           null, record.key(), record.value(), record.headers())));
