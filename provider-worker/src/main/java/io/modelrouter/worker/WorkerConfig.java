@@ -71,6 +71,9 @@ public final class WorkerConfig {
       Duration.ofSeconds(30), "How often a submitted batch is asked whether it ended.").positive();
   public static final Setting<Duration> SIM_BATCH_TURNAROUND = Setting.duration("simulator.batch.turnaround",
       Duration.ofSeconds(10), "Simulated provider's batch API: how long after its creation a batch ends.");
+  public static final Setting<String> SIM_BATCH_DIR = Setting.string("simulator.batch.dir", null,
+      "Simulated provider's batch API: a directory where the simulated vendor keeps its batches (one file each), so "
+          + "a worker process restarted after a kill finds them; unset: in the JVM's memory.");
   public static final Setting<Double> SIM_BATCH_ERRORED = Setting.decimal("simulator.batch.errored", 0.0,
       "Simulated provider's batch API: fraction of items that end errored (they go to the normal path).")
       .between(0.0, 1.0);
@@ -134,7 +137,7 @@ public final class WorkerConfig {
       MAX_RECORD_BYTES,
       COMMIT_INTERVAL,
       DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, CALL_JOURNAL, USAGE_JOURNAL_DIR, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
-      SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, BATCH_MAX_ITEMS, BATCH_MAX_BYTES, BATCH_MAX_AGE, BATCH_POLL_INTERVAL, SIM_BATCH_TURNAROUND, SIM_BATCH_ERRORED,
+      SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, BATCH_MAX_ITEMS, BATCH_MAX_BYTES, BATCH_MAX_AGE, BATCH_POLL_INTERVAL, SIM_BATCH_TURNAROUND, SIM_BATCH_ERRORED, SIM_BATCH_DIR,
       METRICS_PORT);
   public static final List<Setting<?>> PROVIDER_TEMPLATES = List.of(P_TYPE, P_BASE_URL, P_API_KEY, P_API_KEY_FILE,
       P_REGION, P_TIMEOUT, P_RPM, P_CLUSTER_RPM, P_MAX_CONCURRENT, P_MAX_ATTEMPTS, P_BACKOFF, P_MAX_BACKOFF, P_FAILURE_RATE, P_WINDOW,

@@ -131,7 +131,9 @@ public final class WorkerService implements AutoCloseable {
         return;
       }
       io.modelrouter.worker.provider.BatchApi api = provider.simulated()
-          ? new io.modelrouter.worker.provider.SimulatedBatchApi(simulatedVendor(settings, name), name,
+          ? new io.modelrouter.worker.provider.SimulatedBatchApi(simulatedVendor(settings, name),
+              settings.get(WorkerConfig.SIM_BATCH_DIR) == null || settings.get(WorkerConfig.SIM_BATCH_DIR).isBlank()
+                  ? null : java.nio.file.Path.of(settings.get(WorkerConfig.SIM_BATCH_DIR), name), name,
               settings.get(WorkerConfig.SIM_BATCH_TURNAROUND), settings.get(WorkerConfig.SIM_BATCH_ERRORED),
               settings.get(WorkerConfig.SIM_SEED), settings.get(WorkerConfig.SIM_OUTPUT_TOKENS), Clock.systemUTC())
           : provider.batchApi();

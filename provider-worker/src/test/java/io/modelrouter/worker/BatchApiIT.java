@@ -55,6 +55,7 @@ class BatchApiIT {
   private KafkaProducer<String, byte[]> producer;
   private Thread reader;
   private final List<WorkerService> workers = new ArrayList<>();
+  private String vendorDir;
 
   @BeforeEach
   void start(KafkaStack stack) {
@@ -90,6 +91,9 @@ class BatchApiIT {
         "worker.batch.api.max.age", "PT0.5S",
         "worker.batch.api.poll.interval", "PT0.2S",
         "worker.usage.journal.dir", "none"));
+    if (vendorDir != null) {
+      settings.put("simulator.batch.dir", vendorDir);
+    }
     WorkerService worker = new WorkerService(Settings.of(settings)).start();
     workers.add(worker);
     return worker;
@@ -164,15 +168,20 @@ class BatchApiIT {
   }
 
   @Test
-  void aWorkerKilledWhileItsBatchIsAtTheProviderResumesPollingItAndNeverCreatesItTwice() {
-    // Given a worker whose batch is created and then takes 4 s at the provider
+  void aWorkerKilledWhileItsBatchIsAtTheProviderResumesPollingItAndNeverCreatesItTwice(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path vendor) throws Exception {
+    // Given a worker whose simulated vendor keeps its batches in files and ends them 4 s after their creation
+    this.vendorDir = vendor.toString();
     WorkerService first = worker("PT4S", "0");
-    int before = submissions();
+    // 20 requests, and one asking for structured output (the file-kept vendor answers it in plain text)
     for (int i = 0; i < 20; i++) {
       send("k-" + i, "team-a", Priority.BATCH, null, true);
     }
+    send("k-json", "team-a", Priority.BATCH, null, true);
     producer.flush();
-    await().atMost(Duration.ofSeconds(30)).until(() -> submissions() == before + 1);
+    java.nio.file.Path batches = vendor.resolve("anthropic");
+    await().atMost(Duration.ofSeconds(30)).until(() -> java.nio.file.Files.isDirectory(batches)
+        && SimulatedBatchApi.requestIds(batches).size() == 21);
 
     // When the worker is killed before the batch ends, and started again
     first.crash();
@@ -180,16 +189,23 @@ class BatchApiIT {
     first.close();
     worker("PT4S", "0");
 
-    // Then every request has exactly one result, through that one batch, and one usage event
-    await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= 20);
-    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> results.size() == 20);
+    // Then every request has exactly one result, and each request was in exactly one batch
+    await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= 21);
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> results.size() == 21);
     results.forEach((id, list) -> assertThat(list).as(id).hasSize(1));
-    assertThat(results.values().stream().map(l -> l.get(0).getBatchId()).distinct().toList()).hasSize(1)
-        .doesNotContainNull();
-    assertThat(submissions()).isEqualTo(before + 1);
-    await().atMost(Duration.ofSeconds(10)).until(() -> usage.size() >= 20);
-    assertThat(usage.stream().map(UsageEvent::getEventId).toList()).doesNotHaveDuplicates().hasSize(20)
-        .allMatch(id -> id.endsWith("#batch"));
+    assertThat(SimulatedBatchApi.requestIds(batches)).doesNotHaveDuplicates().hasSize(21);
+    for (int i = 0; i < 20; i++) {
+      assertThat(results.get("k-" + i).get(0).getBatchId()).isNotNull();
+    }
+    // the answer that did not conform to the response format was billed and asked again by a direct call
+    InferenceResult json = results.get("k-json").get(0);
+    assertThat(json.getStatus()).isEqualTo(ResultStatus.OK);
+    assertThat(json.getBatchId()).isNull();
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.getContent()).has("verdict")).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> usage.size() >= 22);
+    assertThat(usage.stream().map(UsageEvent::getEventId).toList()).doesNotHaveDuplicates().hasSize(22);
+    assertThat(usage.stream().filter(e -> e.getRequestId().equals("k-json")).map(UsageEvent::getEventId).toList())
+        .hasSize(2).contains("k-json#batch");
   }
 
   private void send(String id, String team, Priority priority, Instant deadline, boolean batchLane) {
@@ -202,6 +218,11 @@ class BatchApiIT {
     routed.getDecision().setFallbacks(List.of());
     routed.getDecision().setShadow(null);
     routed.getDecision().setBatchApi(batchLane);
+    if (id.endsWith("-json")) {
+      routed.getRequest().setResponseFormat(new io.modelrouter.avro.ResponseFormat("review", """
+          {"type": "object", "properties": {"verdict": {"type": "string"}}, "required": ["verdict"],
+           "additionalProperties": false}"""));
+    }
     Topic<String, RoutedRequest> lane = topics.routedFor(priority);
     producer.send(new ProducerRecord<>(lane.name(), team, lane.serializeValue(routed)));
   }

@@ -404,18 +404,25 @@ public final class BatchCoordinator implements Runnable {
       ProviderBatchItem item = items.get(i);
       RoutedRequest routed = decode(item);
       BatchApi.ItemResult result = results.get(BatchApi.customId(i));
+      String nonConforming = null;
       if (result != null && result.status() == BatchApi.ItemStatus.SUCCEEDED) {
         RequestExecutor.Outcome outcome = executor.batchAnswer(routed, result.response(),
             batch.getProviderBatchId(), elapsed);
+        // billed either way
         for (UsageEvent event : outcome.usage()) {
           outputs.add(new ProducerRecord<>(topics.usage().name(), topics.usage().serializeKey(event.getTeamId()),
               topics.usage().serializeValue(event)));
         }
-        outputs.add(result(outcome.result()));
-        ok++;
-        continue;
+        nonConforming = executor.nonConformingAnswer(routed, result.response());
+        if (nonConforming == null) {
+          outputs.add(result(outcome.result()));
+          ok++;
+          continue;
+        }
       }
-      String reason = result == null ? "no result (" + detail + ")"
+      // An answer that does not conform to the response format is asked again by a direct call, as the normal path
+      // asks again once
+      String reason = nonConforming != null ? nonConforming : result == null ? "no result (" + detail + ")"
           : result.status().name().toLowerCase(java.util.Locale.ROOT)
               + (result.errorMessage() == null ? "" : ": " + result.errorType() + ": " + result.errorMessage());
       Instant deadline = routed.getRequest().getDeadline();

@@ -245,6 +245,11 @@ public final class RequestExecutor {
     return providerRequest(routed, target, catalog.get(decision.getModel()), provider);
   }
 
+  /** Why a batch's answer does not conform to the request's response format; null when it does (or has none). */
+  public String nonConformingAnswer(RoutedRequest routed, ProviderResponse answer) {
+    return nonConforming(routed.getRequest(), answer);
+  }
+
   /**
    * A request answered through its provider's batch API: one usage event, {@code <requestId>#batch}, billed at the
    * model's batch price (what it saved on it), and an OK result naming the batch. Deterministic ids: the batch
