@@ -186,6 +186,10 @@ public final class BatchCoordinator implements Runnable {
           } catch (RuntimeException e) {
             deadLetter(part, record, e);
           }
+          if (!current(part)) {
+            // a failed transaction made it read its state again and seek back: this poll's other records wait
+            held.add(partition);
+          }
         }
         for (Part part : new ArrayList<>(parts.values())) {
           step(part);
@@ -240,11 +244,13 @@ public final class BatchCoordinator implements Runnable {
   }
 
   private void read(Part part, ConsumerRecord<byte[], byte[]> record) {
-    part.position = record.offset() + 1;
     if (part.claimed.contains(record.offset())) {
+      part.position = record.offset() + 1;
       return;
     }
+    // Decoded before the position moves past it: a record waiting for the registry is never committed unread
     RoutedRequest routed = topics.batchRequests().deserializeValue(record.value());
+    part.position = record.offset() + 1;
     String provider = routed.getDecision().getProvider();
     String model = routed.getDecision().getModel();
     Open batch = part.open.computeIfAbsent(provider + "|" + model, k -> new Open(provider, model, clock.instant()));
@@ -403,7 +409,7 @@ public final class BatchCoordinator implements Runnable {
     for (int i = 0; i < items.size(); i++) {
       ProviderBatchItem item = items.get(i);
       RoutedRequest routed = decode(item);
-      BatchApi.ItemResult result = results.get(BatchApi.customId(i));
+      BatchApi.ItemResult result = results.get(BatchApi.customId(batch.getBatchId(), i));
       String nonConforming = null;
       if (result != null && result.status() == BatchApi.ItemStatus.SUCCEEDED) {
         RequestExecutor.Outcome outcome = executor.batchAnswer(routed, result.response(),

@@ -48,7 +48,7 @@ final class AnthropicBatchApi implements BatchApi {
       // The same body as a Messages API call: converted through the SDK's own JSON mapping
       BatchCreateParams.Request.Params params = ObjectMappers.jsonMapper().convertValue(
           provider.params(items.get(i))._body(), BatchCreateParams.Request.Params.class);
-      create.addRequest(BatchCreateParams.Request.builder().customId(BatchApi.customId(i)).params(params).build());
+      create.addRequest(BatchCreateParams.Request.builder().customId(BatchApi.customId(batchId, i)).params(params).build());
     }
     return call(() -> client.messages().batches().create(create.build())).id();
   }

@@ -8,8 +8,9 @@ import java.util.Set;
 
 /**
  * A provider's batch API (Anthropic Message Batches, OpenAI's Batch API, the simulated provider's): requests submitted together and
- * answered within a day at a lower price. Items are named by {@link #customId(int)} of their index in the batch, since
- * vendors limit custom ids ({@code ^[a-zA-Z0-9_-]{1,64}$} at Anthropic) and request ids are free text. Implementations
+ * answered within a day at a lower price. Items are named by {@link #customId(String, int)}: a digest of our batch id and
+ * the item's index in the batch, since vendors limit custom ids ({@code ^[a-zA-Z0-9_-]{1,64}$} at Anthropic) and
+ * request ids are free text; the digest makes the results of any other batch match none of ours. Implementations
  * never retry; the batch coordinator calls again on its next poll.
  */
 public interface BatchApi {
@@ -28,9 +29,15 @@ public interface BatchApi {
    */
   record Status(boolean ended, String detail) {}
 
-  /** The custom id of the item at this index of its batch. */
-  static String customId(int index) {
-    return "item-" + index;
+  /** The custom id of the item at this index of our batch {@code batchId}: 12 hex digits of its SHA-256, the index. */
+  static String customId(String batchId, int index) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(batchId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 6) + "-" + index;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always there", e);
+    }
   }
 
   /**

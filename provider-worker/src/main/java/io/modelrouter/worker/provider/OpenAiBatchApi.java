@@ -60,7 +60,7 @@ final class OpenAiBatchApi implements BatchApi {
     StringBuilder lines = new StringBuilder();
     for (int i = 0; i < items.size(); i++) {
       ObjectNode line = json.createObjectNode();
-      line.put("custom_id", BatchApi.customId(i));
+      line.put("custom_id", BatchApi.customId(batchId, i));
       line.put("method", "POST");
       line.put("url", ENDPOINT);
       line.set("body", json.valueToTree(provider.params(items.get(i))._body()));

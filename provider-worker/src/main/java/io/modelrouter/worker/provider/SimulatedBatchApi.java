@@ -162,10 +162,10 @@ public final class SimulatedBatchApi implements BatchApi {
       ProviderRequest item = items.get(i);
       SplittableRandom random = new SplittableRandom(seed ^ item.requestId().hashCode() ^ 0x5DEECE66DL);
       if (random.nextDouble() < errored) {
-        out.put(BatchApi.customId(i), new ItemResult(ItemStatus.ERRORED, null, "api_error",
+        out.put(BatchApi.customId(batch.batchId(), i), new ItemResult(ItemStatus.ERRORED, null, "api_error",
             "simulated: the batch item failed"));
       } else {
-        out.put(BatchApi.customId(i), new ItemResult(ItemStatus.SUCCEEDED,
+        out.put(BatchApi.customId(batch.batchId(), i), new ItemResult(ItemStatus.SUCCEEDED,
             // drawn as the request's first direct call would be: the same answer and tokens either way
             answers.call(item.withCall(1)), null, null));
       }

@@ -85,7 +85,8 @@ class AnthropicBatchApiTest {
         request("r3", "And again"), request("r4", "Last one")));
 
     assertThat(id).isEqualTo("msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d");
-    // custom ids by index (request ids may hold characters Anthropic's ^[a-zA-Z0-9_-]{1,64}$ refuses), and each
+    // custom ids: 12 hex digits of SHA-256("w1-0-17") and the index (request ids may hold characters Anthropic's
+    // ^[a-zA-Z0-9_-]{1,64}$ refuses; another batch's results match none of ours), and each
     // item's params exactly the Messages API request
     WIREMOCK.verify(postRequestedFor(urlEqualTo("/v1/messages/batches"))
         .withHeader("Authorization", equalTo("Bearer sk-ant-test-key"))
@@ -93,16 +94,16 @@ class AnthropicBatchApiTest {
         .withHeader("anthropic-version", matching("\\d{4}-\\d{2}-\\d{2}"))
         .withRequestBody(equalToJson("""
             {"requests": [
-              {"custom_id": "item-0", "params": {"model": "claude-haiku-4-5-20251001", "max_tokens": 256,
+              {"custom_id": "9500eb49c412-0", "params": {"model": "claude-haiku-4-5-20251001", "max_tokens": 256,
                 "system": "Answer briefly.", "temperature": 0.0,
                 "messages": [{"role": "user", "content": "Hello, world"}]}},
-              {"custom_id": "item-1", "params": {"model": "claude-haiku-4-5-20251001", "max_tokens": 256,
+              {"custom_id": "9500eb49c412-1", "params": {"model": "claude-haiku-4-5-20251001", "max_tokens": 256,
                 "system": "Answer briefly.", "temperature": 0.0,
                 "messages": [{"role": "user", "content": "Hi again, friend"}]}},
-              {"custom_id": "item-2", "params": {"model": "claude-haiku-4-5-20251001", "max_tokens": 256,
+              {"custom_id": "9500eb49c412-2", "params": {"model": "claude-haiku-4-5-20251001", "max_tokens": 256,
                 "system": "Answer briefly.", "temperature": 0.0,
                 "messages": [{"role": "user", "content": "And again"}]}},
-              {"custom_id": "item-3", "params": {"model": "claude-haiku-4-5-20251001", "max_tokens": 256,
+              {"custom_id": "9500eb49c412-3", "params": {"model": "claude-haiku-4-5-20251001", "max_tokens": 256,
                 "system": "Answer briefly.", "temperature": 0.0,
                 "messages": [{"role": "user", "content": "Last one"}]}}
             ]}""")));
@@ -121,10 +122,10 @@ class AnthropicBatchApiTest {
             "\"2026-12-06T19:02:11.100435Z\"", "\"" + resultsUrl + "\""))));
     WIREMOCK.stubFor(get(urlPathEqualTo("/v1/messages/batches/" + id + "/results")).willReturn(aResponse()
         .withStatus(200).withHeader("Content-Type", "application/binary").withBody("""
-            {"custom_id":"item-1","result":{"type":"succeeded","message":{"id":"msg_014VwiXbi91y3JMjcpyGBHX5","type":"message","role":"assistant","model":"claude-haiku-4-5-20251001","content":[{"type":"text","text":"Hello again! It's nice to see you."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":11,"output_tokens":36}}}}
-            {"custom_id":"item-0","result":{"type":"errored","error":{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}}}
-            {"custom_id":"item-2","result":{"type":"canceled"}}
-            {"custom_id":"item-3","result":{"type":"expired"}}
+            {"custom_id":"9500eb49c412-1","result":{"type":"succeeded","message":{"id":"msg_014VwiXbi91y3JMjcpyGBHX5","type":"message","role":"assistant","model":"claude-haiku-4-5-20251001","content":[{"type":"text","text":"Hello again! It's nice to see you."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":11,"output_tokens":36}}}}
+            {"custom_id":"9500eb49c412-0","result":{"type":"errored","error":{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}}}
+            {"custom_id":"9500eb49c412-2","result":{"type":"canceled"}}
+            {"custom_id":"9500eb49c412-3","result":{"type":"expired"}}
             """)));
 
     BatchApi.Status ended = api.status(id);
@@ -132,17 +133,17 @@ class AnthropicBatchApiTest {
 
     assertThat(ended.ended()).isTrue();
     assertThat(ended.detail()).isEqualTo("ended: 0 processing, 1 succeeded, 1 errored, 1 canceled, 1 expired");
-    assertThat(results).containsOnlyKeys("item-0", "item-1", "item-2", "item-3");
-    BatchApi.ItemResult succeeded = results.get("item-1");
+    assertThat(results).containsOnlyKeys("9500eb49c412-0", "9500eb49c412-1", "9500eb49c412-2", "9500eb49c412-3");
+    BatchApi.ItemResult succeeded = results.get("9500eb49c412-1");
     assertThat(succeeded.status()).isEqualTo(BatchApi.ItemStatus.SUCCEEDED);
     assertThat(succeeded.response().content()).isEqualTo("Hello again! It's nice to see you.");
     assertThat(succeeded.response().inputTokens()).isEqualTo(11);
     assertThat(succeeded.response().outputTokens()).isEqualTo(36);
     assertThat(succeeded.response().stopReason()).isEqualTo("end_turn");
-    assertThat(results.get("item-0")).isEqualTo(new BatchApi.ItemResult(BatchApi.ItemStatus.ERRORED, null,
+    assertThat(results.get("9500eb49c412-0")).isEqualTo(new BatchApi.ItemResult(BatchApi.ItemStatus.ERRORED, null,
         "invalid_request_error", "max_tokens: Field required"));
-    assertThat(results.get("item-2").status()).isEqualTo(BatchApi.ItemStatus.CANCELED);
-    assertThat(results.get("item-3").status()).isEqualTo(BatchApi.ItemStatus.EXPIRED);
+    assertThat(results.get("9500eb49c412-2").status()).isEqualTo(BatchApi.ItemStatus.CANCELED);
+    assertThat(results.get("9500eb49c412-3").status()).isEqualTo(BatchApi.ItemStatus.EXPIRED);
     WIREMOCK.verify(getRequestedFor(urlPathEqualTo("/v1/messages/batches/" + id + "/results")));
   }
 

@@ -131,11 +131,11 @@ class OpenAiBatchApiTest {
     ObjectMapper mapper = new ObjectMapper();
     JsonNode first = mapper.readTree(lines.get(0));
     assertThat(first).isEqualTo(mapper.readTree("""
-        {"custom_id": "item-0", "method": "POST", "url": "/v1/chat/completions",
+        {"custom_id": "9500eb49c412-0", "method": "POST", "url": "/v1/chat/completions",
          "body": {"model": "gpt-4.1-mini", "max_completion_tokens": 1000,
                   "messages": [{"role": "system", "content": "You are a helpful assistant."},
                                {"role": "user", "content": "Hello world!"}]}}"""));
-    assertThat(mapper.readTree(lines.get(2)).path("custom_id").asText()).isEqualTo("item-2");
+    assertThat(mapper.readTree(lines.get(2)).path("custom_id").asText()).isEqualTo("9500eb49c412-2");
     WIREMOCK.verify(postRequestedFor(urlEqualTo("/v1/batches")).withRequestBody(equalToJson("""
         {"input_file_id": "file-abc123", "endpoint": "/v1/chat/completions", "completion_window": "24h",
          "metadata": {"model_router_batch": "w1-0-17"}}""")));
@@ -150,26 +150,26 @@ class OpenAiBatchApiTest {
         "{\"total\": 3, \"completed\": 1, \"failed\": 2}"));
     WIREMOCK.stubFor(get(urlEqualTo("/v1/files/file-cvaTdG/content")).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "application/octet-stream").withBody("""
-            {"id": "batch_req_123", "custom_id": "item-1", "response": {"status_code": 200, "request_id": "req_123", "body": {"id": "chatcmpl-123", "object": "chat.completion", "created": 1711652795, "model": "gpt-4.1-mini-2025-04-14", "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello."}, "logprobs": null, "finish_reason": "stop"}], "usage": {"prompt_tokens": 22, "completion_tokens": 2, "total_tokens": 24}, "system_fingerprint": "fp_123"}}, "error": null}
+            {"id": "batch_req_123", "custom_id": "9500eb49c412-1", "response": {"status_code": 200, "request_id": "req_123", "body": {"id": "chatcmpl-123", "object": "chat.completion", "created": 1711652795, "model": "gpt-4.1-mini-2025-04-14", "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello."}, "logprobs": null, "finish_reason": "stop"}], "usage": {"prompt_tokens": 22, "completion_tokens": 2, "total_tokens": 24}, "system_fingerprint": "fp_123"}}, "error": null}
             """.getBytes(StandardCharsets.UTF_8))));
     WIREMOCK.stubFor(get(urlEqualTo("/v1/files/file-HOWS94/content")).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "application/octet-stream").withBody("""
-            {"id": "batch_req_456", "custom_id": "item-0", "response": {"status_code": 400, "request_id": "req_456", "body": {"error": {"message": "Invalid value for 'max_completion_tokens'.", "type": "invalid_request_error", "param": "max_completion_tokens", "code": null}}}, "error": null}
-            {"id": "batch_req_789", "custom_id": "item-2", "response": null, "error": {"code": "batch_expired", "message": "This request could not be executed before the completion window expired."}}
+            {"id": "batch_req_456", "custom_id": "9500eb49c412-0", "response": {"status_code": 400, "request_id": "req_456", "body": {"error": {"message": "Invalid value for 'max_completion_tokens'.", "type": "invalid_request_error", "param": "max_completion_tokens", "code": null}}}, "error": null}
+            {"id": "batch_req_789", "custom_id": "9500eb49c412-2", "response": null, "error": {"code": "batch_expired", "message": "This request could not be executed before the completion window expired."}}
             """.getBytes(StandardCharsets.UTF_8))));
 
     BatchApi.Status ended = api.status(id);
     Map<String, BatchApi.ItemResult> results = api.results(id);
 
     assertThat(ended).isEqualTo(new BatchApi.Status(true, "expired: 3 total, 1 completed, 2 failed"));
-    assertThat(results).containsOnlyKeys("item-0", "item-1", "item-2");
-    assertThat(results.get("item-1").status()).isEqualTo(BatchApi.ItemStatus.SUCCEEDED);
-    assertThat(results.get("item-1").response().content()).isEqualTo("Hello.");
-    assertThat(results.get("item-1").response().inputTokens()).isEqualTo(22);
-    assertThat(results.get("item-1").response().outputTokens()).isEqualTo(2);
-    assertThat(results.get("item-0")).isEqualTo(new BatchApi.ItemResult(BatchApi.ItemStatus.ERRORED, null,
+    assertThat(results).containsOnlyKeys("9500eb49c412-0", "9500eb49c412-1", "9500eb49c412-2");
+    assertThat(results.get("9500eb49c412-1").status()).isEqualTo(BatchApi.ItemStatus.SUCCEEDED);
+    assertThat(results.get("9500eb49c412-1").response().content()).isEqualTo("Hello.");
+    assertThat(results.get("9500eb49c412-1").response().inputTokens()).isEqualTo(22);
+    assertThat(results.get("9500eb49c412-1").response().outputTokens()).isEqualTo(2);
+    assertThat(results.get("9500eb49c412-0")).isEqualTo(new BatchApi.ItemResult(BatchApi.ItemStatus.ERRORED, null,
         "invalid_request_error", "400: Invalid value for 'max_completion_tokens'."));
-    assertThat(results.get("item-2").status()).isEqualTo(BatchApi.ItemStatus.EXPIRED);
+    assertThat(results.get("9500eb49c412-2").status()).isEqualTo(BatchApi.ItemStatus.EXPIRED);
   }
 
   @Test
