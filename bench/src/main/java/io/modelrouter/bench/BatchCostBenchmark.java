@@ -1,6 +1,5 @@
 package io.modelrouter.bench;
 
-import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.ResultStatus;
@@ -8,10 +7,8 @@ import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.EmbeddedKafka;
 import io.modelrouter.embedded.EmbeddedSchemaRegistry;
-import io.modelrouter.router.routing.BudgetStatus;
 import io.modelrouter.router.routing.CompiledPolicy;
 import io.modelrouter.router.routing.ComplexityEstimator;
-import io.modelrouter.router.routing.RouteOutcome;
 import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.Pricing;
@@ -22,7 +19,6 @@ import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.schemas.serde.AvroSerdeConfig;
 import io.modelrouter.worker.WorkerService;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -111,8 +107,8 @@ public final class BatchCostBenchmark {
         Priority priority = draws.nextDouble() < Double.parseDouble(options.string("batch-share")) ? Priority.BATCH
             : Priority.INTERACTIVE;
         batchRequests += priority == Priority.BATCH ? 1 : 0;
-        RoutedRequest request = routed(workload, engine, policy, catalog, i, (priority == Priority.BATCH ? "b-"
-            : "i-") + i, priority);
+        RoutedRequest request = workload.routed(i, (priority == Priority.BATCH ? "b-"
+            : "i-") + i, priority, engine, policy, catalog, decision -> true);
         var lane = topics.routedFor(priority);
         producer.send(new ProducerRecord<>(lane.name(), request.getRequest().getTeamId(),
             lane.serializeValue(request)));
@@ -140,22 +136,6 @@ public final class BatchCostBenchmark {
       }
       return new Run(collector.cost("b-"), collector.cost("i-"), collector.batched(), batchRequests,
           Duration.ofNanos(System.nanoTime() - start).toSeconds(), collector.failed());
-    }
-  }
-
-  private static RoutedRequest routed(Workload workload, RoutingEngine engine, CompiledPolicy policy,
-      ModelCatalog catalog, int index, String id, Priority priority) {
-    for (int i = index; ; i += 1_000_003) {
-      InferenceRequest request = workload.next(i);
-      request.setRequestId(id);
-      request.setPriority(priority);
-      request.setDeadline(null);
-      request.setCreatedAt(Instant.now());
-      if (engine.route(request, policy, catalog, BudgetStatus.NORMAL, Instant.now())
-          instanceof RouteOutcome.Routed routed) {
-        routed.decision().setFallbacks(List.of());
-        return new RoutedRequest(request, routed.decision());
-      }
     }
   }
 

@@ -1,16 +1,14 @@
 package io.modelrouter.bench;
 
-import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.embedded.EmbeddedKafka;
 import io.modelrouter.embedded.EmbeddedSchemaRegistry;
-import io.modelrouter.router.routing.BudgetStatus;
 import io.modelrouter.router.routing.CompiledPolicy;
 import io.modelrouter.router.routing.ComplexityEstimator;
-import io.modelrouter.router.routing.RouteOutcome;
 import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.TopicAdmin;
@@ -156,20 +154,10 @@ public final class BatchCrashBenchmark {
     Workload workload = new Workload(11, 20);
     try (KafkaProducer<String, byte[]> producer = CommittedReader.producer(bootstrap)) {
       for (int i = 0; i < total; i++) {
-        for (int attempt = i; ; attempt += 1_000_003) {
-          InferenceRequest request = workload.next(attempt);
-          request.setRequestId("crash-" + i);
-          request.setPriority(Priority.BATCH);
-          request.setDeadline(null);
-          request.setCreatedAt(Instant.now());
-          if (engine.route(request, compiled, catalog, BudgetStatus.NORMAL, Instant.now())
-              instanceof RouteOutcome.Routed routed && routed.decision().getBatchApi()) {
-            routed.decision().setFallbacks(List.of());
-            producer.send(new ProducerRecord<>(topics.routedBatch().name(), request.getTeamId(),
-                topics.routedBatch().serializeValue(new RoutedRequest(request, routed.decision()))));
-            break;
-          }
-        }
+        RoutedRequest routed = workload.routed(i, "crash-" + i, Priority.BATCH, engine, compiled, catalog,
+            RoutingDecision::getBatchApi);
+        producer.send(new ProducerRecord<>(topics.routedBatch().name(), routed.getRequest().getTeamId(),
+            topics.routedBatch().serializeValue(routed)));
       }
       producer.flush();
     }

@@ -1,17 +1,14 @@
 package io.modelrouter.bench;
 
 import io.modelrouter.avro.Attempt;
-import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.config.Settings;
 import io.modelrouter.embedded.EmbeddedKafka;
 import io.modelrouter.embedded.EmbeddedSchemaRegistry;
-import io.modelrouter.router.routing.BudgetStatus;
 import io.modelrouter.router.routing.CompiledPolicy;
 import io.modelrouter.router.routing.ComplexityEstimator;
-import io.modelrouter.router.routing.RouteOutcome;
 import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.ModelCatalog;
 import io.modelrouter.schemas.TopicAdmin;
@@ -21,7 +18,6 @@ import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.schemas.serde.AvroSerdeConfig;
 import io.modelrouter.worker.WorkerService;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -114,7 +110,8 @@ public final class PriorityBenchmark {
       // --lanes false: the backlog on the INTERACTIVE lane's topic, as every request was before the lanes
       boolean lanes = Boolean.parseBoolean(options.string("lanes"));
       for (int i = 0; i < backlog; i++) {
-        RoutedRequest request = routed(workload, engine, policy, catalog, next++, "batch-" + i, Priority.BATCH);
+        RoutedRequest request = workload.routed(next++, "batch-" + i, Priority.BATCH, engine, policy, catalog,
+            decision -> true);
         if (lanes) {
           send(producer, topics, request);
         } else {
@@ -143,8 +140,8 @@ public final class PriorityBenchmark {
           if (pause > 1_000_000) {
             Thread.sleep(pause / 1_000_000);
           }
-          RoutedRequest request = routed(workload, engine, policy, catalog, next++, "chat-" + i,
-              Priority.INTERACTIVE);
+          RoutedRequest request = workload.routed(next++, "chat-" + i, Priority.INTERACTIVE, engine, policy,
+              catalog, decision -> true);
           collector.expect(request.getRequest().getRequestId(), request.getRequest().getCreatedAt().toEpochMilli());
           send(producer, topics, request);
         }
@@ -164,22 +161,6 @@ public final class PriorityBenchmark {
         long[] latencies = collector.latencies().stream().mapToLong(Long::longValue).sorted().toArray();
         return new Run(CommittedReader.percentile(overheads, 0.5), CommittedReader.percentile(overheads, 0.99),
             CommittedReader.percentile(latencies, 0.99), overheads.length, backlogDone);
-      }
-    }
-  }
-
-  private static RoutedRequest routed(Workload workload, RoutingEngine engine, CompiledPolicy policy,
-      ModelCatalog catalog, int index, String id, Priority priority) {
-    for (int i = index; ; i += 1_000_003) {
-      InferenceRequest request = workload.next(i);
-      request.setRequestId(id);
-      request.setPriority(priority);
-      request.setDeadline(null);
-      request.setCreatedAt(Instant.now());
-      if (engine.route(request, policy, catalog, BudgetStatus.NORMAL, Instant.now())
-          instanceof RouteOutcome.Routed routed) {
-        routed.decision().setFallbacks(List.of());
-        return new RoutedRequest(request, routed.decision());
       }
     }
   }

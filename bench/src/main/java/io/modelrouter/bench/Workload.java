@@ -77,6 +77,28 @@ final class Workload {
     return ByteBuffer.wrap(out.toByteArray()).asReadOnlyBuffer();
   }
 
+  /**
+   * The next request this policy routes and {@code accept} takes (requests it rejects are drawn again), named
+   * {@code id}, of this priority, without a deadline, created now, routed by {@code engine}; its fallbacks cleared.
+   */
+  io.modelrouter.avro.RoutedRequest routed(int index, String id, Priority priority,
+      io.modelrouter.router.routing.RoutingEngine engine, io.modelrouter.router.routing.CompiledPolicy policy,
+      io.modelrouter.schemas.ModelCatalog catalog,
+      java.util.function.Predicate<io.modelrouter.avro.RoutingDecision> accept) {
+    for (long i = index; ; i += 1_000_003) {
+      InferenceRequest request = next(i);
+      request.setRequestId(id);
+      request.setPriority(priority);
+      request.setDeadline(null);
+      request.setCreatedAt(Instant.now());
+      if (engine.route(request, policy, catalog, io.modelrouter.router.routing.BudgetStatus.NORMAL, Instant.now())
+          instanceof io.modelrouter.router.routing.RouteOutcome.Routed routed && accept.test(routed.decision())) {
+        routed.decision().setFallbacks(List.of());
+        return new io.modelrouter.avro.RoutedRequest(request, routed.decision());
+      }
+    }
+  }
+
   InferenceRequest next(long index) {
     String taskType = TASK_TYPES.get(random.nextInt(TASK_TYPES.size()));
     double roll = mixed ? random.nextDouble() : 1;
