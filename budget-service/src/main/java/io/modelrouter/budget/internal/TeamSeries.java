@@ -212,9 +212,17 @@ public record TeamSeries(String team, Instant at, BudgetPolicy policy, Function<
       cumulative[0] += b.inputTokens;
       cumulative[1] += b.outputTokens;
       cumulative[2] += b.costMicros;
-      ends.add(b.end.isAfter(at) ? at : b.end);
+      Instant end = b.end.isAfter(at) ? at : b.end;
+      if (!ends.isEmpty() && ends.getLast().equals(end)) {
+        // The current bucket begins exactly now (a series as of the top of the hour): it has no time of its own,
+        // and its usage so far belongs to the point already at this instant, which it replaces
+        ends.removeLast();
+        shares.removeLast();
+        points.remove(points.size() - 1);
+      }
+      ends.add(end);
       shares.add(BudgetMath.fraction(budget, cumulative[0], cumulative[1], cumulative[2]).value());
-      point(points, ends.getLast(), shares.getLast());
+      point(points, end, shares.getLast());
     }
 
     // The current rate, per second, over the last buckets.

@@ -154,6 +154,24 @@ class TeamSeriesTest {
   }
 
   @Test
+  void aSeriesAsOfTheTopOfTheHourHasOnePointAtThatInstant() {
+    // At 14:00 IST exactly (08:30Z), with the 2,000 tokens of that hour already in its bucket
+    givenUsage();
+
+    JsonNode points = new TeamSeries("lyra", Instant.parse("2026-12-06T08:30:00Z"), POLICY, totals::get, OPUS)
+        .toJson().get("burnDown").get("daily").get("points");
+
+    // Then the times only go forward, and the point at 08:30Z is everything used by then: 6,000 of 20,000
+    for (int i = 1; i < points.size(); i++) {
+      assertThat(Instant.parse(points.get(i).get("at").asText()))
+          .isAfter(Instant.parse(points.get(i - 1).get("at").asText()));
+    }
+    JsonNode last = points.get(points.size() - 1);
+    assertThat(last.get("at").asText()).isEqualTo("2026-12-06T08:30:00Z");
+    assertThat(last.get("fraction").decimalValue()).isEqualByComparingTo("0.3");
+  }
+
+  @Test
   void aThresholdAlreadyPassedIsReachedByTheEndOfTheHourThatCrossedIt() {
     givenUsage();
     BudgetPolicy tight = PolicyJson.parseBudgetPolicy("lyra", PolicyJson.read("""
