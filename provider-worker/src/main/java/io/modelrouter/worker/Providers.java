@@ -96,10 +96,29 @@ public final class Providers {
       case "anthropic" -> new AnthropicProvider(name, url, require(apiKey(config, name, environment), config, name),
           timeout);
       case "bedrock" -> new BedrockProvider(name, Region.of(region(config, name, environment)),
-          url == null ? null : URI.create(url), DefaultCredentialsProvider.builder().build(), timeout);
+          url == null ? null : URI.create(url), DefaultCredentialsProvider.builder().build(), timeout,
+          bedrockBatch(config, name));
       default -> new OpenAiCompatibleProvider(name, require(url, config, name), apiKey(config, name, environment),
           timeout);
     };
+  }
+
+  /** Bedrock batch inference where its S3 location and service role are set, else none. */
+  static BedrockProvider.BatchSettings bedrockBatch(WorkerConfig config, String name) {
+    String uri = config.provider(WorkerConfig.P_BATCH_S3_URI, name);
+    String role = config.provider(WorkerConfig.P_BATCH_ROLE_ARN, name);
+    if (uri == null || uri.isBlank() || role == null || role.isBlank()) {
+      if ((uri != null && !uri.isBlank()) || (role != null && !role.isBlank())) {
+        LOG.warn("provider {}: Bedrock batch inference needs both {} and {}; BATCH requests take the normal path",
+            name, WorkerConfig.P_BATCH_S3_URI.forName(name).key(), WorkerConfig.P_BATCH_ROLE_ARN.forName(name).key());
+      }
+      return null;
+    }
+    String endpoint = config.provider(WorkerConfig.P_BATCH_ENDPOINT, name);
+    String s3Endpoint = config.provider(WorkerConfig.P_BATCH_S3_ENDPOINT, name);
+    return new BedrockProvider.BatchSettings(uri.trim(), role.trim(), config.provider(WorkerConfig.P_BATCH_MIN_ITEMS,
+        name), endpoint == null || endpoint.isBlank() ? null : URI.create(endpoint.trim()),
+        s3Endpoint == null || s3Endpoint.isBlank() ? null : URI.create(s3Endpoint.trim()));
   }
 
   private static String baseUrl(WorkerConfig config, String name, String type) {

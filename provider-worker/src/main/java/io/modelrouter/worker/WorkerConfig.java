@@ -77,6 +77,9 @@ public final class WorkerConfig {
   public static final Setting<Double> SIM_BATCH_ERRORED = Setting.decimal("simulator.batch.errored", 0.0,
       "Simulated provider's batch API: fraction of items that end errored (they go to the normal path).")
       .between(0.0, 1.0);
+  public static final Setting<Integer> SIM_BATCH_MIN_ITEMS = Setting.integer("simulator.batch.min.items", 1,
+      "Simulated provider's batch API: the fewest requests it takes in a batch (as Bedrock's batch inference takes "
+          + "no job below its quota); a batch with fewer goes to the normal path.").atLeast(1);
   public static final Setting<Double> SIM_TIMEOUTS = Setting.decimal("simulator.timeouts", 0.0,
       "Simulated provider: fraction of calls that never answer.");
   public static final Setting<Duration> SIM_RETRY_AFTER = Setting.duration("simulator.retry.after",
@@ -124,9 +127,22 @@ public final class WorkerConfig {
       "Calls before the breaker judges.").atLeast(1);
   public static final Setting<Boolean> P_BATCH_API = Setting.bool("providers.<name>.batch.api", true,
       "Send the requests the router put in the batch lane (a routing policy's batchApi) through the provider's batch "
-          + "API (Anthropic Message Batches, OpenAI's Batch API on api.openai.com, the simulated provider's); false "
-          + "sends them through the normal path, at the standard price. Providers without one (Bedrock, other "
+          + "API (Anthropic Message Batches, OpenAI's Batch API on api.openai.com, Bedrock batch inference where "
+          + "providers.<name>.batch.s3.uri and providers.<name>.batch.role.arn are set, the simulated provider's); "
+          + "false sends them through the normal path, at the standard price. Providers without one (other "
           + "OpenAI-compatible servers) ignore it.");
+  public static final Setting<String> P_BATCH_S3_URI = Setting.string("providers.<name>.batch.s3.uri", null,
+      "Bedrock batch inference: s3://bucket/prefix where each job's input file and output go (unset: no batch API "
+          + "for this Bedrock provider).");
+  public static final Setting<String> P_BATCH_ROLE_ARN = Setting.string("providers.<name>.batch.role.arn", null,
+      "Bedrock batch inference: the service role Bedrock assumes to read and write providers.<name>.batch.s3.uri.");
+  public static final Setting<Integer> P_BATCH_MIN_ITEMS = Setting.integer("providers.<name>.batch.min.items", 100,
+      "Bedrock batch inference: the fewest records a job may have (the account's quota; 100 for most models). A "
+          + "batch that closes with fewer goes to the normal path.").atLeast(1);
+  public static final Setting<String> P_BATCH_ENDPOINT = Setting.string("providers.<name>.batch.endpoint", null,
+      "Bedrock batch inference: an override of the Bedrock control-plane endpoint (VPC endpoints, tests).");
+  public static final Setting<String> P_BATCH_S3_ENDPOINT = Setting.string("providers.<name>.batch.s3.endpoint",
+      null, "Bedrock batch inference: an override of the S3 endpoint, addressed path-style (VPC endpoints, tests).");
   public static final Setting<Duration> P_OPEN = Setting.duration("providers.<name>.breaker.open.duration",
       ProviderPolicy.DEFAULTS.breakerOpenDuration(), "How long the breaker stays open before probing.").positive();
 
@@ -138,10 +154,12 @@ public final class WorkerConfig {
       COMMIT_INTERVAL,
       DRAIN_TIMEOUT, TRANSACTION_TIMEOUT, PROVIDERS, CALL_JOURNAL, USAGE_JOURNAL_DIR, SIMULATE, SIM_LATENCY, SIM_LATENCY_SPREAD, SIM_OUTPUT_TOKENS,
       SIM_SEED, SIM_RATE_LIMITED, SIM_SERVER_ERRORS, SIM_TIMEOUTS, SIM_RETRY_AFTER, BATCH_MAX_ITEMS, BATCH_MAX_BYTES, BATCH_MAX_AGE, BATCH_POLL_INTERVAL, SIM_BATCH_TURNAROUND, SIM_BATCH_ERRORED, SIM_BATCH_DIR,
+      SIM_BATCH_MIN_ITEMS,
       METRICS_PORT);
   public static final List<Setting<?>> PROVIDER_TEMPLATES = List.of(P_TYPE, P_BASE_URL, P_API_KEY, P_API_KEY_FILE,
       P_REGION, P_TIMEOUT, P_RPM, P_CLUSTER_RPM, P_MAX_CONCURRENT, P_MAX_ATTEMPTS, P_BACKOFF, P_MAX_BACKOFF, P_FAILURE_RATE, P_WINDOW,
-      P_MIN_CALLS, P_OPEN, P_BATCH_API);
+      P_MIN_CALLS, P_OPEN, P_BATCH_API, P_BATCH_S3_URI, P_BATCH_ROLE_ARN, P_BATCH_MIN_ITEMS,
+      P_BATCH_ENDPOINT, P_BATCH_S3_ENDPOINT);
 
   /** Simulate: which providers are simulated. */
   public enum Simulate { AUTO, ALL, NONE }

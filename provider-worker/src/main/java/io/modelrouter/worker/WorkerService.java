@@ -136,6 +136,7 @@ public final class WorkerService implements AutoCloseable {
                   ? null : java.nio.file.Path.of(settings.get(WorkerConfig.SIM_BATCH_DIR), name), name,
               settings.get(WorkerConfig.SIM_BATCH_TURNAROUND), settings.get(WorkerConfig.SIM_BATCH_ERRORED),
               settings.get(WorkerConfig.SIM_SEED), settings.get(WorkerConfig.SIM_OUTPUT_TOKENS), Clock.systemUTC())
+              .minItems(settings.get(WorkerConfig.SIM_BATCH_MIN_ITEMS))
           : provider.batchApi();
       if (api == null) {
         LOG.debug("provider {} has no batch API this worker uses: its batch-lane requests take the normal path", name);

@@ -75,6 +75,10 @@ class BatchApiIT {
   }
 
   private WorkerService worker(String turnaround, String errored) {
+    return worker(turnaround, errored, 1);
+  }
+
+  private WorkerService worker(String turnaround, String errored, int minItems) {
     Map<String, String> settings = new HashMap<>(Map.of(
         "kafka.bootstrap.servers", stack.bootstrapServers(),
         "schema.registry.url", stack.registryUrl(),
@@ -90,7 +94,8 @@ class BatchApiIT {
         "simulator.batch.errored", errored,
         "worker.batch.api.max.age", "PT0.5S",
         "worker.batch.api.poll.interval", "PT0.2S",
-        "worker.usage.journal.dir", "none"));
+        "worker.usage.journal.dir", "none",
+        "simulator.batch.min.items", Integer.toString(minItems)));
     if (vendorDir != null) {
       settings.put("simulator.batch.dir", vendorDir);
     }
@@ -168,6 +173,42 @@ class BatchApiIT {
   }
 
   @Test
+  void aBatchBelowTheProvidersMinimumGoesToTheNormalPathAtOnce() {
+    // Given a provider that takes no batch of fewer than 10 requests (as Bedrock's batch inference below its quota)
+    worker("PT0.5S", "0", 10);
+    // When one team sends 30 requests the router put in the batch lane and another 4, the teams' keys on different
+    // partitions (so in different batches)
+    String other = java.util.stream.Stream.iterate(1, n -> n + 1).map(n -> "team-" + n)
+        .filter(team -> partition(team) != partition("team-a")).findFirst().orElseThrow();
+    for (int i = 0; i < 30; i++) {
+      send("big-" + i, "team-a", Priority.BATCH, null, true);
+    }
+    for (int i = 0; i < 4; i++) {
+      send("small-" + i, other, Priority.BATCH, null, true);
+    }
+    producer.flush();
+
+    // Then every request has exactly one result, OK
+    await().atMost(Duration.ofSeconds(60)).until(() -> results.size() >= 34);
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> results.size() == 34);
+    results.forEach((id, list) -> assertThat(list).as(id).hasSize(1));
+    results.values().forEach(list -> assertThat(list.get(0).getStatus()).isEqualTo(ResultStatus.OK));
+    // the 4 by direct calls at the standard price, never in a batch; the 30 in batches
+    for (int i = 0; i < 4; i++) {
+      assertThat(results.get("small-" + i).get(0).getBatchId()).isNull();
+    }
+    assertThat(java.util.stream.IntStream.range(0, 30).filter(i -> results.get("big-" + i).get(0).getBatchId() != null)
+        .count()).isGreaterThanOrEqualTo(10);
+    await().atMost(Duration.ofSeconds(10)).until(() -> usage.size() >= 34);
+    for (int i = 0; i < 4; i++) {
+      String id = "small-" + i;
+      List<UsageEvent> events = usage.stream().filter(e -> e.getRequestId().equals(id)).toList();
+      assertThat(events).as(id).hasSize(1);
+      assertThat(events.get(0).getBatchSavedMicros()).isZero();
+    }
+  }
+
+  @Test
   void aWorkerKilledWhileItsBatchIsAtTheProviderResumesPollingItAndNeverCreatesItTwice(
       @org.junit.jupiter.api.io.TempDir java.nio.file.Path vendor) throws Exception {
     // Given a worker whose simulated vendor keeps its batches in files and ends them 4 s after their creation
@@ -206,6 +247,12 @@ class BatchApiIT {
     assertThat(usage.stream().map(UsageEvent::getEventId).toList()).doesNotHaveDuplicates().hasSize(22);
     assertThat(usage.stream().filter(e -> e.getRequestId().equals("k-json")).map(UsageEvent::getEventId).toList())
         .hasSize(2).contains("k-json#batch");
+  }
+
+  /** The partition the producer's default partitioner gives this key. */
+  private static int partition(String key) {
+    return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+        key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % PARTITIONS;
   }
 
   private void send(String id, String team, Priority priority, Instant deadline, boolean batchLane) {

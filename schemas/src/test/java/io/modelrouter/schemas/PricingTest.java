@@ -23,9 +23,12 @@ class PricingTest {
     assertThat(Pricing.batchCostMicros(sonnet, 1_000, 333, 0, 0, 0)).isEqualTo(3_998);
     // cache reads at half the cache-read price: 800 x $0.15/M + 200 x $1.50/M = 120 + 300
     assertThat(Pricing.batchCostMicros(sonnet, 1_000, 0, 800, 0, 0)).isEqualTo(420);
-    // a model without a batch price (Bedrock's) is never billed as a batch call
+    // Bedrock's Claude models are at half price too (batch inference): $1.50/M input, $7.50/M output
     ModelSpec bedrock = DefaultPolicies.catalogById().get("bedrock-claude-sonnet-4-5");
-    assertThatThrownBy(() -> Pricing.batchCostMicros(bedrock, 1_000, 0, 0, 0, 0))
+    assertThat(Pricing.batchCostMicros(bedrock, 1_000, 333, 0, 0, 0)).isEqualTo(3_998);
+    // a model without a batch price (Moonshot's: no batch API) is never billed as a batch call
+    ModelSpec kimi = DefaultPolicies.catalogById().get("kimi-k2");
+    assertThatThrownBy(() -> Pricing.batchCostMicros(kimi, 1_000, 0, 0, 0, 0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no batch price");
   }
 

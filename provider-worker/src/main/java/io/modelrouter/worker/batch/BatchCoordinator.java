@@ -58,6 +58,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>DONE</b>: once the batch ended, every item's result and usage event (billed at the batch price) and, for
  *       an item that errored, expired or was canceled, the routed request back on {@code llm.requests.routed.batch}
  *       for the normal path, marked {@value Topics#BATCH_FALLBACK_HEADER} (or an EXPIRED result past its deadline).
+ *       A batch closed with fewer requests than its provider takes ({@link BatchApi#minItems}) goes from BUILT
+ *       straight to DONE that way.
  * </ol>
  * A coordinator that gets a partition reads that partition of {@code llm.batch.state} first: it polls the SUBMITTED
  * batches, and for a BUILT one asks the provider whether it was created after all ({@link BatchApi#find}) before it
@@ -342,6 +344,13 @@ public final class BatchCoordinator implements Runnable {
     if (api == null) {
       throw new ProviderException(ProviderException.Kind.NOT_CONFIGURED, null, "no_batch_api",
           "provider " + batch.getProvider() + " has no batch API on this worker");
+    }
+    if (batch.getItems().size() < api.minItems()) {
+      // The provider takes no batch this small (Bedrock's minimum records per job): the normal path, at once
+      LOG.info("batch {} has {} request(s), fewer than the {} {} takes in a batch: they go to the normal path",
+          batch.getBatchId(), batch.getItems().size(), api.minItems(), batch.getProvider());
+      done(part, live, Map.of(), "fewer than the provider's minimum of " + api.minItems() + " requests");
+      return;
     }
     List<ProviderRequest> requests = new ArrayList<>();
     for (ProviderBatchItem item : batch.getItems()) {

@@ -41,6 +41,14 @@ public interface BatchApi {
   }
 
   /**
+   * The fewest requests a batch may have (Bedrock's batch inference takes no job of fewer than its minimum); a batch
+   * that closes with fewer goes to the normal path.
+   */
+  default int minItems() {
+    return 1;
+  }
+
+  /**
    * Creates a batch of these requests (all for the same model).
    *
    * @param batchId ours, sent along where the provider takes metadata

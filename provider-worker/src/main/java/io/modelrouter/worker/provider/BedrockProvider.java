@@ -59,12 +59,37 @@ public final class BedrockProvider implements Provider {
       com.fasterxml.jackson.databind.json.JsonMapper.builder().build();
   private final String name;
   private final BedrockRuntimeClient client;
+  private final Region region;
+  private final AwsCredentialsProvider credentials;
+  private final BatchSettings batch;
+
+  /**
+   * Where batch inference jobs keep their records, and who may read them.
+   *
+   * @param s3Uri {@code s3://bucket/prefix}: each job's input file and output go under it
+   * @param roleArn the service role Bedrock assumes to read and write that location
+   * @param minItems the fewest records a job may have (Bedrock's quota: 100 for most models)
+   * @param endpoint an override of Bedrock's control-plane endpoint, or null
+   * @param s3Endpoint an override of S3's endpoint (path-style addressing), or null
+   */
+  public record BatchSettings(String s3Uri, String roleArn, int minItems, URI endpoint, URI s3Endpoint) {}
 
   /**
    * @param endpoint an endpoint override (tests, VPC endpoints), or null for the region's public endpoint
    */
   public BedrockProvider(String name, Region region, URI endpoint, AwsCredentialsProvider credentials, Duration timeout) {
+    this(name, region, endpoint, credentials, timeout, null);
+  }
+
+  /**
+   * @param batch where batch inference jobs keep their records, or null: no batch API
+   */
+  public BedrockProvider(String name, Region region, URI endpoint, AwsCredentialsProvider credentials, Duration timeout,
+      BatchSettings batch) {
     this.name = Objects.requireNonNull(name);
+    this.region = region;
+    this.credentials = credentials;
+    this.batch = batch;
     BedrockRuntimeClientBuilder builder = BedrockRuntimeClient.builder()
         .region(region)
         .credentialsProvider(credentials)
@@ -83,6 +108,41 @@ public final class BedrockProvider implements Provider {
 
   @Override
   public ProviderResponse call(ProviderRequest request) throws ProviderException {
+    ConverseRequest converse = converseRequest(request);
+    ConverseResponse response;
+    try {
+      response = client.converse(converse);
+    } catch (AwsServiceException e) {
+      throw failure(e);
+    } catch (ApiCallTimeoutException | ApiCallAttemptTimeoutException e) {
+      throw new ProviderException(ProviderException.Kind.TIMEOUT, null, "timeout",
+          name + " did not answer in time: " + e.getMessage(), null, e);
+    } catch (SdkClientException e) {
+      if (e.getMessage() != null && e.getMessage().contains("Unable to unmarshall response")) {
+        throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "invalid_response",
+            name + " answered with a body that is not a Converse response", null, e);
+      }
+      throw HttpFailures.transport(name, e, null);
+    }
+    return answer(request, response);
+  }
+
+  /** An AWS service error as a provider failure (throttling and "model not ready" are rate limits). */
+  ProviderException failure(AwsServiceException e) {
+    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    String message = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
+    String retryAfter = e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null ? null
+        : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After").orElse(null);
+    int status = e.statusCode();
+    if ("ModelNotReadyException".equals(code) || "ThrottlingException".equals(code)) {
+      status = 429;
+    }
+    // SigV4 never sends the secret key, so there is nothing of it to echo back
+    return HttpFailures.classify(name, status, code, message, RetryAfter.parse(null, retryAfter).orElse(null), null);
+  }
+
+  /** The Converse request this provider sends for a request (also the body of a Converse-type batch record). */
+  ConverseRequest converseRequest(ProviderRequest request) throws ProviderException {
     List<SystemContentBlock> system = new ArrayList<>();
     if (request.systemPrompt() != null && !request.systemPrompt().isBlank()) {
       system.add(SystemContentBlock.fromText(request.systemPrompt()));
@@ -136,30 +196,16 @@ public final class BedrockProvider implements Provider {
     if (!request.tools().isEmpty()) {
       converse.toolConfig(tools(request, cache));
     }
-    ConverseResponse response;
-    try {
-      response = client.converse(converse.build());
-    } catch (AwsServiceException e) {
-      String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
-      String message = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
-      String retryAfter = e.awsErrorDetails() == null || e.awsErrorDetails().sdkHttpResponse() == null ? null
-          : e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("Retry-After").orElse(null);
-      int status = e.statusCode();
-      if ("ModelNotReadyException".equals(code) || "ThrottlingException".equals(code)) {
-        status = 429;
-      }
-      // SigV4 never sends the secret key, so there is nothing of it to echo back
-      throw HttpFailures.classify(name, status, code, message, RetryAfter.parse(null, retryAfter).orElse(null), null);
-    } catch (ApiCallTimeoutException | ApiCallAttemptTimeoutException e) {
-      throw new ProviderException(ProviderException.Kind.TIMEOUT, null, "timeout",
-          name + " did not answer in time: " + e.getMessage(), null, e);
-    } catch (SdkClientException e) {
-      if (e.getMessage() != null && e.getMessage().contains("Unable to unmarshall response")) {
-        throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "invalid_response",
-            name + " answered with a body that is not a Converse response", null, e);
-      }
-      throw HttpFailures.transport(name, e, null);
-    }
+    return converse.build();
+  }
+
+  /** A Converse response as this provider's answer (a direct call's, or a batch record's model output). */
+  ProviderResponse answer(ProviderRequest request, ConverseResponse response) throws ProviderException {
+    return answer(request.promptCache(), response);
+  }
+
+  /** The same, for a request whose prompt-cache TTL is this (null: none or the default five minutes). */
+  ProviderResponse answer(String promptCache, ConverseResponse response) throws ProviderException {
     if (response.output() == null || response.output().message() == null) {
       throw new ProviderException(ProviderException.Kind.MALFORMED_RESPONSE, 200, "no_output",
           name + " answered without output.message");
@@ -186,7 +232,7 @@ public final class BedrockProvider implements Provider {
       long cacheRead = usage.cacheReadInputTokens() == null ? 0 : usage.cacheReadInputTokens();
       long cacheWrite = usage.cacheWriteInputTokens() == null ? 0 : usage.cacheWriteInputTokens();
       // the writes are at the one TTL the request's cache points asked for
-      boolean hour = "1h".equals(request.promptCache());
+      boolean hour = "1h".equals(promptCache);
       answer = new ProviderResponse(text.toString(), stop, usage.inputTokens() + cacheRead + cacheWrite,
           usage.outputTokens(), cacheRead, true, id, blocks, raw, hour ? 0 : cacheWrite, hour ? cacheWrite : 0);
     }
@@ -276,6 +322,12 @@ public final class BedrockProvider implements Provider {
       }
     }
     return config.build();
+  }
+
+  /** Batch inference (S3 and a service role) where configured, else none: BATCH requests take the normal path. */
+  @Override
+  public BatchApi batchApi() {
+    return batch == null ? null : BedrockBatchApi.create(this, region, credentials, batch);
   }
 
   @Override

@@ -41,6 +41,7 @@ public final class SimulatedBatchApi implements BatchApi {
   private final double errored;
   private final long seed;
   private final Clock clock;
+  private int minItems = 1;
 
   /**
    * @param vendor names the simulated vendor (workers of one group share it)
@@ -49,6 +50,20 @@ public final class SimulatedBatchApi implements BatchApi {
   public SimulatedBatchApi(String vendor, String providerName, Duration turnaround, double errored, long seed,
       int meanOutputTokens, Clock clock) {
     this(vendor, null, providerName, turnaround, errored, seed, meanOutputTokens, clock);
+  }
+
+  /** Takes no batch of fewer requests than this (as Bedrock's batch inference does below its quota). */
+  public SimulatedBatchApi minItems(int minItems) {
+    if (minItems < 1) {
+      throw new IllegalArgumentException("minItems must be at least 1, got " + minItems);
+    }
+    this.minItems = minItems;
+    return this;
+  }
+
+  @Override
+  public int minItems() {
+    return minItems;
   }
 
   /** @param dir where the vendor keeps its batches, one file each; null: in memory */

@@ -115,15 +115,22 @@ class RoutingEngineTest {
     assertThat(soon.getBatchApi()).isFalse();
     assertThat(soon.getEstimatedCostMicros()).isEqualTo((soon.getEstimatedInputTokens() * 3_000_000L
         + soon.getEstimatedOutputTokens() * 15_000_000L + 500_000) / 1_000_000);
-    // INTERACTIVE, a model without a batch price (Bedrock's), or a policy without the lane: never
+    // INTERACTIVE, a model without a batch price (Moonshot's), or a policy without the lane: never
     assertThat(routed(route(request("codeReview", "Review it.").build(), policy, BudgetStatus.NORMAL)).getBatchApi())
         .isFalse();
+    RoutingDecision kimi = routed(route(request("codeReview", "Review it.")
+        .setPriority(io.modelrouter.avro.Priority.BATCH).setModel("kimi-k2").setTier("power").build(),
+        policy,
+        BudgetStatus.NORMAL));
+    assertThat(kimi.getModel()).isEqualTo("kimi-k2");
+    assertThat(kimi.getBatchApi()).isFalse();
+    // Bedrock's Claude models have a batch price (batch inference at half price): in the lane
     RoutingDecision bedrock = routed(route(request("codeReview", "Review it.")
         .setPriority(io.modelrouter.avro.Priority.BATCH).setModel("bedrock-claude-sonnet-4-5").setTier("power").build(),
         policy,
         BudgetStatus.NORMAL));
     assertThat(bedrock.getModel()).isEqualTo("bedrock-claude-sonnet-4-5");
-    assertThat(bedrock.getBatchApi()).isFalse();
+    assertThat(bedrock.getBatchApi()).isTrue();
     assertThat(routed(route(request("codeReview", "Review it.").setModel("claude-sonnet-4-5").setPriority(io.modelrouter.avro.Priority.BATCH)
         .build())).getBatchApi()).isFalse();
   }
