@@ -62,6 +62,7 @@ public final class WorkerService implements AutoCloseable {
   /** Null when no provider's batch API is used. */
   private final io.modelrouter.worker.batch.BatchCoordinator batches;
   private final Thread batchThread;
+  private final io.modelrouter.runtime.HangingTransactions hanging;
 
   public WorkerService(Settings settings) {
     this(settings, Providers.build(new WorkerConfig(settings), System.getenv()));
@@ -158,6 +159,10 @@ public final class WorkerService implements AutoCloseable {
       this.batchThread = Thread.ofPlatform().name("worker-batch-" + instance).unstarted(batches);
       LOG.info("BATCH requests of {} go through their batch APIs", batchApis.keySet());
     }
+    // A hanging transaction of ours (a broker stopped mid-write) would block every reader of its partition
+    this.hanging = new io.modelrouter.runtime.HangingTransactions(
+        io.modelrouter.config.CommonSettings.kafkaClientConfig(settings), settings.get(WorkerConfig.GROUP_ID) + "-",
+        settings.get(io.modelrouter.config.CommonSettings.HANGING_TRANSACTION_AGE), Clock.systemUTC());
     Map<String, Integer> clusterRates = config.clusterRequestsPerMinute();
     if (!clusterRates.isEmpty()) {
       loop.ownership((owned, total) -> clusterRates.forEach((provider, rpm) -> LOG.info(
@@ -303,6 +308,7 @@ public final class WorkerService implements AutoCloseable {
     if (batchThread != null) {
       batchThread.start();
     }
+    hanging.start(Duration.ofSeconds(30));
     LOG.info("worker {} started: {} -> {} + {}, providers {}", config.instanceId(), topics.routed().name(),
         topics.results().name(), topics.usage().name(), providers.values());
     return this;
@@ -340,6 +346,11 @@ public final class WorkerService implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Hanging transactions of this worker's producers it aborted (see HangingTransactions). */
+  public long hangingTransactionsAborted() {
+    return hanging.aborted();
   }
 
   public boolean isRunning() {
@@ -380,6 +391,7 @@ public final class WorkerService implements AutoCloseable {
     if (thread.isAlive()) {
       stop();
     }
+    hanging.close();
     catalogFollower.close();
     tracing.close();
     if (consumerMetrics != null) {

@@ -34,7 +34,8 @@ public final class RouterService implements AutoCloseable {
     this.tracing = io.modelrouter.runtime.Tracing.create(settings, "router");
     Topology topology = RouterTopology.buildTopology(topics, DefaultPolicies.routingPolicy(),
         DefaultPolicies.catalogById(), config.admission(), new MicrometerRouterMetrics(registry), tracing);
-    this.streams = new StreamsLifecycle("router", topology, config.streamsProperties(), registry);
+    this.streams = new StreamsLifecycle("router", topology, config.streamsProperties(), registry)
+        .guardTransactions(settings);
     if (settings.get(RouterConfig.LEARNED_PRELOAD)) {
       LearnedRouter.shipped().preloadInBackground();
     }
@@ -49,6 +50,11 @@ public final class RouterService implements AutoCloseable {
 
   public KafkaStreams.State state() {
     return streams.state();
+  }
+
+  /** Hanging transactions of this service's producers it aborted (see HangingTransactions). */
+  public long hangingTransactionsAborted() {
+    return streams.hangingTransactionsAborted();
   }
 
   public KafkaStreams streams() {

@@ -33,10 +33,13 @@ public final class StreamsLifecycle implements AutoCloseable {
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
   private final boolean staticMember;
+  private final String applicationId;
+  private HangingTransactions hanging;
 
   public StreamsLifecycle(String name, Topology topology, Properties properties, PrometheusMeterRegistry registry) {
     this.name = Objects.requireNonNull(name);
     this.staticMember = properties.get(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) != null;
+    this.applicationId = properties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
     this.streams = new KafkaStreams(topology, properties);
     // Kafka Streams' own metrics, consumer lag (records-lag-max) among them, as kafka_* meters.
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -99,8 +102,27 @@ public final class StreamsLifecycle implements AutoCloseable {
     return props;
   }
 
+  /**
+   * Aborts hanging transactions of this application's producers (their transactional ids start with its application
+   * id) after {@link CommonSettings#HANGING_TRANSACTION_AGE}, checked every 30 s: one left on a changelog would stop
+   * its restore for ever. See {@link HangingTransactions}.
+   */
+  public StreamsLifecycle guardTransactions(Settings settings) {
+    this.hanging = new HangingTransactions(CommonSettings.kafkaClientConfig(settings), applicationId + "-",
+        settings.get(CommonSettings.HANGING_TRANSACTION_AGE), java.time.Clock.systemUTC());
+    return this;
+  }
+
+  /** Hanging transactions aborted so far. */
+  public long hangingTransactionsAborted() {
+    return hanging == null ? 0 : hanging.aborted();
+  }
+
   public void start() {
     streams.start();
+    if (hanging != null) {
+      hanging.start(Duration.ofSeconds(30));
+    }
   }
 
   public KafkaStreams streams() {
@@ -129,6 +151,9 @@ public final class StreamsLifecycle implements AutoCloseable {
         .withGroupMembershipOperation(staticMember
             ? org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
             : org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+    if (hanging != null) {
+      hanging.close();
+    }
     if (!streams.close(options)) {
       LOG.warn("{} streams did not stop within {}", name, CLOSE_TIMEOUT);
     }

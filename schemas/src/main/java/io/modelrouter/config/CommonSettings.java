@@ -32,9 +32,16 @@ public final class CommonSettings {
   public static final Setting<String> TRACING_OTLP_ENDPOINT = Setting.string("tracing.otlp.endpoint", null,
       "OTLP/HTTP endpoint the service sends its spans to (e.g. http://otel-collector:4318/v1/traces); none: tracing "
           + "off, and no trace headers are written.");
+  public static final Setting<java.time.Duration> HANGING_TRANSACTION_AGE = Setting.duration(
+      "kafka.hanging.transactions.abort.after", java.time.Duration.ofMinutes(1),
+      "A transaction of this service's producers still open on a partition this long after its last write, which "
+          + "its transaction coordinator no longer has open there (a hanging transaction, left by a broker that "
+          + "stopped mid-write, e.g. on a full disk), is aborted, as kafka-transactions.sh abort would; it blocks "
+          + "every read_committed reader of the partition until then. Longer than the services' transaction "
+          + "timeouts (at most 30 s) plus the brokers' abort interval. 0 turns the check off.");
   public static final List<Setting<?>> ALL = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL,
       SCHEMA_REGISTRY_USER_INFO, SCHEMA_REGISTRY_BEARER_TOKEN, TOPIC_PREFIX, TOPIC_PARTITIONS, TOPIC_REPLICATION,
-      TOPIC_CREATE, TRACING_OTLP_ENDPOINT);
+      TOPIC_CREATE, TRACING_OTLP_ENDPOINT, HANGING_TRANSACTION_AGE);
 
   private CommonSettings() {}
 

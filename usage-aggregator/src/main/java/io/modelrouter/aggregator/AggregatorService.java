@@ -34,7 +34,7 @@ public final class AggregatorService implements AutoCloseable {
     Phases.mark("aggregator", "topics");
     this.tracing = io.modelrouter.runtime.Tracing.create(settings, "usage-aggregator");
     this.streams = new StreamsLifecycle("aggregator", AggregatorTopology.buildTopology(config, topics, tracing),
-        config.streamsProperties(), registry);
+        config.streamsProperties(), registry).guardTransactions(settings);
     // budget_team_state{team} from what the aggregator committed (read_committed), not from its uncommitted work
     BudgetStateGauges gauges = new BudgetStateGauges(registry);
     this.actions = new TableFollower<>(topics.budgetActions(), CommonSettings.kafkaClientConfig(settings),
@@ -51,6 +51,11 @@ public final class AggregatorService implements AutoCloseable {
 
   public KafkaStreams.State state() {
     return streams.state();
+  }
+
+  /** Hanging transactions of this service's producers it aborted (see HangingTransactions). */
+  public long hangingTransactionsAborted() {
+    return streams.hangingTransactionsAborted();
   }
 
   public KafkaStreams streams() {

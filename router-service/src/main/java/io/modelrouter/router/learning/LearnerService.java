@@ -31,7 +31,7 @@ public final class LearnerService implements AutoCloseable {
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
     LearnedRouter embeddings = LearnedRouter.shipped();
     this.streams = new StreamsLifecycle("learner", LearnerTopology.build(topics, config.learning(),
-        embeddings::embedding, new Meters(registry)), config.streamsProperties(), registry);
+        embeddings::embedding, new Meters(registry)), config.streamsProperties(), registry).guardTransactions(settings);
   }
 
   public LearnerService start() {
