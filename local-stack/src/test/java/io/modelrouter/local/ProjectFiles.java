@@ -4,11 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Files of the repository that tests read (README.md, docker-compose.yml ...), whatever the working directory. */
-final class ProjectFiles {
+public final class ProjectFiles {
   private ProjectFiles() {}
 
   /** The directory holding mvnw, found by walking up from the working directory (a module or the root). */
-  static Path root() {
+  public static Path root() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       if (Files.isRegularFile(dir.resolve("mvnw"))) {
         return dir;

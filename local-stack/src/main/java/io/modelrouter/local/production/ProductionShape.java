@@ -1,0 +1,403 @@
+package io.modelrouter.local.production;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.modelrouter.config.CommonSettings;
+import io.modelrouter.config.Settings;
+import io.modelrouter.local.ConsoleSummary;
+import io.modelrouter.local.DemoWorkload;
+import io.modelrouter.schemas.Topics;
+import io.modelrouter.schemas.policy.DefaultPolicies;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+/**
+ * docker-compose.yml's topology run as processes, for machines without a Docker engine: each Kafka service
+ * ({@link ComposeKafkaNode}), the registry ({@link ComposeSchemaRegistry}, standing in for Confluent's image) and
+ * every model-router service twice (budget-service once: it is a single writer by design), each a JVM given exactly
+ * the environment its container gets, read from the compose file itself, then the demo workload.
+ *
+ * <p>What a process on a shared host must be given differently from a container, and nothing else ({@link #plan}):
+ * <ul>
+ *   <li><b>addresses</b>: {@code <service>:<port>} (and a listener's {@code :<port>}, {@code 0.0.0.0:<port>}) becomes
+ *       {@code localhost:<host port>}: the port the compose file publishes it on, else
+ *       {@value #PORT_BASE} + 100 × the service's place in the file + the port's last two digits;
+ *   <li><b>volumes</b>: a path a named volume is mounted at becomes a directory under the data directory;
+ *   <li><b>per instance</b> (a container has its own filesystem, network namespace and hostname): the Streams state
+ *       directory, the metrics port (and budget-service's HTTP port) from the second instance on, and the worker's
+ *       instance id, which defaults to {@code worker-<hostname>};
+ *   <li><b>the shell</b>: the variables compose interpolates ({@code BUDGET_ADMIN_TOKEN}, generated when unset;
+ *       {@code MR_WORKER_SIMULATE}, {@code auto} when unset, so that a machine without provider keys simulates them),
+ *       and {@code .env} where it exists.
+ * </ul>
+ * {@code ProductionShapeTest} fails when a process's environment differs from its container's in anything else.
+ *
+ * <pre>bin/production-shape [--seconds N] [--data-dir DIR]</pre>
+ */
+public final class ProductionShape {
+  static final int PORT_BASE = 20_000;
+  private static final Pattern INTERPOLATION = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?}");
+  private static final Pattern ADDRESS = Pattern.compile("(//|@|^|,)([a-z0-9.-]*):(\\d{2,5})");
+  /** Metrics ports by service type (the services' defaults), the setting that moves them, and the state directory. */
+  private static final Map<String, String[]> PER_INSTANCE = Map.of(
+      "io.modelrouter.router.RouterMain", new String[] {"9401", "MR_ROUTER_METRICS_PORT", "MR_ROUTER_STATE_DIR"},
+      "io.modelrouter.worker.WorkerMain", new String[] {"9402", "MR_WORKER_METRICS_PORT", null},
+      "io.modelrouter.aggregator.AggregatorMain",
+      new String[] {"9403", "MR_AGGREGATOR_METRICS_PORT", "MR_AGGREGATOR_STATE_DIR"},
+      "io.modelrouter.router.learning.LearnerMain",
+      new String[] {"9404", "MR_LEARNER_METRICS_PORT", "MR_LEARNER_STATE_DIR"},
+      "io.modelrouter.budget.BudgetServiceMain", new String[] {"8080", "MR_BUDGET_HTTP_PORT", null});
+
+  /** One process of the shape: its name, the compose service it stands for, its main class and environment. */
+  public record Proc(String name, String service, String mainClass, Map<String, String> environment) {}
+
+  private ProductionShape() {}
+
+  static JsonNode read(Path composeFile) {
+    try {
+      return new ObjectMapper(new YAMLFactory()).readTree(Files.readString(composeFile));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + composeFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The processes for this compose file, in start order (Kafka, the registry, the services).
+   *
+   * @param shell the variables compose would interpolate from the shell
+   * @param dotEnv the {@code .env} file's variables (given to services with {@code env_file: .env})
+   */
+  static List<Proc> plan(JsonNode compose, Path data, Map<String, String> shell, Map<String, String> dotEnv,
+      int instances) {
+    List<String> names = new ArrayList<>();
+    compose.path("services").fieldNames().forEachRemaining(names::add);
+    Map<String, Map<Integer, Integer>> published = new LinkedHashMap<>();
+    Map<String, Path> volumes = new TreeMap<>();
+    for (String name : names) {
+      JsonNode service = compose.path("services").path(name);
+      Map<Integer, Integer> ports = new LinkedHashMap<>();
+      for (JsonNode port : service.path("ports")) {
+        String[] parts = port.asText().split(":");
+        ports.put(Integer.parseInt(parts[parts.length - 1]), Integer.parseInt(parts[parts.length - 2]));
+      }
+      published.put(name, ports);
+      for (JsonNode volume : service.path("volumes")) {
+        String[] parts = volume.asText().split(":");
+        if (compose.path("volumes").has(parts[0])) {
+          volumes.put(name + "|" + parts[1], data.resolve(parts[0]));
+        }
+      }
+    }
+    List<Proc> kafka = new ArrayList<>();
+    List<Proc> registry = new ArrayList<>();
+    List<Proc> services = new ArrayList<>();
+    for (String name : names) {
+      JsonNode service = compose.path("services").path(name);
+      if (service.has("profiles")) {
+        continue; // optional containers (monitoring), not part of the shape
+      }
+      Map<String, String> env = new TreeMap<>();
+      for (JsonNode file : service.path("env_file")) {
+        if (file.path("path").asText(file.asText()).equals(".env")) {
+          env.putAll(dotEnv);
+        }
+      }
+      service.path("environment").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+      Map<String, String> mapped = new TreeMap<>();
+      env.forEach((key, value) -> mapped.put(key, map(interpolate(value, shell), name, names, published, volumes)));
+      String image = service.path("image").asText("");
+      String main = service.path("build").path("args").path("MAIN_CLASS").asText(null);
+      if (image.startsWith("apache/kafka")) {
+        kafka.add(new Proc(name, name, ComposeKafkaNode.class.getName(), mapped));
+      } else if (image.contains("schema-registry")) {
+        registry.add(new Proc(name, name, ComposeSchemaRegistry.class.getName(), mapped));
+      } else if (main != null) {
+        int count = main.equals("io.modelrouter.budget.BudgetServiceMain") ? 1 : instances;
+        for (int i = 1; i <= count; i++) {
+          services.add(new Proc(name + "-" + i, name, main, perInstance(mapped, main, name, i, data)));
+        }
+      }
+    }
+    List<Proc> all = new ArrayList<>(kafka);
+    all.addAll(registry);
+    all.addAll(services);
+    return all;
+  }
+
+  /** What a container has of its own and a process on a shared host must be given. */
+  static Map<String, String> perInstance(Map<String, String> env, String main, String service, int instance,
+      Path data) {
+    Map<String, String> out = new TreeMap<>(env);
+    String[] own = PER_INSTANCE.get(main);
+    if (own == null) {
+      return out;
+    }
+    if (instance > 1) {
+      int port = Integer.parseInt(env.getOrDefault(own[1], own[0]));
+      out.put(own[1], Integer.toString(port + 10 * (instance - 1)));
+    }
+    if (own[2] != null) {
+      out.put(own[2], data.resolve(service + "-" + instance).resolve("state").toString());
+    }
+    if (main.equals("io.modelrouter.worker.WorkerMain")) {
+      out.put("MR_WORKER_INSTANCE_ID", "worker-model-router-" + service + "-" + instance);
+    }
+    return out;
+  }
+
+  /** Compose's interpolation: {@code ${VAR}}, {@code ${VAR:-default}}, {@code ${VAR:?error}}. */
+  static String interpolate(String value, Map<String, String> shell) {
+    Matcher m = INTERPOLATION.matcher(value);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String set = shell.get(m.group(1));
+      String operator = m.group(2);
+      // with a colon, an empty value counts as unset
+      boolean unset = set == null || operator != null && operator.startsWith(":") && set.isEmpty();
+      String replacement;
+      if (!unset || operator == null) {
+        replacement = set == null ? "" : set;
+      } else if (operator.endsWith("-")) {
+        replacement = m.group(3);
+      } else {
+        throw new IllegalArgumentException(m.group(1) + ": " + m.group(3));
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  /** A container's addresses and volume paths as a process on this host sees them. */
+  static String map(String value, String self, List<String> names, Map<String, Map<Integer, Integer>> published,
+      Map<String, Path> volumes) {
+    Path volume = volumes.get(self + "|" + value);
+    if (volume != null) {
+      return volume.toString();
+    }
+    Matcher m = ADDRESS.matcher(value);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String host = m.group(2);
+      int port = Integer.parseInt(m.group(3));
+      String replacement;
+      if (names.contains(host)) {
+        replacement = m.group(1) + "localhost:" + hostPort(host, port, names, published);
+      } else if (host.isEmpty() || host.equals("0.0.0.0")) {
+        replacement = m.group(1) + host + ":" + hostPort(self, port, names, published);
+      } else {
+        replacement = m.group();
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  static int hostPort(String service, int port, List<String> names, Map<String, Map<Integer, Integer>> published) {
+    Integer host = published.getOrDefault(service, Map.of()).get(port);
+    return host != null ? host : PORT_BASE + 100 * (names.indexOf(service) + 1) + port % 100;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = new LinkedHashMap<>(Map.of("--seconds", "0", "--data-dir", ".production-shape",
+        "--instances", "2", "--rate", "20", "--kill-every", "0"));
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!options.containsKey(args[i])) {
+        throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + options.keySet());
+      }
+      options.put(args[i], args[i + 1]);
+    }
+    Path data = Path.of(options.get("--data-dir")).toAbsolutePath();
+    Files.createDirectories(data.resolve("logs"));
+    Map<String, String> shell = new LinkedHashMap<>(System.getenv());
+    shell.putIfAbsent("BUDGET_ADMIN_TOKEN", HexFormat.of().formatHex(new SecureRandom().generateSeed(24)));
+    shell.putIfAbsent("MR_WORKER_SIMULATE", "auto");
+    Path dotEnvFile = Path.of(".env");
+    Map<String, String> dotEnv = new LinkedHashMap<>();
+    if (Files.isRegularFile(dotEnvFile)) {
+      for (String line : Files.readAllLines(dotEnvFile)) {
+        int eq = line.indexOf('=');
+        if (eq > 0 && !line.startsWith("#")) {
+          dotEnv.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+        }
+      }
+    }
+    List<Proc> plan = plan(read(Path.of("docker-compose.yml")), data, shell, dotEnv,
+        Integer.parseInt(options.get("--instances")));
+    List<Process> running = new ArrayList<>();
+    Map<String, Integer> index = new LinkedHashMap<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(running)));
+    Instant started = Instant.now();
+    String bootstrap = null;
+    String registryUrl = null;
+    URI budget = null;
+    for (Proc proc : plan) {
+      if (proc.mainClass().equals(ComposeSchemaRegistry.class.getName())) {
+        awaitBrokers(bootstrap, (int) plan.stream().filter(p -> p.mainClass().equals(ComposeKafkaNode.class.getName()))
+            .count());
+      }
+      if (proc.environment().containsKey("MR_KAFKA_BOOTSTRAP_SERVERS") && registryUrl == null) {
+        registryUrl = proc.environment().get("MR_SCHEMA_REGISTRY_URL");
+        awaitHttp(URI.create(registryUrl + "/subjects"), Duration.ofSeconds(120));
+      }
+      index.put(proc.name(), running.size());
+      running.add(start(proc, data));
+      if (bootstrap == null && proc.mainClass().equals(ComposeKafkaNode.class.getName())) {
+        bootstrap = "";
+      }
+      if (proc.mainClass().equals(ComposeKafkaNode.class.getName())) {
+        String advertised = proc.environment().get("KAFKA_ADVERTISED_LISTENERS");
+        Matcher m = Pattern.compile("EXTERNAL://([^,]+)").matcher(advertised);
+        if (m.find()) {
+          bootstrap = bootstrap.isEmpty() ? m.group(1) : bootstrap + "," + m.group(1);
+        }
+      }
+      if (proc.mainClass().equals("io.modelrouter.budget.BudgetServiceMain")) {
+        budget = URI.create("http://localhost:" + proc.environment().get("MR_BUDGET_HTTP_PORT"));
+      }
+    }
+    System.out.printf("production shape: %d processes started in %d s (logs in %s)%n", plan.size(),
+        Duration.between(started, Instant.now()).toSeconds(), data.resolve("logs"));
+    for (Proc proc : plan) {
+      System.out.printf("  %-22s %s%n", proc.name(), proc.mainClass());
+    }
+    awaitHttp(URI.create(budget + "/health"), Duration.ofSeconds(180));
+    Settings settings = Settings.of(Map.of("kafka.bootstrap.servers", bootstrap, "schema.registry.url", registryUrl));
+    Topics topics = CommonSettings.topics(settings);
+    Map<String, Object> producer = new LinkedHashMap<>(CommonSettings.kafkaClientConfig(settings));
+    Map<String, Object> consumer = new LinkedHashMap<>(CommonSettings.kafkaClientConfig(settings));
+    consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    String token = shell.get("BUDGET_ADMIN_TOKEN");
+    try (DemoWorkload demo = new DemoWorkload(topics, producer, budget, token, DemoWorkload.Options.defaults()
+            .withRequestsPerSecond(Double.parseDouble(options.get("--rate"))));
+        ConsoleSummary summary = new ConsoleSummary(topics, consumer, DefaultPolicies.catalogById(), System.out,
+            Duration.ofSeconds(10))) {
+      demo.start();
+      summary.start();
+      long seconds = Long.parseLong(options.get("--seconds"));
+      long killEvery = Long.parseLong(options.get("--kill-every"));
+      System.out.println("demo workload running" + (seconds > 0 ? " for " + seconds + " s" : "; Ctrl-C stops it")
+          + (killEvery > 0 ? "; kill -9 of a service instance every " + killEvery + " s, started again 5 s later" : ""));
+      long end = seconds > 0 ? System.nanoTime() + seconds * 1_000_000_000L : Long.MAX_VALUE;
+      List<String> victims = plan.stream().filter(p -> p.name().endsWith("-1") && List.of(
+          "io.modelrouter.router.RouterMain", "io.modelrouter.worker.WorkerMain",
+          "io.modelrouter.aggregator.AggregatorMain").contains(p.mainClass())).map(Proc::name).toList();
+      int kills = 0;
+      while (System.nanoTime() < end) {
+        Thread.sleep(killEvery > 0 ? Math.min(killEvery * 1000, Math.max(1, (end - System.nanoTime()) / 1_000_000))
+            : Math.min(60_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+        if (killEvery > 0 && System.nanoTime() < end - 20_000_000_000L) {
+          // the first instance of router, worker, aggregator in turn; its twin serves meanwhile
+          String name = victims.get(kills % victims.size());
+          Proc victim = plan.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+          Process process = running.get(index.get(victim.name()));
+          process.destroyForcibly().waitFor();
+          System.out.printf("%s: kill -9 %s%n", Instant.now(), victim.name());
+          Thread.sleep(5_000);
+          running.set(index.get(victim.name()), start(victim, data));
+          System.out.printf("%s: %s started again%n", Instant.now(), victim.name());
+          kills++;
+        }
+      }
+      demo.close();
+    }
+    Verdict verdict = Verdict.read(bootstrap, registryUrl, Duration.ofSeconds(60));
+    System.out.println(verdict);
+    if (!verdict.held()) {
+      System.exit(1);
+    }
+  }
+
+  private static Process start(Proc proc, Path data) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        proc.mainClass().equals(ComposeKafkaNode.class.getName()) ? "-Xmx1g" : "-Xmx512m", "-XX:+UseSerialGC"));
+    if (Runtime.version().feature() >= 22) {
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    if (Runtime.version().feature() >= 23) {
+      command.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), proc.mainClass()));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("logs").resolve(proc.name() + ".log").toFile()));
+    builder.environment().keySet().removeIf(key -> key.startsWith("MR_") || key.startsWith("KAFKA_")
+        || key.startsWith("SCHEMA_REGISTRY_") || key.equals("CLUSTER_ID"));
+    builder.environment().putAll(proc.environment());
+    return builder.start();
+  }
+
+  private static void stopAll(List<Process> running) {
+    for (int i = running.size() - 1; i >= 0; i--) {
+      running.get(i).destroy();
+    }
+    for (Process process : running) {
+      try {
+        if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void awaitBrokers(String bootstrap, int brokers) throws InterruptedException {
+    Instant deadline = Instant.now().plusSeconds(180);
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      while (true) {
+        try {
+          if (admin.describeCluster().nodes().get().size() >= brokers) {
+            return;
+          }
+        } catch (Exception e) {
+          // not up yet
+        }
+        if (Instant.now().isAfter(deadline)) {
+          throw new IllegalStateException(brokers + " brokers not up at " + bootstrap + " within 180 s");
+        }
+        Thread.sleep(500);
+      }
+    }
+  }
+
+  private static void awaitHttp(URI uri, Duration timeout) throws InterruptedException {
+    HttpClient client = HttpClient.newHttpClient();
+    Instant deadline = Instant.now().plus(timeout);
+    while (true) {
+      try {
+        if (client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not up yet
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException(uri + " did not answer 200 within " + timeout);
+      }
+      Thread.sleep(500);
+    }
+  }
+}
