@@ -222,7 +222,8 @@ public final class ProductionShape {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new LinkedHashMap<>(Map.of("--seconds", "0", "--data-dir", ".production-shape",
-        "--instances", "2", "--rate", "20", "--kill-every", "0"));
+        "--instances", "2", "--rate", "20", "--kill-every", "0", "--victims",
+        "router-1,worker-1,usage-aggregator-1"));
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!options.containsKey(args[i])) {
         throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + options.keySet());
@@ -301,15 +302,18 @@ public final class ProductionShape {
       System.out.println("demo workload running" + (seconds > 0 ? " for " + seconds + " s" : "; Ctrl-C stops it")
           + (killEvery > 0 ? "; kill -9 of a service instance every " + killEvery + " s, started again 5 s later" : ""));
       long end = seconds > 0 ? System.nanoTime() + seconds * 1_000_000_000L : Long.MAX_VALUE;
-      List<String> victims = plan.stream().filter(p -> p.name().endsWith("-1") && List.of(
-          "io.modelrouter.router.RouterMain", "io.modelrouter.worker.WorkerMain",
-          "io.modelrouter.aggregator.AggregatorMain").contains(p.mainClass())).map(Proc::name).toList();
+      List<String> victims = List.of(options.get("--victims").split(","));
+      for (String victim : victims) {
+        if (!index.containsKey(victim)) {
+          throw new IllegalArgumentException("--victims: no process " + victim + "; there are " + index.keySet());
+        }
+      }
       int kills = 0;
       while (System.nanoTime() < end) {
         Thread.sleep(killEvery > 0 ? Math.min(killEvery * 1000, Math.max(1, (end - System.nanoTime()) / 1_000_000))
             : Math.min(60_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
         if (killEvery > 0 && System.nanoTime() < end - 20_000_000_000L) {
-          // the first instance of router, worker, aggregator in turn; its twin serves meanwhile
+          // each victim in turn (by default the first instance of router, worker, aggregator: its twin serves meanwhile)
           String name = victims.get(kills % victims.size());
           Proc victim = plan.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
           Process process = running.get(index.get(victim.name()));
