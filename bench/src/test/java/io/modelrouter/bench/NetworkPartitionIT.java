@@ -14,20 +14,20 @@ import org.junit.jupiter.api.Test;
 @IntegrationTest
 class NetworkPartitionIT {
   @Test
-  void aRouterCutOffFor20sLosesAndDoublesNothingAndCarriesOn() throws Exception {
-    List<String> broken = PartitionBenchmark.run("--rate", "100", "--partitions-s", "20", "--gap-s", "15",
+  void aRouterCutOffFor12sLosesAndDoublesNothingAndCarriesOn() throws Exception {
+    List<String> broken = PartitionBenchmark.run("--rate", "100", "--partitions-s", "12", "--gap-s", "10",
         "--warmup", "8", "--victim", "router", "--mode", "drop");
     assertThat(broken).as("what broke").isEmpty();
   }
 
   /**
-   * The worker's connections reset for 15 s, longer than its 6 s session: its group drops it and assigns it its
+   * The worker's connections reset for 10 s, longer than its 6 s session: its group drops it and assigns it its
    * partitions again when it is back, while the requests it had in flight finish under the old assignment (which
    * used to stop the worker: "offset finished but was not in flight").
    */
   @Test
   void aWorkerDroppedFromItsGroupByAPartitionRejoinsAndLosesNothing() throws Exception {
-    List<String> broken = PartitionBenchmark.run("--rate", "100", "--partitions-s", "15", "--gap-s", "15",
+    List<String> broken = PartitionBenchmark.run("--rate", "100", "--partitions-s", "10", "--gap-s", "10",
         "--warmup", "8", "--victim", "worker", "--mode", "cut", "--session-timeout-ms", "6000",
         "--latency-ms", "400");
     assertThat(broken).as("what broke").isEmpty();

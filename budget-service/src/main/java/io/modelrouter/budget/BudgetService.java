@@ -54,6 +54,8 @@ public final class BudgetService implements AutoCloseable {
     Topics topics = CommonSettings.topics(settings);
     try {
       CommonSettings.ensureTopics(settings, topics, LOAD_TIMEOUT);
+      // schema ids looked up now: a first write during a registry outage does not wait for it
+      topics.warmSerializers();
       // So that Confluent clients producing with use.latest.version find llm.requests-value on a new cluster.
       LOG.info("value schemas registered under {}", topics.registerValueSchemas());
       store = new BudgetStore(topics, CommonSettings.kafkaClientConfig(settings), config.alertsHistory(), clock,

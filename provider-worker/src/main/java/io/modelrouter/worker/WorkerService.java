@@ -81,6 +81,8 @@ public final class WorkerService implements AutoCloseable {
     providers.forEach((name, provider) -> this.providers.put(name,
         new MeteredProvider(journal == null ? provider : journal.around(provider), registry)));
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
+    // schema ids looked up now: a first write during a registry outage does not wait for it
+    topics.warmSerializers();
     Phases.mark("worker", "topics");
     Map<String, ProviderPolicy> policies = new HashMap<>();
     Map<String, Duration> timeouts = new HashMap<>();

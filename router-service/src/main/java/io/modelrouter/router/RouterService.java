@@ -30,6 +30,8 @@ public final class RouterService implements AutoCloseable {
     this.topics = CommonSettings.topics(settings);
     Phases.mark("router", "serdes");
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
+    // schema ids looked up now: a first write during a registry outage does not wait for it
+    topics.warmSerializers();
     Phases.mark("router", "topics");
     this.tracing = io.modelrouter.runtime.Tracing.create(settings, "router");
     Topology topology = RouterTopology.buildTopology(topics, DefaultPolicies.routingPolicy(),

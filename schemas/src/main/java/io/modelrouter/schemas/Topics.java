@@ -274,6 +274,30 @@ public final class Topics {
     return subjects;
   }
 
+  /**
+   * Gets the registry's id of every topic's value schema now, as the first write of each would (registered when
+   * auto registration is on), and keeps it in the topic's serializer, so that a service's first write of a record
+   * type during a registry outage does not wait for the registry. Returns how many ids it got; it stops at the first
+   * topic the registry cannot be reached for (a service starting during an outage waits one request timeout, not
+   * one per topic), which only means the first writes ask it.
+   */
+  public int warmSerializers() {
+    int found = 0;
+    try {
+      for (Topic<?, ?> topic : all()) {
+        Schema schema = valueSchemas.get(topic.name());
+        if (schema != null && topic.valueSerde() instanceof io.modelrouter.schemas.serde.AvroSerde<?> avro
+            && avro.serializer() instanceof io.modelrouter.schemas.serde.AvroSerializer<?> serializer
+            && serializer.warm(topic.name(), schema)) {
+          found++;
+        }
+      }
+    } catch (io.modelrouter.schemas.registry.SchemaRegistryException e) {
+      // unreachable: asking about the other topics would only wait as long again each
+    }
+    return found;
+  }
+
   public List<Topic<?, ?>> all() {
     return List.of(requests, routed, routedBatch, batchRequests, batchState, results, usage, usageTotals, budgetPolicies, routingPolicies,
         models, budgetActions, budgetAlerts, feedback, shadowResults, routerModels, routerModelPins, adminChanges,

@@ -31,6 +31,8 @@ public final class AggregatorService implements AutoCloseable {
     this.topics = CommonSettings.topics(settings);
     Phases.mark("aggregator", "serdes");
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
+    // schema ids looked up now: a first write during a registry outage does not wait for it
+    topics.warmSerializers();
     Phases.mark("aggregator", "topics");
     this.tracing = io.modelrouter.runtime.Tracing.create(settings, "usage-aggregator");
     this.streams = new StreamsLifecycle("aggregator", AggregatorTopology.buildTopology(config, topics, tracing),

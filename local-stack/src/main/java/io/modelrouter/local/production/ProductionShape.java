@@ -223,7 +223,7 @@ public final class ProductionShape {
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new LinkedHashMap<>(Map.of("--seconds", "0", "--data-dir", ".production-shape",
         "--instances", "2", "--rate", "20", "--kill-every", "0", "--victims",
-        "router-1,worker-1,usage-aggregator-1"));
+        "router-1,worker-1,usage-aggregator-1", "--fault", "kill", "--down-s", "5"));
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!options.containsKey(args[i])) {
         throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + options.keySet());
@@ -299,8 +299,15 @@ public final class ProductionShape {
       summary.start();
       long seconds = Long.parseLong(options.get("--seconds"));
       long killEvery = Long.parseLong(options.get("--kill-every"));
+      boolean freeze = switch (options.get("--fault")) {
+        case "kill" -> false;
+        case "freeze" -> true;
+        default -> throw new IllegalArgumentException("--fault: kill or freeze, not " + options.get("--fault"));
+      };
+      long down = Long.parseLong(options.get("--down-s"));
       System.out.println("demo workload running" + (seconds > 0 ? " for " + seconds + " s" : "; Ctrl-C stops it")
-          + (killEvery > 0 ? "; kill -9 of a service instance every " + killEvery + " s, started again 5 s later" : ""));
+          + (killEvery > 0 ? (freeze ? "; SIGSTOP of a process every " + killEvery + " s, SIGCONT " + down + " s later"
+              : "; kill -9 of a process every " + killEvery + " s, started again " + down + " s later") : ""));
       long end = seconds > 0 ? System.nanoTime() + seconds * 1_000_000_000L : Long.MAX_VALUE;
       List<String> victims = List.of(options.get("--victims").split(","));
       for (String victim : victims) {
@@ -312,16 +319,25 @@ public final class ProductionShape {
       while (System.nanoTime() < end) {
         Thread.sleep(killEvery > 0 ? Math.min(killEvery * 1000, Math.max(1, (end - System.nanoTime()) / 1_000_000))
             : Math.min(60_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
-        if (killEvery > 0 && System.nanoTime() < end - 20_000_000_000L) {
+        if (killEvery > 0 && System.nanoTime() < end - (down + 15) * 1_000_000_000L) {
           // each victim in turn (by default the first instance of router, worker, aggregator: its twin serves meanwhile)
           String name = victims.get(kills % victims.size());
           Proc victim = plan.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
           Process process = running.get(index.get(victim.name()));
-          process.destroyForcibly().waitFor();
-          System.out.printf("%s: kill -9 %s%n", Instant.now(), victim.name());
-          Thread.sleep(5_000);
-          running.set(index.get(victim.name()), start(victim, data));
-          System.out.printf("%s: %s started again%n", Instant.now(), victim.name());
+          if (freeze) {
+            // a process that answers nothing, its connections open: what a network partition looks like to the broker
+            signal("STOP", process);
+            System.out.printf("%s: SIGSTOP %s%n", Instant.now(), victim.name());
+            Thread.sleep(down * 1000);
+            signal("CONT", process);
+            System.out.printf("%s: SIGCONT %s%n", Instant.now(), victim.name());
+          } else {
+            process.destroyForcibly().waitFor();
+            System.out.printf("%s: kill -9 %s%n", Instant.now(), victim.name());
+            Thread.sleep(down * 1000);
+            running.set(index.get(victim.name()), start(victim, data));
+            System.out.printf("%s: %s started again%n", Instant.now(), victim.name());
+          }
           kills++;
         }
       }
@@ -350,6 +366,10 @@ public final class ProductionShape {
         || key.startsWith("SCHEMA_REGISTRY_") || key.equals("CLUSTER_ID"));
     builder.environment().putAll(proc.environment());
     return builder.start();
+  }
+
+  private static void signal(String signal, Process process) throws IOException, InterruptedException {
+    new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
   }
 
   private static void stopAll(List<Process> running) {

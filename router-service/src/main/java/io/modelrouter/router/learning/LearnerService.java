@@ -29,6 +29,8 @@ public final class LearnerService implements AutoCloseable {
     LearnerConfig config = new LearnerConfig(settings);
     Topics topics = CommonSettings.topics(settings);
     CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
+    // schema ids looked up now: a first write during a registry outage does not wait for it
+    topics.warmSerializers();
     LearnedRouter embeddings = LearnedRouter.shipped();
     this.streams = new StreamsLifecycle("learner", LearnerTopology.build(topics, config.learning(),
         embeddings::embedding, new Meters(registry)), config.streamsProperties(), registry).guardTransactions(settings);

@@ -70,6 +70,32 @@ public final class AvroSerializer<T extends IndexedRecord> implements Serializer
     }
   }
 
+  /**
+   * Gets the id of {@code schema} under this topic's subject now, as a first write would (registering it when
+   * {@code auto.register.schemas} is on, else looking it up), and keeps it, so that writing a record of it later
+   * needs no registry (it may be down by then). False when (without auto registration) the registry does not have
+   * the schema, or refuses it: the first write asks again.
+   *
+   * @throws SchemaRegistryException (retryable) when the registry cannot be reached now
+   */
+  public boolean warm(String topic, Schema schema) {
+    if (client == null || config.useLatestVersion()) {
+      return false;
+    }
+    String subject = topic + (isKey ? "-key" : "-value");
+    try {
+      ids.put(new TopicSchema(topic, schema),
+          config.autoRegister() ? client.register(subject, schema) : client.lookup(subject, schema).id());
+      return true;
+    } catch (SchemaRegistryException e) {
+      if (e.isRetryable()) {
+        throw e;
+      }
+      // not registered (lookup without auto registration), or refused: the first write asks again
+      return false;
+    }
+  }
+
   @Override
   public byte[] serialize(String topic, T data) {
     if (data == null) {
