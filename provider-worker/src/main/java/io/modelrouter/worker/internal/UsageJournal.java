@@ -221,13 +221,34 @@ public final class UsageJournal implements AutoCloseable {
   }
 
   private void write(byte[] bytes) {
-    ByteBuffer buffer = ByteBuffer.wrap(bytes);
     try {
-      while (buffer.hasRemaining()) {
-        currentBytes += current.write(buffer);
+      append(bytes);
+    } catch (java.nio.channels.ClosedChannelException e) {
+      // An interrupt of the writing thread closes a FileChannel (ClosedByInterruptException) for every later writer
+      // too: seen after a worker was stopped (SIGSTOP) and went on. Go on in a new segment with the whole write
+      // again; a part of it may end the old segment, which a reader takes as a cut record, as after a kill.
+      LOG.warn("usage journal {}: its segment was closed under a write ({}); going on in a new segment", dir,
+          e.toString());
+      boolean interrupted = Thread.interrupted(); // a set flag would close the new channel at once
+      try {
+        roll();
+        append(bytes);
+      } catch (IOException again) {
+        throw new UncheckedIOException("cannot append to the usage journal in " + dir, again);
+      } finally {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot append to the usage journal in " + dir, e);
+    }
+  }
+
+  private void append(byte[] bytes) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    while (buffer.hasRemaining()) {
+      currentBytes += current.write(buffer);
     }
   }
 

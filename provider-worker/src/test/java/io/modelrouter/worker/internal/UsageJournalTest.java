@@ -44,6 +44,31 @@ class UsageJournalTest {
   }
 
   @Test
+  void aWriterInterruptedMidWriteDoesNotBreakTheJournalForEveryoneAfter() throws Exception {
+    // Given: a call thread interrupted while it journals (its FileChannel write closes the channel)
+    UsageJournal journal = UsageJournal.open(dir.resolve("w1"));
+    journal.sent("cluster-1", "llm.usage", event("r1#1@a.1", 10));
+    Thread interrupted = new Thread(() -> {
+      Thread.currentThread().interrupt();
+      journal.sent("cluster-1", "llm.usage", event("r2#1@a.2", 20));
+      // its interrupt is kept for the code that follows
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    });
+    interrupted.start();
+    interrupted.join();
+
+    // When other threads journal after it
+    journal.sent("cluster-1", "llm.usage", event("r3#1@a.3", 30));
+    journal.acknowledged("r1#1@a.1");
+    journal.flushAcknowledgements();
+    journal.close();
+
+    // Then nothing was lost: the next run finds the unacknowledged events, the interrupted one among them
+    assertThat(UsageJournal.open(dir.resolve("w1")).recovered()).extracting(p -> p.event().getEventId().toString())
+        .containsExactly("r2#1@a.2", "r3#1@a.3");
+  }
+
+  @Test
   void aRecordCutByTheKillEndsTheReadingAndWhatCameBeforeIsKept() throws IOException {
     // Given: two events, then half a record, as a kill in the middle of a write leaves it
     UsageJournal killed = UsageJournal.open(dir.resolve("w1"));
