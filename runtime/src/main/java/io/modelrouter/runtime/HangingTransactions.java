@@ -170,12 +170,6 @@ public final class HangingTransactions implements AutoCloseable {
     aborted.incrementAndGet();
   }
 
-  /** The hanging transactions of producers whose ids start with {@code prefix}, for an operator's tool. */
-  public static List<Hanging> find(Admin admin, String prefix, Duration age, Clock clock)
-      throws ExecutionException, InterruptedException {
-    return new HangingTransactions(Map.of(), prefix, age, clock).find(admin);
-  }
-
   @Override
   public void close() {
     if (scheduler != null) {

@@ -251,33 +251,28 @@ public final class ProductionShape {
     Map<String, Integer> index = new LinkedHashMap<>();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(running)));
     Instant started = Instant.now();
-    String bootstrap = null;
-    String registryUrl = null;
-    URI budget = null;
+    // Where the launcher itself connects: the brokers' EXTERNAL listeners, the services' registry, budget-service
+    List<Proc> brokers = plan.stream().filter(p -> p.mainClass().equals(ComposeKafkaNode.class.getName())).toList();
+    String bootstrap = brokers.stream().map(p -> {
+      Matcher m = Pattern.compile("EXTERNAL://([^,]+)").matcher(p.environment().get("KAFKA_ADVERTISED_LISTENERS"));
+      return m.find() ? m.group(1) : null;
+    }).filter(java.util.Objects::nonNull).collect(java.util.stream.Collectors.joining(","));
+    String registryUrl = plan.stream().map(p -> p.environment().get("MR_SCHEMA_REGISTRY_URL"))
+        .filter(java.util.Objects::nonNull).findFirst().orElseThrow();
+    URI budget = plan.stream().filter(p -> p.mainClass().equals("io.modelrouter.budget.BudgetServiceMain"))
+        .map(p -> URI.create("http://localhost:" + p.environment().get("MR_BUDGET_HTTP_PORT"))).findFirst()
+        .orElseThrow();
+    boolean registryUp = false;
     for (Proc proc : plan) {
       if (proc.mainClass().equals(ComposeSchemaRegistry.class.getName())) {
-        awaitBrokers(bootstrap, (int) plan.stream().filter(p -> p.mainClass().equals(ComposeKafkaNode.class.getName()))
-            .count());
+        awaitBrokers(bootstrap, brokers.size());
       }
-      if (proc.environment().containsKey("MR_KAFKA_BOOTSTRAP_SERVERS") && registryUrl == null) {
-        registryUrl = proc.environment().get("MR_SCHEMA_REGISTRY_URL");
+      if (proc.environment().containsKey("MR_KAFKA_BOOTSTRAP_SERVERS") && !registryUp) {
         awaitHttp(URI.create(registryUrl + "/subjects"), Duration.ofSeconds(120));
+        registryUp = true;
       }
       index.put(proc.name(), running.size());
       running.add(start(proc, data));
-      if (bootstrap == null && proc.mainClass().equals(ComposeKafkaNode.class.getName())) {
-        bootstrap = "";
-      }
-      if (proc.mainClass().equals(ComposeKafkaNode.class.getName())) {
-        String advertised = proc.environment().get("KAFKA_ADVERTISED_LISTENERS");
-        Matcher m = Pattern.compile("EXTERNAL://([^,]+)").matcher(advertised);
-        if (m.find()) {
-          bootstrap = bootstrap.isEmpty() ? m.group(1) : bootstrap + "," + m.group(1);
-        }
-      }
-      if (proc.mainClass().equals("io.modelrouter.budget.BudgetServiceMain")) {
-        budget = URI.create("http://localhost:" + proc.environment().get("MR_BUDGET_HTTP_PORT"));
-      }
     }
     System.out.printf("production shape: %d processes started in %d s (logs in %s)%n", plan.size(),
         Duration.between(started, Instant.now()).toSeconds(), data.resolve("logs"));
