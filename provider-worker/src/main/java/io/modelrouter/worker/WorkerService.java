@@ -120,7 +120,7 @@ public final class WorkerService implements AutoCloseable {
     java.nio.file.Path journalDir = config.usageJournalDir();
     UsageJournal usageJournal = journalDir == null ? null : UsageJournal.open(journalDir);
     this.usageWriter = new UsageWriter(usageProducer(instance), topics, usageJournal,
-        usageJournal == null ? "" : clusterId());
+        usageJournal == null ? "" : clusterId(), config.kafka());
     Phases.mark("worker", "usage-journal");
     this.loop = new WorkerLoop(consumer(instance), () -> producer(instance), usageWriter, topics, executor,
         settings.get(WorkerConfig.MAX_IN_FLIGHT), settings.get(WorkerConfig.MAX_RECORD_BYTES),
@@ -194,6 +194,9 @@ public final class WorkerService implements AutoCloseable {
     FunctionCounter.builder("worker.usage.events", loop, l -> l.usage().failed())
         .description("usage events written (one per provider call), and those that could not be")
         .tag("outcome", "failed").register(registry);
+    FunctionCounter.builder("worker.usage.events", loop, l -> l.usage().foundAfterFailure())
+        .description("usage events written (one per provider call), and those that could not be")
+        .tag("outcome", "found-after-failure").register(registry);
     FunctionCounter.builder("worker.usage.journal.failures", loop, l -> l.usage().journalFailures())
         .description("usage events the usage journal could not keep (disk full or failing); they were still sent")
         .register(registry);
@@ -304,7 +307,7 @@ public final class WorkerService implements AutoCloseable {
 
   public WorkerService start() {
     // Usage events a killed run journaled and never saw acknowledged go out before any request is executed
-    usageWriter.recover(config.kafka());
+    usageWriter.recover();
     Phases.mark("worker", "usage-recovered");
     thread.start();
     if (batchThread != null) {

@@ -500,7 +500,7 @@ public final class BatchCoordinator implements Runnable {
       }
       producer.sendOffsetsToTransaction(Map.of(part.partition, new OffsetAndMetadata(part.commitOffset())),
           consumer.groupMetadata());
-      producer.commitTransaction();
+      io.modelrouter.worker.internal.TransactionCommit.commit(producer, () -> running && !crashed);
       part.claimed.headSet(part.commitOffset()).clear();
       return true;
     } catch (org.apache.kafka.common.errors.ProducerFencedException

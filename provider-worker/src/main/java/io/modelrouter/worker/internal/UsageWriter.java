@@ -36,10 +36,17 @@ import org.slf4j.LoggerFactory;
  * With a {@link UsageJournal}, each event is journaled before it is handed over and marked when acknowledged, and
  * {@link #recover} writes at start-up the events a killed run journaled but never saw acknowledged. Each record
  * carries its event id in the header {@value #EVENT_ID_HEADER}, which is how recovery finds the ones already there.
+ *
+ * <p>A send the producer reports failed may have been written all the same (the broker appended it, the answer was
+ * lost, and the producer gave up on it: an out-of-order sequence after a frozen process, a timeout). Before an event
+ * is sent again, the usage topic is read from shortly before its first send for its id; it is sent again only if it
+ * is not there, so that one billed call is one usage event, never two.
  */
 public final class UsageWriter {
   private static final Logger LOG = LoggerFactory.getLogger(UsageWriter.class);
   private static final long RETRY_MILLIS = 500;
+  /** How far before an event's first send a failed send's look-up starts (its record's time is the send's). */
+  private static final long LOOKUP_MARGIN_MILLIS = 5_000;
 
   /** Header of every usage record: its event id (UTF-8). */
   public static final String EVENT_ID_HEADER = "mr.usage-event";
@@ -59,14 +66,21 @@ public final class UsageWriter {
   private final AtomicLong retries = new AtomicLong();
   private final AtomicLong failedAnswered = new AtomicLong();
   private final AtomicLong journalFailures = new AtomicLong();
+  private final AtomicLong foundAfterFailure = new AtomicLong();
+  /** Kafka client settings for reading llm.usage back (recovery, and a failed send's look-up). */
+  private final Map<String, Object> consumerConfig;
   private volatile boolean closed;
 
   /**
    * @param journal the write-ahead journal, or null for none
    * @param cluster the Kafka cluster id, kept with each journaled event (only events of this cluster are recovered)
+   * @param consumerConfig the Kafka client settings, for reading the usage topic back (recovery; before a failed
+   *     send is made again)
    */
-  public UsageWriter(Producer<byte[], byte[]> producer, Topics topics, UsageJournal journal, String cluster) {
+  public UsageWriter(Producer<byte[], byte[]> producer, Topics topics, UsageJournal journal, String cluster,
+      Map<String, Object> consumerConfig) {
     this.producer = producer;
+    this.consumerConfig = Map.copyOf(consumerConfig);
     this.topics = topics;
     this.journal = journal;
     this.cluster = cluster;
@@ -79,10 +93,8 @@ public final class UsageWriter {
    * Writes the events an earlier run journaled and never saw acknowledged, unless they are on {@code llm.usage}
    * already (same event id, looked up in the records since shortly before the oldest of them), waits for their
    * acknowledgement, and drops the earlier run's journal. Call before the first request is executed.
-   *
-   * @param consumerConfig the Kafka client settings, for reading the tail of {@code llm.usage}
    */
-  public Recovery recover(Map<String, Object> consumerConfig) {
+  public Recovery recover() {
     if (journal == null) {
       return new Recovery(0, 0, 0, 0);
     }
@@ -96,7 +108,7 @@ public final class UsageWriter {
           + " written", journal.dir(), otherCluster, topics.usage().name(), cluster);
     }
     Set<String> onTopic = mine.isEmpty() ? Set.of()
-        : eventIdsSince(consumerConfig, mine.stream().mapToLong(e -> e.getEventTime().toEpochMilli()).min()
+        : eventIdsSince(mine.stream().mapToLong(e -> e.getEventTime().toEpochMilli()).min()
             .getAsLong() - RECOVERY_LOOKBACK.toMillis());
     Request request = new Request();
     int written = 0;
@@ -117,7 +129,7 @@ public final class UsageWriter {
   }
 
   /** The event ids (headers) of every record on llm.usage from {@code since} (epoch ms) to its current end. */
-  private Set<String> eventIdsSince(Map<String, Object> consumerConfig, long since) {
+  private Set<String> eventIdsSince(long since) {
     Map<String, Object> props = new HashMap<>(consumerConfig);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
     props.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
@@ -174,7 +186,10 @@ public final class UsageWriter {
     return failed.get();
   }
 
-  /** Of {@link #failed}, the events of calls the provider answered (outcome OK): billed tokens not on the topic. */
+  /**
+   * Of {@link #failed}, the events of calls the provider answered (outcome OK): billed tokens not on the topic (less
+   * those found on it after all, {@link #foundAfterFailure}).
+   */
   public long failedAnswered() {
     return failedAnswered.get();
   }
@@ -187,6 +202,41 @@ public final class UsageWriter {
   /** Usage events handed over and not (yet) acknowledged or failed. */
   public long pending() {
     return sent.get() - written.get() - failed.get();
+  }
+
+  /**
+   * Failed sends whose event was found on the usage topic all the same (written, the producer's answer lost), so
+   * not sent again.
+   */
+  public long foundAfterFailure() {
+    return foundAfterFailure.get();
+  }
+
+  /**
+   * Whether a failed send may have been written all the same. The errors below are the broker's or the client's
+   * refusal of the record itself: nothing was appended.
+   */
+  static boolean mayHaveBeenWritten(Throwable error) {
+    Throwable cause = error instanceof ExecutionException && error.getCause() != null ? error.getCause() : error;
+    return !(cause instanceof org.apache.kafka.common.errors.RecordTooLargeException
+        || cause instanceof org.apache.kafka.common.errors.RecordBatchTooLargeException
+        || cause instanceof org.apache.kafka.common.InvalidRecordException
+        || cause instanceof org.apache.kafka.common.errors.InvalidTopicException
+        || cause instanceof org.apache.kafka.common.errors.AuthorizationException
+        || cause instanceof org.apache.kafka.common.errors.SerializationException
+        || cause instanceof org.apache.kafka.common.errors.InterruptException);
+  }
+
+  /** Whether a record with this event id is on the usage topic, looked up from {@code since} (epoch ms). */
+  private synchronized boolean onTopic(String eventId, long since) {
+    try {
+      return eventIdsSince(since).contains(eventId);
+    } catch (RuntimeException e) {
+      // Cannot tell (the broker is away): sending it again is the side that never loses spend
+      LOG.warn("could not look up usage event {} on {} before sending it again: {}", eventId,
+          topics.usage().name(), e.toString());
+      return false;
+    }
   }
 
   /** Sends of usage events made again because the producer failed to write them. */
@@ -216,6 +266,8 @@ public final class UsageWriter {
   final class Request implements RequestExecutor.UsageSink {
     private final List<Future<RecordMetadata>> sends = new ArrayList<>(2);
     private final List<UsageEvent> sentEvents = new ArrayList<>(2);
+    /** When each of {@link #sentEvents} was first handed to the producer (epoch ms): its record's time is later. */
+    private final List<Long> firstSent = new ArrayList<>(2);
     private final List<UsageEvent> unserialized = new ArrayList<>(0);
     /** Trace headers ({@code traceparent}) each usage record of this execution carries; none when tracing is off. */
     private org.apache.kafka.common.header.Header[] trace = new org.apache.kafka.common.header.Header[0];
@@ -258,6 +310,8 @@ public final class UsageWriter {
         return false;
       }
       sent.incrementAndGet();
+      firstSent.add(sentEvents.contains(event) ? firstSent.get(sentEvents.indexOf(event))
+          : System.currentTimeMillis());
       sentEvents.add(event);
       try {
         sends.add(producer.send(record, (metadata, error) -> {
@@ -316,8 +370,26 @@ public final class UsageWriter {
           if (closed || !pause()) {
             return;
           }
-          // the event goes again (the journal still holds it unacknowledged); the retry is awaited in turn
           UsageEvent event = sentEvents.get(i);
+          String id = event.getEventId().toString();
+          if (mayHaveBeenWritten(e) && onTopic(id, firstSent.get(i) - LOOKUP_MARGIN_MILLIS)) {
+            // written after all: the producer lost the broker's answer. Sending it again would bill it twice.
+            foundAfterFailure.incrementAndGet();
+            if (event.getOutcome() == AttemptOutcome.OK) {
+              failedAnswered.decrementAndGet();
+            }
+            LOG.warn("usage event {} was written although its send failed ({}); not sent again", id,
+                e.getCause() == null ? e.toString() : e.getCause().toString());
+            if (journal != null) {
+              try {
+                journal.acknowledged(id);
+              } catch (java.io.UncheckedIOException journalError) {
+                journalFailures.incrementAndGet();
+              }
+            }
+            continue;
+          }
+          // the event goes again (the journal still holds it unacknowledged); the retry is awaited in turn
           retries.incrementAndGet();
           if (!trySend(event)) {
             i--; // not serializable now (registry down): the same failed send is looked at again after a pause

@@ -454,7 +454,7 @@ public final class WorkerLoop implements Runnable {
       if (!offsets.isEmpty()) {
         producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
       }
-      producer.commitTransaction();
+      TransactionCommit.commit(producer, () -> running && !crashed);
     } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
       throw e;
     } catch (KafkaException | IllegalStateException e) {
