@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -247,9 +248,15 @@ public final class ProductionShape {
     }
     List<Proc> plan = plan(read(Path.of("docker-compose.yml")), data, shell, dotEnv,
         Integer.parseInt(options.get("--instances")));
-    List<Process> running = new ArrayList<>();
-    Map<String, Integer> index = new LinkedHashMap<>();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(running)));
+    List<Process> running = java.util.Collections.synchronizedList(new ArrayList<>());
+    Map<String, Integer> index = new java.util.concurrent.ConcurrentHashMap<>();
+    // Processes this launcher stopped on purpose (a kill, then a start after --down-s): the restart policy leaves them
+    Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping.set(true);
+      stopAll(running);
+    }));
     Instant started = Instant.now();
     // Where the launcher itself connects: the brokers' EXTERNAL listeners, the services' registry, budget-service
     List<Proc> brokers = plan.stream().filter(p -> p.mainClass().equals(ComposeKafkaNode.class.getName())).toList();
@@ -274,6 +281,7 @@ public final class ProductionShape {
       index.put(proc.name(), running.size());
       running.add(start(proc, data));
     }
+    restartPolicy(plan, running, index, held, stopping, data);
     System.out.printf("production shape: %d processes started in %d s (logs in %s)%n", plan.size(),
         Duration.between(started, Instant.now()).toSeconds(), data.resolve("logs"));
     for (Proc proc : plan) {
@@ -327,10 +335,12 @@ public final class ProductionShape {
             signal("CONT", process);
             System.out.printf("%s: SIGCONT %s%n", Instant.now(), victim.name());
           } else {
+            held.add(victim.name());
             process.destroyForcibly().waitFor();
             System.out.printf("%s: kill -9 %s%n", Instant.now(), victim.name());
             Thread.sleep(down * 1000);
             running.set(index.get(victim.name()), start(victim, data));
+            held.remove(victim.name());
             System.out.printf("%s: %s started again%n", Instant.now(), victim.name());
           }
           kills++;
@@ -338,11 +348,46 @@ public final class ProductionShape {
       }
       demo.close();
     }
+    stopping.set(true);
     Verdict verdict = Verdict.read(bootstrap, registryUrl, Duration.ofSeconds(60));
     System.out.println(verdict);
     if (!verdict.held()) {
       System.exit(1);
     }
+  }
+
+  /**
+   * Every service of the compose file has {@code restart: unless-stopped}: Docker starts a container again when its
+   * process exits (a worker that finds itself fenced exits for that). The same here, checked every second, for every
+   * process this launcher did not stop itself.
+   */
+  private static void restartPolicy(List<Proc> plan, List<Process> running, Map<String, Integer> index,
+      Set<String> held, java.util.concurrent.atomic.AtomicBoolean stopping, Path data) {
+    Thread.ofPlatform().daemon().name("restart-policy").start(() -> {
+      while (!stopping.get()) {
+        try {
+          Thread.sleep(1_000);
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (Proc proc : plan) {
+          Integer at = index.get(proc.name());
+          if (at == null || held.contains(proc.name()) || stopping.get()) {
+            continue;
+          }
+          Process process = running.get(at);
+          if (!process.isAlive()) {
+            try {
+              running.set(at, start(proc, data));
+              System.out.printf("%s: %s exited (status %d); started again (restart: unless-stopped)%n",
+                  Instant.now(), proc.name(), process.exitValue());
+            } catch (IOException e) {
+              System.out.printf("%s: %s exited and could not be started again: %s%n", Instant.now(), proc.name(), e);
+            }
+          }
+        }
+      }
+    });
   }
 
   private static Process start(Proc proc, Path data) throws IOException {

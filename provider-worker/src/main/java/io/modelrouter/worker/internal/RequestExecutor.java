@@ -400,6 +400,17 @@ public final class RequestExecutor {
       sink.accept(event);
     }
 
+    /** Whether call {@code number} of this execution was answered (its event handed over by answered()). */
+    private boolean answeredAlready(int number) {
+      String id = request.getRequestId() + "#" + number + executionSuffix;
+      for (UsageEvent event : usage) {
+        if (event.getEventId().equals(id)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
     /** One attempt the Retry made: a call reached the provider unless the breaker, bulkhead or limiter refused it. */
     synchronized void observed(ModelRef target, ModelSpec spec, ProviderRequest call, Provider provider,
         Duration elapsed, ProviderResponse response, Throwable failure) {
@@ -410,6 +421,12 @@ public final class RequestExecutor {
       Instant startedAt = clock.instant().minus(elapsed);
       if (response != null) {
         return; // counted by answered(), on the call's thread
+      }
+      if (reachedProvider && answeredAlready(numbered)) {
+        // The answer came first, on the call's thread, and this failure after it: the request's thread gave up
+        // waiting (its timeout or deadline fired, or it was interrupted: a worker stopping, a partition lost) just
+        // as the answer arrived. The call is counted once, as answered; a failure event would repeat its id.
+        return;
       }
       AttemptOutcome outcome = outcome(failure);
       Integer status = failure instanceof ProviderException e ? e.httpStatus() : null;

@@ -211,7 +211,8 @@ public final class WorkerLoop implements Runnable {
         shutdown();
       }
     } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
-      LOG.error("worker fenced by another instance with the same worker.instance.id; stopping", e);
+      LOG.error("worker fenced (another instance with the same worker.instance.id took over, or its transaction was"
+          + " aborted because this process answered nothing for longer than the transaction timeout); stopping", e);
     } catch (RuntimeException e) {
       LOG.error("worker loop failed; stopping", e);
       throw e;

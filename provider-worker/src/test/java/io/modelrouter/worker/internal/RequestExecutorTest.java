@@ -100,6 +100,39 @@ class RequestExecutorTest {
   }
 
   @Test
+  void aCallAnsweredJustBeforeItsRequestGaveUpIsCountedOnceUnderOneId() throws Exception {
+    // Given a call answered on its own thread, and the request's thread interrupted at that moment (a worker
+    // stopping, or a partition lost, cancels its requests; a timeout firing as the answer arrives is the same race):
+    // the sink holds the answer's hand-over until the request's thread has seen the interrupt
+    anthropic.then(ok("answer", 1_000, 200), ok("again", 1_000, 200));
+    Thread requestThread = Thread.currentThread();
+    List<UsageEvent> handed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    RequestExecutor.UsageSink sink = event -> {
+      handed.add(event);
+      if (event.getOutcome() == AttemptOutcome.OK && handed.size() == 1) {
+        requestThread.interrupt();
+        try {
+          Thread.sleep(300);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+
+    executor().execute(routed("r-raced"), "run.1", sink);
+    Thread.interrupted();
+
+    // Then the answered call has one event, with its tokens, and no failure event repeats its id
+    assertThat(handed).extracting(UsageEvent::getEventId).doesNotHaveDuplicates();
+    assertThat(handed).as("events %s", handed).filteredOn(u -> u.getEventId().toString().equals("r-raced#1@run.1"))
+        .singleElement()
+        .satisfies(u -> {
+          assertThat(u.getOutcome()).isEqualTo(AttemptOutcome.OK);
+          assertThat(u.getInputTokens()).isEqualTo(1_000);
+        });
+  }
+
+  @Test
   void retriesARetryableFailureAndCountsEveryCall() {
     anthropic.then(failure(ProviderException.Kind.SERVER_ERROR, 503), ok("second time", 100, 10));
 
