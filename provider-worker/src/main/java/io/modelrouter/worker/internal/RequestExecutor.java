@@ -209,6 +209,14 @@ public final class RequestExecutor {
         return calls.finish(ResultStatus.EXPIRED, decision, null, null, "DEADLINE_EXCEEDED",
             e.getMessage() + "; " + calls.made() + " call(s)", started);
       } catch (Exception e) {
+        if (e instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
+          // The worker stopped, or lost this request's partition: its result will not be committed here, so no
+          // fallback is called (and billed) for it; the partition's next owner executes it again.
+          Thread.currentThread().interrupt();
+          return calls.finish(ResultStatus.FAILED, decision, null, null, "INTERRUPTED",
+              "the worker stopped or gave up the request's partition during the call to " + target.getProvider()
+                  + "/" + target.getModel() + "; " + calls.made() + " call(s)", started);
+        }
         lastCode = outcome(e).name();
         lastMessage = target.getProvider() + "/" + target.getModel() + ": " + e.getMessage();
         askedAgain = false;

@@ -104,7 +104,7 @@ class RequestExecutorTest {
     // Given a call answered on its own thread, and the request's thread interrupted at that moment (a worker
     // stopping, or a partition lost, cancels its requests; a timeout firing as the answer arrives is the same race):
     // the sink holds the answer's hand-over until the request's thread has seen the interrupt
-    anthropic.then(ok("answer", 1_000, 200), ok("again", 1_000, 200));
+    anthropic.then(ok("answer", 1_000, 200));
     Thread requestThread = Thread.currentThread();
     List<UsageEvent> handed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     RequestExecutor.UsageSink sink = event -> {
@@ -119,8 +119,12 @@ class RequestExecutorTest {
       }
     };
 
-    executor().execute(routed("r-raced"), "run.1", sink);
-    Thread.interrupted();
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-raced"), "run.1", sink);
+    assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+
+    // and no fallback is called for a request whose worker is letting it go
+    assertThat(outcome.result().getErrorCode()).isEqualTo("INTERRUPTED");
+    assertThat(bedrock.calls()).isEmpty();
 
     // Then the answered call has one event, with its tokens, and no failure event repeats its id
     assertThat(handed).extracting(UsageEvent::getEventId).doesNotHaveDuplicates();
