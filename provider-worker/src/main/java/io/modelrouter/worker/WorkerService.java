@@ -52,6 +52,8 @@ public final class WorkerService implements AutoCloseable {
   private final Map<String, Provider> providers;
   private final ResilientCalls resilience;
   private final TableFollower<ModelSpec> catalogFollower;
+  /** The topic check and the schema ids, done while the clients are built (see CommonSettings.prepareTopics). */
+  private final java.util.concurrent.CompletableFuture<Void> topicsReady;
   private final WorkerLoop loop;
   private final UsageWriter usageWriter;
   private final Thread thread;
@@ -80,10 +82,7 @@ public final class WorkerService implements AutoCloseable {
         : new CallJournal(java.nio.file.Path.of(journalFile));
     providers.forEach((name, provider) -> this.providers.put(name,
         new MeteredProvider(journal == null ? provider : journal.around(provider), registry)));
-    CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
-    // schema ids looked up now: a first write during a registry outage does not wait for it
-    topics.warmSerializers();
-    Phases.mark("worker", "topics");
+    this.topicsReady = CommonSettings.prepareTopics(settings, topics, Duration.ofSeconds(60));
     Map<String, ProviderPolicy> policies = new HashMap<>();
     Map<String, Duration> timeouts = new HashMap<>();
     providers.forEach((name, provider) -> {
@@ -91,8 +90,8 @@ public final class WorkerService implements AutoCloseable {
       timeouts.put(name, config.provider(WorkerConfig.P_TIMEOUT, name));
     });
     this.resilience = new ResilientCalls(policies).batchShare(settings.get(WorkerConfig.BATCH_SHARE));
-    this.catalogFollower = new TableFollower<>(topics.models(), config.kafka(), (id, spec) -> { }).start();
-    Phases.mark("worker", "catalog");
+    // started once the topics are there (start())
+    this.catalogFollower = new TableFollower<>(topics.models(), config.kafka(), (id, spec) -> { });
     Map<String, ModelSpec> defaults = DefaultPolicies.catalogById();
     ModelCatalog catalog = id -> catalogFollower.isEmpty() ? defaults.get(id) : catalogFollower.get(id);
     TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(resilience.breakers()).bindTo(registry);
@@ -306,9 +305,20 @@ public final class WorkerService implements AutoCloseable {
   }
 
   public WorkerService start() {
-    // Usage events a killed run journaled and never saw acknowledged go out before any request is executed
-    usageWriter.recover();
-    Phases.mark("worker", "usage-recovered");
+    CommonSettings.awaitTopics(topicsReady);
+    Phases.mark("worker", "topics");
+    catalogFollower.start();
+    // Usage events a killed run journaled and never saw acknowledged go out again, unless already on llm.usage:
+    // beside the new run (their ids are the earlier run's, never this one's), which need not wait for the look-up
+    Thread.ofPlatform().name("usage-recovery-" + config.instanceId()).start(() -> {
+      try {
+        usageWriter.recover();
+        Phases.mark("worker", "usage-recovered");
+      } catch (RuntimeException e) {
+        LOG.error("usage journal recovery failed; the earlier run's journal is kept and recovered at the next start",
+            e);
+      }
+    });
     thread.start();
     if (batchThread != null) {
       batchThread.start();

@@ -22,6 +22,8 @@ public final class RouterService implements AutoCloseable {
 
   private final StreamsLifecycle streams;
   private final Topics topics;
+  /** The topic check and the schema ids, done while the topology and clients are built (see prepareTopics). */
+  private final java.util.concurrent.CompletableFuture<Void> topicsReady;
   private final PrometheusMeterRegistry registry = Metrics.registry("router");
   private final io.modelrouter.runtime.Tracing tracing;
 
@@ -29,10 +31,7 @@ public final class RouterService implements AutoCloseable {
     RouterConfig config = new RouterConfig(settings);
     this.topics = CommonSettings.topics(settings);
     Phases.mark("router", "serdes");
-    CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
-    // schema ids looked up now: a first write during a registry outage does not wait for it
-    topics.warmSerializers();
-    Phases.mark("router", "topics");
+    this.topicsReady = CommonSettings.prepareTopics(settings, topics, Duration.ofSeconds(60));
     this.tracing = io.modelrouter.runtime.Tracing.create(settings, "router");
     Topology topology = RouterTopology.buildTopology(topics, DefaultPolicies.routingPolicy(),
         DefaultPolicies.catalogById(), config.admission(), new MicrometerRouterMetrics(registry), tracing);
@@ -44,6 +43,8 @@ public final class RouterService implements AutoCloseable {
   }
 
   public RouterService start() {
+    CommonSettings.awaitTopics(topicsReady);
+    Phases.mark("router", "topics");
     streams.start();
     LOG.info("router started: {} -> {} | {} | {}", topics.requests().name(), topics.routed().name(),
         topics.results().name(), topics.dlq().name());

@@ -95,6 +95,42 @@ public final class CommonSettings {
     }
   }
 
+  /**
+   * {@link #ensureTopics} and {@link Topics#warmSerializers} (every value schema's id looked up now, so that a first
+   * write during a registry outage does not wait for it), on a thread of their own: a service builds its clients and
+   * topology meanwhile, and waits for this ({@link #awaitTopics}) only before it starts consuming. At a restart this
+   * takes seconds on a busy machine, mostly round trips to the brokers and the registry.
+   */
+  public static java.util.concurrent.CompletableFuture<Void> prepareTopics(Settings settings, Topics topics,
+      Duration timeout) {
+    java.util.concurrent.CompletableFuture<Void> ready = new java.util.concurrent.CompletableFuture<>();
+    Thread.ofPlatform().daemon().name("topic-check").start(() -> {
+      try {
+        ensureTopics(settings, topics, timeout);
+        topics.warmSerializers();
+        ready.complete(null);
+      } catch (Throwable e) {
+        ready.completeExceptionally(e);
+      }
+    });
+    return ready;
+  }
+
+  /** Waits for {@link #prepareTopics}; its failure is thrown as it was (an unreachable broker, a topic refused). */
+  public static void awaitTopics(java.util.concurrent.CompletableFuture<Void> ready) {
+    try {
+      ready.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw e;
+    }
+  }
+
   /** Base properties of every Kafka client: bootstrap servers plus the kafka.* pass-through. */
   public static Map<String, Object> kafkaClientConfig(Settings settings) {
     Map<String, Object> config = new HashMap<>(settings.kafkaOverrides());

@@ -24,16 +24,15 @@ public final class AggregatorService implements AutoCloseable {
   private final Topics topics;
   private final PrometheusMeterRegistry registry = Metrics.registry("aggregator");
   private final TableFollower<BudgetAction> actions;
+  /** The topic check and the schema ids, done while the topology and clients are built (see prepareTopics). */
+  private final java.util.concurrent.CompletableFuture<Void> topicsReady;
   private final io.modelrouter.runtime.Tracing tracing;
 
   public AggregatorService(Settings settings) {
     AggregatorConfig config = new AggregatorConfig(settings);
     this.topics = CommonSettings.topics(settings);
     Phases.mark("aggregator", "serdes");
-    CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
-    // schema ids looked up now: a first write during a registry outage does not wait for it
-    topics.warmSerializers();
-    Phases.mark("aggregator", "topics");
+    this.topicsReady = CommonSettings.prepareTopics(settings, topics, Duration.ofSeconds(60));
     this.tracing = io.modelrouter.runtime.Tracing.create(settings, "usage-aggregator");
     this.streams = new StreamsLifecycle("aggregator", AggregatorTopology.buildTopology(config, topics, tracing),
         config.streamsProperties(), registry).guardTransactions(settings);
@@ -44,6 +43,8 @@ public final class AggregatorService implements AutoCloseable {
   }
 
   public AggregatorService start() {
+    CommonSettings.awaitTopics(topicsReady);
+    Phases.mark("aggregator", "topics");
     streams.start();
     actions.start();
     LOG.info("usage aggregator started: {} -> {} | {} | {}", topics.usage().name(), topics.usageTotals().name(),

@@ -92,7 +92,8 @@ public final class UsageWriter {
   /**
    * Writes the events an earlier run journaled and never saw acknowledged, unless they are on {@code llm.usage}
    * already (same event id, looked up in the records since shortly before the oldest of them), waits for their
-   * acknowledgement, and drops the earlier run's journal. Call before the first request is executed.
+   * acknowledgement, and drops the earlier run's journal. Called at start, beside the new run's first requests
+   * (their event ids are never an earlier run's).
    */
   public Recovery recover() {
     if (journal == null) {

@@ -24,19 +24,20 @@ public final class LearnerService implements AutoCloseable {
 
   private final StreamsLifecycle streams;
   private final PrometheusMeterRegistry registry = Metrics.registry("learner");
+  /** The topic check and the schema ids, done while the topology and clients are built (see prepareTopics). */
+  private final java.util.concurrent.CompletableFuture<Void> topicsReady;
 
   public LearnerService(Settings settings) {
     LearnerConfig config = new LearnerConfig(settings);
     Topics topics = CommonSettings.topics(settings);
-    CommonSettings.ensureTopics(settings, topics, Duration.ofSeconds(60));
-    // schema ids looked up now: a first write during a registry outage does not wait for it
-    topics.warmSerializers();
+    this.topicsReady = CommonSettings.prepareTopics(settings, topics, Duration.ofSeconds(60));
     LearnedRouter embeddings = LearnedRouter.shipped();
     this.streams = new StreamsLifecycle("learner", LearnerTopology.build(topics, config.learning(),
         embeddings::embedding, new Meters(registry)), config.streamsProperties(), registry).guardTransactions(settings);
   }
 
   public LearnerService start() {
+    CommonSettings.awaitTopics(topicsReady);
     streams.start();
     LOG.info("learner started: llm.requests.routed + llm.feedback -> llm.router.models");
     return this;
