@@ -18,7 +18,6 @@ import io.modelrouter.schemas.TableFollower;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.worker.internal.RequestExecutor;
-import io.modelrouter.worker.internal.UsageJournal;
 import io.modelrouter.worker.internal.UsageWriter;
 import io.modelrouter.worker.internal.WorkerLoop;
 import io.modelrouter.worker.provider.Provider;
@@ -117,7 +116,8 @@ public final class WorkerService implements AutoCloseable {
         });
     String instance = config.instanceId();
     java.nio.file.Path journalDir = config.usageJournalDir();
-    UsageJournal usageJournal = journalDir == null ? null : UsageJournal.open(journalDir);
+    io.modelrouter.worker.internal.StripedUsageJournal usageJournal = journalDir == null ? null
+        : io.modelrouter.worker.internal.StripedUsageJournal.open(journalDir);
     this.usageWriter = new UsageWriter(usageProducer(instance), topics, usageJournal,
         usageJournal == null ? "" : clusterId(), config.kafka());
     Phases.mark("worker", "usage-journal");

@@ -55,7 +55,7 @@ public final class UsageWriter {
 
   private final Producer<byte[], byte[]> producer;
   private final Topics topics;
-  private final UsageJournal journal;
+  private final StripedUsageJournal journal;
   private final String cluster;
   /** Random per worker run: executions of two runs (or two workers) never share an id. */
   private final String run = Long.toString(ThreadLocalRandom.current().nextLong() >>> 12, 36);
@@ -77,7 +77,7 @@ public final class UsageWriter {
    * @param consumerConfig the Kafka client settings, for reading the usage topic back (recovery; before a failed
    *     send is made again)
    */
-  public UsageWriter(Producer<byte[], byte[]> producer, Topics topics, UsageJournal journal, String cluster,
+  public UsageWriter(Producer<byte[], byte[]> producer, Topics topics, StripedUsageJournal journal, String cluster,
       Map<String, Object> consumerConfig) {
     this.producer = producer;
     this.consumerConfig = Map.copyOf(consumerConfig);
