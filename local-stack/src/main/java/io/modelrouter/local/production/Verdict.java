@@ -34,8 +34,8 @@ record Verdict(int requests, int answered, long duplicates, int missing, long us
   public String toString() {
     return String.format(Locale.ROOT, "requests %,d; with a result %,d; more than one result %,d; without a result "
         + "%,d; usage events %,d, duplicate ids %,d; interactive requests' wait for a result (the request's record"
-        + " time to its result's) p50 %,d ms, p99 %,d ms, longest %,d ms -> %s", requests, answered, duplicates, missing, usageEvents,
-        usageDuplicates, p50WaitMs, p99WaitMs, maxWaitMs,
+        + " time to its result's) p50 %,d ms, p99 %,d ms, longest %,d ms -> %s", requests, answered, duplicates,
+        missing, usageEvents, usageDuplicates, p50WaitMs, p99WaitMs, maxWaitMs,
         held() ? "every request answered exactly once" : "FAILED");
   }
 

@@ -379,7 +379,7 @@ public final class RequestExecutor {
     synchronized void answered(int number, ModelRef target, ModelSpec spec, ProviderRequest call, Provider provider,
         Duration elapsed, ProviderResponse response) {
       String id = batchId != null ? request.getRequestId() + "#batch"
-          : request.getRequestId() + "#" + number + executionSuffix;
+          : callEventId(number);
       for (UsageEvent earlier : usage) {
         if (earlier.getEventId().equals(id)) {
           if (earlier != held) {
@@ -408,9 +408,14 @@ public final class RequestExecutor {
       sink.accept(event);
     }
 
+    /** The usage event id of call {@code number} of this execution: {@code <requestId>#<n><execution>}. */
+    private String callEventId(int number) {
+      return request.getRequestId() + "#" + number + executionSuffix;
+    }
+
     /** Whether call {@code number} of this execution was answered (its event handed over by answered()). */
     private boolean answeredAlready(int number) {
-      String id = request.getRequestId() + "#" + number + executionSuffix;
+      String id = callEventId(number);
       for (UsageEvent event : usage) {
         if (event.getEventId().equals(id)) {
           return true;
@@ -464,7 +469,7 @@ public final class RequestExecutor {
           message, input, output, startedAt));
       if (reachedProvider) {
         simulated |= provider.simulated();
-        held = event(request.getRequestId() + "#" + numbered + executionSuffix, target, spec, input, output, cached,
+        held = event(callEventId(numbered), target, spec, input, output, cached,
             writes, writes1h,
             estimated, elapsed, outcome, provider);
         usage.add(held);

@@ -290,13 +290,14 @@ public final class UsageWriter {
               e.getCause() == null ? e.toString() : e.getCause().toString());
         }
       }
-      if (!trySend(event)) {
+      if (!trySend(event, System.currentTimeMillis())) {
         // The registry could not be reached to serialize it: keep it, awaitWritten tries again.
         unserialized.add(event);
       }
     }
 
-    private boolean trySend(UsageEvent event) {
+    /** @param firstSentAt when the event was first handed to the producer (epoch ms): now, or a retried send's */
+    private boolean trySend(UsageEvent event, long firstSentAt) {
       ProducerRecord<byte[], byte[]> record;
       try {
         record = new ProducerRecord<>(topics.usage().name(), topics.usage().serializeKey(event.getTeamId()),
@@ -311,8 +312,7 @@ public final class UsageWriter {
         return false;
       }
       sent.incrementAndGet();
-      firstSent.add(sentEvents.contains(event) ? firstSent.get(sentEvents.indexOf(event))
-          : System.currentTimeMillis());
+      firstSent.add(firstSentAt);
       sentEvents.add(event);
       try {
         sends.add(producer.send(record, (metadata, error) -> {
@@ -358,7 +358,7 @@ public final class UsageWriter {
      */
     synchronized void awaitWritten() {
       while (!unserialized.isEmpty() && !closed) {
-        if (trySend(unserialized.get(0))) {
+        if (trySend(unserialized.get(0), System.currentTimeMillis())) {
           unserialized.remove(0);
         } else if (!pause()) {
           return;
@@ -392,7 +392,7 @@ public final class UsageWriter {
           }
           // the event goes again (the journal still holds it unacknowledged); the retry is awaited in turn
           retries.incrementAndGet();
-          if (!trySend(event)) {
+          if (!trySend(event, firstSent.get(i))) {
             i--; // not serializable now (registry down): the same failed send is looked at again after a pause
           }
         } catch (InterruptedException e) {

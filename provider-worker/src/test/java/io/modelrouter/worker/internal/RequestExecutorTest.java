@@ -103,7 +103,8 @@ class RequestExecutorTest {
   void aCallAnsweredJustBeforeItsRequestGaveUpIsCountedOnceUnderOneId() throws Exception {
     // Given a call answered on its own thread, and the request's thread interrupted at that moment (a worker
     // stopping, or a partition lost, cancels its requests; a timeout firing as the answer arrives is the same race):
-    // the sink holds the answer's hand-over until the request's thread has seen the interrupt
+    // the sink holds the answer's hand-over until the request's thread, having seen the interrupt, waits to report
+    // the call failed (blocked on the calls' monitor, which the hand-over holds)
     anthropic.then(ok("answer", 1_000, 200));
     Thread requestThread = Thread.currentThread();
     List<UsageEvent> handed = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
@@ -111,11 +112,8 @@ class RequestExecutorTest {
       handed.add(event);
       if (event.getOutcome() == AttemptOutcome.OK && handed.size() == 1) {
         requestThread.interrupt();
-        try {
-          Thread.sleep(300);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+            .until(() -> requestThread.getState() == Thread.State.BLOCKED);
       }
     };
 
