@@ -366,7 +366,7 @@ class BudgetServiceIT {
     // Given two versions of alpha's learned model on llm.router.models, as the learner publishes them
     for (long version = 1; version <= 2; version++) {
       produce(topics.routerModels(), Topics.routerModelKey("alpha", version), new RouterModel("alpha", version,
-          "shipped-302", version * 3, Instant.parse("2026-12-06T10:00:00Z").plusSeconds(version),
+          "shipped-437", version * 3, Instant.parse("2026-12-06T10:00:00Z").plusSeconds(version),
           List.of()));
     }
     await().atMost(Duration.ofSeconds(30)).until(() ->

@@ -206,7 +206,7 @@ class DashboardBrowserIT {
     result("orion", "o-4", "frontier", "claude-opus-4-5", "complexity 0.91 > 0.80: promoted to frontier");
     result("vega", "v-1", "fast", "claude-haiku-4-5", "routing table: hookActions → fast");
     // orion routes with a learned model (version 2 of its own, 5 exemplars), and three of its results were judged
-    produce(topics.routerModels(), Topics.routerModelKey("orion", 2), new RouterModel("orion", 2L, "shipped-302", 5L,
+    produce(topics.routerModels(), Topics.routerModelKey("orion", 2), new RouterModel("orion", 2L, "shipped-437", 5L,
         Instant.now(), List.of()));
     for (double score : new double[] {1.0, 0.0, 1.0}) {
       produce(topics.feedback(), "orion", new FeedbackEvent("fb-" + score + "-" + System.nanoTime(), "o-1", "orion",

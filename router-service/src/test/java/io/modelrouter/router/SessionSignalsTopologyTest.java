@@ -55,7 +55,7 @@ class SessionSignalsTopologyTest {
     org.apache.kafka.streams.test.TestRecord<String, io.modelrouter.avro.RoutedRequest> first = router.routed.readRecord();
     assertThat(first.getValue().getDecision().getProfile()).isEqualTo("fast");
     assertThat(new String(first.getHeaders().lastHeader(io.modelrouter.schemas.Topics.LEARNED_MODEL_HEADER).value(),
-        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("shipped-302");
+        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("shipped-437");
     assertThat(feedback.isEmpty()).isTrue();
 
     // The same prompt again in the session: r-1's answer did not do, it needed the next tier (primary)

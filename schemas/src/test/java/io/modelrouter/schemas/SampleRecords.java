@@ -299,7 +299,7 @@ public final class SampleRecords {
     return io.modelrouter.avro.RouterModel.newBuilder()
         .setTeamId("team-a")
         .setVersion(3)
-        .setBase("shipped-302")
+        .setBase("shipped-437")
         .setFeedbackApplied(7)
         .setCreatedAt(T0)
         .setExemplars(List.of(io.modelrouter.avro.LearnedExemplar.newBuilder()

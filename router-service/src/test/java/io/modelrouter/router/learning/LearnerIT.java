@@ -112,7 +112,7 @@ class LearnerIT {
     // The shipped model's choice for the prompt, for both teams
     RoutedRequest first = route("team-a", "first");
     String shipped = first.getDecision().getLearnedModel();
-    assertThat(shipped).isEqualTo("shipped-302");
+    assertThat(shipped).isEqualTo("shipped-437");
     String before = first.getDecision().getProfile();
     String needed = before.equals("frontier") ? "fast" : "frontier";
 
