@@ -40,4 +40,24 @@ class RouterConfigTest {
     assertThat(new StreamsConfig(props).processingExceptionHandler())
         .isInstanceOf(RouterProcessingExceptionHandler.class);
   }
+
+  @Test
+  void aStreamThreadHoldsFewRecordsBetweenCommitsUnlessTheOperatorSaysOtherwise() {
+    Properties props = new RouterConfig(Settings.of(Map.of())).streamsProperties();
+    assertThat(props.get(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG)).isEqualTo(50);
+    assertThat(props.get("main.consumer.max.poll.records")).isEqualTo(100);
+    // Kafka Streams reads them as the main consumer's and the tasks' settings
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "router-config-test");
+    props.putIfAbsent(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    StreamsConfig config = new StreamsConfig(props);
+    assertThat(config.getMainConsumerConfigs("group", "client", 0).get("max.poll.records")).isEqualTo(100);
+
+    Properties overridden = new RouterConfig(Settings.of(Map.of("kafka.buffered.records.per.partition", "1000",
+        "kafka.consumer.max.poll.records", "2000"))).streamsProperties();
+    assertThat(overridden.get(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG)).isEqualTo("1000");
+    assertThat(overridden.get("main.consumer.max.poll.records")).isNull();
+    overridden.put(StreamsConfig.APPLICATION_ID_CONFIG, "router-config-test");
+    assertThat(new StreamsConfig(overridden).getMainConsumerConfigs("group", "client", 0).get("max.poll.records"))
+        .isEqualTo(2000);
+  }
 }
