@@ -36,7 +36,8 @@ import java.util.Map;
  * prompts sent to fast counted apart), over-routing, and the estimated cost against sending everything to the
  * frontier profile. Writes the quality/cost curve as an SVG with {@code --svg}.
  *
- * <p>{@code bench/run RoutingQualityBenchmark [--k 9] [--temperature 0.05] [--svg docs/routing-quality.svg]}
+ * <p>{@code bench/run RoutingQualityBenchmark [--k 9] [--temperature 0.05] [--svg docs/routing-quality.svg]
+ * [--through ex-0455]}; {@code --through} keeps only the held-out exemplars up to that id (the split as it was).
  */
 public final class RoutingQualityBenchmark {
   private static final Instant NOW = Instant.parse("2026-12-06T12:00:00Z");
@@ -74,13 +75,16 @@ public final class RoutingQualityBenchmark {
 
   public static void main(String[] args) throws IOException {
     BenchArgs options = new BenchArgs(args, Map.of("k", String.valueOf(KnnTierModel.DEFAULT_K), "temperature",
-        String.valueOf(KnnTierModel.DEFAULT_TEMPERATURE), "svg", ""));
+        String.valueOf(KnnTierModel.DEFAULT_TEMPERATURE), "svg", "", "through", ""));
     new RoutingQualityBenchmark().run(options);
   }
 
   private void run(BenchArgs options) throws IOException {
     List<Exemplar> train = Exemplar.load(Exemplar.TRAIN);
-    List<Exemplar> test = Exemplar.load(Exemplar.TEST);
+    // --through ex-0455: only the held-out exemplars up to that id (an earlier, smaller test split)
+    String through = options.string("through");
+    List<Exemplar> test = Exemplar.load(Exemplar.TEST).stream()
+        .filter(e -> through.isBlank() || e.id().compareTo(through) <= 0).toList();
     System.out.printf(Locale.ROOT, "RoutingQualityBenchmark: %d training exemplars, %d held-out test exemplars "
         + "(%s)%n", train.size(), test.size(), options);
 
@@ -133,7 +137,7 @@ public final class RoutingQualityBenchmark {
     for (double target : TARGETS) {
       List<Tier> chosen = new ArrayList<>();
       for (int i = 0; i < test.size(); i++) {
-        chosen.add(model.predict(queries.get(i), test.get(i).taskType()).cheapest(target));
+        chosen.add(model.predict(queries.get(i), test.get(i).taskType(), test.get(i).prompt()).cheapest(target));
       }
       out.add(score(String.format(Locale.ROOT, "%s @%.2f", name, target), test, chosen));
     }

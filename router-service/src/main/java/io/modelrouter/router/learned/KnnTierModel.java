@@ -143,11 +143,11 @@ public final class KnnTierModel {
   }
 
   public Prediction predict(float[] query) {
-    return predict(query, null);
+    return predict(query, null, null);
   }
 
-  /** With the request's task type, which only the prior reads. */
-  public Prediction predict(float[] query, String taskType) {
+  /** With the request's task type and prompt, which only the prior reads. */
+  public Prediction predict(float[] query, String taskType, String prompt) {
     int n = points.length;
     int take = Math.min(k, n);
     // the k most similar, by a partial selection: k is small and n a few hundred to a few thousand
@@ -185,7 +185,7 @@ public final class KnnTierModel {
       }
     }
     if (prior != null) {
-      double[] p = prior.goodEnough(query, taskType);
+      double[] p = prior.goodEnough(query, taskType, prompt);
       for (int t = 0; t < p.length; t++) {
         yes[t] += priorWeight * p[t];
         no[t] += priorWeight * (1 - p[t]);

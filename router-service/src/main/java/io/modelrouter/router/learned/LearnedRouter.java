@@ -112,6 +112,11 @@ public final class LearnedRouter {
 
   /** The text a request is judged by: its task type, system prompt and last user message (the current ask). */
   public static String text(InferenceRequest request) {
+    return Exemplar.text(request.getTaskType(), request.getSystemPrompt(), ask(request));
+  }
+
+  /** A request's current ask: its last user message (else its last message). */
+  public static String ask(InferenceRequest request) {
     String ask = null;
     for (Message message : request.getMessages()) {
       if (message != null && message.getRole() == Role.USER && message.getContent() != null) {
@@ -121,7 +126,7 @@ public final class LearnedRouter {
     if (ask == null && !request.getMessages().isEmpty() && request.getMessages().getLast() != null) {
       ask = request.getMessages().getLast().getContent();
     }
-    return Exemplar.text(request.getTaskType(), request.getSystemPrompt(), ask);
+    return ask;
   }
 
   public KnnTierModel.Prediction predict(InferenceRequest request) {
@@ -130,7 +135,7 @@ public final class LearnedRouter {
 
   /** With a team's learned model version, or the shipped model when {@code teamModel} is null. */
   public KnnTierModel.Prediction predict(InferenceRequest request, RouterModel teamModel) {
-    return model(teamModel).predict(embedding(text(request)), request.getTaskType());
+    return model(teamModel).predict(embedding(text(request)), request.getTaskType(), ask(request));
   }
 
   /** The model a version of a team's learned model stands for: the shipped exemplars and the version's. */

@@ -7,15 +7,17 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Ordinal logistic regression over sentence embeddings and the task type: two logistic heads, the probability that a
- * request needs more than fast and that it needs more than mid, on the features {@code [10 × embedding, one-hot task
- * type, 1]}. Trained in Java by full-batch gradient descent with L2 regularization (deterministic: no sampling), in
- * about a second on the shipped exemplars. Immutable and thread-safe.
+ * Ordinal logistic regression over sentence embeddings, the task type and the prompt's shape: two logistic heads,
+ * the probability that a request needs more than fast and that it needs more than mid, on the features {@code [10 ×
+ * embedding, one-hot task type, shape, 1]} ({@link #shape}). Trained in Java by full-batch gradient descent with L2
+ * regularization (deterministic: no sampling), in about a second on the shipped exemplars. Immutable and
+ * thread-safe.
  *
- * <p>Why it exists beside the kNN vote: on the held-out split it sends 124 of 153 prompts to the tier they need at a
- * quality target of 0.5, against 102 for the kNN vote alone (RoutingQualityBenchmark, 2026-12-06). The L2 weight
- * {@link #DEFAULT_LAMBDA} was chosen by 5-fold cross-validated log-loss on the training split only (0.001: 1.18,
- * 0.003: 1.12, 0.01: 0.98, 0.03: 0.84, 0.1: 0.80); the test split was not used to choose it.
+ * <p>Chosen by 5-fold cross-validation on the training split only ({@code bench/run RoutingModelSelection},
+ * 2026-12-07, 437 exemplars; the test split is not read there): right tier at target 0.5 / log-loss, kNN vote alone
+ * 65.7% / 1.017, this model without the shape 70.3% / 0.789, with it 70.5% / 0.715; L2 weight 0.03 / 0.1 / 0.3:
+ * log-loss 0.747 / 0.715 / 0.793, hence {@link #DEFAULT_LAMBDA}. Hashed word n-grams on top measured 71.2% / 0.707,
+ * not enough to carry a vocabulary in the model.
  */
 public final class LogisticTierModel {
   public static final double DEFAULT_LAMBDA = 0.1;
@@ -47,22 +49,36 @@ public final class LogisticTierModel {
       entry.setValue(index++);
     }
     int dimensions = vectors.getFirst().length;
-    LogisticTierModel shape = new LogisticTierModel(types, dimensions, new double[2][dimensions + types.size() + 1]);
+    LogisticTierModel empty = new LogisticTierModel(types, dimensions,
+        new double[2][dimensions + types.size() + SHAPE_FEATURES + 1]);
     List<double[]> features = new ArrayList<>(exemplars.size());
     for (int i = 0; i < exemplars.size(); i++) {
-      features.add(shape.features(vectors.get(i), exemplars.get(i).taskType()));
+      Exemplar exemplar = exemplars.get(i);
+      features.add(empty.features(vectors.get(i), exemplar.taskType(), exemplar.prompt()));
     }
-    int width = shape.weights[0].length;
+    List<Tier> labels = exemplars.stream().map(Exemplar::tier).toList();
+    double[][] w = fitHeads(features, labels, lambda, epochs);
+    return new LogisticTierModel(types, dimensions, w);
+  }
+
+  /**
+   * The two heads' weights over any features (one row per exemplar, the same width, the constant 1 included):
+   * full-batch gradient descent on the logistic loss of "needs more than fast" and "needs more than mid", L2
+   * weight {@code lambda}.
+   */
+  public static double[][] fitHeads(List<double[]> features, List<Tier> labels, double lambda, int epochs) {
+    int width = features.getFirst().length;
     double[][] w = new double[2][width];
     for (int epoch = 0; epoch < epochs; epoch++) {
       for (int head = 0; head < 2; head++) {
         double[] gradient = new double[width];
         for (int i = 0; i < features.size(); i++) {
           double[] x = features.get(i);
-          double p = sigmoid(dot(w[head], x));
-          double label = exemplars.get(i).tier().ordinal() > head ? 1 : 0;
+          double error = sigmoid(dot(w[head], x)) - (labels.get(i).ordinal() > head ? 1 : 0);
           for (int j = 0; j < width; j++) {
-            gradient[j] += (p - label) * x[j];
+            if (x[j] != 0) {
+              gradient[j] += error * x[j];
+            }
           }
         }
         for (int j = 0; j < width; j++) {
@@ -70,25 +86,30 @@ public final class LogisticTierModel {
         }
       }
     }
-    return new LogisticTierModel(types, dimensions, w);
+    return w;
   }
 
-  /**
-   * The probability that fast, and that mid, is good enough for a request with this embedding and task type (an
-   * unknown task type has no one-hot feature); mid's is never below fast's.
-   */
-  public double[] goodEnough(float[] vector, String taskType) {
-    double[] x = features(vector, taskType);
-    double fast = 1 - sigmoid(dot(weights[0], x));
-    double mid = Math.max(fast, 1 - sigmoid(dot(weights[1], x)));
+  /** The probability that fast, and that mid, is good enough, from the heads' weights and a request's features. */
+  public static double[] goodEnough(double[][] heads, double[] x) {
+    double fast = 1 - sigmoid(dot(heads[0], x));
+    double mid = Math.max(fast, 1 - sigmoid(dot(heads[1], x)));
     return new double[] {fast, mid};
   }
 
-  private double[] features(float[] vector, String taskType) {
+  /**
+   * The probability that fast, and that mid, is good enough for a request with this embedding, task type (an
+   * unknown task type has no one-hot feature) and prompt (its shape, see {@link #shape}; null reads as empty); mid's
+   * is never below fast's.
+   */
+  public double[] goodEnough(float[] vector, String taskType, String prompt) {
+    return goodEnough(weights, features(vector, taskType, prompt));
+  }
+
+  private double[] features(float[] vector, String taskType, String prompt) {
     if (vector.length != dimensions) {
       throw new IllegalArgumentException("vectors of " + vector.length + " dimensions, the model has " + dimensions);
     }
-    double[] x = new double[dimensions + taskTypes.size() + 1];
+    double[] x = new double[dimensions + taskTypes.size() + SHAPE_FEATURES + 1];
     for (int i = 0; i < dimensions; i++) {
       x[i] = vector[i] * SCALE;
     }
@@ -96,8 +117,35 @@ public final class LogisticTierModel {
     if (type != null) {
       x[dimensions + type] = 1;
     }
+    System.arraycopy(shape(prompt), 0, x, dimensions + taskTypes.size(), SHAPE_FEATURES);
     x[x.length - 1] = 1;
     return x;
+  }
+
+  /** How many numbers {@link #shape} gives. */
+  public static final int SHAPE_FEATURES = 5;
+
+  /**
+   * What the embedding of a prompt's first 600 characters does not see, each scaled to about [0, 2]: its length and
+   * line count (logarithmic), the share of characters that are not letters (code, logs, tables), the share that are
+   * not ASCII (another script) and the number of question marks (logarithmic).
+   */
+  public static double[] shape(String prompt) {
+    String text = prompt == null ? "" : prompt;
+    int lines = 0;
+    int letters = 0;
+    int ascii = 0;
+    int questions = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      lines += c == '\n' ? 1 : 0;
+      letters += Character.isLetter(c) ? 1 : 0;
+      ascii += c < 128 ? 1 : 0;
+      questions += c == '?' ? 1 : 0;
+    }
+    double length = text.length();
+    return new double[] {Math.log1p(length) / 4, Math.log1p(lines) / 2, length == 0 ? 0 : 1 - letters / length,
+        length == 0 ? 0 : 1 - ascii / length, Math.log1p(questions)};
   }
 
   private static double sigmoid(double z) {

@@ -1,0 +1,327 @@
+package io.modelrouter.bench;
+
+import io.modelrouter.router.learned.Exemplar;
+import io.modelrouter.router.learned.KnnTierModel;
+import io.modelrouter.router.learned.LogisticTierModel;
+import io.modelrouter.router.learned.MiniLmEmbedder;
+import io.modelrouter.router.learned.Tier;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Chooses between candidate learned models by cross-validation on the <b>training split only</b>: the exemplars of
+ * {@code exemplars/train.jsonl} are dealt into folds (by label, in id order, so every fold holds every label), each
+ * candidate is fitted on all folds but one and judged on the one left out, and the right-tier share and log-loss are
+ * summed over the folds. The held-out test split is never read here; RoutingQualityBenchmark evaluates the chosen
+ * candidate on it once (docs/exemplars.md, "The held-out split").
+ *
+ * <p>{@code bench/run RoutingModelSelection [--folds 5]}
+ */
+public final class RoutingModelSelection {
+  /** How a candidate turns a training fold into a predictor. */
+  interface Candidate {
+    String name();
+
+    /** Fits on the training exemplars (vectors in the same order, embedded with the candidate's text view). */
+    Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
+        List<Exemplar> held, List<float[]> heldVectors);
+  }
+
+  /** How an exemplar's text is cut before embedding. */
+  enum View {
+    /** The first 600 characters (what MiniLmEmbedder does by itself). */
+    HEAD,
+    /** The first 300 and the last 300 characters of a longer text. */
+    HEAD_TAIL;
+
+    String apply(String text) {
+      int max = MiniLmEmbedder.MAX_CHARS;
+      if (this == HEAD || text.length() <= max) {
+        return text;
+      }
+      return text.substring(0, max / 2) + "\n…\n" + text.substring(text.length() - max / 2);
+    }
+  }
+
+  public static void main(String[] args) {
+    BenchArgs options = new BenchArgs(args, Map.of("folds", "5"));
+    int folds = options.integer("folds");
+    List<Exemplar> train = new ArrayList<>(Exemplar.load(Exemplar.TRAIN));
+    train.sort(Comparator.comparing(Exemplar::id));
+    int[] fold = new int[train.size()];
+    Map<Tier, Integer> seen = new HashMap<>();
+    for (int i = 0; i < train.size(); i++) {
+      int position = seen.merge(train.get(i).tier(), 1, Integer::sum) - 1;
+      fold[i] = position % folds;
+    }
+    MiniLmEmbedder embedder = new MiniLmEmbedder();
+    Map<View, List<float[]>> vectors = new HashMap<>();
+    for (View view : View.values()) {
+      List<float[]> list = new ArrayList<>();
+      for (Exemplar e : train) {
+        list.add(embedder.embed(view.apply(e.text())));
+      }
+      vectors.put(view, list);
+    }
+    System.out.printf(Locale.ROOT, "RoutingModelSelection: %d training exemplars, %d folds (test split not read)%n",
+        train.size(), folds);
+    List<Map.Entry<View, Candidate>> candidates = new ArrayList<>();
+    candidates.add(Map.entry(View.HEAD, knnOnly(KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE)));
+    for (double lambda : new double[] {0.03, 0.1, 0.3}) {
+      candidates.add(Map.entry(View.HEAD, logistic(lambda)));
+    }
+    candidates.add(Map.entry(View.HEAD_TAIL, logistic(LogisticTierModel.DEFAULT_LAMBDA)));
+    candidates.add(Map.entry(View.HEAD, knnWithPrior(KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE,
+        LogisticTierModel.DEFAULT_LAMBDA, 1)));
+    for (double lambda : new double[] {0.03, 0.1, 0.3}) {
+      candidates.add(Map.entry(View.HEAD, lexical(0, lambda, false)));
+    }
+    candidates.add(Map.entry(View.HEAD, lexical(2048, 0.1, true)));
+    for (double lambda : new double[] {0.01, 0.03}) {
+      candidates.add(Map.entry(View.HEAD, lexical(2048, lambda, true, false)));
+    }
+    double[] margins = {0.15, 0.2, 0.25};
+    int[][] cheap = new int[margins.length][1];
+    for (int m = 0; m < margins.length; m++) {
+      candidates.add(Map.entry(View.HEAD, cascade(margins[m], cheap[m])));
+    }
+    for (Map.Entry<View, Candidate> entry : candidates) {
+      View view = entry.getKey();
+      Candidate candidate = entry.getValue();
+      List<float[]> all = vectors.get(view);
+      int right = 0;
+      int frontierToFast = 0;
+      int rightAt8 = 0;
+      int under8 = 0;
+      double logLoss = 0;
+      for (int f = 0; f < folds; f++) {
+        List<Exemplar> fitOn = new ArrayList<>();
+        List<float[]> fitVectors = new ArrayList<>();
+        List<Exemplar> held = new ArrayList<>();
+        List<float[]> heldVectors = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+          (fold[i] == f ? held : fitOn).add(train.get(i));
+          (fold[i] == f ? heldVectors : fitVectors).add(all.get(i));
+        }
+        Function<Integer, KnnTierModel.Prediction> predictor = candidate.fit(fitOn, fitVectors, held, heldVectors);
+        for (int i = 0; i < held.size(); i++) {
+          KnnTierModel.Prediction prediction = predictor.apply(i);
+          Tier label = held.get(i).tier();
+          Tier chosen = prediction.cheapest(0.5);
+          right += chosen == label ? 1 : 0;
+          frontierToFast += label == Tier.FRONTIER && chosen == Tier.FAST ? 1 : 0;
+          Tier at8 = prediction.cheapest(0.8);
+          rightAt8 += at8 == label ? 1 : 0;
+          under8 += at8.ordinal() < label.ordinal() ? 1 : 0;
+          logLoss += logLoss(prediction, label);
+        }
+      }
+      System.out.printf(Locale.ROOT, "%-9s %-56s right@0.5 %5.1f%% (frontier->fast %2d) | right@0.8 %5.1f%% "
+              + "(under %2d) | log-loss %.3f%n", view, candidate.name(), 100.0 * right / train.size(),
+          frontierToFast, 100.0 * rightAt8 / train.size(), under8, logLoss / train.size());
+    }
+    for (int m = 0; m < margins.length; m++) {
+      System.out.printf(Locale.ROOT, "cascade margin %.2f: %d of %d decided without embeddings%n", margins[m],
+          cheap[m][0], train.size());
+    }
+  }
+
+  /** The ordinal log-loss of the label: -log P(label is the cheapest good-enough tier). */
+  static double logLoss(KnnTierModel.Prediction prediction, Tier label) {
+    double fast = prediction.goodEnough().get(Tier.FAST);
+    double mid = prediction.goodEnough().get(Tier.MID);
+    double p = switch (label) {
+      case FAST -> fast;
+      case MID -> mid - fast;
+      case FRONTIER -> 1 - mid;
+    };
+    return -Math.log(Math.max(1e-6, p));
+  }
+
+  static Candidate logistic(double lambda) {
+    return new Candidate() {
+      @Override
+      public String name() {
+        return String.format(Locale.ROOT, "LogisticTierModel lambda %.2f", lambda);
+      }
+
+      @Override
+      public Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
+          List<Exemplar> held, List<float[]> heldVectors) {
+        LogisticTierModel logistic = LogisticTierModel.fit(train, trainVectors, lambda,
+            LogisticTierModel.DEFAULT_EPOCHS);
+        // a kNN model whose vote is outweighed a million times by the prior: the logistic model alone
+        KnnTierModel model = KnnTierModel.fit(train, trainVectors, 1, KnnTierModel.DEFAULT_TEMPERATURE, "knn")
+            .withPrior(logistic, 1e6, "logistic");
+        return i -> model.predict(heldVectors.get(i), held.get(i).taskType(), held.get(i).prompt());
+      }
+    };
+  }
+
+  static Candidate knnOnly(int k, double temperature) {
+    return new Candidate() {
+      @Override
+      public String name() {
+        return String.format(Locale.ROOT, "kNN k %d T %.2f", k, temperature);
+      }
+
+      @Override
+      public Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
+          List<Exemplar> held, List<float[]> heldVectors) {
+        KnnTierModel model = KnnTierModel.fit(train, trainVectors, k, temperature, "knn");
+        return i -> model.predict(heldVectors.get(i), held.get(i).taskType(), held.get(i).prompt());
+      }
+    };
+  }
+
+  /** An ordinal logistic model over the embedding, the task type, hashed word n-grams and the text's shape. */
+  static Candidate lexical(int buckets, double lambda, boolean shape) {
+    return lexical(buckets, lambda, shape, true);
+  }
+
+  /** Cheap-first: the model without embeddings where it is sure (both heads at least margin from 0.5). */
+  static Candidate cascade(double margin, int[] cheapCount) {
+    Candidate cheap = lexical(2048, 0.03, true, false);
+    Candidate full = lexical(2048, 0.1, true, true);
+    return new Candidate() {
+      @Override
+      public String name() {
+        return String.format(Locale.ROOT, "cascade margin %.2f", margin);
+      }
+
+      @Override
+      public Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
+          List<Exemplar> held, List<float[]> heldVectors) {
+        Function<Integer, KnnTierModel.Prediction> c = cheap.fit(train, trainVectors, held, heldVectors);
+        Function<Integer, KnnTierModel.Prediction> f = full.fit(train, trainVectors, held, heldVectors);
+        return i -> {
+          KnnTierModel.Prediction p = c.apply(i);
+          if (Math.abs(p.goodEnough().get(Tier.FAST) - 0.5) >= margin
+              && Math.abs(p.goodEnough().get(Tier.MID) - 0.5) >= margin) {
+            cheapCount[0]++;
+            return p;
+          }
+          return f.apply(i);
+        };
+      }
+    };
+  }
+
+  static Candidate lexical(int buckets, double lambda, boolean shape, boolean embedding) {
+    return new Candidate() {
+      @Override
+      public String name() {
+        return String.format(Locale.ROOT, "logistic: %s%s%s, lambda %.2f", embedding ? "embedding" : "no embedding",
+            buckets > 0 ? ", " + buckets + " n-grams" : "", shape ? ", shape" : ", no shape", lambda);
+      }
+
+      @Override
+      public Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
+          List<Exemplar> held, List<float[]> heldVectors) {
+        Map<String, Integer> types = new java.util.TreeMap<>();
+        for (Exemplar e : train) {
+          types.putIfAbsent(e.taskType(), types.size());
+        }
+        Map<Integer, Double> idf = new HashMap<>();
+        if (buckets > 0) {
+          Map<Integer, Integer> df = new HashMap<>();
+          for (Exemplar e : train) {
+            for (int b : grams(e.text(), buckets).keySet()) {
+              df.merge(b, 1, Integer::sum);
+            }
+          }
+          df.forEach((b, n) -> idf.put(b, Math.log((1.0 + train.size()) / (1.0 + n)) + 1));
+        }
+        java.util.function.BiFunction<Exemplar, float[], double[]> features = (e, v) -> {
+          int width = v.length + types.size() + buckets + (shape ? LogisticTierModel.SHAPE_FEATURES : 0) + 1;
+          double[] x = new double[width];
+          for (int i = 0; embedding && i < v.length; i++) {
+            x[i] = v[i] * 10;
+          }
+          Integer t = types.get(e.taskType());
+          if (t != null) {
+            x[v.length + t] = 1;
+          }
+          int at = v.length + types.size();
+          if (buckets > 0) {
+            Map<Integer, Integer> g = grams(e.text(), buckets);
+            double norm = 0;
+            for (Map.Entry<Integer, Integer> en : g.entrySet()) {
+              double w = (1 + Math.log(en.getValue())) * idf.getOrDefault(en.getKey(), 0.0);
+              x[at + en.getKey()] = w;
+              norm += w * w;
+            }
+            norm = Math.sqrt(norm);
+            if (norm > 0) {
+              for (int b : g.keySet()) {
+                x[at + b] = 3 * x[at + b] / norm;
+              }
+            }
+            at += buckets;
+          }
+          if (shape) {
+            double[] measured = LogisticTierModel.shape(e.prompt());
+            System.arraycopy(measured, 0, x, at, measured.length);
+          }
+          x[width - 1] = 1;
+          return x;
+        };
+        List<double[]> xs = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+          xs.add(features.apply(train.get(i), trainVectors.get(i)));
+        }
+        double[][] w = LogisticTierModel.fitHeads(xs, train.stream().map(Exemplar::tier).toList(), lambda,
+            LogisticTierModel.DEFAULT_EPOCHS);
+        return i -> {
+          double[] good = LogisticTierModel.goodEnough(w, features.apply(held.get(i), heldVectors.get(i)));
+          Map<Tier, Double> p = new java.util.EnumMap<>(Tier.class);
+          p.put(Tier.FAST, good[0]);
+          p.put(Tier.MID, good[1]);
+          p.put(Tier.FRONTIER, 1.0);
+          return new KnnTierModel.Prediction(p, List.of(), "lexical");
+        };
+      }
+    };
+  }
+
+  /** Hashed word unigrams and bigrams of a text, lower-cased, with their counts. */
+  static Map<Integer, Integer> grams(String text, int buckets) {
+    String[] words = text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}_]+");
+    Map<Integer, Integer> out = new HashMap<>();
+    String previous = null;
+    for (String word : words) {
+      if (word.isEmpty()) {
+        continue;
+      }
+      out.merge(Math.floorMod(word.hashCode() * 31 + 7, buckets), 1, Integer::sum);
+      if (previous != null) {
+        out.merge(Math.floorMod((previous + " " + word).hashCode(), buckets), 1, Integer::sum);
+      }
+      previous = word;
+    }
+    return out;
+  }
+
+  static Candidate knnWithPrior(int k, double temperature, double lambda, double weight) {
+    return new Candidate() {
+      @Override
+      public String name() {
+        return String.format(Locale.ROOT, "kNN k %d T %.2f + logistic %.2f weight %.1f", k, temperature, lambda,
+            weight);
+      }
+
+      @Override
+      public Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
+          List<Exemplar> held, List<float[]> heldVectors) {
+        KnnTierModel model = KnnTierModel.fit(train, trainVectors, k, temperature, "knn").withPrior(
+            LogisticTierModel.fit(train, trainVectors, lambda, LogisticTierModel.DEFAULT_EPOCHS), weight, "cv");
+        return i -> model.predict(heldVectors.get(i), held.get(i).taskType(), held.get(i).prompt());
+      }
+    };
+  }
+}
