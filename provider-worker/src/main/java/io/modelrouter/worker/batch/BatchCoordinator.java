@@ -503,10 +503,11 @@ public final class BatchCoordinator implements Runnable {
       io.modelrouter.worker.internal.TransactionCommit.commit(producer, () -> running && !crashed);
       part.claimed.headSet(part.commitOffset()).clear();
       return true;
-    } catch (org.apache.kafka.common.errors.ProducerFencedException
-             | org.apache.kafka.common.errors.InvalidProducerEpochException e) {
+    } catch (org.apache.kafka.common.errors.ProducerFencedException e) {
       throw e;
     } catch (KafkaException e) {
+      // InvalidProducerEpochException included: a transaction aborted for its age is aborted here too, and the
+      // producer goes on (TransactionCommitIT)
       LOG.warn("batch coordinator transaction on {} failed ({}); reading its state again", part.partition,
           e.toString());
       try {

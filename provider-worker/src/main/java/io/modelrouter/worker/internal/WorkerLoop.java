@@ -211,8 +211,8 @@ public final class WorkerLoop implements Runnable {
         shutdown();
       }
     } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
-      LOG.error("worker fenced (another instance with the same worker.instance.id took over, or its transaction was"
-          + " aborted because this process answered nothing for longer than the transaction timeout); stopping", e);
+      LOG.error("worker fenced (another instance with the same worker.instance.id took over, or its producer "
+          + "could not go on); stopping", e);
     } catch (RuntimeException e) {
       LOG.error("worker loop failed; stopping", e);
       throw e;
@@ -456,10 +456,14 @@ public final class WorkerLoop implements Runnable {
         producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
       }
       TransactionCommit.commit(producer, () -> running && !crashed);
-    } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
+    } catch (ProducerFencedException | FencedInstanceIdException e) {
       throw e;
     } catch (KafkaException | IllegalStateException e) {
-      // Nothing of this transaction is visible; its outputs stay pending and go with the next one.
+      // Nothing of this transaction is visible; its outputs stay pending and go with the next one. This includes
+      // InvalidProducerEpochException: the coordinator aborted the transaction for its age (this process was paused
+      // past transaction.timeout.ms); aborting here lets the same producer go on (TransactionCommitIT), where
+      // stopping cost a restart. Partitions lost meanwhile are dropped by the next poll's rebalance, and offsets of
+      // a stale generation are refused by the broker.
       LOG.warn("transaction failed, aborting; its outputs are written with the next one: {}", e.toString());
       try {
         producer.abortTransaction();

@@ -15,6 +15,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -59,6 +60,73 @@ class TransactionCommitIT {
       assertThatThrownBy(() -> TransactionCommit.commit(producer, () -> false)).isInstanceOf(TimeoutException.class);
       producer.abortTransaction();
     }
+  }
+
+  /**
+   * What the worker does when the transaction coordinator aborted its transaction for its age (the process was
+   * paused, or a commit took longer than {@code transaction.timeout.ms}): Kafka's producer reports the next send or
+   * commit with {@link InvalidProducerEpochException}, and aborting lets the same producer go on. The worker loop
+   * and the batch coordinator rely on it instead of stopping the process.
+   */
+  @Test
+  void aTransactionAbortedForItsAgeIsAbortedHereAndTheSameProducerGoesOn(KafkaStack stack) throws Exception {
+    String topic = stack.uniqueName("txn-aged");
+    try (var admin = stack.admin()) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+    }
+    Map<String, Object> config = stack.producerConfig();
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topic + "-tx");
+    config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 1000);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
+        new StringSerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, "k", "aborted")).get();
+      // past the 1 s timeout and the embedded broker's 1 s check for timed-out transactions
+      Thread.sleep(4_000);
+      // the worker goes on where it was: its next output, then the commit
+      producer.send(new ProducerRecord<>(topic, "k", "aborted too"));
+      assertThatThrownBy(() -> TransactionCommit.commit(producer, () -> true))
+          .isInstanceOf(InvalidProducerEpochException.class);
+      producer.abortTransaction();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, "k", "next"));
+      TransactionCommit.commit(producer, () -> true);
+    }
+    assertThat(committed(stack, topic)).containsExactly("next");
+  }
+
+  /**
+   * The same with nothing sent after the pause: the commit is refused for the transaction's state, the producer
+   * cannot abort either, and a new producer for the same transactional id goes on (the worker replaces its producer).
+   */
+  @Test
+  void aCommitOfATransactionAbortedForItsAgeIsRefusedAndANewProducerGoesOn(KafkaStack stack) throws Exception {
+    String topic = stack.uniqueName("txn-aged-commit");
+    try (var admin = stack.admin()) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+    }
+    Map<String, Object> config = stack.producerConfig();
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topic + "-tx");
+    config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 1000);
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
+        new StringSerializer())) {
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer.send(new ProducerRecord<>(topic, "k", "aborted")).get();
+      Thread.sleep(4_000);
+      assertThatThrownBy(() -> TransactionCommit.commit(producer, () -> true))
+          .isInstanceOf(org.apache.kafka.common.errors.InvalidTxnStateException.class);
+      assertThatThrownBy(producer::abortTransaction).isInstanceOf(org.apache.kafka.common.KafkaException.class);
+    }
+    try (KafkaProducer<String, String> replacement = new KafkaProducer<>(config, new StringSerializer(),
+        new StringSerializer())) {
+      replacement.initTransactions();
+      replacement.beginTransaction();
+      replacement.send(new ProducerRecord<>(topic, "k", "next"));
+      TransactionCommit.commit(replacement, () -> true);
+    }
+    assertThat(committed(stack, topic)).containsExactly("next");
   }
 
   private static List<String> committed(KafkaStack stack, String topic) {
