@@ -33,7 +33,8 @@ public final class WorkerMain {
     while (worker.isRunning()) {
       Thread.sleep(1_000);
     }
-    if (stopped.getCount() > 0) {
+    // not while the shutdown hook is closing the worker (the loop stops before the hook counts down)
+    if (stopped.getCount() > 0 && !ServiceMain.stopRequested()) {
       LOG.error("the worker loop stopped; exiting so that a supervisor restarts the worker");
       worker.close();
       System.exit(1);

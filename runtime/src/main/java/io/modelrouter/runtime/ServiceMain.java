@@ -10,7 +10,17 @@ import org.slf4j.LoggerFactory;
 public final class ServiceMain {
   private static final Logger LOG = LoggerFactory.getLogger(ServiceMain.class);
 
+  private static volatile boolean stopRequested;
+
   private ServiceMain() {}
+
+  /**
+   * True from the moment the shutdown hook starts (SIGTERM, Ctrl-C): a service that finds its work stopped can tell
+   * a stop it was asked for from one it should report, before the hook has finished closing it.
+   */
+  public static boolean stopRequested() {
+    return stopRequested;
+  }
 
   /**
    * Serves {@code GET /metrics} and {@code GET /health} on {@code port} (none when negative) and installs a shutdown
@@ -26,6 +36,7 @@ public final class ServiceMain {
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopRequested = true;
       if (metrics != null) {
         metrics.close();
       }
