@@ -64,69 +64,59 @@ class TransactionCommitIT {
 
   /**
    * What the worker does when the transaction coordinator aborted its transaction for its age (the process was
-   * paused, or a commit took longer than {@code transaction.timeout.ms}): Kafka's producer reports the next send or
-   * commit with {@link InvalidProducerEpochException}, and aborting lets the same producer go on. The worker loop
-   * and the batch coordinator rely on it instead of stopping the process.
+   * paused, or a commit took longer than {@code transaction.timeout.ms}), both ways it shows, with one pause for both:
+   * a send after the pause fails with {@link InvalidProducerEpochException}, and aborting lets the same producer go
+   * on; a commit straight after it is refused ({@code InvalidTxnStateException}), the producer cannot abort either,
+   * and a new producer for the same transactional id goes on (the worker replaces its producer). The worker loop and
+   * the batch coordinator rely on this instead of stopping the process.
    */
   @Test
-  void aTransactionAbortedForItsAgeIsAbortedHereAndTheSameProducerGoesOn(KafkaStack stack) throws Exception {
-    String topic = stack.uniqueName("txn-aged");
+  void aTransactionAbortedForItsAgeIsAbortedAndTheWorkGoesOn(KafkaStack stack) throws Exception {
+    String sending = stack.uniqueName("txn-aged-send");
+    String committing = stack.uniqueName("txn-aged-commit");
     try (var admin = stack.admin()) {
-      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+      admin.createTopics(List.of(new NewTopic(sending, 1, (short) 1), new NewTopic(committing, 1, (short) 1)))
+          .all().get();
     }
-    Map<String, Object> config = stack.producerConfig();
-    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topic + "-tx");
-    config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 1000);
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
-        new StringSerializer())) {
-      producer.initTransactions();
-      producer.beginTransaction();
-      producer.send(new ProducerRecord<>(topic, "k", "aborted")).get();
+    try (KafkaProducer<String, String> first = agedProducer(stack, sending);
+        KafkaProducer<String, String> second = agedProducer(stack, committing)) {
+      for (var producer : List.of(first, second)) {
+        producer.initTransactions();
+        producer.beginTransaction();
+      }
+      first.send(new ProducerRecord<>(sending, "k", "aborted")).get();
+      second.send(new ProducerRecord<>(committing, "k", "aborted")).get();
       // past the 1 s timeout and the embedded broker's 1 s check for timed-out transactions
       Thread.sleep(4_000);
+
       // the worker goes on where it was: its next output, then the commit
-      producer.send(new ProducerRecord<>(topic, "k", "aborted too"));
-      assertThatThrownBy(() -> TransactionCommit.commit(producer, () -> true))
+      first.send(new ProducerRecord<>(sending, "k", "aborted too"));
+      assertThatThrownBy(() -> TransactionCommit.commit(first, () -> true))
           .isInstanceOf(InvalidProducerEpochException.class);
-      producer.abortTransaction();
-      producer.beginTransaction();
-      producer.send(new ProducerRecord<>(topic, "k", "next"));
-      TransactionCommit.commit(producer, () -> true);
+      first.abortTransaction();
+      first.beginTransaction();
+      first.send(new ProducerRecord<>(sending, "k", "next"));
+      TransactionCommit.commit(first, () -> true);
+
+      assertThatThrownBy(() -> TransactionCommit.commit(second, () -> true))
+          .isInstanceOf(org.apache.kafka.common.errors.InvalidTxnStateException.class);
+      assertThatThrownBy(second::abortTransaction).isInstanceOf(org.apache.kafka.common.KafkaException.class);
     }
-    assertThat(committed(stack, topic)).containsExactly("next");
+    try (KafkaProducer<String, String> replacement = agedProducer(stack, committing)) {
+      replacement.initTransactions();
+      replacement.beginTransaction();
+      replacement.send(new ProducerRecord<>(committing, "k", "next"));
+      TransactionCommit.commit(replacement, () -> true);
+    }
+    assertThat(committed(stack, sending)).containsExactly("next");
+    assertThat(committed(stack, committing)).containsExactly("next");
   }
 
-  /**
-   * The same with nothing sent after the pause: the commit is refused for the transaction's state, the producer
-   * cannot abort either, and a new producer for the same transactional id goes on (the worker replaces its producer).
-   */
-  @Test
-  void aCommitOfATransactionAbortedForItsAgeIsRefusedAndANewProducerGoesOn(KafkaStack stack) throws Exception {
-    String topic = stack.uniqueName("txn-aged-commit");
-    try (var admin = stack.admin()) {
-      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-    }
+  private static KafkaProducer<String, String> agedProducer(KafkaStack stack, String topic) {
     Map<String, Object> config = stack.producerConfig();
     config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topic + "-tx");
     config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 1000);
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
-        new StringSerializer())) {
-      producer.initTransactions();
-      producer.beginTransaction();
-      producer.send(new ProducerRecord<>(topic, "k", "aborted")).get();
-      Thread.sleep(4_000);
-      assertThatThrownBy(() -> TransactionCommit.commit(producer, () -> true))
-          .isInstanceOf(org.apache.kafka.common.errors.InvalidTxnStateException.class);
-      assertThatThrownBy(producer::abortTransaction).isInstanceOf(org.apache.kafka.common.KafkaException.class);
-    }
-    try (KafkaProducer<String, String> replacement = new KafkaProducer<>(config, new StringSerializer(),
-        new StringSerializer())) {
-      replacement.initTransactions();
-      replacement.beginTransaction();
-      replacement.send(new ProducerRecord<>(topic, "k", "next"));
-      TransactionCommit.commit(replacement, () -> true);
-    }
-    assertThat(committed(stack, topic)).containsExactly("next");
+    return new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
   }
 
   private static List<String> committed(KafkaStack stack, String topic) {
