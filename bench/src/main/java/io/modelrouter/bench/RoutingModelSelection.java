@@ -23,13 +23,19 @@ import java.util.function.Function;
  * <p>{@code bench/run RoutingModelSelection [--folds 5]}
  */
 public final class RoutingModelSelection {
-  /** How a candidate turns a training fold into a predictor. */
-  interface Candidate {
-    String name();
+  /** A candidate model: its name, and how it turns a training fold into a predictor of the held-out fold. */
+  record Candidate(String name, Fitter fit) {}
 
-    /** Fits on the training exemplars (vectors in the same order, embedded with the candidate's text view). */
+  /** Fits on the training exemplars (vectors in the same order, embedded with the candidate's text view). */
+  interface Fitter {
     Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
         List<Exemplar> held, List<float[]> heldVectors);
+  }
+
+  /** The held-out exemplar {@code i}'s prediction by a kNN model (with or without a prior). */
+  private static Function<Integer, KnnTierModel.Prediction> predictor(KnnTierModel model, List<Exemplar> held,
+      List<float[]> heldVectors) {
+    return i -> model.predict(heldVectors.get(i), held.get(i).taskType(), held.get(i).prompt());
   }
 
   /** How an exemplar's text is cut before embedding. */
@@ -108,7 +114,7 @@ public final class RoutingModelSelection {
           (fold[i] == f ? held : fitOn).add(train.get(i));
           (fold[i] == f ? heldVectors : fitVectors).add(all.get(i));
         }
-        Function<Integer, KnnTierModel.Prediction> predictor = candidate.fit(fitOn, fitVectors, held, heldVectors);
+        Function<Integer, KnnTierModel.Prediction> predictor = candidate.fit().fit(fitOn, fitVectors, held, heldVectors);
         for (int i = 0; i < held.size(); i++) {
           KnnTierModel.Prediction prediction = predictor.apply(i);
           Tier label = held.get(i).tier();
@@ -144,39 +150,15 @@ public final class RoutingModelSelection {
   }
 
   static Candidate logistic(double lambda) {
-    return new Candidate() {
-      @Override
-      public String name() {
-        return String.format(Locale.ROOT, "LogisticTierModel lambda %.2f", lambda);
-      }
-
-      @Override
-      public Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
-          List<Exemplar> held, List<float[]> heldVectors) {
-        LogisticTierModel logistic = LogisticTierModel.fit(train, trainVectors, lambda,
-            LogisticTierModel.DEFAULT_EPOCHS);
-        // a kNN model whose vote is outweighed a million times by the prior: the logistic model alone
-        KnnTierModel model = KnnTierModel.fit(train, trainVectors, 1, KnnTierModel.DEFAULT_TEMPERATURE, "knn")
-            .withPrior(logistic, 1e6, "logistic");
-        return i -> model.predict(heldVectors.get(i), held.get(i).taskType(), held.get(i).prompt());
-      }
-    };
+    // a kNN model whose vote the prior outweighs a million times: the logistic model alone
+    Candidate alone = knnWithPrior(1, KnnTierModel.DEFAULT_TEMPERATURE, lambda, 1e6);
+    return new Candidate(String.format(Locale.ROOT, "LogisticTierModel lambda %.2f", lambda), alone.fit());
   }
 
   static Candidate knnOnly(int k, double temperature) {
-    return new Candidate() {
-      @Override
-      public String name() {
-        return String.format(Locale.ROOT, "kNN k %d T %.2f", k, temperature);
-      }
-
-      @Override
-      public Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
-          List<Exemplar> held, List<float[]> heldVectors) {
-        KnnTierModel model = KnnTierModel.fit(train, trainVectors, k, temperature, "knn");
-        return i -> model.predict(heldVectors.get(i), held.get(i).taskType(), held.get(i).prompt());
-      }
-    };
+    return new Candidate(String.format(Locale.ROOT, "kNN k %d T %.2f", k, temperature),
+        (train, trainVectors, held, heldVectors) -> predictor(KnnTierModel.fit(train, trainVectors, k, temperature,
+            "knn"), held, heldVectors));
   }
 
   /** An ordinal logistic model over the embedding, the task type, hashed word n-grams and the text's shape. */
@@ -188,105 +170,89 @@ public final class RoutingModelSelection {
   static Candidate cascade(double margin, int[] cheapCount) {
     Candidate cheap = lexical(2048, 0.03, true, false);
     Candidate full = lexical(2048, 0.1, true, true);
-    return new Candidate() {
-      @Override
-      public String name() {
-        return String.format(Locale.ROOT, "cascade margin %.2f", margin);
-      }
-
-      @Override
-      public Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
-          List<Exemplar> held, List<float[]> heldVectors) {
-        Function<Integer, KnnTierModel.Prediction> c = cheap.fit(train, trainVectors, held, heldVectors);
-        Function<Integer, KnnTierModel.Prediction> f = full.fit(train, trainVectors, held, heldVectors);
-        return i -> {
-          KnnTierModel.Prediction p = c.apply(i);
-          if (Math.abs(p.goodEnough().get(Tier.FAST) - 0.5) >= margin
-              && Math.abs(p.goodEnough().get(Tier.MID) - 0.5) >= margin) {
-            cheapCount[0]++;
-            return p;
-          }
-          return f.apply(i);
-        };
-      }
-    };
+    return new Candidate(String.format(Locale.ROOT, "cascade margin %.2f", margin),
+        (train, trainVectors, held, heldVectors) -> {
+          Function<Integer, KnnTierModel.Prediction> c = cheap.fit().fit(train, trainVectors, held, heldVectors);
+          Function<Integer, KnnTierModel.Prediction> f = full.fit().fit(train, trainVectors, held, heldVectors);
+          return i -> {
+            KnnTierModel.Prediction p = c.apply(i);
+            if (Math.abs(p.goodEnough().get(Tier.FAST) - 0.5) >= margin
+                && Math.abs(p.goodEnough().get(Tier.MID) - 0.5) >= margin) {
+              cheapCount[0]++;
+              return p;
+            }
+            return f.apply(i);
+          };
+        });
   }
 
   static Candidate lexical(int buckets, double lambda, boolean shape, boolean embedding) {
-    return new Candidate() {
-      @Override
-      public String name() {
-        return String.format(Locale.ROOT, "logistic: %s%s%s, lambda %.2f", embedding ? "embedding" : "no embedding",
-            buckets > 0 ? ", " + buckets + " n-grams" : "", shape ? ", shape" : ", no shape", lambda);
+    String name = String.format(Locale.ROOT, "logistic: %s%s%s, lambda %.2f", embedding ? "embedding"
+        : "no embedding", buckets > 0 ? ", " + buckets + " n-grams" : "", shape ? ", shape" : ", no shape", lambda);
+    return new Candidate(name, (train, trainVectors, held, heldVectors) -> {
+      Map<String, Integer> types = new java.util.TreeMap<>();
+      for (Exemplar e : train) {
+        types.putIfAbsent(e.taskType(), types.size());
       }
-
-      @Override
-      public Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
-          List<Exemplar> held, List<float[]> heldVectors) {
-        Map<String, Integer> types = new java.util.TreeMap<>();
+      Map<Integer, Double> idf = new HashMap<>();
+      if (buckets > 0) {
+        Map<Integer, Integer> df = new HashMap<>();
         for (Exemplar e : train) {
-          types.putIfAbsent(e.taskType(), types.size());
+          for (int b : grams(e.text(), buckets).keySet()) {
+            df.merge(b, 1, Integer::sum);
+          }
         }
-        Map<Integer, Double> idf = new HashMap<>();
-        if (buckets > 0) {
-          Map<Integer, Integer> df = new HashMap<>();
-          for (Exemplar e : train) {
-            for (int b : grams(e.text(), buckets).keySet()) {
-              df.merge(b, 1, Integer::sum);
-            }
-          }
-          df.forEach((b, n) -> idf.put(b, Math.log((1.0 + train.size()) / (1.0 + n)) + 1));
-        }
-        java.util.function.BiFunction<Exemplar, float[], double[]> features = (e, v) -> {
-          int width = v.length + types.size() + buckets + (shape ? LogisticTierModel.SHAPE_FEATURES : 0) + 1;
-          double[] x = new double[width];
-          for (int i = 0; embedding && i < v.length; i++) {
-            x[i] = v[i] * 10;
-          }
-          Integer t = types.get(e.taskType());
-          if (t != null) {
-            x[v.length + t] = 1;
-          }
-          int at = v.length + types.size();
-          if (buckets > 0) {
-            Map<Integer, Integer> g = grams(e.text(), buckets);
-            double norm = 0;
-            for (Map.Entry<Integer, Integer> en : g.entrySet()) {
-              double w = (1 + Math.log(en.getValue())) * idf.getOrDefault(en.getKey(), 0.0);
-              x[at + en.getKey()] = w;
-              norm += w * w;
-            }
-            norm = Math.sqrt(norm);
-            if (norm > 0) {
-              for (int b : g.keySet()) {
-                x[at + b] = 3 * x[at + b] / norm;
-              }
-            }
-            at += buckets;
-          }
-          if (shape) {
-            double[] measured = LogisticTierModel.shape(e.prompt());
-            System.arraycopy(measured, 0, x, at, measured.length);
-          }
-          x[width - 1] = 1;
-          return x;
-        };
-        List<double[]> xs = new ArrayList<>();
-        for (int i = 0; i < train.size(); i++) {
-          xs.add(features.apply(train.get(i), trainVectors.get(i)));
-        }
-        double[][] w = LogisticTierModel.fitHeads(xs, train.stream().map(Exemplar::tier).toList(), lambda,
-            LogisticTierModel.DEFAULT_EPOCHS);
-        return i -> {
-          double[] good = LogisticTierModel.goodEnough(w, features.apply(held.get(i), heldVectors.get(i)));
-          Map<Tier, Double> p = new java.util.EnumMap<>(Tier.class);
-          p.put(Tier.FAST, good[0]);
-          p.put(Tier.MID, good[1]);
-          p.put(Tier.FRONTIER, 1.0);
-          return new KnnTierModel.Prediction(p, List.of(), "lexical");
-        };
+        df.forEach((b, n) -> idf.put(b, Math.log((1.0 + train.size()) / (1.0 + n)) + 1));
       }
-    };
+      java.util.function.BiFunction<Exemplar, float[], double[]> features = (e, v) -> {
+        int width = v.length + types.size() + buckets + (shape ? LogisticTierModel.SHAPE_FEATURES : 0) + 1;
+        double[] x = new double[width];
+        for (int i = 0; embedding && i < v.length; i++) {
+          x[i] = v[i] * 10;
+        }
+        Integer t = types.get(e.taskType());
+        if (t != null) {
+          x[v.length + t] = 1;
+        }
+        int at = v.length + types.size();
+        if (buckets > 0) {
+          Map<Integer, Integer> g = grams(e.text(), buckets);
+          double norm = 0;
+          for (Map.Entry<Integer, Integer> en : g.entrySet()) {
+            double w = (1 + Math.log(en.getValue())) * idf.getOrDefault(en.getKey(), 0.0);
+            x[at + en.getKey()] = w;
+            norm += w * w;
+          }
+          norm = Math.sqrt(norm);
+          if (norm > 0) {
+            for (int b : g.keySet()) {
+              x[at + b] = 3 * x[at + b] / norm;
+            }
+          }
+          at += buckets;
+        }
+        if (shape) {
+          double[] measured = LogisticTierModel.shape(e.prompt());
+          System.arraycopy(measured, 0, x, at, measured.length);
+        }
+        x[width - 1] = 1;
+        return x;
+      };
+      List<double[]> xs = new ArrayList<>();
+      for (int i = 0; i < train.size(); i++) {
+        xs.add(features.apply(train.get(i), trainVectors.get(i)));
+      }
+      double[][] w = LogisticTierModel.fitHeads(xs, train.stream().map(Exemplar::tier).toList(), lambda,
+          LogisticTierModel.DEFAULT_EPOCHS);
+      return i -> {
+        double[] good = LogisticTierModel.goodEnough(w, features.apply(held.get(i), heldVectors.get(i)));
+        Map<Tier, Double> p = new java.util.EnumMap<>(Tier.class);
+        p.put(Tier.FAST, good[0]);
+        p.put(Tier.MID, good[1]);
+        p.put(Tier.FRONTIER, 1.0);
+        return new KnnTierModel.Prediction(p, List.of(), "lexical");
+      };
+    });
   }
 
   /** Hashed word unigrams and bigrams of a text, lower-cased, with their counts. */
@@ -308,20 +274,9 @@ public final class RoutingModelSelection {
   }
 
   static Candidate knnWithPrior(int k, double temperature, double lambda, double weight) {
-    return new Candidate() {
-      @Override
-      public String name() {
-        return String.format(Locale.ROOT, "kNN k %d T %.2f + logistic %.2f weight %.1f", k, temperature, lambda,
-            weight);
-      }
-
-      @Override
-      public Function<Integer, KnnTierModel.Prediction> fit(List<Exemplar> train, List<float[]> trainVectors,
-          List<Exemplar> held, List<float[]> heldVectors) {
-        KnnTierModel model = KnnTierModel.fit(train, trainVectors, k, temperature, "knn").withPrior(
-            LogisticTierModel.fit(train, trainVectors, lambda, LogisticTierModel.DEFAULT_EPOCHS), weight, "cv");
-        return i -> model.predict(heldVectors.get(i), held.get(i).taskType(), held.get(i).prompt());
-      }
-    };
+    return new Candidate(String.format(Locale.ROOT, "kNN k %d T %.2f + logistic %.2f weight %.1f", k, temperature,
+        lambda, weight), (train, trainVectors, held, heldVectors) -> predictor(KnnTierModel.fit(train, trainVectors,
+            k, temperature, "knn").withPrior(LogisticTierModel.fit(train, trainVectors, lambda,
+                LogisticTierModel.DEFAULT_EPOCHS), weight, "cv"), held, heldVectors));
   }
 }

@@ -6,7 +6,6 @@ import io.modelrouter.runtime.Phases;
 import io.modelrouter.runtime.ServiceMain;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,13 +27,12 @@ public final class WorkerMain {
     settings.describe(declared).forEach(line -> LOG.info("config {}", line));
     WorkerService worker = new WorkerService(settings).start();
     Phases.mark("worker", "started");
-    CountDownLatch stopped = ServiceMain.serve("worker", worker, worker.registry(), worker::health,
-        settings.get(WorkerConfig.METRICS_PORT));
+    ServiceMain.serve("worker", worker, worker.registry(), worker::health, settings.get(WorkerConfig.METRICS_PORT));
     while (worker.isRunning()) {
       Thread.sleep(1_000);
     }
-    // not while the shutdown hook is closing the worker (the loop stops before the hook counts down)
-    if (stopped.getCount() > 0 && !ServiceMain.stopRequested()) {
+    // not when a stop was asked for: the loop ends while the shutdown hook is still closing the worker
+    if (!ServiceMain.stopRequested()) {
       LOG.error("the worker loop stopped; exiting so that a supervisor restarts the worker");
       worker.close();
       System.exit(1);

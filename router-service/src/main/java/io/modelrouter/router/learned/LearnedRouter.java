@@ -135,7 +135,9 @@ public final class LearnedRouter {
 
   /** With a team's learned model version, or the shipped model when {@code teamModel} is null. */
   public KnnTierModel.Prediction predict(InferenceRequest request, RouterModel teamModel) {
-    return model(teamModel).predict(embedding(text(request)), request.getTaskType(), ask(request));
+    String ask = ask(request);
+    return model(teamModel).predict(embedding(Exemplar.text(request.getTaskType(), request.getSystemPrompt(), ask)),
+        request.getTaskType(), ask);
   }
 
   /** The model a version of a team's learned model stands for: the shipped exemplars and the version's. */
