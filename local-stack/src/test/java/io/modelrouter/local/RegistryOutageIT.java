@@ -48,16 +48,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The schema registry down for 60 s under load (issue 15). Router, worker and aggregator run on the embedded broker
- * against a registry of the test's own, which is stopped after a warm-up and started again on the same port 60 s
- * later while requests keep coming. The services must run on the schemas they cached; requests written with a
+ * The schema registry down under load (issue 15): 20 s in {@code ./mvnw verify}, 60 s (the issue's length) with
+ * {@code -Dregistry.outage.seconds=60}. Router, worker and aggregator run on the embedded broker, with the session
+ * timeout {@code docker-compose.yml} gives them (6 s), against a registry of the test's own, which is stopped after a
+ * warm-up and started again on the same port when the outage is over, while requests keep coming. The services must run on the schemas they cached; requests written with a
  * schema version they have never seen (registered just before the outage) must wait for the registry, neither
  * dead-lettered nor failed; and afterwards every request has exactly one result, the DLQ is empty and the usage is
  * exact.
  */
 @IntegrationTest
 class RegistryOutageIT {
-  private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("registry.outage.seconds", 60));
+  private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("registry.outage.seconds", 20));
   /** Requests per second from the pipeline, before, during and after the outage. */
   private static final int RATE = 20;
 
@@ -80,7 +81,9 @@ class RegistryOutageIT {
     String prefix = stack.uniqueName("outage") + ".";
     Topics topics = Topics.create(TopicsConfig.builder().serde(AvroSerdeConfig.forUrl(url)).prefix(prefix).build());
     TopicAdmin.ensureTopics(stack.admin(), topics.all(), 2, (short) 1, Duration.ofSeconds(30));
-    Map<String, String> own = Map.of("schema.registry.url", url);
+    // The compose file's session timeout: a stream thread replaced after a failure (the new schema's record, below)
+    // gets its partitions back when the failed member's session ends
+    Map<String, String> own = Map.of("schema.registry.url", url, "kafka.session.timeout.ms", "6000");
     Thread reader;
     try (TestServices services = new TestServices(stack, prefix, 2, state);
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(),
