@@ -288,6 +288,35 @@
       {x: {time: true, range: [seconds(burn.from), seconds(burn.until)]}}), data: data};
   }
 
+  // Per judged minute: the mean judged score and what the judged requests cost against all-frontier (percent), so
+  // that a team sees its routing learn: the score holding or rising while the cost falls.
+  function learningChart(learning, zone, title) {
+    const points = learning.minutes;
+    const data = [points.map((p) => seconds(p.start)), points.map((p) => p.meanScore),
+      points.map((p) => (p.costShare === null ? null : p.costShare * 100))];
+    const lines = [
+      {label: 'Judged score (mean)', stroke: PALETTE[2], width: 2, scale: 'score', points: {show: true}},
+      {label: 'Cost, % of all-frontier', stroke: PALETTE[0], width: 2, scale: 'share', spanGaps: true,
+        points: {show: true}}];
+    const axes = [{}, {scale: 'score', size: 48, values: (u, vals) => vals.map((v) => v.toFixed(1))},
+      {scale: 'share', side: 1, size: 56, grid: {show: false}, values: (u, vals) => vals.map((v) => v + '%')}];
+    return {options: chartOptions(title, zone, lines, axes,
+      {x: {time: true}, score: {range: [0, 1]}, share: {range: [0, 100]}}), data: data};
+  }
+
+  function learningPanel(team) {
+    const learning = team.learning;
+    if (!learning || !learning.minutes || learning.minutes.length === 0) return null;
+    const zone = zoneOf(team.series ? team.series.timeZone : 'Z');
+    return el('div', {class: 'charts learning-charts'},
+      chartBox(team.team, 'learning', learningChart(learning, zone,
+        'Learning · judged score and cost against all-frontier, by minute'),
+        el('p', {class: 'muted'}, 'Cost counts the judged requests whose result budget-service had read ('
+          + learning.minutes.reduce((n, p) => n + p.priced, 0) + ' of '
+          + learning.minutes.reduce((n, p) => n + p.judgements, 0) + ' judgements in the last '
+          + learning.minutes.length + ' judged minutes).')));
+  }
+
   function chartBox(teamId, name, spec, caption) {
     const box = el('div', {class: 'chart', 'data-chart': name}, caption);
     pendingCharts.push({team: teamId, name: name, spec: spec, box: box});
@@ -351,6 +380,7 @@
         field('strong', 'baselineModel', baseline ? baseline.model : null, baseline ? baseline.model : 'no model'),
         baseline ? ' (' + baseline.source + ')' : ''),
       learningLine(team.learning),
+      learningPanel(team),
       chartsPanel(team),
       el('div', {class: 'panels'},
         ...WINDOWS.flatMap((win) => [

@@ -206,8 +206,13 @@ class DashboardBrowserIT {
     result("orion", "o-4", "frontier", "claude-opus-4-5", "complexity 0.91 > 0.80: promoted to frontier");
     result("vega", "v-1", "fast", "claude-haiku-4-5", "routing table: hookActions → fast");
     // orion routes with a learned model (version 2 of its own, 5 exemplars), and three of its results were judged
+    // (after budget-service read the result they judge: the learning chart prices a judged request with its result)
     produce(topics.routerModels(), Topics.routerModelKey("orion", 2), new RouterModel("orion", 2L, "shipped-437", 5L,
         Instant.now(), List.of()));
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(() -> {
+      JsonNode orion = card(summary(ADMIN), "orion");
+      return orion != null && orion.get("results").size() == 3;
+    });
     for (double score : new double[] {1.0, 0.0, 1.0}) {
       produce(topics.feedback(), "orion", new FeedbackEvent("fb-" + score + "-" + System.nanoTime(), "o-1", "orion",
           null, score, FeedbackSource.TEST, null, null, Instant.now()));
@@ -256,6 +261,15 @@ class DashboardBrowserIT {
     assertThat(text(orionCard(), "latestScore")).isEqualTo("0.67");
     assertThat(text(orionCard(), "learnedInUse")).isEqualTo("v2");
     assertThat(browser.findElements(By.cssSelector("[data-team='vega'] [data-learning]"))).isEmpty();
+    // The learning chart: the three judgements of o-1 (haiku, 100 in and 50 out: 100 x $1 + 50 x $5 per MTok = 350
+    // micro-dollars a call) priced against Opus 4.5 ($5 in, $25 out: 1,750 a call), in the minute(s) they were sent
+    JsonNode minutes = orion.get("learning").get("minutes");
+    assertThat(sum(minutes, "judgements")).isEqualTo(3);
+    assertThat(sum(minutes, "priced")).isEqualTo(3);
+    assertThat(sum(minutes, "costMicros")).isEqualTo(3 * 350);
+    assertThat(sum(minutes, "baselineCostMicros")).isEqualTo(3 * 1_750);
+    assertLearningChart(minutes);
+    assertThat(browser.findElements(By.cssSelector("[data-team='vega'] [data-chart='learning']"))).isEmpty();
 
     // When: the page stays open (a marker in its window would not survive a reload) while usage crosses orion's
     // 80% alert and two requests go through the real router and worker (simulated provider)
@@ -402,6 +416,36 @@ class DashboardBrowserIT {
           assertThat(after.get(i).get("calls").asLong()).as(period + " #" + i).isZero();
         }
       }
+    }
+  }
+
+  private static long sum(JsonNode points, String field) {
+    long total = 0;
+    for (JsonNode p : points) {
+      total += p.get(field).asLong();
+    }
+    return total;
+  }
+
+  /** The drawn learning chart of orion against the API's minutes (x in seconds, cost share in percent). */
+  @SuppressWarnings("unchecked")
+  private void assertLearningChart(JsonNode minutes) {
+    Map<String, Object> drawn = (Map<String, Object>) ((JavascriptExecutor) browser).executeScript("""
+        const u = (window.modelRouterCharts['orion'] || {}).learning;
+        return u ? {data: u.data, labels: u.series.map(s => s.label),
+                    painted: u.ctx.canvas.width > 0 && u.ctx.canvas.height > 0} : null;""");
+    assertThat(drawn).as("orion's learning chart").isNotNull();
+    assertThat((Boolean) drawn.get("painted")).isTrue();
+    assertThat((List<String>) drawn.get("labels")).containsExactly("Time", "Judged score (mean)",
+        "Cost, % of all-frontier");
+    List<List<Number>> data = (List<List<Number>>) drawn.get("data");
+    assertThat(data.get(0)).hasSize(minutes.size());
+    for (int i = 0; i < minutes.size(); i++) {
+      JsonNode m = minutes.get(i);
+      assertThat(data.get(0).get(i).doubleValue()).isEqualTo(Instant.parse(m.get("start").asText()).getEpochSecond());
+      assertThat(data.get(1).get(i).doubleValue()).isEqualTo(m.get("meanScore").asDouble());
+      assertThat(data.get(2).get(i).doubleValue()).isCloseTo(m.get("costShare").asDouble() * 100,
+          org.assertj.core.data.Offset.offset(1e-9));
     }
   }
 

@@ -2,6 +2,7 @@ package io.modelrouter.budget.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.modelrouter.avro.InferenceResult;
+import io.modelrouter.avro.TokenUsage;
 import io.modelrouter.schemas.Topic;
 import java.time.Instant;
 import java.util.Map;
@@ -46,32 +47,47 @@ public final class ResultHistory extends TeamHistory<InferenceResult, ResultHist
 
   /**
    * How many request ids the ownership index remembers (the most recent results): enough to tell the team of a
-   * request judged minutes or hours after its result at thousands of requests per minute, in a few MB.
+   * request judged minutes or hours after its result at thousands of requests per minute, in about 10 MB.
    */
   static final int OWNERS_REMEMBERED = 100_000;
 
-  private final Map<String, String> owners = java.util.Collections.synchronizedMap(
+  /**
+   * What the index remembers of a result: whose it is (feedback for another team's request is refused), and what it
+   * cost and which tokens it used (the dashboard's learning chart prices a judged request against all-frontier).
+   */
+  public record Owner(String team, long costMicros, long inputTokens, long outputTokens, long cachedInputTokens) {
+    static Owner of(String team, InferenceResult result) {
+      TokenUsage usage = result.getUsage();
+      return usage == null ? new Owner(team, result.getCostMicros(), 0, 0, 0)
+          : new Owner(team, result.getCostMicros(), usage.getInputTokens(), usage.getOutputTokens(),
+              usage.getCachedInputTokens());
+    }
+  }
+
+  private final Map<String, Owner> owners = java.util.Collections.synchronizedMap(
       new java.util.LinkedHashMap<>(1 << 16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Owner> eldest) {
           return size() > OWNERS_REMEMBERED;
         }
       });
 
   @Override
   void seen(String team, InferenceResult result) {
-    remember(result.getRequestId(), team);
-  }
-
-  void remember(String requestId, String team) {
-    if (requestId != null) {
-      owners.put(requestId, team);
+    if (result.getRequestId() != null) {
+      owners.put(result.getRequestId(), Owner.of(team, result));
     }
   }
 
   /** The team whose result of {@code requestId} was read, or null when none among the last ones remembered. */
   public String ownerOf(String requestId) {
-    return owners.get(requestId);
+    Owner owner = owners.get(requestId);
+    return owner == null ? null : owner.team();
+  }
+
+  /** What the result of {@code requestId} cost, or null when it is not among the last ones remembered. */
+  public Owner result(String requestId) {
+    return requestId == null ? null : owners.get(requestId);
   }
 
   public ResultHistory start() {

@@ -433,7 +433,7 @@ public final class Routes {
       // The charts' series as of the minute: the projections move with the clock, and the page redraws only when
       // what it is sent changes.
       card.set("series", series(team, at.truncatedTo(java.time.temporal.ChronoUnit.MINUTES)).toJson());
-      ObjectNode learning = learningJson(team);
+      ObjectNode learning = learningJson(team, baseline);
       if (learning != null) {
         card.set("learning", learning);
       }
@@ -443,10 +443,11 @@ public final class Routes {
   }
 
   /**
-   * The dashboard's learning line of a team: its learned model (latest version, the one in use, learned exemplars)
-   * and how its results are judged lately; null for a team with neither.
+   * The dashboard's learning line and chart of a team: its learned model (latest version, the one in use, learned
+   * exemplars), how its results are judged lately, and per judged minute the mean score and what the judged requests
+   * cost against all-frontier; null for a team with neither a learned model nor a judgement.
    */
-  private ObjectNode learningJson(String team) {
+  private ObjectNode learningJson(String team, FrontierBaseline baseline) {
     BudgetStore.LearnedModel model = store.learnedModel(team);
     FeedbackHistory.Trend trend = feedback.trend(team);
     if (model.versions().isEmpty() && trend == null) {
@@ -463,6 +464,28 @@ public final class Routes {
       judged.put("latestMeanScore", Math.round(trend.latestMean() * 1000) / 1000.0);
       judged.put("earlier", trend.earlier());
       judged.put("earlierMeanScore", Math.round(trend.earlierMean() * 1000) / 1000.0);
+    }
+    ArrayNode minutes = out.putArray("minutes");
+    for (FeedbackHistory.Minute m : feedback.minutes(team)) {
+      ObjectNode point = minutes.addObject();
+      Json.instant(point, "start", m.start());
+      point.put("judgements", m.judgements());
+      point.put("meanScore", Math.round(m.meanScore() * 1000) / 1000.0);
+      point.put("priced", m.priced());
+      Json.money(point, "cost", "costUsd", m.costMicros());
+      if (baseline == null || m.priced() == 0) {
+        point.putNull("baselineCostMicros");
+        point.putNull("baselineCostUsd");
+        point.putNull("costShare");
+      } else {
+        long frontier = m.baselineCostMicros(baseline);
+        Json.money(point, "baselineCost", "baselineCostUsd", frontier);
+        if (frontier > 0) {
+          point.put("costShare", Math.round(m.costMicros() * 10_000.0 / frontier) / 10_000.0);
+        } else {
+          point.putNull("costShare");
+        }
+      }
     }
     return out;
   }
