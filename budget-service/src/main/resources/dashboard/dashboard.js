@@ -289,32 +289,49 @@
   }
 
   // Per judged minute: the mean judged score and what the judged requests cost against all-frontier (percent), so
-  // that a team sees its routing learn: the score holding or rising while the cost falls.
+  // that a team sees its routing learn: the score holding or rising while the cost falls. Minutes without a
+  // judgement between two judged ones break the lines (a null point), and the time axis spans the judged minutes.
   function learningChart(learning, zone, title) {
-    const points = learning.minutes;
-    const data = [points.map((p) => seconds(p.start)), points.map((p) => p.meanScore),
-      points.map((p) => (p.costShare === null ? null : p.costShare * 100))];
+    const x = [];
+    const score = [];
+    const share = [];
+    learning.minutes.forEach((p, i) => {
+      const at = seconds(p.start);
+      if (i > 0 && at - x[x.length - 1] > 60) {
+        x.push(x[x.length - 1] + 60);
+        score.push(null);
+        share.push(null);
+      }
+      x.push(at);
+      score.push(p.meanScore);
+      share.push(p.costShare == null ? null : p.costShare * 100);
+    });
     const lines = [
       {label: 'Judged score (mean)', stroke: PALETTE[2], width: 2, scale: 'score', points: {show: true}},
-      {label: 'Cost, % of all-frontier', stroke: PALETTE[0], width: 2, scale: 'share', spanGaps: true,
-        points: {show: true}}];
+      {label: 'Cost, % of all-frontier', stroke: PALETTE[0], width: 2, scale: 'share', points: {show: true}}];
     const axes = [{}, {scale: 'score', size: 48, values: (u, vals) => vals.map((v) => v.toFixed(1))},
       {scale: 'share', side: 1, size: 56, grid: {show: false}, values: (u, vals) => vals.map((v) => v + '%')}];
-    return {options: chartOptions(title, zone, lines, axes,
-      {x: {time: true}, score: {range: [0, 1]}, share: {range: [0, 100]}}), data: data};
+    return {options: chartOptions(title, zone, lines, axes, {
+      x: {time: true, range: [x[0] - 60, x[x.length - 1] + 60]},
+      score: {range: [0, 1]},
+      // above 100% when routing cost more than the frontier would have (a dearer fallback, cache writes)
+      share: {range: (u, min, max) => [0, Math.max(100, Math.ceil(max == null ? 0 : max))]}}), data: [x, score, share]};
   }
 
   function learningPanel(team) {
     const learning = team.learning;
     if (!learning || !learning.minutes || learning.minutes.length === 0) return null;
     const zone = zoneOf(team.series ? team.series.timeZone : 'Z');
+    const judged = learning.minutes.reduce((n, p) => n + p.judgements, 0);
+    const priced = learning.minutes.reduce((n, p) => n + p.priced, 0);
+    const caption = !team.baseline
+      ? 'No all-frontier baseline (the catalog has no model to price with): the cost line is empty.'
+      : 'Cost counts each judged request once, in the minute of its first judgement, when budget-service had read its '
+        + 'result (' + priced + ' requests priced; ' + judged + ' judgements in the last ' + learning.minutes.length
+        + ' judged minutes).';
     return el('div', {class: 'charts learning-charts'},
       chartBox(team.team, 'learning', learningChart(learning, zone,
-        'Learning · judged score and cost against all-frontier, by minute'),
-        el('p', {class: 'muted'}, 'Cost counts the judged requests whose result budget-service had read ('
-          + learning.minutes.reduce((n, p) => n + p.priced, 0) + ' of '
-          + learning.minutes.reduce((n, p) => n + p.judgements, 0) + ' judgements in the last '
-          + learning.minutes.length + ' judged minutes).')));
+        'Learning · judged score and cost against all-frontier, by minute'), el('p', {class: 'muted'}, caption)));
   }
 
   function chartBox(teamId, name, spec, caption) {

@@ -67,7 +67,8 @@ public final class BudgetService implements AutoCloseable {
             + " records of " + topics.results().name() + " within " + LOAD_TIMEOUT.toSeconds() + " s");
       }
       feedback = new io.modelrouter.budget.internal.FeedbackHistory(topics.feedback(),
-          CommonSettings.kafkaClientConfig(settings), config.resultsLookback(), results::result, registry).start();
+          CommonSettings.kafkaClientConfig(settings), config.resultsLookback(), results::result, clock, registry)
+          .start();
       if (!feedback.awaitLoaded(LOAD_TIMEOUT)) {
         throw new IllegalStateException("budget-service could not read the last " + config.resultsLookback()
             + " records of " + topics.feedback().name() + " within " + LOAD_TIMEOUT.toSeconds() + " s");

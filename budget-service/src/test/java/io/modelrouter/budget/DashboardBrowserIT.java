@@ -261,13 +261,20 @@ class DashboardBrowserIT {
     assertThat(text(orionCard(), "latestScore")).isEqualTo("0.67");
     assertThat(text(orionCard(), "learnedInUse")).isEqualTo("v2");
     assertThat(browser.findElements(By.cssSelector("[data-team='vega'] [data-learning]"))).isEmpty();
-    // The learning chart: the three judgements of o-1 (haiku, 100 in and 50 out: 100 x $1 + 50 x $5 per MTok = 350
-    // micro-dollars a call) priced against Opus 4.5 ($5 in, $25 out: 1,750 a call), in the minute(s) they were sent
+    // The learning chart: three judgements of o-1, priced once (haiku, 100 in and 50 out: 100 x $1 + 50 x $5 per
+    // MTok = 350 micro-dollars) against Opus 4.5 ($5 in, $25 out: 1,750), in the minute of the first judgement
     JsonNode minutes = orion.get("learning").get("minutes");
     assertThat(sum(minutes, "judgements")).isEqualTo(3);
-    assertThat(sum(minutes, "priced")).isEqualTo(3);
-    assertThat(sum(minutes, "costMicros")).isEqualTo(3 * 350);
-    assertThat(sum(minutes, "baselineCostMicros")).isEqualTo(3 * 1_750);
+    assertThat(sum(minutes, "priced")).isEqualTo(1);
+    assertThat(sum(minutes, "costMicros")).isEqualTo(350);
+    assertThat(sum(minutes, "baselineCostMicros")).isEqualTo(1_750);
+    for (JsonNode minute : minutes) {
+      if (minute.get("priced").asInt() == 1) {
+        assertThat(minute.get("costShare").asDouble()).isEqualTo(0.2);
+      } else {
+        assertThat(minute.get("costShare").isNull()).as("a minute without a priced request has no share").isTrue();
+      }
+    }
     assertLearningChart(minutes);
     assertThat(browser.findElements(By.cssSelector("[data-team='vega'] [data-chart='learning']"))).isEmpty();
 
@@ -444,8 +451,12 @@ class DashboardBrowserIT {
       JsonNode m = minutes.get(i);
       assertThat(data.get(0).get(i).doubleValue()).isEqualTo(Instant.parse(m.get("start").asText()).getEpochSecond());
       assertThat(data.get(1).get(i).doubleValue()).isEqualTo(m.get("meanScore").asDouble());
-      assertThat(data.get(2).get(i).doubleValue()).isCloseTo(m.get("costShare").asDouble() * 100,
-          org.assertj.core.data.Offset.offset(1e-9));
+      if (m.get("costShare").isNull()) {
+        assertThat(data.get(2).get(i)).isNull();
+      } else {
+        assertThat(data.get(2).get(i).doubleValue()).isCloseTo(m.get("costShare").asDouble() * 100,
+            org.assertj.core.data.Offset.offset(1e-9));
+      }
     }
   }
 

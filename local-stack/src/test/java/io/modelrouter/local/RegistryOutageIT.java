@@ -51,10 +51,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The schema registry down under load (issue 15): 20 s in {@code ./mvnw verify}, 60 s (the issue's length) with
  * {@code -Dregistry.outage.seconds=60}. Router, worker and aggregator run on the embedded broker, with the session
  * timeout {@code docker-compose.yml} gives them (6 s), against a registry of the test's own, which is stopped after a
- * warm-up and started again on the same port when the outage is over, while requests keep coming. The services must run on the schemas they cached; requests written with a
- * schema version they have never seen (registered just before the outage) must wait for the registry, neither
- * dead-lettered nor failed; and afterwards every request has exactly one result, the DLQ is empty and the usage is
- * exact.
+ * warm-up and started again on the same port when the outage is over, while requests keep coming. The services must
+ * run on the schemas they cached; requests written with a schema version they have never seen (registered just
+ * before the outage) must wait for the registry, neither dead-lettered nor failed; and afterwards every request has
+ * exactly one result, the DLQ is empty and the usage is exact.
  */
 @IntegrationTest
 class RegistryOutageIT {
@@ -156,7 +156,8 @@ class RegistryOutageIT {
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(dailyCalls()).isEqualTo(usage.size()));
       System.out.printf("registry outage: %d s down; %d requests sent while it was down, %d answered before it was"
               + " back; %d with a new schema waited and were answered %d ms after it was back; %d sent after;"
-              + " 0 dead-lettered, %d usage events, the same number of calls in the aggregator's totals%n", OUTAGE.toSeconds(), duringCached.size() + duringNewSchema.size(),
+              + " 0 dead-lettered, %d usage events, the same number of calls in the aggregator's totals%n",
+          OUTAGE.toSeconds(), duringCached.size() + duringNewSchema.size(),
           servedWhileDown, duringNewSchema.size(), duringNewSchema.stream()
               .mapToLong(id -> Duration.between(up, resultSeenAt.get(id)).toMillis()).max().orElse(0),
           after.size(), usage.size());

@@ -42,12 +42,13 @@ public final class ResultHistory extends TeamHistory<InferenceResult, ResultHist
 
   /** A history fed by {@link #add} only, for tests of what it keeps. */
   ResultHistory(int perTeam) {
-    super("results", perTeam);
+    super("results", perTeam, Recent::of);
   }
 
   /**
    * How many request ids the ownership index remembers (the most recent results): enough to tell the team of a
-   * request judged minutes or hours after its result at thousands of requests per minute, in about 10 MB.
+   * request judged minutes or hours after its result at thousands of requests per minute, in about 20 MB (an entry
+   * is its request id, a small record and the map's entry; team names are shared).
    */
   static final int OWNERS_REMEMBERED = 100_000;
 
@@ -72,10 +73,13 @@ public final class ResultHistory extends TeamHistory<InferenceResult, ResultHist
         }
       });
 
+  /** One string per team name, so that the index does not hold a copy of it per result. */
+  private final Map<String, String> teamNames = new java.util.concurrent.ConcurrentHashMap<>();
+
   @Override
   void seen(String team, InferenceResult result) {
     if (result.getRequestId() != null) {
-      owners.put(result.getRequestId(), Owner.of(team, result));
+      owners.put(result.getRequestId(), Owner.of(teamNames.computeIfAbsent(team, t -> t), result));
     }
   }
 

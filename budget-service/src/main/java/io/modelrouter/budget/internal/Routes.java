@@ -465,9 +465,19 @@ public final class Routes {
       judged.put("earlier", trend.earlier());
       judged.put("earlierMeanScore", Math.round(trend.earlierMean() * 1000) / 1000.0);
     }
-    ArrayNode minutes = out.putArray("minutes");
-    for (FeedbackHistory.Minute m : feedback.minutes(team)) {
-      ObjectNode point = minutes.addObject();
+    out.set("minutes", minutesJson(feedback.minutes(team), baseline));
+    return out;
+  }
+
+  /**
+   * The learning chart's points: per judged minute the judgements, their mean score, the priced requests' cost, and
+   * that cost's share of the same tokens on the frontier model ({@code costShare} null without a baseline, without
+   * a priced request, or when the baseline prices them at 0).
+   */
+  static ArrayNode minutesJson(List<FeedbackHistory.Minute> minutes, FrontierBaseline baseline) {
+    ArrayNode out = Json.MAPPER.createArrayNode();
+    for (FeedbackHistory.Minute m : minutes) {
+      ObjectNode point = out.addObject();
       Json.instant(point, "start", m.start());
       point.put("judgements", m.judgements());
       point.put("meanScore", Math.round(m.meanScore() * 1000) / 1000.0);
@@ -477,14 +487,14 @@ public final class Routes {
         point.putNull("baselineCostMicros");
         point.putNull("baselineCostUsd");
         point.putNull("costShare");
+        continue;
+      }
+      long frontier = m.baselineCostMicros(baseline);
+      Json.money(point, "baselineCost", "baselineCostUsd", frontier);
+      if (frontier > 0) {
+        point.put("costShare", Math.round(m.costMicros() * 10_000.0 / frontier) / 10_000.0);
       } else {
-        long frontier = m.baselineCostMicros(baseline);
-        Json.money(point, "baselineCost", "baselineCostUsd", frontier);
-        if (frontier > 0) {
-          point.put("costShare", Math.round(m.costMicros() * 10_000.0 / frontier) / 10_000.0);
-        } else {
-          point.putNull("costShare");
-        }
+        point.putNull("costShare");
       }
     }
     return out;

@@ -86,14 +86,14 @@ abstract class TeamHistory<V, E> implements AutoCloseable {
     return config;
   }
 
-  /** A history fed by {@link #add} only, for tests of what it keeps. */
-  TeamHistory(String what, int perTeam) {
+  /** A history fed by {@link #read} and {@link #add} only, for tests of what it keeps. */
+  TeamHistory(String what, int perTeam, Function<V, E> keep) {
     this.what = what;
     this.topic = null;
     this.perTeam = perTeam;
     this.lookback = 0;
     this.teamOf = null;
-    this.keep = null;
+    this.keep = keep;
     this.consumer = null;
     this.metrics = null;
     this.thread = null;
@@ -147,9 +147,21 @@ abstract class TeamHistory<V, E> implements AutoCloseable {
     }
     String team = teamOf.apply(value) != null ? teamOf.apply(value) : record.key();
     if (team != null) {
+      read(team, value);
+    }
+  }
+
+  /** A record of the team read: indexed and kept unless {@link #accept} refuses it. */
+  void read(String team, V value) {
+    if (accept(value)) {
       seen(team, value);
       add(team, keep.apply(value));
     }
+  }
+
+  /** Whether a record read counts at all (false: a duplicate a subclass recognizes); every record by default. */
+  boolean accept(V value) {
+    return true;
   }
 
   /** Called for every record read, before {@link #add} shows it: a subclass may index more of it. */

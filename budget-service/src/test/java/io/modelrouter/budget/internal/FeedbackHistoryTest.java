@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelrouter.avro.FeedbackEvent;
 import io.modelrouter.avro.FeedbackSource;
-import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,6 +18,9 @@ import org.junit.jupiter.api.Test;
 /** The dashboard's learning trend and chart: what a team's judgements say, per team and per minute. */
 class FeedbackHistoryTest {
   private static final Instant NOW = Instant.parse("2026-12-07T10:30:40Z");
+  /** Opus 4.5 ($5 in, $25 out, $0.50 cached per MTok): the default all-frontier baseline. */
+  private static final FrontierBaseline OPUS =
+      new FrontierBaseline(DefaultPolicies.catalogById().get("claude-opus-4-5"), "test");
 
   @Test
   void theLatest200AreComparedWithTheOnesBeforeThem() {
@@ -45,20 +50,21 @@ class FeedbackHistoryTest {
   @Test
   void eachMinuteHasItsMeanScoreAndWhatItsPricedRequestsCostAgainstTheFrontier() {
     // Results as ResultHistory read them: r-1 and r-2 on haiku (100 in, 50 out: 100 x $1 + 50 x $5 per MTok = 350
-    // micro-dollars each), r-3 on sonnet with 1,000 in of which 400 cached; r-4 was never read
+    // micro-dollars each), r-3 on sonnet with 1,000 in of which 400 cached (600 x $3 + 400 x $0.30 = 1,920); r-4's
+    // result was never read
     Map<String, ResultHistory.Owner> results = Map.of(
         "r-1", new ResultHistory.Owner("alpha", 350, 100, 50, 0),
         "r-2", new ResultHistory.Owner("alpha", 350, 100, 50, 0),
-        "r-3", new ResultHistory.Owner("alpha", 2_520, 1_000, 0, 400));
+        "r-3", new ResultHistory.Owner("alpha", 1_920, 1_000, 0, 400));
     FeedbackHistory history = new FeedbackHistory(results::get, Clock.fixed(NOW, ZoneOffset.UTC));
 
-    history.seen("alpha", judgement("r-1", 1.0, "2026-12-07T10:28:05Z"));
-    history.seen("alpha", judgement("r-4", 0.0, "2026-12-07T10:28:59.999Z"));
-    history.seen("alpha", judgement("r-2", 0.5, "2026-12-07T10:30:00Z"));
-    history.seen("alpha", judgement("r-3", 1.0, "2026-12-07T10:30:30Z"));
+    history.read("alpha", judgement("f-1", "r-1", 1.0, "2026-12-07T10:28:05Z"));
+    history.read("alpha", judgement("f-2", "r-4", 0.0, "2026-12-07T10:28:59.999Z"));
+    history.read("alpha", judgement("f-3", "r-2", 0.5, "2026-12-07T10:30:00Z"));
+    history.read("alpha", judgement("f-4", "r-3", 1.0, "2026-12-07T10:30:30Z"));
     // one stamped an hour ahead counts now (10:30)
-    history.seen("alpha", judgement("r-4", 0.0, "2026-12-07T11:30:00Z"));
-    history.seen("beta", judgement("r-9", 1.0, "2026-12-07T10:00:00Z"));
+    history.read("alpha", judgement("f-5", "r-4", 0.0, "2026-12-07T11:30:00Z"));
+    history.read("beta", judgement("f-6", "r-9", 1.0, "2026-12-07T10:00:00Z"));
 
     List<FeedbackHistory.Minute> alpha = history.minutes("alpha");
     assertThat(alpha).extracting(FeedbackHistory.Minute::start)
@@ -72,16 +78,68 @@ class FeedbackHistoryTest {
     assertThat(second.judgements()).isEqualTo(3);
     assertThat(second.meanScore()).isEqualTo(0.5);
     assertThat(second.priced()).isEqualTo(2);
-    assertThat(second.costMicros()).isEqualTo(350 + 2_520);
-    // On Opus 4.5 ($5 in, $25 out, $0.50 cached per MTok): 100 x 5 + 50 x 25 = 1,750 for r-2; r-3's 600 uncached
-    // and 400 cached input tokens: 600 x 5 + 400 x 0.5 = 3,200
-    ModelSpec opus = DefaultPolicies.catalogById().get("claude-opus-4-5");
-    FrontierBaseline frontier = new FrontierBaseline(opus, "test");
-    assertThat(first.baselineCostMicros(frontier)).isEqualTo(1_750);
-    assertThat(second.baselineCostMicros(frontier)).isEqualTo(1_750 + 3_200);
+    assertThat(second.costMicros()).isEqualTo(350 + 1_920);
+    // On Opus: 100 x 5 + 50 x 25 = 1,750 for r-2; r-3's 600 uncached and 400 cached input tokens: 600 x 5 +
+    // 400 x 0.5 = 3,200
+    assertThat(first.baselineCostMicros(OPUS)).isEqualTo(1_750);
+    assertThat(second.baselineCostMicros(OPUS)).isEqualTo(1_750 + 3_200);
     assertThat(second.baselineCostMicros(null)).isZero();
     assertThat(history.minutes("beta")).hasSize(1);
     assertThat(history.minutes("gamma")).isEmpty();
+  }
+
+  @Test
+  void aJudgementSentTwiceCountsOnceAndARequestJudgedTwiceIsPricedOnce() {
+    Map<String, ResultHistory.Owner> results = Map.of("r-1", new ResultHistory.Owner("alpha", 350, 100, 50, 0));
+    FeedbackHistory history = new FeedbackHistory(results::get, Clock.fixed(NOW, ZoneOffset.UTC));
+
+    history.read("alpha", judgement("f-1", "r-1", 1.0, "2026-12-07T10:30:01Z"));
+    history.read("alpha", judgement("f-1", "r-1", 1.0, "2026-12-07T10:30:01Z")); // the same judgement again
+    history.read("alpha", judgement("f-2", "r-1", 0.0, "2026-12-07T10:30:20Z")); // a second judgement of r-1
+
+    FeedbackHistory.Minute minute = history.minutes("alpha").getFirst();
+    assertThat(minute.judgements()).isEqualTo(2);
+    assertThat(minute.meanScore()).isEqualTo(0.5);
+    assertThat(minute.priced()).isEqualTo(1);
+    assertThat(minute.costMicros()).isEqualTo(350);
+    assertThat(history.trend("alpha").latest()).isEqualTo(2);
+  }
+
+  @Test
+  void aJudgementWhoseResultIsReadLaterIsPricedThenUnlessStillUnknown30sAfter() {
+    Map<String, ResultHistory.Owner> results = new HashMap<>();
+    MutableClock clock = new MutableClock(NOW);
+    FeedbackHistory history = new FeedbackHistory(results::get, clock);
+    history.read("alpha", judgement("f-1", "r-1", 1.0, "2026-12-07T10:30:01Z"));
+    history.read("alpha", judgement("f-2", "r-2", 1.0, "2026-12-07T10:30:02Z"));
+    assertThat(history.minutes("alpha").getFirst().priced()).isZero();
+
+    // r-1's result is read 10 s later; r-2's is still unknown 31 s after, when its judgement stops waiting, and is
+    // read only after that
+    clock.advance(Duration.ofSeconds(10));
+    results.put("r-1", new ResultHistory.Owner("alpha", 350, 100, 50, 0));
+    assertThat(history.minutes("alpha").getFirst().priced()).isEqualTo(1);
+    clock.advance(Duration.ofSeconds(21));
+    assertThat(history.minutes("alpha").getFirst().priced()).isEqualTo(1);
+    results.put("r-2", new ResultHistory.Owner("alpha", 350, 100, 50, 0));
+
+    FeedbackHistory.Minute minute = history.minutes("alpha").getFirst();
+    assertThat(minute.judgements()).isEqualTo(2);
+    assertThat(minute.priced()).isEqualTo(1);
+    assertThat(minute.costMicros()).isEqualTo(350);
+  }
+
+  @Test
+  void anotherTeamsRequestIsNeverPricedIntoThisTeamsMinutes() {
+    Map<String, ResultHistory.Owner> results = Map.of("r-b", new ResultHistory.Owner("beta", 9_999, 1, 1, 0));
+    FeedbackHistory history = new FeedbackHistory(results::get, Clock.fixed(NOW, ZoneOffset.UTC));
+
+    history.read("alpha", judgement("f-1", "r-b", 1.0, "2026-12-07T10:30:01Z"));
+
+    FeedbackHistory.Minute minute = history.minutes("alpha").getFirst();
+    assertThat(minute.judgements()).isEqualTo(1);
+    assertThat(minute.priced()).isZero();
+    assertThat(minute.costMicros()).isZero();
   }
 
   @Test
@@ -89,10 +147,10 @@ class FeedbackHistoryTest {
     FeedbackHistory history = new FeedbackHistory(id -> null, Clock.fixed(NOW, ZoneOffset.UTC));
     Instant start = Instant.parse("2026-12-07T08:00:00Z");
     for (int minute = 0; minute < 70; minute++) {
-      history.seen("alpha", judgement("r-" + minute, 1.0, start.plusSeconds(60L * minute).toString()));
+      history.read("alpha", judgement("f-" + minute, "r-" + minute, 1.0, start.plusSeconds(60L * minute).toString()));
     }
     // and one older than every minute kept is not counted
-    history.seen("alpha", judgement("r-old", 0.0, "2026-12-07T07:00:00Z"));
+    history.read("alpha", judgement("f-old", "r-old", 0.0, "2026-12-07T07:00:00Z"));
 
     List<FeedbackHistory.Minute> kept = history.minutes("alpha");
     assertThat(kept).hasSize(FeedbackHistory.MINUTES);
@@ -101,8 +159,35 @@ class FeedbackHistoryTest {
     assertThat(kept).allSatisfy(m -> assertThat(m.meanScore()).isEqualTo(1.0));
   }
 
-  private static FeedbackEvent judgement(String requestId, double score, String at) {
-    return new FeedbackEvent("fb-" + requestId + "-" + at, requestId, "alpha", null, score, FeedbackSource.TEST, null,
-        null, Instant.parse(at));
+  private static FeedbackEvent judgement(String feedbackId, String requestId, double score, String at) {
+    return new FeedbackEvent(feedbackId, requestId, "alpha", null, score, FeedbackSource.TEST, null, null,
+        Instant.parse(at));
+  }
+
+  private static final class MutableClock extends Clock {
+    private Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    void advance(Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
   }
 }

@@ -53,4 +53,27 @@ class ResultHistoryTest {
     assertThat(recent.costMicros()).isEqualTo(42);
     assertThat(recent.routingReason()).hasSize(ResultHistory.MAX_REASON + 3).endsWith("...");
   }
+
+  @Test
+  void remembersWhoseEachResultIsAndWhatItCostForTheJudgementsThatCome() {
+    // Given
+    ResultHistory history = new ResultHistory(3);
+    InferenceResult result = InferenceResult.newBuilder()
+        .setRequestId("r-7").setTeamId("alpha").setStatus(ResultStatus.OK).setProfile("fast")
+        .setModel("claude-haiku-4-5").setContent("ok")
+        .setUsage(new TokenUsage(1_000L, 200L, 600L, 0L, 0L, false)).setCostMicros(1_460L).setAttempts(List.of())
+        .setRoutingReason("routing table: chat → fast").setCompletedAt(Instant.parse("2026-11-22T10:15:00Z"))
+        .build();
+
+    // When
+    history.read("alpha", result);
+
+    // Then
+    assertThat(history.ownerOf("r-7")).isEqualTo("alpha");
+    assertThat(history.result("r-7")).isEqualTo(new ResultHistory.Owner("alpha", 1_460, 1_000, 200, 600));
+    assertThat(history.recent("alpha", 1)).extracting(ResultHistory.Recent::requestId).containsExactly("r-7");
+    assertThat(history.result("r-8")).isNull();
+    assertThat(history.ownerOf("r-8")).isNull();
+    assertThat(history.result(null)).isNull();
+  }
 }
