@@ -9,6 +9,7 @@ import io.modelrouter.embedded.EmbeddedSchemaRegistry;
 import io.modelrouter.router.RouterConfig;
 import io.modelrouter.router.RouterTopology;
 import io.modelrouter.router.learned.LearnedRouter;
+import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.schemas.TopicAdmin;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
@@ -54,7 +55,7 @@ public final class RouterBenchmark {
 
   public static void main(String[] args) throws Exception {
     BenchArgs options = new BenchArgs(args, Map.of("requests", "400000", "rounds", "3", "partitions", "8",
-        "threads", "2", "teams", "200", "strategy", "hybrid", "content", "plain"));
+        "threads", "2", "teams", "200", "strategy", "hybrid", "content", "plain", "model", "embedding"));
     LOG.info("router benchmark {}", options);
     Path data = Files.createTempDirectory("router-bench");
     try (EmbeddedKafka kafka = EmbeddedKafka.start();
@@ -79,7 +80,11 @@ public final class RouterBenchmark {
       if (options.string("strategy").equalsIgnoreCase("learned")) {
         // as the router service does at start (router.learned.preload): not inside the first round's transactions
         long loading = System.nanoTime();
-        LearnedRouter.shipped().model(null);
+        if (options.string("model").equals(RoutingEngine.LEXICAL)) {
+          io.modelrouter.router.learned.LexicalTierModel.shipped();
+        } else {
+          LearnedRouter.shipped().model(null);
+        }
         LOG.info("learned model loaded in {} ms", (System.nanoTime() - loading) / 1_000_000);
       }
       List<Double> passRates = new ArrayList<>();
@@ -90,8 +95,7 @@ public final class RouterBenchmark {
             admin, topics.requests().name(), Duration.ofMinutes(10));
         // every round reads the same prompts: the learned model's embedding cache must not carry them over
         LearnedRouter.shipped().forgetEmbeddings();
-        RoutingPolicy policy = DefaultPolicies.routingPolicy();
-        policy.getAuto().setStrategy(AutoStrategy.valueOf(options.string("strategy").toUpperCase(Locale.ROOT)));
+        RoutingPolicy policy = policy(options);
         StreamsRun.Result router = StreamsRun.measure(RouterTopology.buildTopology(topics, policy,
             DefaultPolicies.catalogById(), RouterTopology.DEFAULT_ADMISSION),
             props(settings, "bench-router-" + round), admin, topics.requests().name(), Duration.ofMinutes(10));
@@ -145,8 +149,7 @@ public final class RouterBenchmark {
     produce(bootstrap, mixed, n, options.integer("teams"), true);
     Settings settings = Settings.of(Map.of("kafka.bootstrap.servers", bootstrap, "schema.registry.url", registryUrl,
         "router.threads", options.string("threads"), "router.state.dir", data.toString()));
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
-    policy.getAuto().setStrategy(AutoStrategy.valueOf(options.string("strategy").toUpperCase(Locale.ROOT)));
+    RoutingPolicy policy = policy(options);
     List<Double> plainRates = new ArrayList<>();
     List<Double> mixedRates = new ArrayList<>();
     List<String> lines = new ArrayList<>();
@@ -204,5 +207,13 @@ public final class RouterBenchmark {
     List<Double> sorted = values.stream().sorted().toList();
     int mid = sorted.size() / 2;
     return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
+  }
+
+  /** The shipped policy with the benchmark's strategy (and, for learned, its model: embedding or lexical). */
+  private static RoutingPolicy policy(BenchArgs options) {
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getAuto().setStrategy(AutoStrategy.valueOf(options.string("strategy").toUpperCase(Locale.ROOT)));
+    policy.getAuto().setModel(options.string("model"));
+    return policy;
   }
 }

@@ -255,22 +255,9 @@ public final class RoutingModelSelection {
     });
   }
 
-  /** Hashed word unigrams and bigrams of a text, lower-cased, with their counts. */
+  /** Hashed word unigrams and bigrams of a text (the lexical model's). */
   static Map<Integer, Integer> grams(String text, int buckets) {
-    String[] words = text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}_]+");
-    Map<Integer, Integer> out = new HashMap<>();
-    String previous = null;
-    for (String word : words) {
-      if (word.isEmpty()) {
-        continue;
-      }
-      out.merge(Math.floorMod(word.hashCode() * 31 + 7, buckets), 1, Integer::sum);
-      if (previous != null) {
-        out.merge(Math.floorMod((previous + " " + word).hashCode(), buckets), 1, Integer::sum);
-      }
-      previous = word;
-    }
-    return out;
+    return io.modelrouter.router.learned.LexicalTierModel.grams(text, buckets);
   }
 
   static Candidate knnWithPrior(int k, double temperature, double lambda, double weight) {

@@ -9,6 +9,7 @@ import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.router.learned.Exemplar;
 import io.modelrouter.router.learned.KnnTierModel;
 import io.modelrouter.router.learned.LearnedRouter;
+import io.modelrouter.router.learned.LexicalTierModel;
 import io.modelrouter.router.learned.MiniLmEmbedder;
 import io.modelrouter.router.learned.Tier;
 import io.modelrouter.router.routing.BudgetStatus;
@@ -121,7 +122,30 @@ public final class RoutingQualityBenchmark {
     results.add(score("hybrid, learned score", test, hybridChosen));
     // The shipped model: the kNN vote with the ordinal logistic prior (LearnedRouter.shippedModel)
     results.addAll(curve("learned", LearnedRouter.shippedModel(embedder), test, queries));
-
+    // No embeddings (auto.model: lexical): the ordinal logistic model over hashed word n-grams, the prompt's shape
+    // and the task type, chosen by cross-validation on the training split (RoutingModelSelection)
+    long lexicalStarted = System.nanoTime();
+    LexicalTierModel lexical = LexicalTierModel.shipped();
+    double lexicalFitMs = (System.nanoTime() - lexicalStarted) / 1e6;
+    for (double target : TARGETS) {
+      List<Tier> chosen = new ArrayList<>();
+      for (Exemplar e : test) {
+        chosen.add(lexical.predict(e.taskType(), e.system(), e.prompt()).cheapest(target));
+      }
+      results.add(score(String.format(Locale.ROOT, "lexical @%.2f", target), test, chosen));
+    }
+    // and through the engine with the shipped policy's other rules (never demoted task types among them)
+    RoutingPolicy lexicalPolicy = DefaultPolicies.routingPolicy();
+    lexicalPolicy.getAuto().setStrategy(AutoStrategy.LEARNED);
+    lexicalPolicy.getAuto().setModel(RoutingEngine.LEXICAL);
+    lexicalPolicy.getAuto().setQualityTarget(0.5);
+    CompiledPolicy compiledLexical = CompiledPolicy.compile(lexicalPolicy);
+    List<Tier> lexicalRouted = new ArrayList<>();
+    for (Exemplar exemplar : test) {
+      lexicalRouted.add(Tier.ofProfile(routed(request(exemplar, "auto"), compiledLexical).getProfile()));
+    }
+    results.add(score("lexical policy @0.50", test, lexicalRouted));
+    System.out.printf(Locale.ROOT, "lexical model fitted in %.0f ms%n", lexicalFitMs);
     System.out.printf(Locale.ROOT, "embedding: %.1f ms per text, one at a time on one thread%n", msPerText);
     results.forEach(r -> System.out.println(r.line()));
     String svg = options.string("svg");

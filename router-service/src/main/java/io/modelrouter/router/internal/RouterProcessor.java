@@ -233,7 +233,10 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       CompiledPolicy policy = policyFor(teamId);
       version = policy.version();
       BudgetStatus status = budgetOf(teamId);
-      RouterModel learned = policy.auto().getStrategy() == AutoStrategy.LEARNED ? teamModels.forTeam(teamId) : null;
+      // the embedding model learns a team's exemplars; the lexical model has no team version, no session signals
+      boolean learning = policy.auto().getStrategy() == AutoStrategy.LEARNED
+          && !RoutingEngine.LEXICAL.equals(policy.auto().getModel());
+      RouterModel learned = learning ? teamModels.forTeam(teamId) : null;
       String sessionKey = sessionKey(request, policy);
       SessionRoute session = sessionKey == null ? null : sessions.get(sessionKey);
       if (session != null && session.getLastSeen().isBefore(now.minus(RouterStores.SESSION_IDLE))) {
@@ -293,8 +296,7 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
         cache.expect(request.getRequestId(), teamId, fingerprint, policy.responseCache().getTtlSeconds(), now);
       }
       value = value(outcome, request, record, now);
-      if (outcome instanceof RouteOutcome.Routed routed && value instanceof RouterOutcome.Routed plain
-          && policy.auto().getStrategy() == AutoStrategy.LEARNED) {
+      if (outcome instanceof RouteOutcome.Routed routed && value instanceof RouterOutcome.Routed plain && learning) {
         FeedbackEvent implicit = SessionSignals.observe(sessionAsks, request, routed.decision(), now);
         if (implicit != null) {
           value = new RouterOutcome.RoutedWithFeedback(plain.value(), implicit);

@@ -100,6 +100,9 @@ public final class LearnedRouter {
     Thread.ofPlatform().daemon().name("learned-model-preload").start(() -> {
       try {
         long start = System.nanoTime();
+        LexicalTierModel lexical = LexicalTierModel.shipped();
+        LOG.info("lexical model {} fitted in {} ms", lexical.version(), (System.nanoTime() - start) / 1_000_000);
+        start = System.nanoTime();
         KnnTierModel loaded = model();
         LOG.info("learned model {} preloaded ({} exemplars) in "
             + "{} ms", loaded.version(), loaded.size(), (System.nanoTime() - start) / 1_000_000);

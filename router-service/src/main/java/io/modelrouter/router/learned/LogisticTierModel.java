@@ -138,10 +138,15 @@ public final class LogisticTierModel {
     int questions = 0;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      lines += c == '\n' ? 1 : 0;
-      letters += Character.isLetter(c) ? 1 : 0;
-      ascii += c < 128 ? 1 : 0;
-      questions += c == '?' ? 1 : 0;
+      if (c < 128) {
+        ascii++;
+        int folded = c | 0x20;
+        letters += folded >= 'a' && folded <= 'z' ? 1 : 0;
+        lines += c == '\n' ? 1 : 0;
+        questions += c == '?' ? 1 : 0;
+      } else {
+        letters += Character.isLetter(c) ? 1 : 0;
+      }
     }
     double length = text.length();
     return new double[] {Math.log1p(length) / 4, Math.log1p(lines) / 2, length == 0 ? 0 : 1 - letters / length,

@@ -15,6 +15,7 @@ import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.avro.Tool;
 import io.modelrouter.router.learned.KnnTierModel;
 import io.modelrouter.router.learned.LearnedRouter;
+import io.modelrouter.router.learned.LexicalTierModel;
 import io.modelrouter.router.learned.Tier;
 import io.modelrouter.schemas.Feedback;
 import io.modelrouter.schemas.ModelCatalog;
@@ -43,8 +44,12 @@ import java.util.Objects;
 public final class RoutingEngine {
   private static final String AUTO = "auto";
 
+  /** {@code auto.model} of a learned policy that judges requests by their words, without embeddings. */
+  public static final String LEXICAL = "lexical";
+
   private final ComplexityEstimator complexity;
   private final LearnedRouter learned;
+  private final java.util.function.Supplier<LexicalTierModel> lexical;
   private final RequestChecks checks;
 
   /** With the shipped learned model, loaded the first time a policy routes a request with it. */
@@ -57,9 +62,16 @@ public final class RoutingEngine {
   }
 
   public RoutingEngine(ComplexityEstimator complexity, LearnedRouter learned, RequestLimits limits) {
+    this(complexity, learned, limits, LexicalTierModel::shipped);
+  }
+
+  /** With a lexical model of the caller's (the shipped one is fitted on first use). */
+  public RoutingEngine(ComplexityEstimator complexity, LearnedRouter learned, RequestLimits limits,
+      java.util.function.Supplier<LexicalTierModel> lexical) {
     this.complexity = Objects.requireNonNull(complexity);
     this.learned = Objects.requireNonNull(learned);
     this.checks = new RequestChecks(Objects.requireNonNull(limits));
+    this.lexical = Objects.requireNonNull(lexical);
   }
 
   public RouteOutcome route(InferenceRequest request, CompiledPolicy policy, ModelCatalog catalog,
@@ -133,8 +145,14 @@ public final class RoutingEngine {
       if (budget.state() == BudgetState.RESTRICT) {
         target = Math.min(target, policy.auto().getRestrictQualityTarget());
       }
-      KnnTierModel.Prediction prediction = learned.predict(request, learnedModel);
-      learnedVersion = prediction.version();
+      KnnTierModel.Prediction prediction;
+      if (LEXICAL.equals(policy.auto().getModel())) {
+        // no embeddings and no team model: the decision names no learned version, so the learner keeps nothing
+        prediction = lexical.get().predict(taskType, request.getSystemPrompt(), LearnedRouter.ask(request));
+      } else {
+        prediction = learned.predict(request, learnedModel);
+        learnedVersion = prediction.version();
+      }
       profileName = learned(prediction, request, policy, target, budget.state() == BudgetState.RESTRICT, reason);
     } else if (policy.auto().getStrategy() == AutoStrategy.HYBRID && "learned".equals(policy.auto().getScore())) {
       // hybrid with the learned model's difficulty in place of the keyword score: the table, then its thresholds
@@ -180,6 +198,8 @@ public final class RoutingEngine {
       reason.add(RoutingStep.Kind.PAUSE, "budget PAUSE");
       return new RouteOutcome.Paused(budget.reason(), reason.text(), version);
     }
+    // RESTRICT: a request the embedding model judged was judged at the lower target already; everything else (the
+    // lexical model's too, which has no version to learn under) goes to the restrict profile
     if (budget.state() == BudgetState.RESTRICT && learnedVersion != null) {
       reason.add(RoutingStep.Kind.RESTRICT, "budget RESTRICT: quality target "
           + twoDecimals(policy.auto().getRestrictQualityTarget()));
@@ -412,7 +432,10 @@ public final class RoutingEngine {
         text.append(" p(").append(t.profile()).append(")=").append(twoDecimals(prediction.goodEnough().get(t)));
       }
     }
-    text.append(", target ").append(twoDecimals(target)).append(" → ").append(tier.profile()).append("; nearest");
+    text.append(", target ").append(twoDecimals(target)).append(" → ").append(tier.profile());
+    if (!prediction.neighbours().isEmpty()) {
+      text.append("; nearest");
+    }
     for (KnnTierModel.Neighbour n : prediction.neighbours().subList(0, Math.min(3, prediction.neighbours().size()))) {
       text.append(' ').append(n.id()).append(" (").append(n.point().label()).append(", ")
           .append(twoDecimals(Math.max(0, n.similarity()))).append(')');

@@ -123,6 +123,7 @@ public final class PolicyJson {
             .setSessionSticky(auto.path("sessionSticky").asBoolean(false))
             .setExplore(auto.path("explore").asDouble(0.0))
             .setScore(auto.path("score").asText("keywords"))
+            .setModel(auto.path("model").asText("embedding"))
             .build())
         .setShadow(json.has("shadow") ? new ShadowRouting(json.get("shadow").get("profile").asText(),
             json.get("shadow").get("share").asDouble()) : null)
@@ -357,6 +358,7 @@ public final class PolicyJson {
     a.put("sessionSticky", auto.getSessionSticky());
     a.put("explore", auto.getExplore());
     a.put("score", auto.getScore());
+    a.put("model", auto.getModel());
     ObjectNode promote = a.putObject("promote");
     auto.getPromote().forEach((from, step) -> promote.putObject(from).put("above", step.getAbove())
         .put("to", step.getTo()));

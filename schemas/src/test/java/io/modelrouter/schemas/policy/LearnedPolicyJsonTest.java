@@ -52,6 +52,25 @@ class LearnedPolicyJsonTest {
   }
 
   @Test
+  void theLexicalModelIsChosenByNameAndAnythingElseIsRefusedNamingThePath() {
+    ObjectNode json = shipped();
+    ((ObjectNode) json.get("auto")).put("strategy", "learned").put("model", "lexical");
+    RoutingPolicy policy = PolicyJson.parseRoutingPolicy("team-a", json, DefaultPolicies.catalogById());
+    assertThat(policy.getAuto().getModel()).isEqualTo("lexical");
+    assertThat(PolicyJson.toJson(policy).get("auto").get("model").asText()).isEqualTo("lexical");
+
+    ObjectNode without = shipped();
+    ((ObjectNode) without.get("auto")).put("strategy", "learned").remove("model");
+    assertThat(PolicyJson.parseRoutingPolicy("team-a", without, DefaultPolicies.catalogById()).getAuto().getModel())
+        .isEqualTo("embedding");
+
+    ObjectNode unknown = shipped();
+    ((ObjectNode) unknown.get("auto")).put("strategy", "learned").put("model", "gpt");
+    assertThatThrownBy(() -> PolicyJson.parseRoutingPolicy("team-a", unknown, DefaultPolicies.catalogById()))
+        .isInstanceOf(PolicyException.class).hasMessageContaining("$.auto.model");
+  }
+
+  @Test
   void theLearningSettingsAndTheShadowSurviveJsonAndHaveTheDocumentedDefaults() {
     ObjectNode json = shipped();
     ((ObjectNode) json.get("auto")).put("strategy", "learned").put("restrictQualityTarget", 0.4).put("explore", 0.1)
