@@ -122,11 +122,15 @@ public final class LearningDemo implements AutoCloseable {
     this.prompts = Exemplar.load(PROMPTS);
   }
 
-  /** The team's routing policy: the shipped one with the learned strategy and 10% exploration. */
+  /**
+   * The team's routing policy: the shipped one with the learned strategy's embedding model (the one that learns from
+   * feedback) at target 0.7 and 10% exploration.
+   */
   static RoutingPolicy policy() {
     RoutingPolicy policy = DefaultPolicies.routingPolicy();
     policy.setTeamId(TEAM);
     policy.getAuto().setStrategy(AutoStrategy.LEARNED);
+    policy.getAuto().setModel("embedding");
     policy.getAuto().setQualityTarget(0.7);
     policy.getAuto().setExplore(0.1);
     return policy;
