@@ -61,8 +61,9 @@ public final class RouterConfig {
       "Stop sequences a request may carry (OpenAI takes 4 and the worker sends it the first 4).").between(0, 10_000);
 
   public static final Setting<Boolean> LEARNED_PRELOAD = Setting.bool("router.learned.preload", true,
-      "Load the learned routing model (MiniLM and the shipped exemplars, about 100 MB and 4 s of CPU) at start, on a "
-          + "thread of its own, rather than on the first request of a learned policy.");
+      "Load the learned routing models at start, on a thread of their own, rather than on the first request of a "
+          + "learned policy: the lexical model (about 1 s of CPU) and the embedding model (MiniLM and the shipped "
+          + "exemplars, about 100 MB and 4 s of CPU).");
   public static final Setting<Integer> METRICS_PORT = Setting.integer("router.metrics.port", 9401,
       "port of GET /metrics (Prometheus) and GET /health when run as RouterMain; -1 turns it off, 0 picks one")
       .between(-1, 65_535);

@@ -93,8 +93,9 @@ public final class LearnedRouter {
   }
 
   /**
-   * Builds the embedding model and the shipped exemplars' vectors on a thread of its own (about two seconds of one
-   * core), so that the first request a learned policy routes does not wait for them inside its transaction.
+   * Fits the lexical model (about a second of one core), then builds the embedding model and the shipped exemplars'
+   * vectors (a few seconds), on a thread of its own, so that the first request a learned policy routes does not wait
+   * for them inside its transaction. Either failing leaves the other loaded.
    */
   public void preloadInBackground() {
     Thread.ofPlatform().daemon().name("learned-model-preload").start(() -> {
@@ -102,12 +103,17 @@ public final class LearnedRouter {
         long start = System.nanoTime();
         LexicalTierModel lexical = LexicalTierModel.shipped();
         LOG.info("lexical model {} fitted in {} ms", lexical.version(), (System.nanoTime() - start) / 1_000_000);
-        start = System.nanoTime();
+      } catch (RuntimeException e) {
+        LOG.error("the lexical model could not be fitted; "
+            + "policies with auto.model lexical will fail their requests until it can: {}", e.toString(), e);
+      }
+      try {
+        long start = System.nanoTime();
         KnnTierModel loaded = model();
         LOG.info("learned model {} preloaded ({} exemplars) in "
             + "{} ms", loaded.version(), loaded.size(), (System.nanoTime() - start) / 1_000_000);
       } catch (RuntimeException e) {
-        LOG.error("the learned model could not be preloaded; "
+        LOG.error("the embedding model could not be preloaded; "
             + "learned policies will fail their requests until it can: {}", e.toString(), e);
       }
     });

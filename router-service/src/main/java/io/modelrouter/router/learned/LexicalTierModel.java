@@ -13,9 +13,9 @@ import java.util.TreeMap;
  * logistic regression ({@link LogisticTierModel#fitHeads}) over the words of the request, its shape and its task type.
  * Features: {@value #BUCKETS} hashed buckets of lower-cased word unigrams and bigrams, each weighted {@code (1 + log
  * count) × idf} and the vector scaled to length 3; the one-hot task type; {@link LogisticTierModel#shape}; a constant.
- * Fitted on {@code exemplars/train.jsonl} when first used (under a second); a prediction costs a pass over the text
- * and a few thousand multiplications, so it routes at the rates the rules do, where the embedding model routes
- * about a hundred requests a second on two cores.
+ * Fitted on {@code exemplars/train.jsonl} when first used (about a second); a prediction costs a pass over the text
+ * and a few hundred multiplications, so a router with it routes about three quarters as many requests a second as
+ * with hybrid (25,557 against 34,272 on two cores, 2026-12-07), where the embedding model routes about a hundred.
  *
  * <p>Chosen by 5-fold cross-validation on the training split ({@code bench/run RoutingModelSelection}, 2026-12-07:
  * 54.7% right tier at target 0.5 with no frontier-labelled prompt sent to fast; L2 0.01 against 0.03's 46.5%), and
@@ -172,9 +172,10 @@ public final class LexicalTierModel {
   }
 
   /**
-   * Hashed word unigrams and bigrams of a text with their counts: words are runs of letters, digits and underscores,
-   * lower-cased; a unigram's bucket is {@code floorMod(h × 31 + 7, buckets)} and a bigram's {@code floorMod(h2,
-   * buckets)}, where h is the word's {@link String#hashCode} and h2 that of the two words joined by a space.
+   * Hashed word unigrams and bigrams of a text with their counts: words are runs of letters, digits, other numeric
+   * characters and underscores, lower-cased code point by code point ({@link Character#toLowerCase(int)}); a
+   * unigram's bucket is {@code floorMod(h × 31 + 7, buckets)} and a bigram's {@code floorMod(h2, buckets)}, where h
+   * is the word's {@link String#hashCode} and h2 that of the two words joined by a space.
    */
   public static Map<Integer, Integer> grams(String text, int buckets) {
     int[] counts = new int[buckets];

@@ -123,6 +123,8 @@ public final class RoutingEngine {
     // Explicit pin, else the table or the auto strategy
     String profileName;
     String learnedVersion = null;
+    // the embedding model chose the profile at RESTRICT's lower quality target already
+    boolean judgedAtTarget = false;
     ModelSpec pinnedModel = null;
     String pin = pin(request);
     if (pin != null) {
@@ -140,20 +142,22 @@ public final class RoutingEngine {
     } else if (policy.auto().getStrategy() != AutoStrategy.RULES && policy.fixes(taskType)) {
       profileName = table(policy, taskType, reason);
       reason.note(taskType + " is fixed to its table profile");
+    } else if (policy.auto().getStrategy() == AutoStrategy.LEARNED && LEXICAL.equals(policy.auto().getModel())) {
+      // no embeddings and no team model: the decision names no learned version, so the learner keeps nothing; no
+      // exploring either (it is for feedback to learn from), and RESTRICT sends it to the restrict profile below
+      KnnTierModel.Prediction prediction = lexical.get().predict(taskType, request.getSystemPrompt(),
+          LearnedRouter.ask(request));
+      profileName = learned(prediction, request, policy, policy.auto().getQualityTarget(), 0, reason);
     } else if (policy.auto().getStrategy() == AutoStrategy.LEARNED) {
+      boolean restricted = budget.state() == BudgetState.RESTRICT;
       double target = policy.auto().getQualityTarget();
-      if (budget.state() == BudgetState.RESTRICT) {
+      if (restricted) {
         target = Math.min(target, policy.auto().getRestrictQualityTarget());
       }
-      KnnTierModel.Prediction prediction;
-      if (LEXICAL.equals(policy.auto().getModel())) {
-        // no embeddings and no team model: the decision names no learned version, so the learner keeps nothing
-        prediction = lexical.get().predict(taskType, request.getSystemPrompt(), LearnedRouter.ask(request));
-      } else {
-        prediction = learned.predict(request, learnedModel);
-        learnedVersion = prediction.version();
-      }
-      profileName = learned(prediction, request, policy, target, budget.state() == BudgetState.RESTRICT, reason);
+      KnnTierModel.Prediction prediction = learned.predict(request, learnedModel);
+      learnedVersion = prediction.version();
+      judgedAtTarget = true;
+      profileName = learned(prediction, request, policy, target, restricted ? 0 : policy.auto().getExplore(), reason);
     } else if (policy.auto().getStrategy() == AutoStrategy.HYBRID && "learned".equals(policy.auto().getScore())) {
       // hybrid with the learned model's difficulty in place of the keyword score: the table, then its thresholds
       KnnTierModel.Prediction prediction = learned.predict(request, learnedModel);
@@ -198,9 +202,9 @@ public final class RoutingEngine {
       reason.add(RoutingStep.Kind.PAUSE, "budget PAUSE");
       return new RouteOutcome.Paused(budget.reason(), reason.text(), version);
     }
-    // RESTRICT: a request the embedding model judged was judged at the lower target already; everything else (the
-    // lexical model's too, which has no version to learn under) goes to the restrict profile
-    if (budget.state() == BudgetState.RESTRICT && learnedVersion != null) {
+    // RESTRICT: a request the learned strategy's embedding model judged was judged at the lower target already;
+    // everything else (the lexical model's and hybrid's with the learned score too) goes to the restrict profile
+    if (budget.state() == BudgetState.RESTRICT && judgedAtTarget) {
       reason.add(RoutingStep.Kind.RESTRICT, "budget RESTRICT: quality target "
           + twoDecimals(policy.auto().getRestrictQualityTarget()));
     } else if (budget.state() == BudgetState.RESTRICT) {
@@ -420,11 +424,12 @@ public final class RoutingEngine {
 
   /**
    * The cheapest of fast, primary and frontier whose probability of being good enough reaches the quality target;
-   * a task type the policy never demotes stays at least on its table profile. The reason names the model version,
-   * the probabilities, the target and the nearest exemplars.
+   * a task type the policy never demotes stays at least on its table profile; {@code explore} of the requests (by
+   * request id) go one tier cheaper. The reason names the model version, the probabilities, the target and the
+   * nearest exemplars.
    */
   private static String learned(KnnTierModel.Prediction prediction, InferenceRequest request, CompiledPolicy policy,
-      double target, boolean restricted, RoutingSteps reason) {
+      double target, double explore, RoutingSteps reason) {
     Tier tier = prediction.cheapest(target);
     StringBuilder text = new StringBuilder("learned ").append(prediction.version()).append(':');
     for (Tier t : Tier.values()) {
@@ -448,8 +453,7 @@ public final class RoutingEngine {
       reason.note(taskType + " is never demoted: stays on " + table);
       return table;
     }
-    double explore = policy.auto().getExplore();
-    if (explore > 0 && tier != Tier.FAST && !policy.neverDemotes(taskType) && !restricted
+    if (explore > 0 && tier != Tier.FAST && !policy.neverDemotes(taskType)
         && exploreDraw(request.getRequestId()) < explore) {
       Tier cheaper = Tier.values()[tier.ordinal() - 1];
       reason.add(RoutingStep.Kind.LEARNED, "exploring (" + Math.round(explore * 100) + "% of requests): "

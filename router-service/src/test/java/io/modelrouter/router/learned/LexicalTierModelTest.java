@@ -25,6 +25,67 @@ class LexicalTierModelTest {
   }
 
   @Test
+  void theStreamingHashesAreThoseOfTheWordsAndPairsJoinedAcrossTextsWhateverTheScript() {
+    // A reference built the slow way: the texts joined by a separator, split into lower-cased words, each bucket
+    // from String.hashCode of the word or of "first second"
+    java.util.Random random = new java.util.Random(7);
+    String alphabet = "aZ9_ é字İ\n-?\uD801\uDC00\uD801\uDC28Σ.";
+    for (int trial = 0; trial < 500; trial++) {
+      String[] texts = new String[1 + random.nextInt(3)];
+      for (int t = 0; t < texts.length; t++) {
+        StringBuilder text = new StringBuilder();
+        int length = random.nextInt(12);
+        for (int i = 0; i < length; i++) {
+          int at = random.nextInt(alphabet.length());
+          char c = alphabet.charAt(at);
+          // a surrogate pair stays whole
+          if (Character.isHighSurrogate(c)) {
+            text.append(c).append(alphabet.charAt(at + 1));
+          } else if (!Character.isLowSurrogate(c)) {
+            text.append(c);
+          }
+        }
+        texts[t] = text.toString();
+      }
+      int buckets = 97;
+      int[] counts = new int[buckets];
+      int[] touched = LexicalTierModel.grams(counts, texts);
+      Map<Integer, Integer> streamed = new java.util.HashMap<>();
+      for (int b : touched) {
+        streamed.put(b, counts[b]);
+      }
+      assertThat(streamed).as(String.join(" | ", texts)).isEqualTo(reference(String.join("\n", texts), buckets));
+      assertThat(touched).doesNotHaveDuplicates();
+    }
+  }
+
+  private static Map<Integer, Integer> reference(String text, int buckets) {
+    List<String> words = new ArrayList<>();
+    StringBuilder word = new StringBuilder();
+    text.codePoints().forEach(cp -> {
+      int type = Character.getType(cp);
+      if (cp == '_' || Character.isLetterOrDigit(cp) || type == Character.LETTER_NUMBER
+          || type == Character.OTHER_NUMBER) {
+        word.appendCodePoint(Character.toLowerCase(cp));
+      } else if (!word.isEmpty()) {
+        words.add(word.toString());
+        word.setLength(0);
+      }
+    });
+    if (!word.isEmpty()) {
+      words.add(word.toString());
+    }
+    Map<Integer, Integer> out = new java.util.HashMap<>();
+    for (int i = 0; i < words.size(); i++) {
+      out.merge(Math.floorMod(words.get(i).hashCode() * 31 + 7, buckets), 1, Integer::sum);
+      if (i > 0) {
+        out.merge(Math.floorMod((words.get(i - 1) + " " + words.get(i)).hashCode(), buckets), 1, Integer::sum);
+      }
+    }
+    return out;
+  }
+
+  @Test
   void learnsWhichWordsMakeARequestHard() {
     // one task type, prompts of the same shape: only the words tell a frontier request from a fast one
     List<Exemplar> exemplars = new ArrayList<>();

@@ -20,6 +20,20 @@ class LogisticTierModelTest {
   }
 
   @Test
+  void theShapeCountsEveryCharacterAsTheCharacterClassesSay() {
+    // every UTF-16 unit, each alone and after "ab": the counts the shape is made of, from Character's own classes
+    for (int c = 0; c <= Character.MAX_VALUE; c++) {
+      String text = "ab" + (char) c;
+      double length = 3;
+      int letters = 2 + (Character.isLetter((char) c) ? 1 : 0);
+      int ascii = 2 + (c < 128 ? 1 : 0);
+      double[] expected = {Math.log1p(length) / 4, Math.log1p(c == '\n' ? 1 : 0) / 2, 1 - letters / length,
+          1 - ascii / length, Math.log1p(c == '?' ? 1 : 0)};
+      assertThat(LogisticTierModel.shape(text)).as("U+%04X", c).containsExactly(expected, within(1e-12));
+    }
+  }
+
+  @Test
   void learnsFromTheShapeWhereTheEmbeddingsSayNothing() {
     // every exemplar has the same embedding and task type: only the prompt's shape tells them apart
     List<Exemplar> exemplars = new ArrayList<>();

@@ -207,6 +207,19 @@ class LearnedStrategyTest {
   }
 
   @Test
+  void hybridWithTheLearnedScoreGoesToTheRestrictProfileUnderRestrict() {
+    // the same replication question as above, promoted to frontier when NORMAL; RESTRICT sends it to fast, as for
+    // hybrid with the keyword score (there is no quality target to lower)
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getAuto().setScore("learned");
+    RouteOutcome restricted = engine.route(request("interactiveChat", "Design active-active replication")
+        .setTier("power").build(), null, CompiledPolicy.compile(policy), catalog,
+        new BudgetStatus(BudgetState.RESTRICT, "daily cost 85%"), null, null, NOW);
+    assertThat(((RouteOutcome.Routed) restricted).decision().getProfile()).isEqualTo("fast");
+    assertThat(((RouteOutcome.Routed) restricted).decision().getReason()).contains("budget RESTRICT: frontier → fast");
+  }
+
+  @Test
   void aPromptSeenAgainIsNotEmbeddedAgain() {
     route("research", "bump the version in package.json");
     int afterFirst = embedded.get();

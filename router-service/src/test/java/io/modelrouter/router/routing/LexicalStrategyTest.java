@@ -89,6 +89,21 @@ class LexicalStrategyTest {
   }
 
   @Test
+  void exploreDoesNotApplyToTheLexicalModelWhichDoesNotLearn() {
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getAuto().setStrategy(AutoStrategy.LEARNED);
+    policy.getAuto().setModel(RoutingEngine.LEXICAL);
+    policy.getAuto().setQualityTarget(0.5);
+    policy.getAuto().setExplore(0.5);
+    for (int i = 0; i < 50; i++) {
+      RouteOutcome outcome = engine.route(request("interactiveChat", "find the deadlock in worker 7")
+          .setRequestId("explore-" + i).setTier("power").build(), null, CompiledPolicy.compile(policy), catalog,
+          BudgetStatus.NORMAL, null, null, NOW);
+      assertThat(((RouteOutcome.Routed) outcome).decision().getProfile()).isEqualTo("frontier");
+    }
+  }
+
+  @Test
   void underRestrictARequestGoesToTheRestrictProfileAsWithTheRules() {
     RouteOutcome.Routed routed = route("interactiveChat", "find the deadlock in worker 7",
         new BudgetStatus(BudgetState.RESTRICT, "daily cost 85%"));
