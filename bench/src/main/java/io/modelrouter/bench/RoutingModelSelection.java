@@ -246,11 +246,7 @@ public final class RoutingModelSelection {
           LogisticTierModel.DEFAULT_EPOCHS);
       return i -> {
         double[] good = LogisticTierModel.goodEnough(w, features.apply(held.get(i), heldVectors.get(i)));
-        Map<Tier, Double> p = new java.util.EnumMap<>(Tier.class);
-        p.put(Tier.FAST, good[0]);
-        p.put(Tier.MID, good[1]);
-        p.put(Tier.FRONTIER, 1.0);
-        return new KnnTierModel.Prediction(p, List.of(), "lexical");
+        return KnnTierModel.Prediction.of(good[0], good[1], "lexical");
       };
     });
   }

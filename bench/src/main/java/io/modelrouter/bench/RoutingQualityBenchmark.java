@@ -110,7 +110,7 @@ public final class RoutingQualityBenchmark {
       queries.add(embedder.embed(exemplar.text()));
     }
     double msPerText = (System.nanoTime() - started) / 1e6 / (train.size() + test.size());
-    results.addAll(curve("kNN only", model, test, queries));
+    results.addAll(curve("kNN only", predictions(model, test, queries), test));
     // hybrid with the learned model's difficulty as its score (auto.score: learned), through the engine
     RoutingPolicy hybridLearned = DefaultPolicies.routingPolicy();
     hybridLearned.getAuto().setScore("learned");
@@ -121,19 +121,14 @@ public final class RoutingQualityBenchmark {
     }
     results.add(score("hybrid, learned score", test, hybridChosen));
     // The shipped model: the kNN vote with the ordinal logistic prior (LearnedRouter.shippedModel)
-    results.addAll(curve("learned", LearnedRouter.shippedModel(embedder), test, queries));
+    results.addAll(curve("learned", predictions(LearnedRouter.shippedModel(embedder), test, queries), test));
     // No embeddings (auto.model: lexical): the ordinal logistic model over hashed word n-grams, the prompt's shape
     // and the task type, chosen by cross-validation on the training split (RoutingModelSelection)
     long lexicalStarted = System.nanoTime();
     LexicalTierModel lexical = LexicalTierModel.shipped();
     double lexicalFitMs = (System.nanoTime() - lexicalStarted) / 1e6;
-    for (double target : TARGETS) {
-      List<Tier> chosen = new ArrayList<>();
-      for (Exemplar e : test) {
-        chosen.add(lexical.predict(e.taskType(), e.system(), e.prompt()).cheapest(target));
-      }
-      results.add(score(String.format(Locale.ROOT, "lexical @%.2f", target), test, chosen));
-    }
+    results.addAll(curve("lexical", test.stream().map(e -> lexical.predict(e.taskType(), e.system(), e.prompt()))
+        .toList(), test));
     // and through the engine with the shipped policy's other rules (never demoted task types among them)
     RoutingPolicy lexicalPolicy = DefaultPolicies.routingPolicy();
     lexicalPolicy.getAuto().setStrategy(AutoStrategy.LEARNED);
@@ -155,15 +150,22 @@ public final class RoutingQualityBenchmark {
     }
   }
 
-  /** The model's choices on the test split at every quality target, named {@code <name> @<target>}. */
-  private List<Result> curve(String name, KnnTierModel model, List<Exemplar> test, List<float[]> queries) {
+  /** The kNN model's prediction of each held-out exemplar, from its embedding. */
+  private static List<KnnTierModel.Prediction> predictions(KnnTierModel model, List<Exemplar> test,
+      List<float[]> queries) {
+    List<KnnTierModel.Prediction> out = new ArrayList<>();
+    for (int i = 0; i < test.size(); i++) {
+      out.add(model.predict(queries.get(i), test.get(i).taskType(), test.get(i).prompt()));
+    }
+    return out;
+  }
+
+  /** The choices of a model's predictions (one per held-out exemplar) at every target, {@code <name> @<target>}. */
+  private List<Result> curve(String name, List<KnnTierModel.Prediction> predictions, List<Exemplar> test) {
     List<Result> out = new ArrayList<>();
     for (double target : TARGETS) {
-      List<Tier> chosen = new ArrayList<>();
-      for (int i = 0; i < test.size(); i++) {
-        chosen.add(model.predict(queries.get(i), test.get(i).taskType(), test.get(i).prompt()).cheapest(target));
-      }
-      out.add(score(String.format(Locale.ROOT, "%s @%.2f", name, target), test, chosen));
+      out.add(score(String.format(Locale.ROOT, "%s @%.2f", name, target), test,
+          predictions.stream().map(p -> p.cheapest(target)).toList()));
     }
     return out;
   }

@@ -9,6 +9,7 @@ import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.TokenUsage;
 import io.modelrouter.avro.WindowKind;
+import io.modelrouter.embedded.junit.ManualClock;
 import io.modelrouter.schemas.Pricing;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
@@ -16,11 +17,8 @@ import io.modelrouter.schemas.policy.DefaultPolicies;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.assertj.core.data.Offset;
@@ -32,7 +30,7 @@ class ConsoleSummaryTest {
   private static final Map<String, ModelSpec> CATALOG = DefaultPolicies.catalogById();
   private static final Topics TOPICS = Topics.create(TopicsConfig.forRegistry("mock://console-summary"));
 
-  private final TestClock clock = new TestClock(T0);
+  private final ManualClock clock = new ManualClock(T0);
 
   @Test
   void pricesTheOkResultsTokensAtTheFrontierModelToShowWhatRoutingSaved() {
@@ -72,7 +70,7 @@ class ConsoleSummaryTest {
     // Given: 95 s of results
     ConsoleSummary summary = summary(CATALOG);
     feed(summary);
-    clock.now = T0.plusSeconds(95);
+    clock.set(T0.plusSeconds(95));
 
     // When
     String text = summary.render();
@@ -201,28 +199,5 @@ class ConsoleSummaryTest {
         .setFraction(fraction)
         .setSince(T0)
         .build();
-  }
-
-  private static final class TestClock extends Clock {
-    Instant now;
-
-    TestClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

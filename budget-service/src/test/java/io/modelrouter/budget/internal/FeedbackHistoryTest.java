@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.modelrouter.avro.FeedbackEvent;
 import io.modelrouter.avro.FeedbackSource;
+import io.modelrouter.embedded.junit.ManualClock;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
@@ -108,7 +108,7 @@ class FeedbackHistoryTest {
   @Test
   void aJudgementWhoseResultIsReadLaterIsPricedThenUnlessStillUnknown30sAfter() {
     Map<String, ResultHistory.Owner> results = new HashMap<>();
-    MutableClock clock = new MutableClock(NOW);
+    ManualClock clock = new ManualClock(NOW);
     FeedbackHistory history = new FeedbackHistory(results::get, clock);
     history.read("alpha", judgement("f-1", "r-1", 1.0, "2026-12-07T10:30:01Z"));
     history.read("alpha", judgement("f-2", "r-2", 1.0, "2026-12-07T10:30:02Z"));
@@ -162,32 +162,5 @@ class FeedbackHistoryTest {
   private static FeedbackEvent judgement(String feedbackId, String requestId, double score, String at) {
     return new FeedbackEvent(feedbackId, requestId, "alpha", null, score, FeedbackSource.TEST, null, null,
         Instant.parse(at));
-  }
-
-  private static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }

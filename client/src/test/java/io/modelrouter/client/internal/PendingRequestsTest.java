@@ -8,11 +8,9 @@ import io.modelrouter.avro.ResultStatus;
 import io.modelrouter.avro.TokenUsage;
 import io.modelrouter.client.ClientClosedException;
 import io.modelrouter.client.ResultTimeoutException;
-import java.time.Clock;
+import io.modelrouter.embedded.junit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -191,33 +189,5 @@ class PendingRequestsTest {
         .setStatus(ResultStatus.OK)
         .setUsage(new TokenUsage(10L, 5L, 0L, 0L, 0L, false))
         .build();
-  }
-
-  /** A clock that moves only when told to. */
-  static final class ManualClock extends Clock {
-    private Instant now;
-
-    ManualClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

@@ -131,6 +131,15 @@ public final class KnnTierModel {
    * it voted with, nearest first.
    */
   public record Prediction(Map<Tier, Double> goodEnough, List<Neighbour> neighbours, String version) {
+    /** A model's prediction without neighbours: fast's and mid's probabilities, frontier always good enough. */
+    public static Prediction of(double fast, double mid, String version) {
+      Map<Tier, Double> p = new java.util.EnumMap<>(Tier.class);
+      p.put(Tier.FAST, fast);
+      p.put(Tier.MID, mid);
+      p.put(Tier.FRONTIER, 1.0);
+      return new Prediction(p, List.of(), version);
+    }
+
     /** The cheapest tier whose probability reaches {@code qualityTarget} (the top tier always does). */
     public Tier cheapest(double qualityTarget) {
       for (Tier tier : Tier.values()) {

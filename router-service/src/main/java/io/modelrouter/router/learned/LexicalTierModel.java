@@ -1,7 +1,6 @@
 package io.modelrouter.router.learned;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -106,7 +105,7 @@ public final class LexicalTierModel {
     for (int head = 0; head < 2; head++) {
       double[] w = heads[head];
       double sum = w[w.length - 1];
-      for (int i = 0; i < words.size; i++) {
+      for (int i = 0; i < words.buckets.length; i++) {
         sum += w[words.buckets[i]] * words.values[i];
       }
       if (type != null) {
@@ -117,21 +116,12 @@ public final class LexicalTierModel {
       }
       z[head] = sum;
     }
-    double fast = 1 - sigmoid(z[0]);
-    double mid = Math.max(fast, 1 - sigmoid(z[1]));
-    Map<Tier, Double> p = new EnumMap<>(Tier.class);
-    p.put(Tier.FAST, fast);
-    p.put(Tier.MID, mid);
-    p.put(Tier.FRONTIER, 1.0);
-    return new KnnTierModel.Prediction(p, List.of(), version);
+    double[] good = LogisticTierModel.goodEnough(z[0], z[1]);
+    return KnnTierModel.Prediction.of(good[0], good[1], version);
   }
 
-  private static double sigmoid(double z) {
-    return 1 / (1 + Math.exp(-z));
-  }
-
-  /** The weighted, scaled n-gram buckets of a request: indices and values, {@code size} of them. */
-  private record Sparse(int[] buckets, double[] values, int size) {}
+  /** The weighted, scaled n-gram buckets of a request: indices and values, as many of each. */
+  private record Sparse(int[] buckets, double[] values) {}
 
   private Sparse words(String taskType, String system, String ask) {
     int[] counts = new int[idf.length];
@@ -150,7 +140,7 @@ public final class LexicalTierModel {
         values[i] = NGRAM_NORM * values[i] / norm;
       }
     }
-    return new Sparse(touched, values, size);
+    return new Sparse(touched, values);
   }
 
   /** {@code [n-gram buckets, one-hot task type, shape, 1]}, dense, for fitting. */
@@ -158,7 +148,7 @@ public final class LexicalTierModel {
     int buckets = idf.length;
     double[] x = new double[buckets + taskTypes.size() + LogisticTierModel.SHAPE_FEATURES + 1];
     Sparse words = words(taskType, system, ask);
-    for (int i = 0; i < words.size; i++) {
+    for (int i = 0; i < words.buckets.length; i++) {
       x[words.buckets[i]] = words.values[i];
     }
     Integer type = taskType == null ? null : taskTypes.get(taskType.toLowerCase(Locale.ROOT));

@@ -91,8 +91,13 @@ public final class LogisticTierModel {
 
   /** The probability that fast, and that mid, is good enough, from the heads' weights and a request's features. */
   public static double[] goodEnough(double[][] heads, double[] x) {
-    double fast = 1 - sigmoid(dot(heads[0], x));
-    double mid = Math.max(fast, 1 - sigmoid(dot(heads[1], x)));
+    return goodEnough(dot(heads[0], x), dot(heads[1], x));
+  }
+
+  /** The same from the two heads' sums: "needs more than fast" and "needs more than mid"; mid's never below fast's. */
+  static double[] goodEnough(double moreThanFast, double moreThanMid) {
+    double fast = 1 - sigmoid(moreThanFast);
+    double mid = Math.max(fast, 1 - sigmoid(moreThanMid));
     return new double[] {fast, mid};
   }
 
