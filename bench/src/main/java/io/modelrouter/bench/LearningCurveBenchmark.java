@@ -69,11 +69,11 @@ public final class LearningCurveBenchmark {
 
   private void curve(List<Exemplar> demo, List<Exemplar> test, int events, double explore, double target,
       int publish, int seed) {
-    RoutingPolicy streamPolicy = DefaultPolicies.routingPolicy();
+    RoutingPolicy streamPolicy = DefaultPolicies.hybridRoutingPolicy(); // the embedding model: the one that learns
     streamPolicy.getAuto().setStrategy(AutoStrategy.LEARNED);
     streamPolicy.getAuto().setQualityTarget(target);
     streamPolicy.getAuto().setExplore(explore);
-    RoutingPolicy evaluationPolicy = DefaultPolicies.routingPolicy();
+    RoutingPolicy evaluationPolicy = DefaultPolicies.hybridRoutingPolicy();
     evaluationPolicy.getAuto().setStrategy(AutoStrategy.LEARNED);
     evaluationPolicy.getAuto().setQualityTarget(target);
     CompiledPolicy stream = CompiledPolicy.compile(streamPolicy);

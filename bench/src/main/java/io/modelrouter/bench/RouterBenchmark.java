@@ -209,11 +209,17 @@ public final class RouterBenchmark {
     return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
   }
 
-  /** The shipped policy with the benchmark's strategy (and, for learned, its model: embedding or lexical). */
+  /**
+   * The shipped policy with the benchmark's strategy (and, for learned, its model: embedding at the schema's default
+   * target 0.8, or lexical at the shipped 0.5).
+   */
   private static RoutingPolicy policy(BenchArgs options) {
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.getAuto().setStrategy(AutoStrategy.valueOf(options.string("strategy").toUpperCase(Locale.ROOT)));
     policy.getAuto().setModel(options.string("model"));
+    if (options.string("model").equals(RoutingEngine.LEXICAL)) {
+      policy.getAuto().setQualityTarget(DefaultPolicies.routingPolicy().getAuto().getQualityTarget());
+    }
     return policy;
   }
 }

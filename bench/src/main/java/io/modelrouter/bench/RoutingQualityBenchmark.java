@@ -6,6 +6,7 @@ import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Priority;
 import io.modelrouter.avro.Role;
 import io.modelrouter.avro.RoutingPolicy;
+import io.modelrouter.local.DevelopmentLoop;
 import io.modelrouter.router.learned.Exemplar;
 import io.modelrouter.router.learned.KnnTierModel;
 import io.modelrouter.router.learned.LearnedRouter;
@@ -31,8 +32,9 @@ import java.util.Map;
 
 /**
  * How often each strategy sends a request to the tier it needs, on the held-out exemplar split
- * ({@code exemplars/test.jsonl}, never fitted or tuned on): rules (the routing table), complexity, hybrid (the shipped
- * default) and learned (k-nearest-neighbours over {@code exemplars/train.jsonl}, at several quality targets). For each:
+ * ({@code exemplars/test.jsonl}, never fitted or tuned on): rules (the routing table), complexity, hybrid (the default
+ * until 2026-12-07), the embedding model and the lexical model (fitted on {@code exemplars/train.jsonl}, at several
+ * quality targets) and the shipped policy (the lexical model through its other rules). For each:
  * the share routed to exactly the needed tier (by label), under-routing (a cheaper tier than needed; frontier-labelled
  * prompts sent to fast counted apart), over-routing, and the estimated cost against sending everything to the
  * frontier profile. Writes the quality/cost curve as an SVG with {@code --svg}.
@@ -76,7 +78,7 @@ public final class RoutingQualityBenchmark {
 
   public static void main(String[] args) throws IOException {
     BenchArgs options = new BenchArgs(args, Map.of("k", String.valueOf(KnnTierModel.DEFAULT_K), "temperature",
-        String.valueOf(KnnTierModel.DEFAULT_TEMPERATURE), "svg", "", "through", ""));
+        String.valueOf(KnnTierModel.DEFAULT_TEMPERATURE), "svg", "", "through", "", "loops", "40"));
     new RoutingQualityBenchmark().run(options);
   }
 
@@ -91,7 +93,7 @@ public final class RoutingQualityBenchmark {
 
     List<Result> results = new ArrayList<>();
     for (AutoStrategy strategy : List.of(AutoStrategy.RULES, AutoStrategy.COMPLEXITY, AutoStrategy.HYBRID)) {
-      RoutingPolicy policy = DefaultPolicies.routingPolicy();
+      RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
       policy.getAuto().setStrategy(strategy);
       CompiledPolicy compiled = CompiledPolicy.compile(policy);
       List<Tier> chosen = new ArrayList<>();
@@ -112,7 +114,7 @@ public final class RoutingQualityBenchmark {
     double msPerText = (System.nanoTime() - started) / 1e6 / (train.size() + test.size());
     results.addAll(curve("kNN only", predictions(model, test, queries), test));
     // hybrid with the learned model's difficulty as its score (auto.score: learned), through the engine
-    RoutingPolicy hybridLearned = DefaultPolicies.routingPolicy();
+    RoutingPolicy hybridLearned = DefaultPolicies.hybridRoutingPolicy();
     hybridLearned.getAuto().setScore("learned");
     CompiledPolicy compiledHybridLearned = CompiledPolicy.compile(hybridLearned);
     List<Tier> hybridChosen = new ArrayList<>();
@@ -129,24 +131,71 @@ public final class RoutingQualityBenchmark {
     double lexicalFitMs = (System.nanoTime() - lexicalStarted) / 1e6;
     results.addAll(curve("lexical", test.stream().map(e -> lexical.predict(e.taskType(), e.system(), e.prompt()))
         .toList(), test));
-    // and through the engine with the shipped policy's other rules (never demoted task types among them)
-    RoutingPolicy lexicalPolicy = DefaultPolicies.routingPolicy();
-    lexicalPolicy.getAuto().setStrategy(AutoStrategy.LEARNED);
-    lexicalPolicy.getAuto().setModel(RoutingEngine.LEXICAL);
-    lexicalPolicy.getAuto().setQualityTarget(0.5);
-    CompiledPolicy compiledLexical = CompiledPolicy.compile(lexicalPolicy);
+    // and through the engine: the shipped policy (the lexical model at 0.5 and its other rules, never demoted task
+    // types among them)
+    CompiledPolicy compiledLexical = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
     List<Tier> lexicalRouted = new ArrayList<>();
     for (Exemplar exemplar : test) {
       lexicalRouted.add(Tier.ofProfile(routed(request(exemplar, "auto"), compiledLexical).getProfile()));
     }
-    results.add(score("lexical policy @0.50", test, lexicalRouted));
+    results.add(score("shipped policy (lexical @0.50)", test, lexicalRouted));
     System.out.printf(Locale.ROOT, "lexical model fitted in %.0f ms%n", lexicalFitMs);
     System.out.printf(Locale.ROOT, "embedding: %.1f ms per text, one at a time on one thread%n", msPerText);
     results.forEach(r -> System.out.println(r.line()));
+    developmentLoop(options.integer("loops"));
     String svg = options.string("svg");
     if (!svg.isBlank()) {
       Files.writeString(Path.of(svg), svg(results));
       System.out.println("wrote " + svg);
+    }
+  }
+
+  /**
+   * Seed 003's development loop as the local stack's demo sends it ({@link DevelopmentLoop}, seed 3, one power team):
+   * where rules, hybrid, the shipped policy and the embedding model at the same target send each step, and the
+   * estimated cost against sending every call to
+   * the frontier profile. Its prompts have no labels, so this measures cost and mix, not right tiers.
+   */
+  private void developmentLoop(int loops) {
+    List<InferenceRequest> calls = new ArrayList<>();
+    DevelopmentLoop loop = new DevelopmentLoop(3);
+    for (int i = 1; i <= loops; i++) {
+      for (DevelopmentLoop.Call call : loop.iteration("team-atlas", i)) {
+        calls.add(InferenceRequest.newBuilder().setRequestId("loop-" + i + "-" + calls.size()).setTeamId("quality")
+            .setPipelineId(null).setSessionId(null).setTaskType(call.step().taskType()).setTier("power")
+            .setMessages(List.of(new Message(Role.USER, call.prompt(), List.of())))
+            .setSystemPrompt(call.systemPrompt()).setMaxTokens(null).setTemperature(null).setModel("auto")
+            .setPriority(Priority.INTERACTIVE).setDeadline(null).setMetadata(Map.of()).setCreatedAt(NOW).build());
+      }
+    }
+    RoutingPolicy rules = DefaultPolicies.hybridRoutingPolicy();
+    rules.getAuto().setStrategy(AutoStrategy.RULES);
+    Map<String, CompiledPolicy> policies = new LinkedHashMap<>();
+    policies.put("rules", CompiledPolicy.compile(rules));
+    policies.put("hybrid", CompiledPolicy.compile(DefaultPolicies.hybridRoutingPolicy()));
+    policies.put("shipped (lexical @0.50)", CompiledPolicy.compile(DefaultPolicies.routingPolicy()));
+    RoutingPolicy embedding = DefaultPolicies.routingPolicy();
+    embedding.getAuto().setModel("embedding");
+    policies.put("embedding @0.50", CompiledPolicy.compile(embedding));
+    CompiledPolicy pinning = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
+    long frontier = 0;
+    for (InferenceRequest call : calls) {
+      InferenceRequest pinned = InferenceRequest.newBuilder(call).setModel(Tier.FRONTIER.profile()).build();
+      frontier += routed(pinned, pinning).getEstimatedCostMicros();
+    }
+    System.out.printf(Locale.ROOT, "seed 003's development loop: %d passes, %d calls (the demo's prompts, no labels)%n",
+        loops, calls.size());
+    for (Map.Entry<String, CompiledPolicy> policy : policies.entrySet()) {
+      long cost = 0;
+      Map<String, Map<String, Integer>> byStep = new LinkedHashMap<>();
+      DevelopmentLoop.STEPS.forEach(step -> byStep.putIfAbsent(step.taskType(), new java.util.TreeMap<>()));
+      for (InferenceRequest call : calls) {
+        io.modelrouter.avro.RoutingDecision decision = routed(call, policy.getValue());
+        cost += decision.getEstimatedCostMicros();
+        byStep.get(call.getTaskType()).merge(decision.getProfile(), 1, Integer::sum);
+      }
+      System.out.printf(Locale.ROOT, "  %-24s cost %5.1f%% of all-frontier (saved %4.1f%%); by step: %s%n",
+          policy.getKey(), 100.0 * cost / frontier, 100 - 100.0 * cost / frontier, byStep);
     }
   }
 
@@ -252,6 +301,7 @@ public final class RoutingQualityBenchmark {
         + "text-anchor=\"middle\">answered by a capable enough tier</text>%n", -(top + plotH / 2)));
     StringBuilder curve = new StringBuilder();
     StringBuilder knnCurve = new StringBuilder();
+    StringBuilder lexicalCurve = new StringBuilder();
     int learnedPoints = 0;
     for (Result r : results) {
       double x = left + plotW * Math.min(1, r.relativeCost());
@@ -259,6 +309,12 @@ public final class RoutingQualityBenchmark {
       if (r.name().startsWith("kNN only")) {
         knnCurve.append(knnCurve.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.1f,%.1f", x, y));
         out.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#999\"/>%n", x, y));
+        continue;
+      }
+      if (r.name().startsWith("lexical @")) {
+        lexicalCurve.append(lexicalCurve.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.1f,%.1f", x, y));
+        out.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#2ca02c\"/>%n", x,
+            y));
         continue;
       }
       boolean learned = r.name().startsWith("learned");
@@ -275,9 +331,13 @@ public final class RoutingQualityBenchmark {
     }
     out.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"#999\" "
         + "stroke-dasharray=\"4 3\"/>%n", knnCurve));
+    out.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"#2ca02c\"/>%n",
+        lexicalCurve));
     out.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"#1f77b4\"/>%n", curve));
-    out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">blue: learned (kNN with the "
-        + "logistic prior, shipped) at quality targets 0.50 to 0.95</text>%n", left + 10, h - bottom - 26));
+    out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">blue: the embedding model "
+        + "(kNN with the logistic prior) at quality targets 0.50 to 0.95</text>%n", left + 10, h - bottom - 42));
+    out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#2ca02c\">green: the lexical model "
+        + "alone at the same targets</text>%n", left + 10, h - bottom - 26));
     out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#777\">grey, dashed: kNN alone at the "
         + "same targets</text>%n", left + 10, h - bottom - 10));
     return out.append("</svg>\n").toString();

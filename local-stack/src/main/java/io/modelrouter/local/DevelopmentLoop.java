@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  * <p>Prompts are a few sentences naming files, sometimes with a code block, and depend only on the seed, the team
  * and the iteration, so a run can be repeated.
  */
-final class DevelopmentLoop {
+public final class DevelopmentLoop {
 
   /**
    * One call of the loop.
@@ -26,12 +26,12 @@ final class DevelopmentLoop {
    * @param profile the profile the default routing table gives {@code taskType}: frontier, primary (seed 003's
    *     mid tier) or fast
    */
-  record Step(int number, String title, String taskType, String profile) {}
+  public record Step(int number, String title, String taskType, String profile) {}
 
   /** A call ready to send: its step, system prompt and user prompt. */
-  record Call(Step step, String systemPrompt, String prompt, Priority priority) {}
+  public record Call(Step step, String systemPrompt, String prompt, Priority priority) {}
 
-  static final List<Step> STEPS = List.of(
+  public static final List<Step> STEPS = List.of(
       new Step(1, "Research", "research", "frontier"),
       new Step(2, "Draft plan", "planning", "frontier"),
       new Step(2, "Question about the plan", "chat", "fast"),
@@ -108,12 +108,12 @@ final class DevelopmentLoop {
 
   private final long seed;
 
-  DevelopmentLoop(long seed) {
+  public DevelopmentLoop(long seed) {
     this.seed = seed;
   }
 
   /** The calls of one pass through the loop (one feature) of a team, in the seed's order. */
-  List<Call> iteration(String team, int iteration) {
+  public List<Call> iteration(String team, int iteration) {
     Objects.requireNonNull(team, "team");
     SplittableRandom random = new SplittableRandom(seed ^ mix(team) ^ (iteration * 0x9E3779B97F4A7C15L));
     Feature f = FEATURES.get(random.nextInt(FEATURES.size()));

@@ -97,7 +97,7 @@ class BudgetLifecycleIT {
     await().atMost(Duration.ofSeconds(30)).until(() -> send("GET", "/teams/" + TEAM + "/budget", null)
         .statusCode() == 200);
 
-    // When: the team sends implementation requests one after another until it is paused
+    // When: the team sends implementation requests (pinned to primary) one after another until it is paused
     List<InferenceResult> answered = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       InferenceResult result = submit("req-" + i);
@@ -189,6 +189,8 @@ class BudgetLifecycleIT {
   private InferenceResult submit(String requestId) throws Exception {
     InferenceRequest request = SampleRecords.request(requestId, TEAM);
     request.setTaskType("implementation");
+    // pinned to the primary profile: this test is about the budget's states, not where the model would send it
+    request.setModel("primary");
     request.setDeadline(null);
     request.setCreatedAt(Instant.now());
     producer.send(new ProducerRecord<>(topics.requests().name(), TEAM, topics.requests().serializeValue(request)))

@@ -65,10 +65,11 @@ class DemoWorkloadTest {
   }
 
   @Test
-  void theRouterSendsEveryCallOfAPowerTeamToTheProfileOfItsStep() {
-    // Given: the router's engine with the default policy and catalog, a team on the power tier, no budget pressure
+  void underTheTablesStrategyTheRouterSendsEveryCallOfAPowerTeamToTheProfileOfItsStep() {
+    // Given: the router's engine with the routing table's strategy (hybrid) and the default catalog, a team on the
+    // power tier, no budget pressure
     RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
-    CompiledPolicy policy = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
+    CompiledPolicy policy = CompiledPolicy.compile(DefaultPolicies.hybridRoutingPolicy());
     ModelCatalog catalog = ModelCatalog.of(DefaultPolicies.catalogById());
     DemoTraffic traffic = new DemoTraffic(List.of(new DemoWorkload.Team("team-atlas", "power", 1, false)), 11, "r");
 
@@ -86,18 +87,47 @@ class DemoWorkloadTest {
   }
 
   @Test
+  void theShippedPolicyJudgesEveryCallWithTheLexicalModelAndNeverDemotesTheValidationSteps() {
+    RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
+    CompiledPolicy policy = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
+    ModelCatalog catalog = ModelCatalog.of(DefaultPolicies.catalogById());
+    DemoTraffic traffic = new DemoTraffic(List.of(new DemoWorkload.Team("team-atlas", "power", 1, false)), 11, "r");
+    List<String> cheapestFirst = List.of("fast", "primary", "frontier");
+    Set<String> neverDemoted = Set.of("validation", "deepAudit", "codeReview", "review");
+
+    Set<String> profiles = new HashSet<>();
+    for (int i = 0; i < 10 * DevelopmentLoop.STEPS.size(); i++) {
+      InferenceRequest request = traffic.next(NOW);
+      var decision = ((RouteOutcome.Routed) engine.route(request, policy, catalog, BudgetStatus.NORMAL, NOW))
+          .decision();
+      assertThat(decision.getReason()).as(request.getTaskType()).startsWith("learned lexical-");
+      String table = DefaultPolicies.routingPolicy().getRouting().get(request.getTaskType());
+      if (neverDemoted.contains(request.getTaskType())) {
+        assertThat(cheapestFirst.indexOf(decision.getProfile())).as("%s: %s", request.getTaskType(),
+            decision.getReason()).isGreaterThanOrEqualTo(cheapestFirst.indexOf(table));
+      }
+      profiles.add(decision.getProfile());
+    }
+    // the validation steps keep the frontier; the model sends the rest where it judges
+    assertThat(profiles).contains("frontier");
+  }
+
+  @Test
   void theProTierSendsTheFrontierStepsToPrimary() {
     RoutingEngine engine = new RoutingEngine(new ComplexityEstimator());
     CompiledPolicy policy = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
     DemoTraffic traffic = new DemoTraffic(List.of(new DemoWorkload.Team("team-borealis", "pro", 1, false)), 11, "r");
 
-    InferenceRequest research = traffic.next(NOW);
-    var decision = ((RouteOutcome.Routed) engine.route(research, policy,
+    // the first validation step: never demoted below the table's frontier, which the pro tier may not use
+    InferenceRequest validation = traffic.next(NOW);
+    while (!validation.getTaskType().equals("validation")) {
+      validation = traffic.next(NOW);
+    }
+    var decision = ((RouteOutcome.Routed) engine.route(validation, policy,
         ModelCatalog.of(DefaultPolicies.catalogById()), BudgetStatus.NORMAL, NOW)).decision();
 
-    assertThat(research.getTaskType()).isEqualTo("research");
     assertThat(decision.getProfile()).isEqualTo("primary");
-    assertThat(decision.getReason()).contains("tier pro");
+    assertThat(decision.getReason()).contains("validation is never demoted").contains("tier pro");
   }
 
   @Test

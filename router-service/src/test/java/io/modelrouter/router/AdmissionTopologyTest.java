@@ -7,6 +7,7 @@ import io.modelrouter.avro.AttemptOutcome;
 import io.modelrouter.avro.BudgetAction;
 import io.modelrouter.avro.BudgetActionType;
 import io.modelrouter.avro.BudgetPolicy;
+import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.Escalation;
 import io.modelrouter.avro.InferenceRequest;
@@ -58,7 +59,8 @@ class AdmissionTopologyTest {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     // A directory of its own: test JVMs running at the same time must not share /tmp/kafka-streams
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    driver = new TopologyTestDriver(RouterTopology.buildTopology(topics), props, Requests.NOW);
+    driver = new TopologyTestDriver(RouterTopology.buildTopology(topics, DefaultPolicies.hybridRoutingPolicy(),
+        DefaultPolicies.catalogById(), RouterTopology.DEFAULT_ADMISSION), props, Requests.NOW);
     requests = input(topics.requests().name());
     usage = input(topics.usage().name());
     results = input(topics.results().name());
@@ -321,7 +323,7 @@ class AdmissionTopologyTest {
   @Test
   void aBatchLaneReservationHoldsWhileItsBatchMayStillBeAtTheProviderAndThenExpires() {
     // Given a policy with a batch lane and a daily budget of 4,000 output tokens
-    io.modelrouter.avro.RoutingPolicy policy = io.modelrouter.schemas.policy.DefaultPolicies.routingPolicy();
+    io.modelrouter.avro.RoutingPolicy policy = io.modelrouter.schemas.policy.DefaultPolicies.hybridRoutingPolicy();
     policy.setTeamId("team-a");
     policy.setBatchApi(new io.modelrouter.avro.BatchApiRouting(24.0));
     input(topics.routingPolicies().name()).pipeInput("team-a", topics.routingPolicies().serializeValue(policy));

@@ -5,10 +5,12 @@ import io.modelrouter.avro.BudgetState;
 import io.modelrouter.avro.InferenceRequest;
 import io.modelrouter.avro.InferenceResult;
 import io.modelrouter.avro.RoutedRequest;
+import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.avro.WindowKind;
 import io.modelrouter.router.routing.Requests;
 import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.TopicsConfig;
+import io.modelrouter.schemas.policy.DefaultPolicies;
 import io.modelrouter.schemas.registry.InMemorySchemaRegistryClient;
 import io.modelrouter.schemas.serde.AvroSerdeConfig;
 import java.time.Instant;
@@ -42,13 +44,21 @@ final class RouterDriver implements AutoCloseable {
     this(name, RouterTopology.DEFAULT_ADMISSION);
   }
 
+  /**
+   * With the routing table's strategy ({@code hybrid}, the shipped default until 2026-12-07) as the built-in policy:
+   * these tests are about the topology, and read their expected profiles off the table.
+   */
   RouterDriver(String name, RouterConfig.Admission admission) {
+    this(name, admission, DefaultPolicies.hybridRoutingPolicy());
+  }
+
+  RouterDriver(String name, RouterConfig.Admission admission, RoutingPolicy builtIn) {
     topics = Topics.create(TopicsConfig.builder().serde(AvroSerdeConfig.forUrl("mock://" + name)).client(registry)
         .build());
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, name);
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver = new TopologyTestDriver(RouterTopology.buildTopology(topics, admission), props, Requests.NOW);
+    driver = new TopologyTestDriver(RouterTopology.buildTopology(topics, builtIn, DefaultPolicies.catalogById(), admission), props, Requests.NOW);
     requests = input(topics.requests().name());
     policies = input(topics.routingPolicies().name());
     models = input(topics.models().name());

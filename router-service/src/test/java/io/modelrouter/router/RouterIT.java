@@ -235,7 +235,7 @@ class RouterIT {
   void aTeamsRateLimitHoldsAcrossTwoRoutersAndItsWaitingRequestsSurviveTheOwnersShutdown(KafkaStack stack,
       @TempDir Path secondState) throws Exception {
     // Given team "metered" limited to 120 requests a minute (two a second, two at once), and a second router
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.setTeamId("metered");
     policy.setVersion(1);
     policy.setRateLimits(new io.modelrouter.avro.RateLimits(120L, null, 1.0, 1_000));
@@ -316,6 +316,16 @@ class RouterIT {
     WORKLOAD.lines().filter(line -> !line.isBlank()).map(Expected::parse)
         .forEach(e -> valid.put(e.request().getRequestId(), e));
     assertThat(valid).hasSize(120);
+    // The built-in policy judges with the lexical model, fitted as the router starts
+    RoutedRequest shipped = probeUntil("team-a", "hookActions", r -> true);
+    assertThat(shipped.getDecision().getPolicyVersion()).isEqualTo("*@0");
+    assertThat(shipped.getDecision().getReason()).startsWith("learned lexical-");
+    // The workload's expected profiles are the routing table's: publish the table's strategy as the default first
+    RoutingPolicy table = DefaultPolicies.hybridRoutingPolicy();
+    table.setVersion(1);
+    producer.send(new ProducerRecord<>(topics.routingPolicies().name(), Topics.DEFAULT_POLICY_KEY,
+        topics.routingPolicies().serializeValue(table))).get();
+    probeUntil("team-a", "codeExplanation", r -> r.getDecision().getPolicyVersion().equals("*@1"));
     for (Expected e : valid.values()) {
       send(e.request());
     }
@@ -341,7 +351,7 @@ class RouterIT {
         .endsWith("WireFormatException");
 
     // When team-b's policy changes on the topic, its next chats follow it, with the new version on the decision
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.setTeamId("team-b");
     policy.setVersion(2);
     policy.getRouting().put("interactiveChat", "primary");

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Random;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -74,6 +75,31 @@ class RouterTopologyTest {
     assertThat(out.value().getDecision().getPolicyVersion()).isEqualTo("*@0");
     assertThat(results.isEmpty()).isTrue();
     assertThat(dlq.isEmpty()).isTrue();
+  }
+
+  @Test
+  void theShippedPolicyJudgesEachRequestWithTheLexicalModelAndOverrulesTheTable() {
+    try (RouterDriver shipped = new RouterDriver("router-shipped", RouterTopology.DEFAULT_ADMISSION,
+        DefaultPolicies.routingPolicy())) {
+      // the table sends research to frontier and chat to fast; the model reads the requests
+      shipped.send(request("research", "Fix the typo 'recieve' -> 'receive' in README.md").setRequestId("chore")
+          .setTier("power").build());
+      shipped.send(request("interactiveChat", "We run Kafka Streams with exactly-once across three regions. Design "
+          + "the failover so that no committed transaction is lost or applied twice when a region is partitioned "
+          + "for minutes, and explain the trade-offs against active-active replication with conflict resolution.")
+          .setRequestId("design").setTier("power").build());
+
+      Map<String, RoutedRequest> out = new java.util.HashMap<>();
+      shipped.routed.readValuesToList().forEach(r -> out.put(r.getRequest().getRequestId(), r));
+      assertThat(out).containsOnlyKeys("chore", "design");
+      for (RoutedRequest r : out.values()) {
+        assertThat(r.getDecision().getPolicyVersion()).isEqualTo("*@0");
+        assertThat(r.getDecision().getReason()).startsWith("learned lexical-437: p(fast)=");
+        assertThat(r.getDecision().getLearnedModel()).as("the lexical model does not learn").isNull();
+      }
+      assertThat(out.get("chore").getDecision().getProfile()).isNotEqualTo("frontier");
+      assertThat(out.get("design").getDecision().getProfile()).isNotEqualTo("fast");
+    }
   }
 
   @Test
@@ -229,7 +255,7 @@ class RouterTopologyTest {
   @Test
   void appliesATeamPolicyWithoutRestartAndRecordsItsVersion() {
     send(Requests.chat("before"));
-    RoutingPolicy teamPolicy = DefaultPolicies.routingPolicy();
+    RoutingPolicy teamPolicy = DefaultPolicies.hybridRoutingPolicy();
     teamPolicy.setTeamId("team-a");
     teamPolicy.setVersion(3);
     teamPolicy.getRouting().put("interactiveChat", "primary");
@@ -246,7 +272,7 @@ class RouterTopologyTest {
 
   @Test
   void aDefaultPolicyOnTheTopicReplacesTheBuiltInOne() {
-    RoutingPolicy star = DefaultPolicies.routingPolicy();
+    RoutingPolicy star = DefaultPolicies.hybridRoutingPolicy();
     star.setVersion(5);
     star.getRouting().put("interactiveChat", "local");
     policies.pipeInput("*", topics.routingPolicies().serializeValue(star));

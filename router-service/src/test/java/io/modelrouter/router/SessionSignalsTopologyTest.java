@@ -28,7 +28,7 @@ class SessionSignalsTopologyTest {
   @BeforeEach
   void start() {
     router = new RouterDriver("router-session-signals");
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.setTeamId("team-a");
     policy.setVersion(2);
     policy.getAuto().setStrategy(AutoStrategy.LEARNED);

@@ -84,7 +84,7 @@ class LearnerIT {
         "learner.state.dir", state.resolve("learner").toString(), "learner.publish.interval", "500"));
     producer = new KafkaProducer<>(stack.producerConfig(), new StringSerializer(), new ByteArraySerializer());
     for (String team : List.of("team-a", "team-b")) {
-      RoutingPolicy policy = DefaultPolicies.routingPolicy();
+      RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
       policy.setTeamId(team);
       policy.setVersion(1);
       policy.getAuto().setStrategy(AutoStrategy.LEARNED);

@@ -51,7 +51,7 @@ class LearnedStrategyTest {
   private final ModelCatalog catalog = ModelCatalog.of(DefaultPolicies.catalogById());
 
   private RouteOutcome.Routed route(String taskType, String prompt) {
-    return route(taskType, prompt, DefaultPolicies.routingPolicy(), BudgetStatus.NORMAL, null);
+    return route(taskType, prompt, DefaultPolicies.hybridRoutingPolicy(), BudgetStatus.NORMAL, null);
   }
 
   private RouteOutcome.Routed route(String taskType, String prompt, RoutingPolicy policy, BudgetStatus budget,
@@ -115,7 +115,7 @@ class LearnedStrategyTest {
     assertThat(route("interactiveChat", "quorum reads during a partition").decision().getProfile())
         .isEqualTo("frontier");
     RouteOutcome.Routed learnedRoute = route("interactiveChat", "quorum reads during a partition",
-        DefaultPolicies.routingPolicy(), BudgetStatus.NORMAL, teamModel(3, 2));
+        DefaultPolicies.hybridRoutingPolicy(), BudgetStatus.NORMAL, teamModel(3, 2));
     assertThat(learnedRoute.decision().getProfile()).isEqualTo("fast");
     assertThat(learnedRoute.decision().getLearnedModel()).isEqualTo("team-a@3");
     assertThat(learnedRoute.decision().getReason()).startsWith("learned team-a@3: p(fast)=1.00 p(primary)=1.00")
@@ -127,9 +127,9 @@ class LearnedStrategyTest {
     // One learned fast exemplar at 10 degrees and ex-a (frontier, cos 10° = 0.98481, weight exp(-0.30385) =
     // 0.73796): p(fast) = p(primary) = 1 / 1.73796 = 0.58. Below the target 0.80: frontier; under RESTRICT the
     // target is restrictQualityTarget 0.50: fast.
-    assertThat(route("interactiveChat", "quorum reads", DefaultPolicies.routingPolicy(), BudgetStatus.NORMAL,
+    assertThat(route("interactiveChat", "quorum reads", DefaultPolicies.hybridRoutingPolicy(), BudgetStatus.NORMAL,
         teamModel(1, 1)).decision().getProfile()).isEqualTo("frontier");
-    RouteOutcome.Routed restricted = route("interactiveChat", "quorum reads", DefaultPolicies.routingPolicy(),
+    RouteOutcome.Routed restricted = route("interactiveChat", "quorum reads", DefaultPolicies.hybridRoutingPolicy(),
         new BudgetStatus(BudgetState.RESTRICT, "80% of the daily budget"), teamModel(1, 1));
     assertThat(restricted.decision().getProfile()).isEqualTo("fast");
     assertThat(restricted.decision().getReason()).contains("p(fast)=0.58", "target 0.50 → fast",
@@ -139,7 +139,7 @@ class LearnedStrategyTest {
   @Test
   void aFixedTaskTypeStaysOnItsTableProfile() {
     // research's table profile is frontier; the model says fast (see aChoreUnderAHardTaskTypeGoesToFast)
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.getAuto().setFixed(List.of("research"));
     RouteOutcome.Routed routed = route("research", "bump the version in package.json", policy, BudgetStatus.NORMAL,
         null);
@@ -153,7 +153,7 @@ class LearnedStrategyTest {
   void exploringSendsTheChosenShareOneTierCheaperTheSameWayEachTimeAndNeverForValidation() {
     // A replication question under planning: the model says frontier (see the first test); with explore 0.3 about
     // 30% of requests go to primary instead, chosen by request id
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.getAuto().setExplore(0.3);
     int explored = 0;
     for (int i = 0; i < 400; i++) {
@@ -188,7 +188,7 @@ class LearnedStrategyTest {
   void hybridWithTheLearnedScorePromotesAndDemotesOnTheModelsDifficulty() {
     // A replication question under interactiveChat (table: fast): both neighbours frontier, p(fast) = p(mid) = 0,
     // difficulty (1 + 1) / 2 = 1.00: above 0.40 (fast → primary), then above 0.80 (primary → frontier)
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.getAuto().setScore("learned");
     RouteOutcome hard = engine.route(request("interactiveChat", "Design active-active replication").setTier("power")
         .build(), null, CompiledPolicy.compile(policy), catalog, BudgetStatus.NORMAL, null, null, NOW);
@@ -210,7 +210,7 @@ class LearnedStrategyTest {
   void hybridWithTheLearnedScoreGoesToTheRestrictProfileUnderRestrict() {
     // the same replication question as above, promoted to frontier when NORMAL; RESTRICT sends it to fast, as for
     // hybrid with the keyword score (there is no quality target to lower)
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.getAuto().setScore("learned");
     RouteOutcome restricted = engine.route(request("interactiveChat", "Design active-active replication")
         .setTier("power").build(), null, CompiledPolicy.compile(policy), catalog,

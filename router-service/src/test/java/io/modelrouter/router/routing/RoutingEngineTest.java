@@ -43,7 +43,7 @@ class RoutingEngineTest {
   private final ModelCatalog catalog = ModelCatalog.of(models);
 
   private RouteOutcome route(InferenceRequest request) {
-    return route(request, DefaultPolicies.routingPolicy(), BudgetStatus.NORMAL);
+    return route(request, DefaultPolicies.hybridRoutingPolicy(), BudgetStatus.NORMAL);
   }
 
   private RouteOutcome route(InferenceRequest request, RoutingPolicy policy, BudgetStatus budget) {
@@ -61,7 +61,7 @@ class RoutingEngineTest {
   }
 
   private static RoutingPolicy withStrategy(AutoStrategy strategy) {
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.getAuto().setStrategy(strategy);
     return policy;
   }
@@ -82,7 +82,7 @@ class RoutingEngineTest {
     assertThat(kind(route(request("research", "Survey the options").setTier("free").build())))
         .isEqualTo(RoutingStep.Kind.TIER);
     assertThat(kind(route(request("specGeneration", "Write the spec.").setModel("frontier").setTier("power").build(),
-        DefaultPolicies.routingPolicy(), restrict))).isEqualTo(RoutingStep.Kind.RESTRICT);
+        DefaultPolicies.hybridRoutingPolicy(), restrict))).isEqualTo(RoutingStep.Kind.RESTRICT);
     assertThat(kind(route(request("codeReview", complexPrompt()).setTier("power").setMaxTokens(16000).build())))
         .isEqualTo(RoutingStep.Kind.PROMOTED);
     assertThat(kind(route(request("research", "capital of France?").setTier("power").build())))
@@ -96,7 +96,7 @@ class RoutingEngineTest {
   @Test
   void theBatchLaneTakesBatchRequestsWithRoomInTheirDeadlineAtTheBatchPrice() {
     // The shipped policy, requests pinned to Sonnet 4.5, with a batch lane for deadlines 12 h away
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.setBatchApi(new io.modelrouter.avro.BatchApiRouting(12.0));
     // A BATCH request without a deadline: the batch lane, estimated at Sonnet 4.5's batch price ($1.50/M input,
     // $7.50/M output: half of $3/$15)
@@ -138,7 +138,7 @@ class RoutingEngineTest {
   @Test
   void annotationsDoNotChangeTheDecisionsKind() {
     BudgetStatus notify = new BudgetStatus(BudgetState.NOTIFY, "daily inputTokens at 52%");
-    RouteOutcome notified = route(request("specGeneration", "Write the spec.").build(), DefaultPolicies.routingPolicy(),
+    RouteOutcome notified = route(request("specGeneration", "Write the spec.").build(), DefaultPolicies.hybridRoutingPolicy(),
         notify);
     assertThat(routed(notified).getReason()).endsWith("budget NOTIFY: daily inputTokens at 52%");
     assertThat(kind(notified)).isEqualTo(RoutingStep.Kind.TABLE);
@@ -250,7 +250,7 @@ class RoutingEngineTest {
   void restrictSendsEveryRequestToTheFastProfileEvenWhenPinned() {
     BudgetStatus restrict = new BudgetStatus(BudgetState.RESTRICT, "daily inputTokens at 80%");
     RoutingDecision decision = routed(route(request("specGeneration", "Write the spec.").setModel("frontier")
-        .setTier("power").build(), DefaultPolicies.routingPolicy(), restrict));
+        .setTier("power").build(), DefaultPolicies.hybridRoutingPolicy(), restrict));
     assertThat(decision.getProfile()).isEqualTo("fast");
     assertThat(decision.getBudgetState()).isEqualTo(BudgetState.RESTRICT);
     assertThat(decision.getReason()).isEqualTo("pinned profile frontier; budget RESTRICT: frontier → fast");
@@ -259,7 +259,7 @@ class RoutingEngineTest {
   @Test
   void restrictToAProfileTheTierMayNotUseAppliesTheTierRuleAfter() {
     // Given a policy that restricts to the local model, which the free tier may not use
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.setRestrictProfile("local");
     policy.getTiers().get("free").setProfiles(List.of("fast"));
     BudgetStatus restrict = new BudgetStatus(BudgetState.RESTRICT, "daily inputTokens at 80%");
@@ -276,7 +276,7 @@ class RoutingEngineTest {
   void notifyOnlyAnnotates() {
     BudgetStatus notify = new BudgetStatus(BudgetState.NOTIFY, "daily inputTokens at 52%");
     RoutingDecision decision = routed(route(request("specGeneration", "Write the spec.").build(),
-        DefaultPolicies.routingPolicy(), notify));
+        DefaultPolicies.hybridRoutingPolicy(), notify));
     assertThat(decision.getProfile()).isEqualTo("primary");
     assertThat(decision.getReason()).isEqualTo("routing table: specGeneration → primary; budget NOTIFY: daily inputTokens at 52%");
   }
@@ -285,7 +285,7 @@ class RoutingEngineTest {
   void pauseAnswersAfterThePolicyStepsWithTheirReason() {
     BudgetStatus pause = new BudgetStatus(BudgetState.PAUSE, "daily inputTokens at 100%");
     RouteOutcome outcome = route(request("research", "Survey queue designs").setTier("free").build(),
-        DefaultPolicies.routingPolicy(), pause);
+        DefaultPolicies.hybridRoutingPolicy(), pause);
     assertThat(outcome).isInstanceOfSatisfying(RouteOutcome.Paused.class, paused -> {
       assertThat(paused.reason()).isEqualTo("daily inputTokens at 100%");
       assertThat(paused.policyVersion()).isEqualTo("*@0");
@@ -298,7 +298,7 @@ class RoutingEngineTest {
   void anUnknownPinIsRejectedEvenWhenTheTeamIsPaused() {
     BudgetStatus pause = new BudgetStatus(BudgetState.PAUSE, "daily inputTokens at 100%");
     RouteOutcome.Rejected rejected = rejected(route(request("interactiveChat", "hi").setModel("gpt-9").build(),
-        DefaultPolicies.routingPolicy(), pause));
+        DefaultPolicies.hybridRoutingPolicy(), pause));
     assertThat(rejected.code()).isEqualTo("UNKNOWN_MODEL");
     assertThat(rejected.field()).isEqualTo("model");
   }
@@ -332,7 +332,7 @@ class RoutingEngineTest {
 
   @Test
   void hybridPromotionClimbsEveryStepWhoseThresholdTheScoreExceeds() {
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.getAuto().getPromote().put("primary", new PromotionStep(0.45, "frontier"));
     RoutingDecision decision = routed(route(request("interactiveChat", Requests.complexChat()).setTier("power").build(), policy,
         BudgetStatus.NORMAL));
@@ -360,7 +360,7 @@ class RoutingEngineTest {
   @Test
   void hybridNeverDemotesValidationForATeamPolicyThatOmitsNeverDemote() {
     // Given a team's copy of the default policy without the neverDemote field
-    com.fasterxml.jackson.databind.node.ObjectNode json = PolicyJson.toJson(DefaultPolicies.routingPolicy());
+    com.fasterxml.jackson.databind.node.ObjectNode json = PolicyJson.toJson(DefaultPolicies.hybridRoutingPolicy());
     ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("auto")).remove("neverDemote");
     RoutingPolicy team = PolicyJson.parseRoutingPolicy("team-a", json, models);
 
@@ -418,7 +418,7 @@ class RoutingEngineTest {
 
   @Test
   void decisionRecordsPolicyVersionEstimatesAndCost() {
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.setTeamId("team-a");
     policy.setVersion(7);
     RoutingDecision decision = routed(route(request("specGeneration", "Write the spec for exports.")
@@ -438,7 +438,7 @@ class RoutingEngineTest {
 
   @Test
   void aProfileWhoseModelLeftTheCatalogIsAPolicyError() {
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.getProfiles().get("fast").setModel("retired-model");
     RouteOutcome.Rejected rejected = rejected(route(Requests.chat("hi"), policy, BudgetStatus.NORMAL));
     assertThat(rejected.code()).isEqualTo("POLICY_ERROR");

@@ -1,5 +1,7 @@
 package io.modelrouter.schemas.policy;
 
+import io.modelrouter.avro.AutoRouting;
+import io.modelrouter.avro.AutoStrategy;
 import io.modelrouter.avro.ModelSpec;
 import io.modelrouter.avro.RoutingPolicy;
 import io.modelrouter.schemas.Topics;
@@ -23,6 +25,18 @@ public final class DefaultPolicies {
   /** The default policy (key {@code *}, version 0). A new copy each call: Avro records are mutable. */
   public static RoutingPolicy routingPolicy() {
     return RoutingPolicy.newBuilder(POLICY).build();
+  }
+
+  /**
+   * The default policy with the strategy it shipped with until 2026-12-07: {@code hybrid} (the routing table, moved by
+   * the keyword complexity score) with the embedding model and the schema's default quality target. For tests and
+   * benchmarks of that strategy.
+   */
+  public static RoutingPolicy hybridRoutingPolicy() {
+    RoutingPolicy policy = routingPolicy();
+    policy.setAuto(AutoRouting.newBuilder(policy.getAuto())
+        .setStrategy(AutoStrategy.HYBRID).setModel("embedding").setQualityTarget(0.8).build());
+    return policy;
   }
 
   public static List<ModelSpec> catalog() {

@@ -22,7 +22,15 @@ class PolicyJsonTest {
     assertThat(policy.getTeamId()).isEqualTo("*");
     assertThat(policy.getProfiles()).containsKeys("frontier", "primary", "fast", "local");
     assertThat(policy.getRouting()).containsEntry("interactiveChat", "fast").containsEntry("specGeneration", "primary");
-    assertThat(policy.getAuto().getStrategy()).isEqualTo(AutoStrategy.HYBRID);
+    // the lexical model at 0.5: what measured best at a learned strategy's throughput (docs/benchmarks.md)
+    assertThat(policy.getAuto().getStrategy()).isEqualTo(AutoStrategy.LEARNED);
+    assertThat(policy.getAuto().getModel()).isEqualTo("lexical");
+    assertThat(policy.getAuto().getQualityTarget()).isEqualTo(0.5);
+    RoutingPolicy table = DefaultPolicies.hybridRoutingPolicy();
+    assertThat(table.getAuto().getStrategy()).isEqualTo(AutoStrategy.HYBRID);
+    assertThat(table.getAuto().getModel()).isEqualTo("embedding");
+    assertThat(table.getAuto().getQualityTarget()).isEqualTo(0.8);
+    assertThat(table.getRouting()).isEqualTo(policy.getRouting());
     assertThat(PolicyJson.checkRoutingPolicy(policy, CATALOG)).isEmpty();
     assertThat(CATALOG).containsKeys("claude-opus-4-5", "claude-sonnet-4-5", "claude-haiku-4-5",
         "bedrock-claude-sonnet-4-5", "gpt-4.1-mini", "llama-3.1-8b");
