@@ -54,8 +54,11 @@ public final class RoutingModelSelection {
     }
   }
 
+  /** The quality targets each candidate's right-tier share and under-routing are reported at. */
+  private static final double[] TARGETS = {0.5, 0.55, 0.6, 0.65, 0.7};
+
   public static void main(String[] args) {
-    BenchArgs options = new BenchArgs(args, Map.of("folds", "5"));
+    BenchArgs options = new BenchArgs(args, Map.of("folds", "5", "only", ""));
     int folds = options.integer("folds");
     List<Exemplar> train = new ArrayList<>(Exemplar.load(Exemplar.TRAIN));
     train.sort(Comparator.comparing(Exemplar::id));
@@ -88,22 +91,34 @@ public final class RoutingModelSelection {
       candidates.add(Map.entry(View.HEAD, lexical(0, lambda, false)));
     }
     candidates.add(Map.entry(View.HEAD, lexical(2048, 0.1, true)));
-    for (double lambda : new double[] {0.01, 0.03}) {
+    for (double lambda : new double[] {0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03}) {
       candidates.add(Map.entry(View.HEAD, lexical(2048, lambda, true, false)));
+    }
+    for (int epochs : new int[] {1000, 2000}) {
+      for (double lambda : new double[] {0.0003, 0.001, 0.003}) {
+        candidates.add(Map.entry(View.HEAD, lexical(2048, lambda, true, false, epochs)));
+      }
     }
     double[] margins = {0.15, 0.2, 0.25};
     int[][] cheap = new int[margins.length][1];
     for (int m = 0; m < margins.length; m++) {
       candidates.add(Map.entry(View.HEAD, cascade(margins[m], cheap[m])));
     }
+    String only = options.string("only");
     for (Map.Entry<View, Candidate> entry : candidates) {
       View view = entry.getKey();
       Candidate candidate = entry.getValue();
+      if (!candidate.name().contains(only)) {
+        continue;
+      }
       List<float[]> all = vectors.get(view);
       int right = 0;
       int frontierToFast = 0;
       int rightAt8 = 0;
       int under8 = 0;
+      int[] rightAt = new int[TARGETS.length];
+      int[] underAt = new int[TARGETS.length];
+      int[] frontierToFastAt = new int[TARGETS.length];
       double logLoss = 0;
       for (int f = 0; f < folds; f++) {
         List<Exemplar> fitOn = new ArrayList<>();
@@ -124,12 +139,24 @@ public final class RoutingModelSelection {
           Tier at8 = prediction.cheapest(0.8);
           rightAt8 += at8 == label ? 1 : 0;
           under8 += at8.ordinal() < label.ordinal() ? 1 : 0;
+          for (int t = 0; t < TARGETS.length; t++) {
+            Tier chosenAt = prediction.cheapest(TARGETS[t]);
+            rightAt[t] += chosenAt == label ? 1 : 0;
+            underAt[t] += chosenAt.ordinal() < label.ordinal() ? 1 : 0;
+            frontierToFastAt[t] += label == Tier.FRONTIER && chosenAt == Tier.FAST ? 1 : 0;
+          }
           logLoss += logLoss(prediction, label);
         }
       }
       System.out.printf(Locale.ROOT, "%-9s %-56s right@0.5 %5.1f%% (frontier->fast %2d) | right@0.8 %5.1f%% "
               + "(under %2d) | log-loss %.3f%n", view, candidate.name(), 100.0 * right / train.size(),
           frontierToFast, 100.0 * rightAt8 / train.size(), under8, logLoss / train.size());
+      StringBuilder curve = new StringBuilder();
+      for (int t = 0; t < TARGETS.length; t++) {
+        curve.append(String.format(Locale.ROOT, " @%.2f %5.1f%% (under %4.1f%%, %d)", TARGETS[t],
+            100.0 * rightAt[t] / train.size(), 100.0 * underAt[t] / train.size(), frontierToFastAt[t]));
+      }
+      System.out.println("          right tier by target:" + curve);
     }
     for (int m = 0; m < margins.length; m++) {
       System.out.printf(Locale.ROOT, "cascade margin %.2f: %d of %d decided without embeddings%n", margins[m],
@@ -187,8 +214,13 @@ public final class RoutingModelSelection {
   }
 
   static Candidate lexical(int buckets, double lambda, boolean shape, boolean embedding) {
-    String name = String.format(Locale.ROOT, "logistic: %s%s%s, lambda %.2f", embedding ? "embedding"
-        : "no embedding", buckets > 0 ? ", " + buckets + " n-grams" : "", shape ? ", shape" : ", no shape", lambda);
+    return lexical(buckets, lambda, shape, embedding, LogisticTierModel.DEFAULT_EPOCHS);
+  }
+
+  static Candidate lexical(int buckets, double lambda, boolean shape, boolean embedding, int epochs) {
+    String name = String.format(Locale.ROOT, "logistic: %s%s%s, lambda %.4f%s", embedding ? "embedding"
+        : "no embedding", buckets > 0 ? ", " + buckets + " n-grams" : "", shape ? ", shape" : ", no shape", lambda,
+        epochs == LogisticTierModel.DEFAULT_EPOCHS ? "" : ", " + epochs + " epochs");
     return new Candidate(name, (train, trainVectors, held, heldVectors) -> {
       Map<String, Integer> types = new java.util.TreeMap<>();
       for (Exemplar e : train) {
@@ -242,8 +274,7 @@ public final class RoutingModelSelection {
       for (int i = 0; i < train.size(); i++) {
         xs.add(features.apply(train.get(i), trainVectors.get(i)));
       }
-      double[][] w = LogisticTierModel.fitHeads(xs, train.stream().map(Exemplar::tier).toList(), lambda,
-          LogisticTierModel.DEFAULT_EPOCHS);
+      double[][] w = LogisticTierModel.fitHeads(xs, train.stream().map(Exemplar::tier).toList(), lambda, epochs);
       return i -> {
         double[] good = LogisticTierModel.goodEnough(w, features.apply(held.get(i), heldVectors.get(i)));
         return KnnTierModel.Prediction.of(good[0], good[1], "lexical");

@@ -131,14 +131,15 @@ public final class RoutingQualityBenchmark {
     double lexicalFitMs = (System.nanoTime() - lexicalStarted) / 1e6;
     results.addAll(curve("lexical", test.stream().map(e -> lexical.predict(e.taskType(), e.system(), e.prompt()))
         .toList(), test));
-    // and through the engine: the shipped policy (the lexical model at 0.5 and its other rules, never demoted task
-    // types among them)
+    // and through the engine: the shipped policy (the lexical model at its target and the policy's other rules, never
+    // demoted task types among them)
     CompiledPolicy compiledLexical = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
     List<Tier> lexicalRouted = new ArrayList<>();
     for (Exemplar exemplar : test) {
       lexicalRouted.add(Tier.ofProfile(routed(request(exemplar, "auto"), compiledLexical).getProfile()));
     }
-    results.add(score("shipped policy (lexical @0.50)", test, lexicalRouted));
+    results.add(score(String.format(Locale.ROOT, "shipped policy (lexical @%.2f)",
+        DefaultPolicies.routingPolicy().getAuto().getQualityTarget()), test, lexicalRouted));
     System.out.printf(Locale.ROOT, "lexical model fitted in %.0f ms%n", lexicalFitMs);
     System.out.printf(Locale.ROOT, "embedding: %.1f ms per text, one at a time on one thread%n", msPerText);
     results.forEach(r -> System.out.println(r.line()));
@@ -173,9 +174,12 @@ public final class RoutingQualityBenchmark {
     Map<String, CompiledPolicy> policies = new LinkedHashMap<>();
     policies.put("rules", CompiledPolicy.compile(rules));
     policies.put("hybrid", CompiledPolicy.compile(DefaultPolicies.hybridRoutingPolicy()));
-    policies.put("shipped (lexical @0.50)", CompiledPolicy.compile(DefaultPolicies.routingPolicy()));
+    RoutingPolicy shipped = DefaultPolicies.routingPolicy();
+    policies.put(String.format(Locale.ROOT, "shipped (lexical @%.2f)", shipped.getAuto().getQualityTarget()),
+        CompiledPolicy.compile(shipped));
     RoutingPolicy embedding = DefaultPolicies.routingPolicy();
     embedding.getAuto().setModel("embedding");
+    embedding.getAuto().setQualityTarget(0.5);
     policies.put("embedding @0.50", CompiledPolicy.compile(embedding));
     CompiledPolicy pinning = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
     long frontier = 0;

@@ -62,7 +62,7 @@ public final class RouterConfig {
 
   public static final Setting<Boolean> LEARNED_PRELOAD = Setting.bool("router.learned.preload", true,
       "Load the learned routing models at start, on a thread of their own, rather than on the first request of a "
-          + "learned policy: the lexical model (about 1 s of CPU) and the embedding model (MiniLM and the shipped "
+          + "learned policy: the lexical model (about 0.2 s of CPU) and the embedding model (MiniLM and the shipped "
           + "exemplars, about 100 MB and 4 s of CPU).");
   public static final Setting<Integer> METRICS_PORT = Setting.integer("router.metrics.port", 9401,
       "port of GET /metrics (Prometheus) and GET /health when run as RouterMain; -1 turns it off, 0 picks one")

@@ -93,7 +93,7 @@ public final class LearnedRouter {
   }
 
   /**
-   * Fits the lexical model (about a second of one core), then builds the embedding model and the shipped exemplars'
+   * Fits the lexical model (about 0.2 s of one core), then builds the embedding model and the shipped exemplars'
    * vectors (a few seconds), on a thread of its own, so that the first request a learned policy routes does not wait
    * for them inside its transaction. Either failing leaves the other loaded.
    */

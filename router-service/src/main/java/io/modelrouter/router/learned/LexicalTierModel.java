@@ -12,19 +12,23 @@ import java.util.TreeMap;
  * logistic regression ({@link LogisticTierModel#fitHeads}) over the words of the request, its shape and its task type.
  * Features: {@value #BUCKETS} hashed buckets of lower-cased word unigrams and bigrams, each weighted {@code (1 + log
  * count) × idf} and the vector scaled to length 3; the one-hot task type; {@link LogisticTierModel#shape}; a constant.
- * Fitted on {@code exemplars/train.jsonl} when first used (about a second); a prediction costs a pass over the text
+ * Fitted on {@code exemplars/train.jsonl} when first used (about 0.2 s); a prediction costs a pass over the text
  * and a few hundred multiplications, so a router with it routes about three quarters as many requests a second as
  * with hybrid (25,557 against 34,272 on two cores, 2026-12-07), where the embedding model routes about a hundred.
  *
  * <p>Chosen by 5-fold cross-validation on the training split ({@code bench/run RoutingModelSelection}, 2026-12-07:
- * 54.7% right tier at target 0.5 with no frontier-labelled prompt sent to fast; L2 0.01 against 0.03's 46.5%), and
- * evaluated once on the held-out split ({@code bench/run RoutingQualityBenchmark}): see docs/benchmarks.md. It does
+ * L2 {@value #LAMBDA} over {@value #EPOCHS} epochs had the lowest log-loss of the candidates without embeddings,
+ * 0.747, and 66.6% right tier at target 0.6, its best at any target that sent no frontier-labelled prompt to
+ * fast; the first version, L2 0.01 over 300 epochs, was underfitted: 0.863 and 54.7% at 0.5), and evaluated once on
+ * the held-out split ({@code bench/run RoutingQualityBenchmark}): see docs/benchmarks.md. It does
  * not learn from feedback: a team's learned versions extend the embedding model's exemplars only. Immutable and
  * thread-safe.
  */
 public final class LexicalTierModel {
   public static final int BUCKETS = 2048;
-  public static final double LAMBDA = 0.01;
+  public static final double LAMBDA = 0.0003;
+  /** Full-batch gradient steps: about 0.3 s of one core on the shipped exemplars. */
+  public static final int EPOCHS = 1000;
   /** The n-gram vector's length after scaling: commensurate with the one-hot and shape features. */
   private static final double NGRAM_NORM = 3;
 
@@ -84,7 +88,7 @@ public final class LexicalTierModel {
       features.add(unfitted.features(e.taskType(), e.system(), e.prompt()));
     }
     double[][] heads = LogisticTierModel.fitHeads(features, exemplars.stream().map(Exemplar::tier).toList(), lambda,
-        LogisticTierModel.DEFAULT_EPOCHS);
+        EPOCHS);
     return new LexicalTierModel(types, idf, heads, version);
   }
 

@@ -68,17 +68,40 @@ public final class LogisticTierModel {
    */
   public static double[][] fitHeads(List<double[]> features, List<Tier> labels, double lambda, int epochs) {
     int width = features.getFirst().length;
+    // each row's non-zero features, in order: the lexical model's rows are mostly zeros (a few dozen of 2,048
+    // n-gram buckets), and skipping them sums the same terms in the same order, so the weights are the same
+    int[][] at = new int[features.size()][];
+    double[][] value = new double[features.size()][];
+    for (int i = 0; i < features.size(); i++) {
+      double[] x = features.get(i);
+      int n = 0;
+      for (double v : x) {
+        n += v != 0 ? 1 : 0;
+      }
+      at[i] = new int[n];
+      value[i] = new double[n];
+      for (int j = 0, k = 0; j < x.length; j++) {
+        if (x[j] != 0) {
+          at[i][k] = j;
+          value[i][k++] = x[j];
+        }
+      }
+    }
     double[][] w = new double[2][width];
     for (int epoch = 0; epoch < epochs; epoch++) {
       for (int head = 0; head < 2; head++) {
         double[] gradient = new double[width];
-        for (int i = 0; i < features.size(); i++) {
-          double[] x = features.get(i);
-          double error = sigmoid(dot(w[head], x)) - (labels.get(i).ordinal() > head ? 1 : 0);
-          for (int j = 0; j < width; j++) {
-            if (x[j] != 0) {
-              gradient[j] += error * x[j];
-            }
+        double[] weights = w[head];
+        for (int i = 0; i < at.length; i++) {
+          int[] index = at[i];
+          double[] x = value[i];
+          double z = 0;
+          for (int k = 0; k < index.length; k++) {
+            z += weights[index[k]] * x[k];
+          }
+          double error = sigmoid(z) - (labels.get(i).ordinal() > head ? 1 : 0);
+          for (int k = 0; k < index.length; k++) {
+            gradient[index[k]] += error * x[k];
           }
         }
         for (int j = 0; j < width; j++) {

@@ -22,10 +22,10 @@ class PolicyJsonTest {
     assertThat(policy.getTeamId()).isEqualTo("*");
     assertThat(policy.getProfiles()).containsKeys("frontier", "primary", "fast", "local");
     assertThat(policy.getRouting()).containsEntry("interactiveChat", "fast").containsEntry("specGeneration", "primary");
-    // the lexical model at 0.5: what measured best at a learned strategy's throughput (docs/benchmarks.md)
+    // the lexical model at 0.6: what measured best at a learned strategy's throughput (docs/benchmarks.md)
     assertThat(policy.getAuto().getStrategy()).isEqualTo(AutoStrategy.LEARNED);
     assertThat(policy.getAuto().getModel()).isEqualTo("lexical");
-    assertThat(policy.getAuto().getQualityTarget()).isEqualTo(0.5);
+    assertThat(policy.getAuto().getQualityTarget()).isEqualTo(0.6);
     RoutingPolicy table = DefaultPolicies.hybridRoutingPolicy();
     assertThat(table.getAuto().getStrategy()).isEqualTo(AutoStrategy.HYBRID);
     assertThat(table.getAuto().getModel()).isEqualTo("embedding");
