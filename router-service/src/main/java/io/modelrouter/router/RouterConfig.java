@@ -61,9 +61,10 @@ public final class RouterConfig {
       "Stop sequences a request may carry (OpenAI takes 4 and the worker sends it the first 4).").between(0, 10_000);
 
   public static final Setting<Boolean> LEARNED_PRELOAD = Setting.bool("router.learned.preload", true,
-      "Load the learned routing models at start, on a thread of their own, rather than on the first request of a "
-          + "learned policy: the lexical model (about 0.2 s of CPU) and the embedding model (MiniLM and the shipped "
-          + "exemplars, about 100 MB and 4 s of CPU).");
+      "Load the learned routing models on a thread of their own, rather than on the first request of a learned "
+          + "policy: the lexical model at start (about 0.2 s of CPU), the embedding model (MiniLM and the shipped "
+          + "exemplars, about 100 MB and 4 s of CPU) once the built-in policy or one on llm.routing.policies uses it "
+          + "(checked every 5 s while the router runs).");
   public static final Setting<Integer> METRICS_PORT = Setting.integer("router.metrics.port", 9401,
       "port of GET /metrics (Prometheus) and GET /health when run as RouterMain; -1 turns it off, 0 picks one")
       .between(-1, 65_535);

@@ -3,7 +3,9 @@ package io.modelrouter.router;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
+import io.modelrouter.router.internal.RouterStores;
 import io.modelrouter.router.learned.LearnedRouter;
+import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.runtime.Metrics;
 import io.modelrouter.runtime.Phases;
 import io.modelrouter.runtime.MetricsServer;
@@ -12,7 +14,11 @@ import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import java.time.Duration;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +44,37 @@ public final class RouterService implements AutoCloseable {
     this.streams = new StreamsLifecycle("router", topology, config.streamsProperties(), registry)
         .guardTransactions(settings);
     if (settings.get(RouterConfig.LEARNED_PRELOAD)) {
-      LearnedRouter.shipped().preloadInBackground();
+      LearnedRouter.shipped().preloadInBackground(this::embeddingModelInUse);
     }
+  }
+
+  /**
+   * Whether the built-in policy or one on {@code llm.routing.policies} judges with the embedding model; throws
+   * CancellationException once this router has stopped (the preload thread then ends).
+   */
+  private boolean embeddingModelInUse() {
+    if (RoutingEngine.usesEmbeddingModel(DefaultPolicies.routingPolicy())) {
+      return true;
+    }
+    KafkaStreams.State state = streams.state();
+    if (state == KafkaStreams.State.PENDING_SHUTDOWN || state == KafkaStreams.State.NOT_RUNNING
+        || state == KafkaStreams.State.PENDING_ERROR || state == KafkaStreams.State.ERROR) {
+      throw new java.util.concurrent.CancellationException("router " + state);
+    }
+    if (state != KafkaStreams.State.RUNNING) {
+      return false;
+    }
+    ReadOnlyKeyValueStore<String, byte[]> policies = streams.streams().store(StoreQueryParameters.fromNameAndType(
+        RouterStores.ROUTING_POLICIES, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+    try (KeyValueIterator<String, byte[]> all = policies.all()) {
+      while (all.hasNext()) {
+        byte[] value = all.next().value;
+        if (value != null && RoutingEngine.usesEmbeddingModel(topics.routingPolicies().deserializeValue(value))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   public RouterService start() {

@@ -5,6 +5,7 @@ import io.modelrouter.avro.Message;
 import io.modelrouter.avro.Role;
 import io.modelrouter.avro.RouterModel;
 import io.modelrouter.schemas.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,8 +98,23 @@ public final class LearnedRouter {
    * vectors (a few seconds), on a thread of its own, so that the first request a learned policy routes does not wait
    * for them inside its transaction. Either failing leaves the other loaded.
    */
-  public void preloadInBackground() {
-    Thread.ofPlatform().daemon().name("learned-model-preload").start(() -> {
+  public Thread preloadInBackground() {
+    return preloadInBackground(() -> true);
+  }
+
+  /**
+   * As {@link #preloadInBackground()}, but the embedding model (about 100 MB and 4 s of CPU) only once
+   * {@code embeddingWanted} says a policy uses it, asked every {@link #EMBEDDING_CHECK} until it does: a router whose
+   * policies judge with the lexical model alone (the shipped one) does not spend a restart's seconds on it. The check
+   * throwing {@link java.util.concurrent.CancellationException} ends the thread (its service closed).
+   */
+  public Thread preloadInBackground(java.util.function.BooleanSupplier embeddingWanted) {
+    return preloadInBackground(embeddingWanted, EMBEDDING_CHECK);
+  }
+
+  /** With another interval between the checks (for tests). */
+  Thread preloadInBackground(java.util.function.BooleanSupplier embeddingWanted, Duration every) {
+    return Thread.ofPlatform().daemon().name("learned-model-preload").start(() -> {
       try {
         long start = System.nanoTime();
         LexicalTierModel lexical = LexicalTierModel.shipped();
@@ -106,6 +122,13 @@ public final class LearnedRouter {
       } catch (RuntimeException e) {
         LOG.error("the lexical model could not be fitted; "
             + "policies with auto.model lexical will fail their requests until it can: {}", e.toString(), e);
+      }
+      try {
+        while (!wanted(embeddingWanted)) {
+          Thread.sleep(every);
+        }
+      } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+        return;
       }
       try {
         long start = System.nanoTime();
@@ -117,6 +140,20 @@ public final class LearnedRouter {
             + "learned policies will fail their requests until it can: {}", e.toString(), e);
       }
     });
+  }
+
+  /** How often the preload thread asks whether a policy uses the embedding model. */
+  public static final Duration EMBEDDING_CHECK = Duration.ofSeconds(5);
+
+  private static boolean wanted(java.util.function.BooleanSupplier embeddingWanted) {
+    try {
+      return embeddingWanted.getAsBoolean();
+    } catch (java.util.concurrent.CancellationException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      LOG.debug("could not tell whether a policy uses the embedding model yet: {}", e.toString());
+      return false;
+    }
   }
 
   /** The text a request is judged by: its task type, system prompt and last user message (the current ask). */

@@ -47,6 +47,13 @@ public final class RoutingEngine {
   /** {@code auto.model} of a learned policy that judges requests by their words, without embeddings. */
   public static final String LEXICAL = "lexical";
 
+  /** Whether the policy judges requests with the embedding model: learned with it, or hybrid with the learned score. */
+  public static boolean usesEmbeddingModel(io.modelrouter.avro.RoutingPolicy policy) {
+    io.modelrouter.avro.AutoRouting auto = policy.getAuto();
+    return auto != null && (auto.getStrategy() == AutoStrategy.LEARNED && !LEXICAL.equals(auto.getModel())
+        || auto.getStrategy() == AutoStrategy.HYBRID && "learned".equals(auto.getScore()));
+  }
+
   private final ComplexityEstimator complexity;
   private final LearnedRouter learned;
   private final java.util.function.Supplier<LexicalTierModel> lexical;
