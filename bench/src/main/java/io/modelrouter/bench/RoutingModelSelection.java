@@ -94,6 +94,14 @@ public final class RoutingModelSelection {
     for (double lambda : new double[] {0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03}) {
       candidates.add(Map.entry(View.HEAD, lexical(2048, lambda, true, false)));
     }
+    for (double weight : new double[] {0.3, 0.5}) {
+      candidates.add(Map.entry(View.HEAD, ensemble(weight)));
+    }
+    for (int epochs : new int[] {300, 1000, 3000}) {
+      for (double lambda : new double[] {0.01, 0.03, 0.1}) {
+        candidates.add(Map.entry(View.HEAD, lexical(0, lambda, true, true, epochs)));
+      }
+    }
     for (int epochs : new int[] {1000, 2000}) {
       for (double lambda : new double[] {0.0003, 0.001, 0.003}) {
         candidates.add(Map.entry(View.HEAD, lexical(2048, lambda, true, false, epochs)));
@@ -280,6 +288,29 @@ public final class RoutingModelSelection {
         return KnnTierModel.Prediction.of(good[0], good[1], "lexical");
       };
     });
+  }
+
+  /**
+   * The shipped embedding model (kNN vote with the logistic prior) and the lexical model, their probabilities
+   * averaged with the lexical model's at {@code weight}.
+   */
+  static Candidate ensemble(double weight) {
+    Candidate embedding = knnWithPrior(KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE,
+        LogisticTierModel.DEFAULT_LAMBDA, 1);
+    Candidate lexical = lexical(2048, io.modelrouter.router.learned.LexicalTierModel.LAMBDA, true, false,
+        io.modelrouter.router.learned.LexicalTierModel.EPOCHS);
+    return new Candidate(String.format(Locale.ROOT, "ensemble: embedding model + lexical model at %.1f", weight),
+        (train, trainVectors, held, heldVectors) -> {
+          Function<Integer, KnnTierModel.Prediction> e = embedding.fit().fit(train, trainVectors, held, heldVectors);
+          Function<Integer, KnnTierModel.Prediction> l = lexical.fit().fit(train, trainVectors, held, heldVectors);
+          return i -> {
+            KnnTierModel.Prediction a = e.apply(i);
+            KnnTierModel.Prediction b = l.apply(i);
+            return KnnTierModel.Prediction.of(
+                (1 - weight) * a.goodEnough().get(Tier.FAST) + weight * b.goodEnough().get(Tier.FAST),
+                (1 - weight) * a.goodEnough().get(Tier.MID) + weight * b.goodEnough().get(Tier.MID), "ensemble");
+          };
+        });
   }
 
   /** Hashed word unigrams and bigrams of a text (the lexical model's). */
