@@ -211,7 +211,7 @@ public final class RouterBenchmark {
 
   /**
    * The shipped policy with the benchmark's strategy (and, for learned, its model: embedding at the schema's default
-   * target 0.8, or lexical at the shipped 0.5).
+   * target 0.8, or lexical at the shipped policy's target).
    */
   private static RoutingPolicy policy(BenchArgs options) {
     RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();

@@ -20,7 +20,7 @@ import java.util.function.Function;
  * summed over the folds. The held-out test split is never read here; RoutingQualityBenchmark evaluates the chosen
  * candidate on it once (docs/exemplars.md, "The held-out split").
  *
- * <p>{@code bench/run RoutingModelSelection [--folds 5]}
+ * <p>{@code bench/run RoutingModelSelection [--folds 5] [--only <part of a candidate's name>]}
  */
 public final class RoutingModelSelection {
   /** A candidate model: its name, and how it turns a training fold into a predictor of the held-out fold. */
@@ -167,8 +167,10 @@ public final class RoutingModelSelection {
       System.out.println("          right tier by target:" + curve);
     }
     for (int m = 0; m < margins.length; m++) {
-      System.out.printf(Locale.ROOT, "cascade margin %.2f: %d of %d decided without embeddings%n", margins[m],
-          cheap[m][0], train.size());
+      if (String.format(Locale.ROOT, "cascade margin %.2f", margins[m]).contains(only)) {
+        System.out.printf(Locale.ROOT, "cascade margin %.2f: %d of %d decided without embeddings%n", margins[m],
+            cheap[m][0], train.size());
+      }
     }
   }
 

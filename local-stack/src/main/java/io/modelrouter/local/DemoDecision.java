@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /**
  * Whether the local stack runs its demo workload, and the banner's words for it. The demo sends requests
- * continuously (20 a second by default, research, planning and validation on the frontier model), which costs
+ * continuously (20 a second by default, validation and deep audits on the frontier model), which costs
  * nothing against simulated providers and real money against real ones: so with any real provider it runs only
  * when asked for explicitly ({@code --demo} or {@code local.demo=true}).
  *

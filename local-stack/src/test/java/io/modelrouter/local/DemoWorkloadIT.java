@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo on every real service (simulated provider, fast): seed 003's loop is routed by the shipped policy (the
- * lexical model, the table as its prior, validation, deep audit and review never below their table profile), the
+ * lexical model; validation, deep audit and review never below their table profile), the
  * small-budget team goes NOTIFY → RESTRICT → PAUSE while the others stay within budget, and the console summary's
  * numbers are those on {@code llm.results}.
  */

@@ -118,7 +118,8 @@ class DemoWorkloadTest {
     CompiledPolicy policy = CompiledPolicy.compile(DefaultPolicies.routingPolicy());
     DemoTraffic traffic = new DemoTraffic(List.of(new DemoWorkload.Team("team-borealis", "pro", 1, false)), 11, "r");
 
-    // the first validation step: never demoted below the table's frontier, which the pro tier may not use
+    // the first validation step: never below the table's frontier (by the model or by never demoting it), which the
+    // pro tier may not use
     InferenceRequest validation = traffic.next(NOW);
     while (!validation.getTaskType().equals("validation")) {
       validation = traffic.next(NOW);
@@ -127,7 +128,7 @@ class DemoWorkloadTest {
         ModelCatalog.of(DefaultPolicies.catalogById()), BudgetStatus.NORMAL, NOW)).decision();
 
     assertThat(decision.getProfile()).isEqualTo("primary");
-    assertThat(decision.getReason()).contains("validation is never demoted").contains("tier pro");
+    assertThat(decision.getReason()).contains("tier pro: frontier not allowed → primary");
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.modelrouter.schemas.Topics;
 import io.modelrouter.schemas.policy.DefaultPolicies;
 import java.time.Duration;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -32,6 +33,7 @@ public final class RouterService implements AutoCloseable {
   private final java.util.concurrent.CompletableFuture<Void> topicsReady;
   private final PrometheusMeterRegistry registry = Metrics.registry("router");
   private final io.modelrouter.runtime.Tracing tracing;
+  private final boolean preload;
 
   public RouterService(Settings settings) {
     RouterConfig config = new RouterConfig(settings);
@@ -43,9 +45,7 @@ public final class RouterService implements AutoCloseable {
         DefaultPolicies.catalogById(), config.admission(), new MicrometerRouterMetrics(registry), tracing);
     this.streams = new StreamsLifecycle("router", topology, config.streamsProperties(), registry)
         .guardTransactions(settings);
-    if (settings.get(RouterConfig.LEARNED_PRELOAD)) {
-      LearnedRouter.shipped().preloadInBackground(this::embeddingModelInUse);
-    }
+    this.preload = settings.get(RouterConfig.LEARNED_PRELOAD);
   }
 
   /**
@@ -68,9 +68,14 @@ public final class RouterService implements AutoCloseable {
         RouterStores.ROUTING_POLICIES, QueryableStoreTypes.<String, byte[]>keyValueStore()));
     try (KeyValueIterator<String, byte[]> all = policies.all()) {
       while (all.hasNext()) {
-        byte[] value = all.next().value;
-        if (value != null && RoutingEngine.usesEmbeddingModel(topics.routingPolicies().deserializeValue(value))) {
-          return true;
+        KeyValue<String, byte[]> next = all.next();
+        try {
+          if (next.value != null
+              && RoutingEngine.usesEmbeddingModel(topics.routingPolicies().deserializeValue(next.value))) {
+            return true;
+          }
+        } catch (RuntimeException e) { // one unreadable policy does not hide the others
+          LOG.debug("routing policy {} not readable here: {}", next.key, e.toString());
         }
       }
     }
@@ -81,6 +86,9 @@ public final class RouterService implements AutoCloseable {
     CommonSettings.awaitTopics(topicsReady);
     Phases.mark("router", "topics");
     streams.start();
+    if (preload) { // once started: a router whose start failed leaves no thread behind
+      LearnedRouter.shipped().preloadInBackground(this::embeddingModelInUse);
+    }
     LOG.info("router started: {} -> {} | {} | {}", topics.requests().name(), topics.routed().name(),
         topics.results().name(), topics.dlq().name());
     return this;

@@ -23,7 +23,7 @@ class SessionStickinessTopologyTest {
   @BeforeEach
   void start() {
     router = new RouterDriver("router-sessions");
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.setTeamId("team-a");
     policy.setVersion(2);
     policy.getAuto().setSessionSticky(true);

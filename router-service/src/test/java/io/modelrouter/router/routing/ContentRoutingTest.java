@@ -35,7 +35,7 @@ class ContentRoutingTest {
   private final ModelCatalog catalog = ModelCatalog.of(DefaultPolicies.catalogById());
 
   private RouteOutcome route(InferenceRequest request) {
-    return engine.route(request, CompiledPolicy.compile(DefaultPolicies.routingPolicy()), catalog,
+    return engine.route(request, CompiledPolicy.compile(DefaultPolicies.hybridRoutingPolicy()), catalog,
         BudgetStatus.NORMAL, NOW);
   }
 
@@ -87,7 +87,7 @@ class ContentRoutingTest {
   @Test
   void aRequestNoModelOfTheChainCanServeIsRejectedNamingTheCapabilityAndTheField() {
     // a team's policy whose local profile has no fallback
-    io.modelrouter.avro.RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    io.modelrouter.avro.RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.getProfiles().get("local").setFallbacks(List.of());
     InferenceRequest request = withBlocks("interactiveChat", "Describe it.", image(png(8, 8)))
         .setModel("local").build();
@@ -235,7 +235,7 @@ class ContentRoutingTest {
   @Test
   void aPolicysPromptCacheReachesTheDecisionAndIsNotedWhereTheModelCachesPrompts() {
     com.fasterxml.jackson.databind.node.ObjectNode json = io.modelrouter.schemas.policy.PolicyJson.toJson(
-        DefaultPolicies.routingPolicy());
+        DefaultPolicies.hybridRoutingPolicy());
     json.putObject("promptCache").put("ttl", "1h").put("conversation", true);
     io.modelrouter.avro.RoutingPolicy policy = io.modelrouter.schemas.policy.PolicyJson.parseRoutingPolicy("team-a",
         json, DefaultPolicies.catalogById());

@@ -95,7 +95,7 @@ class RoutingEngineTest {
 
   @Test
   void theBatchLaneTakesBatchRequestsWithRoomInTheirDeadlineAtTheBatchPrice() {
-    // The shipped policy, requests pinned to Sonnet 4.5, with a batch lane for deadlines 12 h away
+    // The table's policy (hybrid), requests pinned to Sonnet 4.5, with a batch lane for deadlines 12 h away
     RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.setBatchApi(new io.modelrouter.avro.BatchApiRouting(12.0));
     // A BATCH request without a deadline: the batch lane, estimated at Sonnet 4.5's batch price ($1.50/M input,
@@ -359,7 +359,7 @@ class RoutingEngineTest {
 
   @Test
   void hybridNeverDemotesValidationForATeamPolicyThatOmitsNeverDemote() {
-    // Given a team's copy of the default policy without the neverDemote field
+    // Given a team's copy of the hybrid policy without the neverDemote field
     com.fasterxml.jackson.databind.node.ObjectNode json = PolicyJson.toJson(DefaultPolicies.hybridRoutingPolicy());
     ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("auto")).remove("neverDemote");
     RoutingPolicy team = PolicyJson.parseRoutingPolicy("team-a", json, models);

@@ -19,7 +19,7 @@ class ShadowRoutingTest {
   private final ModelCatalog catalog = ModelCatalog.of(DefaultPolicies.catalogById());
 
   private RoutingDecision route(String id, String taskType, double share) {
-    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    RoutingPolicy policy = DefaultPolicies.hybridRoutingPolicy();
     policy.setShadow(new ShadowRouting("frontier", share));
     RouteOutcome outcome = engine.route(request(taskType, "Task 1: update the handler.").setRequestId(id)
         .setTier("power").build(), CompiledPolicy.compile(policy), catalog, BudgetStatus.NORMAL, Requests.NOW);
