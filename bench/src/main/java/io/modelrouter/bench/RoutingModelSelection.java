@@ -1,6 +1,7 @@
 package io.modelrouter.bench;
 
 import io.modelrouter.router.learned.Exemplar;
+import io.modelrouter.router.routing.ComplexityEstimator;
 import io.modelrouter.router.learned.KnnTierModel;
 import io.modelrouter.router.learned.LogisticTierModel;
 import io.modelrouter.router.learned.MiniLmEmbedder;
@@ -107,6 +108,18 @@ public final class RoutingModelSelection {
         candidates.add(Map.entry(View.HEAD, lexical(2048, lambda, true, false, epochs)));
       }
     }
+    for (int buckets : new int[] {1024, 4096, 8192}) {
+      candidates.add(Map.entry(View.HEAD, lexical(buckets, 0.0003, true, false, 1000)));
+    }
+    for (int epochs : new int[] {1000, 2000}) {
+      candidates.add(Map.entry(View.HEAD, lexical(2048, 0.0003, true, false, epochs, true, false)));
+    }
+    for (int epochs : new int[] {1000, 2000}) {
+      for (double lambda : new double[] {0.0003, 0.001, 0.003}) {
+        candidates.add(Map.entry(View.HEAD, lexical(4096, lambda, true, false, epochs, false, true)));
+      }
+    }
+    candidates.add(Map.entry(View.HEAD, lexical(8192, 0.0003, true, false, 1000, false, true)));
     double[] margins = {0.15, 0.2, 0.25};
     int[][] cheap = new int[margins.length][1];
     for (int m = 0; m < margins.length; m++) {
@@ -228,9 +241,20 @@ public final class RoutingModelSelection {
   }
 
   static Candidate lexical(int buckets, double lambda, boolean shape, boolean embedding, int epochs) {
-    String name = String.format(Locale.ROOT, "logistic: %s%s%s, lambda %.4f%s", embedding ? "embedding"
-        : "no embedding", buckets > 0 ? ", " + buckets + " n-grams" : "", shape ? ", shape" : ", no shape", lambda,
-        epochs == LogisticTierModel.DEFAULT_EPOCHS ? "" : ", " + epochs + " epochs");
+    return lexical(buckets, lambda, shape, embedding, epochs, false, false);
+  }
+
+  /**
+   * With {@code complexity}: also the keyword complexity score and its features (the router computes them anyway);
+   * with {@code chars}: also the text's character 4-grams, in the same buckets as the word n-grams.
+   */
+  static Candidate lexical(int buckets, double lambda, boolean shape, boolean embedding, int epochs,
+      boolean complexity, boolean chars) {
+    String name = String.format(Locale.ROOT, "logistic: %s%s%s%s, lambda %.4f%s%s", embedding ? "embedding"
+        : "no embedding", buckets > 0 ? ", " + buckets + " n-grams" : "", shape ? ", shape" : ", no shape",
+        complexity ? ", complexity" : "", lambda,
+        epochs == LogisticTierModel.DEFAULT_EPOCHS ? "" : ", " + epochs + " epochs", chars ? ", char 4-grams" : "");
+    int extra = complexity ? 7 : 0;
     return new Candidate(name, (train, trainVectors, held, heldVectors) -> {
       Map<String, Integer> types = new java.util.TreeMap<>();
       for (Exemplar e : train) {
@@ -240,14 +264,14 @@ public final class RoutingModelSelection {
       if (buckets > 0) {
         Map<Integer, Integer> df = new HashMap<>();
         for (Exemplar e : train) {
-          for (int b : grams(e.text(), buckets).keySet()) {
+          for (int b : gramsOf(e.text(), buckets, chars).keySet()) {
             df.merge(b, 1, Integer::sum);
           }
         }
         df.forEach((b, n) -> idf.put(b, Math.log((1.0 + train.size()) / (1.0 + n)) + 1));
       }
       java.util.function.BiFunction<Exemplar, float[], double[]> features = (e, v) -> {
-        int width = v.length + types.size() + buckets + (shape ? LogisticTierModel.SHAPE_FEATURES : 0) + 1;
+        int width = v.length + types.size() + buckets + (shape ? LogisticTierModel.SHAPE_FEATURES : 0) + extra + 1;
         double[] x = new double[width];
         for (int i = 0; embedding && i < v.length; i++) {
           x[i] = v[i] * 10;
@@ -258,7 +282,7 @@ public final class RoutingModelSelection {
         }
         int at = v.length + types.size();
         if (buckets > 0) {
-          Map<Integer, Integer> g = grams(e.text(), buckets);
+          Map<Integer, Integer> g = gramsOf(e.text(), buckets, chars);
           double norm = 0;
           for (Map.Entry<Integer, Integer> en : g.entrySet()) {
             double w = (1 + Math.log(en.getValue())) * idf.getOrDefault(en.getKey(), 0.0);
@@ -276,6 +300,13 @@ public final class RoutingModelSelection {
         if (shape) {
           double[] measured = LogisticTierModel.shape(e.prompt());
           System.arraycopy(measured, 0, x, at, measured.length);
+          at += measured.length;
+        }
+        if (complexity) {
+          ComplexityEstimator.Score score = complexityOf(e);
+          double[] c = {score.value(), score.size(), score.output(), score.files(), score.code(),
+              score.integrations(), score.reasoning()};
+          System.arraycopy(c, 0, x, at, c.length);
         }
         x[width - 1] = 1;
         return x;
@@ -313,6 +344,27 @@ public final class RoutingModelSelection {
                 (1 - weight) * a.goodEnough().get(Tier.MID) + weight * b.goodEnough().get(Tier.MID), "ensemble");
           };
         });
+  }
+
+  private static final ComplexityEstimator COMPLEXITY = new ComplexityEstimator();
+
+  /** Word n-grams, and with {@code chars} also the lower-cased text's character 4-grams, hashed into the buckets. */
+  static Map<Integer, Integer> gramsOf(String text, int buckets, boolean chars) {
+    Map<Integer, Integer> g = new HashMap<>(grams(text, buckets));
+    if (chars) {
+      String lower = text.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+      for (int i = 0; i + 4 <= lower.length(); i++) {
+        g.merge(Math.floorMod(lower.substring(i, i + 4).hashCode() * 0x9E3779B1, buckets), 1, Integer::sum);
+      }
+    }
+    return g;
+  }
+
+  /** The keyword complexity score of an exemplar as the router computes it (no maxTokens). */
+  static ComplexityEstimator.Score complexityOf(Exemplar e) {
+    io.modelrouter.schemas.prompt.PromptScan scan = new io.modelrouter.schemas.prompt.PromptScan();
+    int tokens = scan.scan(e.system()) + scan.scan(e.prompt());
+    return COMPLEXITY.score(RoutingQualityBenchmark.request(e, "auto"), tokens, 0);
   }
 
   /** Hashed word unigrams and bigrams of a text (the lexical model's). */
