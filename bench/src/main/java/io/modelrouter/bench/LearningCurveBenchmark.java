@@ -37,7 +37,8 @@ import java.util.SplittableRandom;
  * split is never learned from), and the stream's own pass rate and cost over the last 1,000 requests. Offline: the
  * Kafka path is covered by LearnerIT; this measures what is learned.
  *
- * <p>{@code bench/run LearningCurveBenchmark [--events 20000] [--explore 0,0.1] [--target 0.8] [--publish 200]}
+ * <p>{@code bench/run LearningCurveBenchmark [--events 20000] [--explore 0,0.1] [--target 0.8] [--publish 200]
+ * [--model embedding|lexical]}
  */
 public final class LearningCurveBenchmark {
   private static final Instant NOW = Instant.parse("2026-12-06T12:00:00Z");
@@ -50,7 +51,7 @@ public final class LearningCurveBenchmark {
 
   public static void main(String[] args) {
     BenchArgs options = new BenchArgs(args, Map.of("events", "20000", "explore", "0,0.1", "target", "0.8",
-        "publish", "200", "seed", "7"));
+        "publish", "200", "seed", "7", "model", "embedding"));
     new LearningCurveBenchmark().run(options);
   }
 
@@ -63,18 +64,20 @@ public final class LearningCurveBenchmark {
     for (String value : options.string("explore").split(",")) {
       double explore = Double.parseDouble(value.trim());
       curve(demo, test, events, explore, options.decimal("target"), options.integer("publish"),
-          options.integer("seed"));
+          options.integer("seed"), options.string("model"));
     }
   }
 
   private void curve(List<Exemplar> demo, List<Exemplar> test, int events, double explore, double target,
-      int publish, int seed) {
-    RoutingPolicy streamPolicy = DefaultPolicies.hybridRoutingPolicy(); // the embedding model: the one that learns
+      int publish, int seed, String model) {
+    RoutingPolicy streamPolicy = DefaultPolicies.hybridRoutingPolicy();
     streamPolicy.getAuto().setStrategy(AutoStrategy.LEARNED);
+    streamPolicy.getAuto().setModel(model);
     streamPolicy.getAuto().setQualityTarget(target);
     streamPolicy.getAuto().setExplore(explore);
     RoutingPolicy evaluationPolicy = DefaultPolicies.hybridRoutingPolicy();
     evaluationPolicy.getAuto().setStrategy(AutoStrategy.LEARNED);
+    evaluationPolicy.getAuto().setModel(model);
     evaluationPolicy.getAuto().setQualityTarget(target);
     CompiledPolicy stream = CompiledPolicy.compile(streamPolicy);
     CompiledPolicy evaluation = CompiledPolicy.compile(evaluationPolicy);
@@ -90,8 +93,8 @@ public final class LearningCurveBenchmark {
     long cost = 0;
     long frontier = 0;
     int window = 0;
-    System.out.printf(Locale.ROOT, "%nexplore %.2f, quality target %.2f, a new version every %d events%n", explore,
-        target, publish);
+    System.out.printf(Locale.ROOT, "%n%s model, explore %.2f, quality target %.2f, a new version every %d events%n",
+        model, explore, target, publish);
     System.out.println("| feedback events | stream: right tier, last 1k | stream: CI pass rate, last 1k | stream: "
         + "cost vs all-frontier, last 1k | test: right tier | test: under-routed (frontier to fast) | test: cost vs "
         + "all-frontier | learned exemplars (judgements) |");

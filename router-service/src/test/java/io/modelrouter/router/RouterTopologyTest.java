@@ -95,7 +95,7 @@ class RouterTopologyTest {
       for (RoutedRequest r : out.values()) {
         assertThat(r.getDecision().getPolicyVersion()).isEqualTo("*@0");
         assertThat(r.getDecision().getReason()).startsWith("learned lexical-437: p(fast)=");
-        assertThat(r.getDecision().getLearnedModel()).as("the lexical model does not learn").isNull();
+        assertThat(r.getDecision().getLearnedModel()).isEqualTo("lexical-437");
       }
       assertThat(out.get("chore").getDecision().getProfile()).isNotEqualTo("frontier");
       assertThat(out.get("design").getDecision().getProfile()).isNotEqualTo("fast");

@@ -233,10 +233,11 @@ public final class RouterProcessor implements Processor<String, byte[], String, 
       CompiledPolicy policy = policyFor(teamId);
       version = policy.version();
       BudgetStatus status = budgetOf(teamId);
-      // the embedding model learns a team's exemplars; the lexical model has no team version, no session signals
-      boolean learning = policy.auto().getStrategy() == AutoStrategy.LEARNED
-          && !RoutingEngine.LEXICAL.equals(policy.auto().getModel());
-      RouterModel learned = learning ? teamModels.forTeam(teamId) : null;
+      // both models learn a team's exemplars; the router watches sessions for the embedding model's teams only (a
+      // store write per request: the lexical model's teams are taught by explicit feedback and the worker's signals)
+      boolean learnedStrategy = policy.auto().getStrategy() == AutoStrategy.LEARNED;
+      boolean learning = learnedStrategy && !RoutingEngine.LEXICAL.equals(policy.auto().getModel());
+      RouterModel learned = learnedStrategy ? teamModels.forTeam(teamId) : null;
       String sessionKey = sessionKey(request, policy);
       SessionRoute session = sessionKey == null ? null : sessions.get(sessionKey);
       if (session != null && session.getLastSeen().isBefore(now.minus(RouterStores.SESSION_IDLE))) {

@@ -177,14 +177,27 @@ public final class KnnTierModel {
       }
     }
     List<Neighbour> neighbours = new ArrayList<>(take);
-    Tier[] tiers = Tier.values();
-    double[] yes = new double[tiers.length];
-    double[] no = new double[tiers.length];
     for (int r = 0; r < take; r++) {
       Point point = points[best[r]];
       // a point that merges n judgements of the same text votes n times
       double weight = point.count() * Math.exp((bestSimilarity[r] - 1) / temperature);
       neighbours.add(new Neighbour(point, bestSimilarity[r], weight));
+    }
+    double[] p = prior == null ? null : prior.goodEnough(query, taskType, prompt);
+    return new Prediction(vote(neighbours, p, priorWeight), List.copyOf(neighbours), version);
+  }
+
+  /**
+   * The neighbours' weighted vote, with a prior's probabilities (fast, mid, frontier; or null) as one more voter of
+   * weight {@code priorWeight}: for each tier the share of yes, never falling as the tier rises, frontier's 1.
+   */
+  static Map<Tier, Double> vote(List<Neighbour> neighbours, double[] prior, double priorWeight) {
+    Tier[] tiers = Tier.values();
+    double[] yes = new double[tiers.length];
+    double[] no = new double[tiers.length];
+    for (Neighbour neighbour : neighbours) {
+      Point point = neighbour.point();
+      double weight = neighbour.weight();
       for (Tier tier : tiers) {
         if (point.atMost().ordinal() <= tier.ordinal()) {
           yes[tier.ordinal()] += weight;
@@ -194,10 +207,9 @@ public final class KnnTierModel {
       }
     }
     if (prior != null) {
-      double[] p = prior.goodEnough(query, taskType, prompt);
-      for (int t = 0; t < p.length; t++) {
-        yes[t] += priorWeight * p[t];
-        no[t] += priorWeight * (1 - p[t]);
+      for (int t = 0; t < prior.length; t++) {
+        yes[t] += priorWeight * prior[t];
+        no[t] += priorWeight * (1 - prior[t]);
       }
     }
     Map<Tier, Double> goodEnough = new EnumMap<>(Tier.class);
@@ -208,7 +220,7 @@ public final class KnnTierModel {
       goodEnough.put(tier, p);
       below = p;
     }
-    return new Prediction(goodEnough, List.copyOf(neighbours), version);
+    return goodEnough;
   }
 
   public int size() {

@@ -161,6 +161,15 @@ public final class LearnedRouter {
     return Exemplar.text(request.getTaskType(), request.getSystemPrompt(), ask(request));
   }
 
+  /**
+   * The text a request is judged by, cut as it is embedded ({@link MiniLmEmbedder#MAX_CHARS}): what the learner keeps
+   * of a learned decision, and what a team's learned exemplars are compared with.
+   */
+  public static String judgedText(InferenceRequest request) {
+    String text = text(request);
+    return text.length() > MiniLmEmbedder.MAX_CHARS ? text.substring(0, MiniLmEmbedder.MAX_CHARS) : text;
+  }
+
   /** A request's current ask: its last user message (else its last message). */
   public static String ask(InferenceRequest request) {
     String ask = null;

@@ -20,12 +20,14 @@ import java.util.TreeMap;
  * L2 {@value #LAMBDA} over {@value #EPOCHS} epochs had the lowest log-loss of the candidates without embeddings,
  * 0.747, and 66.6% right tier at target 0.6, its best at any target that sent no frontier-labelled prompt to
  * fast; the first version, L2 0.01 over 300 epochs, was underfitted: 0.863 and 54.7% at 0.5), and evaluated once on
- * the held-out split ({@code bench/run RoutingQualityBenchmark}): see docs/benchmarks.md. It does
- * not learn from feedback: a team's learned versions extend the embedding model's exemplars only. Immutable and
- * thread-safe.
+ * the held-out split ({@code bench/run RoutingQualityBenchmark}): see docs/benchmarks.md. A team's learned exemplars
+ * move it through {@link #predict(String, String, String, Team, String)}: a kNN vote over their n-gram vectors, with
+ * the model's probabilities as a prior. Immutable and thread-safe.
  */
 public final class LexicalTierModel {
   public static final int BUCKETS = 2048;
+  /** The shipped model's version is this and the number of exemplars it was fitted on. */
+  public static final String VERSION_PREFIX = "lexical-";
   public static final double LAMBDA = 0.0003;
   /** Full-batch gradient steps: about 0.2 s of one core on the shipped exemplars. */
   public static final int EPOCHS = 1000;
@@ -53,7 +55,7 @@ public final class LexicalTierModel {
       synchronized (LexicalTierModel.class) {
         if (shipped == null) {
           List<Exemplar> train = Exemplar.load(Exemplar.TRAIN);
-          shipped = fit(train, BUCKETS, LAMBDA, "lexical-" + train.size());
+          shipped = fit(train, BUCKETS, LAMBDA, VERSION_PREFIX + train.size());
         }
         model = shipped;
       }
@@ -122,6 +124,149 @@ public final class LexicalTierModel {
     }
     double[] good = LogisticTierModel.goodEnough(z[0], z[1]);
     return KnnTierModel.Prediction.of(good[0], good[1], version);
+  }
+
+  /** Neighbours among a team's learned exemplars that vote (as the embedding model's k). */
+  public static final int TEAM_K = KnnTierModel.DEFAULT_K;
+  /**
+   * How fast a learned exemplar's vote falls with its distance: {@code exp((similarity - 1) / 0.1)}. The same text
+   * weighs 1, as much as the model itself; n-gram vectors of two requests alike but not the same meet near 0.6 to
+   * 0.9 (a tenth to two thirds of a vote), where sentence embeddings meet near 0.9 (the embedding model's 0.05).
+   */
+  public static final double TEAM_TEMPERATURE = 0.1;
+
+  /** A text's unit n-gram vector: the buckets it touches, ascending, and their weights (squares summing to 1). */
+  public record Vector(int[] buckets, float[] weights) {
+    static final Vector EMPTY = new Vector(new int[0], new float[0]);
+  }
+
+  /**
+   * The unit n-gram vector of a judged text (as the learner keeps it: task type, system prompt and ask joined, cut
+   * as it is embedded), with this model's document frequencies.
+   */
+  public Vector vector(String text) {
+    Sparse words = words(null, null, text);
+    Integer[] order = new Integer[words.buckets.length];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> words.buckets[i]));
+    int[] buckets = new int[order.length];
+    float[] weights = new float[order.length];
+    for (int i = 0; i < order.length; i++) {
+      buckets[i] = words.buckets[order[i]];
+      weights[i] = (float) (words.values[order[i]] / NGRAM_NORM);
+    }
+    return new Vector(buckets, weights);
+  }
+
+  /** A vector as {@code LearnedExemplar.lexical} carries it: per bucket 2 bytes of bucket, 1 of weight × 255. */
+  public static java.nio.ByteBuffer encode(Vector vector) {
+    java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(3 * vector.buckets().length);
+    for (int i = 0; i < vector.buckets().length; i++) {
+      out.putShort((short) vector.buckets()[i]);
+      out.put((byte) Math.max(0, Math.min(255, Math.round(vector.weights()[i] * 255f))));
+    }
+    return out.flip();
+  }
+
+  /** The vector of {@link #encode}'s bytes, renormalized (so similarities stay cosines); empty when malformed. */
+  public static Vector decode(java.nio.ByteBuffer bytes) {
+    if (bytes == null || bytes.remaining() == 0 || bytes.remaining() % 3 != 0) {
+      return Vector.EMPTY;
+    }
+    java.nio.ByteBuffer in = bytes.duplicate();
+    int n = in.remaining() / 3;
+    int[] buckets = new int[n];
+    float[] weights = new float[n];
+    double norm = 0;
+    for (int i = 0; i < n; i++) {
+      buckets[i] = Short.toUnsignedInt(in.getShort());
+      weights[i] = Byte.toUnsignedInt(in.get()) / 255f;
+      norm += weights[i] * weights[i];
+    }
+    if (norm == 0) {
+      return Vector.EMPTY;
+    }
+    float scale = (float) (1 / Math.sqrt(norm));
+    for (int i = 0; i < n; i++) {
+      weights[i] *= scale;
+    }
+    return new Vector(buckets, weights);
+  }
+
+  /**
+   * A team's learned exemplars in this model's space: its version's exemplars that carry an n-gram vector (a learner
+   * older than the field writes none), each a point of the vote.
+   */
+  public record Team(String version, List<KnnTierModel.Point> points, List<Vector> vectors) {
+    public static Team of(io.modelrouter.avro.RouterModel model) {
+      List<KnnTierModel.Point> points = new ArrayList<>();
+      List<Vector> vectors = new ArrayList<>();
+      for (io.modelrouter.avro.LearnedExemplar e : model.getExemplars()) {
+        Vector vector = decode(e.getLexical());
+        if (vector.buckets().length == 0 || e.getAtLeast().ordinal() > e.getAtMost().ordinal()) {
+          continue;
+        }
+        points.add(new KnnTierModel.Point(e.getId(), LearnedPoints.tier(e.getAtLeast()),
+            LearnedPoints.tier(e.getAtMost()), new float[0],
+            Math.max(1, Math.min(LearnedPoints.MAX_COUNT, e.getCount()))));
+        vectors.add(vector);
+      }
+      return new Team(model.getTeamId() + "@" + model.getVersion(), List.copyOf(points), List.copyOf(vectors));
+    }
+  }
+
+  /**
+   * With a team's learned exemplars: the {@value #TEAM_K} nearest to the judged text (cosine of n-gram vectors) vote
+   * as in the embedding model's kNN, and this model's probabilities join the vote as one more voter of weight 1. The
+   * prediction names the team's version and the neighbours.
+   *
+   * @param judgedText the request's text as the learner keeps it ({@code LearnedRouter.judgedText})
+   */
+  public KnnTierModel.Prediction predict(String taskType, String system, String ask, Team team, String judgedText) {
+    KnnTierModel.Prediction own = predict(taskType, system, ask);
+    if (team.points().isEmpty()) {
+      return new KnnTierModel.Prediction(own.goodEnough(), List.of(), team.version());
+    }
+    Vector query = vector(judgedText);
+    float[] dense = new float[idf.length];
+    for (int i = 0; i < query.buckets().length; i++) {
+      dense[query.buckets()[i]] = query.weights()[i];
+    }
+    int take = Math.min(TEAM_K, team.points().size());
+    int[] best = new int[take];
+    double[] bestSimilarity = new double[take];
+    java.util.Arrays.fill(bestSimilarity, Double.NEGATIVE_INFINITY);
+    for (int p = 0; p < team.vectors().size(); p++) {
+      Vector v = team.vectors().get(p);
+      double similarity = 0;
+      for (int i = 0; i < v.buckets().length; i++) {
+        int bucket = v.buckets()[i];
+        if (bucket < dense.length) {
+          similarity += v.weights()[i] * dense[bucket];
+        }
+      }
+      if (similarity > bestSimilarity[take - 1]) {
+        int at = take - 1;
+        while (at > 0 && similarity > bestSimilarity[at - 1]) {
+          bestSimilarity[at] = bestSimilarity[at - 1];
+          best[at] = best[at - 1];
+          at--;
+        }
+        bestSimilarity[at] = similarity;
+        best[at] = p;
+      }
+    }
+    List<KnnTierModel.Neighbour> neighbours = new ArrayList<>(take);
+    for (int r = 0; r < take; r++) {
+      KnnTierModel.Point point = team.points().get(best[r]);
+      neighbours.add(new KnnTierModel.Neighbour(point, bestSimilarity[r],
+          point.count() * Math.exp((bestSimilarity[r] - 1) / TEAM_TEMPERATURE)));
+    }
+    double[] prior = {own.goodEnough().get(Tier.FAST), own.goodEnough().get(Tier.MID), 1.0};
+    return new KnnTierModel.Prediction(KnnTierModel.vote(neighbours, prior, 1.0), List.copyOf(neighbours),
+        team.version());
   }
 
   /** The weighted, scaled n-gram buckets of a request: indices and values, as many of each. */

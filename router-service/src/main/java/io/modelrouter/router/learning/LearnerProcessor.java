@@ -4,6 +4,7 @@ import io.modelrouter.avro.FeedbackEvent;
 import io.modelrouter.avro.LearnerDecision;
 import io.modelrouter.avro.RoutedRequest;
 import io.modelrouter.avro.RouterModel;
+import io.modelrouter.router.learned.LexicalTierModel;
 import io.modelrouter.runtime.StoreSweeps;
 import io.modelrouter.runtime.StreamsDeadLetters;
 import io.modelrouter.schemas.Feedback;
@@ -85,8 +86,13 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
 
   /** Keeps what feedback on a learned decision will need: the judged text and the profile it went to. */
   private void remember(Record<String, byte[]> record) {
-    if (record.headers().lastHeader(Topics.LEARNED_MODEL_HEADER) == null) {
+    org.apache.kafka.common.header.Header learnedModel = record.headers().lastHeader(Topics.LEARNED_MODEL_HEADER);
+    if (learnedModel == null) {
       return; // not decided by the learned model: nothing to keep, and not worth decoding
+    }
+    if (record.key() != null && !learning(record.key()) && new String(learnedModel.value(),
+        java.nio.charset.StandardCharsets.UTF_8).startsWith(LexicalTierModel.VERSION_PREFIX)) {
+      return; // the same rule as below, before decoding (the routed topics are keyed by team)
     }
     RoutedRequest routed;
     try {
@@ -100,8 +106,19 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
     if (routed == null || routed.getDecision().getLearnedModel() == null || routed.getRequest().getRequestId() == null) {
       return;
     }
+    // The lexical model judges every request of a team on the shipped policy, at the router's full rate: its
+    // decisions are kept once the team judges results (its first feedback makes it a learning team), not before
+    if (routed.getDecision().getLearnedModel().startsWith(LexicalTierModel.VERSION_PREFIX)
+        && !learning(routed.getRequest().getTeamId())) {
+      return;
+    }
     decisions.put(routed.getRequest().getRequestId(), ModelUpdates.decision(routed.getRequest(), routed.getDecision(),
         Instant.ofEpochMilli(record.timestamp())));
+  }
+
+  /** Whether the team has judged a result (it has a model here, if only an empty one). */
+  private boolean learning(String team) {
+    return team != null && teams.get(team) != null;
   }
 
   private void learn(Record<String, byte[]> record) {
@@ -130,6 +147,10 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
     LearnerDecision decision = decisions.get(feedback.getRequestId());
     if (decision == null) {
       metrics.feedback("unmatched");
+      if (teams.get(feedback.getTeamId()) == null) { // a learning team from now on: its decisions are kept
+        teams.put(feedback.getTeamId(), ModelUpdates.empty(feedback.getTeamId(),
+            Instant.ofEpochMilli(context.currentSystemTimeMs())));
+      }
       return;
     }
     if (!decision.getTeamId().equals(feedback.getTeamId())) {
@@ -160,7 +181,8 @@ final class LearnerProcessor implements Processor<String, byte[], String, byte[]
       while (all.hasNext()) {
         KeyValue<String, RouterModel> next = all.next();
         Long done = published.get(next.key);
-        if (done == null || done < next.value.getFeedbackApplied()) {
+        long applied = next.value.getFeedbackApplied();
+        if (done == null ? applied > 0 : done < applied) {
           changed.add(next);
         }
       }

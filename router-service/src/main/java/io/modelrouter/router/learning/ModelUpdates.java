@@ -9,7 +9,7 @@ import io.modelrouter.avro.RouterModel;
 import io.modelrouter.avro.RoutingDecision;
 import io.modelrouter.router.learned.LearnedPoints;
 import io.modelrouter.router.learned.LearnedRouter;
-import io.modelrouter.router.learned.MiniLmEmbedder;
+import io.modelrouter.router.learned.LexicalTierModel;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,10 +27,7 @@ public final class ModelUpdates {
 
   /** What the learner keeps of a learned decision until its feedback: the judged text, cut as it is embedded. */
   public static LearnerDecision decision(InferenceRequest request, RoutingDecision decision, Instant seenAt) {
-    String text = LearnedRouter.text(request);
-    if (text.length() > MiniLmEmbedder.MAX_CHARS) {
-      text = text.substring(0, MiniLmEmbedder.MAX_CHARS);
-    }
+    String text = LearnedRouter.judgedText(request);
     return new LearnerDecision(request.getTeamId(), request.getTaskType() == null ? "" : request.getTaskType(), text,
         decision.getProfile(), decision.getLearnedModel() == null ? "" : decision.getLearnedModel(),
         decision.getDecidedAt() != null ? decision.getDecidedAt() : seenAt);
@@ -77,6 +74,9 @@ public final class ModelUpdates {
           && held.getTaskType().equals(decision.getTaskType())) {
         exemplars.remove(i);
         held.setCount(Math.min(LearnedPoints.MAX_COUNT, held.getCount() + 1));
+        if (held.getLexical() == null || held.getLexical().remaining() == 0) { // kept by a learner before the field
+          held.setLexical(LexicalTierModel.encode(LexicalTierModel.shipped().vector(text)));
+        }
         held.setLearnedAt(now);
         exemplars.add(held);
         model.setExemplars(exemplars);
@@ -91,6 +91,7 @@ public final class ModelUpdates {
         .setAtLeast(LearnedPoints.learned(label.atLeast()))
         .setAtMost(LearnedPoints.learned(label.atMost()))
         .setEmbedding(embedding)
+        .setLexical(LexicalTierModel.encode(LexicalTierModel.shipped().vector(text)))
         .setSource(feedback.getSource())
         .setLearnedAt(now)
         .build());

@@ -47,6 +47,32 @@ public final class RoutingEngine {
   /** {@code auto.model} of a learned policy that judges requests by their words, without embeddings. */
   public static final String LEXICAL = "lexical";
 
+  /** Team versions decoded into the lexical model's space, the last {@value #LEXICAL_TEAMS} used. */
+  static final int LEXICAL_TEAMS = 256;
+  private final Map<String, LexicalTierModel.Team> lexicalTeams = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, LexicalTierModel.Team> eldest) {
+      return size() > LEXICAL_TEAMS;
+    }
+  };
+
+  private LexicalTierModel.Team lexicalTeam(io.modelrouter.avro.RouterModel model) {
+    // the publication time too: a learner whose state was reset numbers its versions from 1 again
+    String key = io.modelrouter.schemas.Topics.routerModelKey(model.getTeamId(), model.getVersion()) + "@"
+        + model.getCreatedAt().toEpochMilli();
+    synchronized (lexicalTeams) {
+      LexicalTierModel.Team cached = lexicalTeams.get(key);
+      if (cached != null) {
+        return cached;
+      }
+    }
+    LexicalTierModel.Team team = LexicalTierModel.Team.of(model);
+    synchronized (lexicalTeams) {
+      lexicalTeams.put(key, team);
+    }
+    return team;
+  }
+
   /** Whether the policy judges requests with the embedding model: learned with it, or hybrid with the learned score. */
   public static boolean usesEmbeddingModel(io.modelrouter.avro.RoutingPolicy policy) {
     io.modelrouter.avro.AutoRouting auto = policy.getAuto();
@@ -150,11 +176,18 @@ public final class RoutingEngine {
       profileName = table(policy, taskType, reason);
       reason.note(taskType + " is fixed to its table profile");
     } else if (policy.auto().getStrategy() == AutoStrategy.LEARNED && LEXICAL.equals(policy.auto().getModel())) {
-      // no embeddings and no team model: the decision names no learned version, so the learner keeps nothing; no
-      // exploring either (it is for feedback to learn from), and RESTRICT sends it to the restrict profile below
-      KnnTierModel.Prediction prediction = lexical.get().predict(taskType, request.getSystemPrompt(),
-          LearnedRouter.ask(request));
-      profileName = learned(prediction, request, policy, policy.auto().getQualityTarget(), 0, reason);
+      // no embeddings: the lexical model, with the team's learned exemplars when it has a version; the decision names
+      // the version (the model's own, or the team's), so the learner keeps it for feedback; RESTRICT sends it to the
+      // restrict profile below
+      boolean restricted = budget.state() == BudgetState.RESTRICT;
+      String ask = LearnedRouter.ask(request);
+      KnnTierModel.Prediction prediction = learnedModel == null
+          ? lexical.get().predict(taskType, request.getSystemPrompt(), ask)
+          : lexical.get().predict(taskType, request.getSystemPrompt(), ask, lexicalTeam(learnedModel),
+              LearnedRouter.judgedText(request));
+      learnedVersion = prediction.version();
+      profileName = learned(prediction, request, policy, policy.auto().getQualityTarget(),
+          restricted ? 0 : policy.auto().getExplore(), reason);
     } else if (policy.auto().getStrategy() == AutoStrategy.LEARNED) {
       boolean restricted = budget.state() == BudgetState.RESTRICT;
       double target = policy.auto().getQualityTarget();

@@ -113,4 +113,58 @@ class LexicalTierModelTest {
     assertThat(shipped.version()).isEqualTo("lexical-" + Exemplar.load(Exemplar.TRAIN).size());
     assertThat(LexicalTierModel.shipped()).isSameAs(shipped);
   }
+
+  @Test
+  void aTextsVectorIsUnitLengthAndSurvivesItsBytes() {
+    LexicalTierModel model = LexicalTierModel.shipped();
+    LexicalTierModel.Vector v = model.vector("chat: find the deadlock in worker 7");
+    double norm = 0;
+    for (float w : v.weights()) {
+      norm += w * w;
+    }
+    assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(v.buckets()).isSorted().doesNotHaveDuplicates();
+    // 7 words and 6 pairs ("chat find" among them): 13 n-grams, fewer only if two share a bucket
+    assertThat(v.buckets().length).isBetween(11, 13);
+
+    java.nio.ByteBuffer bytes = LexicalTierModel.encode(v);
+    assertThat(bytes.remaining()).isEqualTo(3 * v.buckets().length);
+    LexicalTierModel.Vector back = LexicalTierModel.decode(bytes);
+    assertThat(back.buckets()).containsExactly(v.buckets());
+    for (int i = 0; i < v.weights().length; i++) {
+      assertThat(back.weights()[i]).isCloseTo(v.weights()[i], org.assertj.core.data.Offset.offset(0.01f));
+    }
+    assertThat(LexicalTierModel.decode(java.nio.ByteBuffer.wrap(new byte[] {1, 2}))).isEqualTo(
+        LexicalTierModel.Vector.EMPTY);
+    assertThat(LexicalTierModel.decode(java.nio.ByteBuffer.allocate(0)).buckets()).isEmpty();
+  }
+
+  @Test
+  void aTeamsExemplarOfTheSameTextVotesAsMuchAsTheModel() {
+    LexicalTierModel model = LexicalTierModel.shipped();
+    String text = "interactiveChat: rename the variable in worker 7";
+    KnnTierModel.Prediction alone = model.predict("interactiveChat", null, "rename the variable in worker 7");
+    LexicalTierModel.Team team = new LexicalTierModel.Team("team-a@1",
+        List.of(new KnnTierModel.Point("fb:r1", Tier.FRONTIER, Tier.FRONTIER, new float[0], 1)),
+        List.of(model.vector(text)));
+
+    KnnTierModel.Prediction taught = model.predict("interactiveChat", null, "rename the variable in worker 7", team,
+        text);
+
+    // one neighbour of similarity 1 (weight exp(0) = 1) votes "not fast, not mid"; the model votes p with weight 1:
+    // p(fast) = p / (1 + 1), and the same for mid
+    assertThat(taught.neighbours()).hasSize(1);
+    assertThat(taught.neighbours().getFirst().similarity()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(taught.goodEnough().get(Tier.FAST)).isCloseTo(alone.goodEnough().get(Tier.FAST) / 2,
+        org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(taught.goodEnough().get(Tier.MID)).isCloseTo(alone.goodEnough().get(Tier.MID) / 2,
+        org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(taught.version()).isEqualTo("team-a@1");
+
+    // a team version without exemplars in this model's space: the model's own probabilities, under the team's version
+    KnnTierModel.Prediction empty = model.predict("interactiveChat", null, "rename the variable in worker 7",
+        new LexicalTierModel.Team("team-a@2", List.of(), List.of()), text);
+    assertThat(empty.goodEnough()).isEqualTo(alone.goodEnough());
+    assertThat(empty.version()).isEqualTo("team-a@2");
+  }
 }

@@ -167,6 +167,40 @@ class LearnerIT {
         .contains("learner_feedback_total{outcome=\"dead_letter\",service=\"learner\"} 4.0");
   }
 
+  @Test
+  void aTeamOnTheShippedPolicyTeachesTheLexicalModelOnceItJudgesResults() throws Exception {
+    // team-c has no policy of its own: the shipped one, the lexical model
+    RoutedRequest first = route("team-c", "c-first");
+    assertThat(first.getDecision().getLearnedModel()).isEqualTo("lexical-437");
+    String needed = first.getDecision().getProfile().equals("frontier") ? "fast" : "frontier";
+    // Its first judgement finds nothing kept (the learner keeps the lexical model's decisions of teams that judge),
+    // and makes it a team that judges
+    send(feedback("c-judged-first", "c-first", "team-c", 0.0, needed));
+    // Its next requests are kept; judged again and again, the same prompt goes where the judge says
+    RoutedRequest taught = routeUntil("team-c", r -> {
+      if (r.getDecision().getLearnedModel().startsWith("team-c@") && needed.equals(r.getDecision().getProfile())) {
+        return true;
+      }
+      try {
+        send(feedback("judged-" + r.getRequest().getRequestId(), r.getRequest().getRequestId(), "team-c",
+            0.0, needed));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      return false;
+    });
+    assertThat(taught.getDecision().getReason()).startsWith("learned team-c@").contains("nearest fb:");
+    RouterModel version1 = models.get(Topics.routerModelKey("team-c", 1));
+    assertThat(version1.getExemplars()).allSatisfy(e -> {
+      assertThat(e.getLexical().remaining()).as("n-gram vector").isPositive().isEqualTo(
+          3 * (e.getLexical().remaining() / 3));
+      assertThat(e.getEmbedding().remaining()).isEqualTo(384);
+    });
+    assertThat(learner.registry().scrape()).contains("learner_feedback_total{outcome=\"unmatched\",service=\"learner\"}");
+    // team-a, which judged nothing, is still on the policy it was given
+    assertThat(models.keySet()).noneMatch(key -> key.startsWith("team-a@"));
+  }
+
   private RoutedRequest route(String team, String requestId) throws Exception {
     // each probe in a session of its own: the same prompt again in one session would be implicit feedback
     InferenceRequest request = request("interactiveChat", PROMPT).setRequestId(requestId).setTeamId(team)

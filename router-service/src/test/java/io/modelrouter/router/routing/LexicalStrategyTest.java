@@ -67,8 +67,44 @@ class LexicalStrategyTest {
     assertThat(routed.decision().getProfile()).isEqualTo("frontier");
     assertThat(routed.decision().getReason()).startsWith("learned lexical-test: p(fast)=")
         .contains(", target 0.50 → frontier").doesNotContain("nearest");
-    // no version for the learner to keep the decision under: the lexical model does not learn from feedback
-    assertThat(routed.decision().getLearnedModel()).isNull();
+    // the model's version, under which the learner keeps the decision once the team judges results
+    assertThat(routed.decision().getLearnedModel()).isEqualTo("lexical-test");
+  }
+
+  @Test
+  void aTeamsLearnedExemplarsOverruleTheModelAndTheDecisionNamesTheTeamsVersion() {
+    RoutingPolicy policy = DefaultPolicies.routingPolicy();
+    policy.getAuto().setQualityTarget(0.5);
+    io.modelrouter.avro.InferenceRequest request = request("interactiveChat", "rename the variable in worker 7")
+        .setTier("power").build();
+    // alone, the model sends the rename to fast
+    RouteOutcome.Routed alone = (RouteOutcome.Routed) engine.route(request, null, CompiledPolicy.compile(policy),
+        catalog, BudgetStatus.NORMAL, null, null, NOW);
+    assertThat(alone.decision().getProfile()).isEqualTo("fast");
+
+    // the team judged the same text 20 times as needing the frontier
+    io.modelrouter.avro.RouterModel team = io.modelrouter.avro.RouterModel.newBuilder().setTeamId("team-a")
+        .setVersion(3).setBase("shipped-437").setFeedbackApplied(20).setCreatedAt(NOW)
+        .setExemplars(List.of(io.modelrouter.avro.LearnedExemplar.newBuilder().setId("fb:req-1")
+            .setTaskType("interactiveChat").setExcerpt("rename the variable")
+            .setAtLeast(io.modelrouter.avro.LearnedTier.FRONTIER).setAtMost(io.modelrouter.avro.LearnedTier.FRONTIER)
+            .setEmbedding(java.nio.ByteBuffer.wrap(new byte[384]))
+            .setLexical(LexicalTierModel.encode(MODEL.vector(LearnedRouter.judgedText(request))))
+            .setSource(io.modelrouter.avro.FeedbackSource.TEST).setLearnedAt(NOW).setCount(20).build()))
+        .build();
+    RouteOutcome.Routed learned = (RouteOutcome.Routed) engine.route(request, null, CompiledPolicy.compile(policy),
+        catalog, BudgetStatus.NORMAL, team, null, NOW);
+
+    assertThat(learned.decision().getProfile()).isEqualTo("frontier");
+    assertThat(learned.decision().getLearnedModel()).isEqualTo("team-a@3");
+    assertThat(learned.decision().getReason()).startsWith("learned team-a@3: p(fast)=").contains("nearest fb:req-1");
+
+    // another request, far from what the team taught, keeps the model's own judgement
+    io.modelrouter.avro.InferenceRequest other = request("interactiveChat", "find the deadlock in worker 7")
+        .setTier("power").build();
+    RouteOutcome.Routed far = (RouteOutcome.Routed) engine.route(other, null, CompiledPolicy.compile(policy), catalog,
+        BudgetStatus.NORMAL, team, null, NOW);
+    assertThat(far.decision().getProfile()).isEqualTo("frontier");
   }
 
   @Test
@@ -89,18 +125,22 @@ class LexicalStrategyTest {
   }
 
   @Test
-  void exploreDoesNotApplyToTheLexicalModelWhichDoesNotLearn() {
+  void exploringSendsTheChosenShareOneTierCheaperWithTheLexicalModelToo() {
     RoutingPolicy policy = DefaultPolicies.routingPolicy();
-    policy.getAuto().setStrategy(AutoStrategy.LEARNED);
-    policy.getAuto().setModel(RoutingEngine.LEXICAL);
     policy.getAuto().setQualityTarget(0.5);
     policy.getAuto().setExplore(0.5);
+    java.util.Map<String, Integer> profiles = new java.util.TreeMap<>();
     for (int i = 0; i < 50; i++) {
       RouteOutcome outcome = engine.route(request("interactiveChat", "find the deadlock in worker 7")
           .setRequestId("explore-" + i).setTier("power").build(), null, CompiledPolicy.compile(policy), catalog,
           BudgetStatus.NORMAL, null, null, NOW);
-      assertThat(((RouteOutcome.Routed) outcome).decision().getProfile()).isEqualTo("frontier");
+      var decision = ((RouteOutcome.Routed) outcome).decision();
+      profiles.merge(decision.getProfile(), 1, Integer::sum);
+      if (decision.getProfile().equals("primary")) {
+        assertThat(decision.getReason()).contains("exploring (50% of requests)");
+      }
     }
+    assertThat(profiles.keySet()).containsExactly("frontier", "primary");
   }
 
   @Test
