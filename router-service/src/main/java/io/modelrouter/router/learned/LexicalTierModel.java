@@ -130,8 +130,9 @@ public final class LexicalTierModel {
   public static final int TEAM_K = KnnTierModel.DEFAULT_K;
   /**
    * How fast a learned exemplar's vote falls with its distance: {@code exp((similarity - 1) / 0.1)}. The same text
-   * weighs 1, as much as the model itself; n-gram vectors of two requests alike but not the same meet near 0.6 to
-   * 0.9 (a tenth to two thirds of a vote), where sentence embeddings meet near 0.9 (the embedding model's 0.05).
+   * weighs 1, as much as the model itself; similarity 0.9 weighs 0.37, 0.7 weighs 0.05. Twice the embedding model's
+   * 0.05, because word n-grams of two requests alike in meaning overlap less than their sentence embeddings do (not
+   * tuned: the learning curve in docs/benchmarks.md is measured with it).
    */
   public static final double TEAM_TEMPERATURE = 0.1;
 
