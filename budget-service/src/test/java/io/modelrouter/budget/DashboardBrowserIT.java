@@ -301,12 +301,12 @@ class DashboardBrowserIT {
         .ignoreException(StaleElementReferenceException.class)
         .untilAsserted(() -> assertCard(orionCard(), card(summary(ADMIN), "orion")));
     assertThat(updated.get("daily").get("inputTokens").asLong()).isGreaterThan(16_500);
-    // and the new results are the worker's, with the router's reasons: the shipped policy's model first, as the router
-    // writes it
+    // and the new results are the worker's, with the router's reasons: the shipped policy's lexical model first, under
+    // orion's learned version 2 (published above: it names no exemplars, so the model's own probabilities)
     for (String[] live : new String[][] {{"live-review", "codeReview"}, {"live-chat", "interactiveChat"}}) {
       JsonNode result = resultOf(updated, live[0]);
       assertThat(result.get("status").asText()).isEqualTo("OK");
-      assertThat(result.get("routingReason").asText()).as(live[1]).startsWith("learned lexical-");
+      assertThat(result.get("routingReason").asText()).as(live[1]).startsWith("learned orion@2: p(fast)=");
       assertThat(CATALOG).containsKey(result.get("model").asText());
     }
   }
