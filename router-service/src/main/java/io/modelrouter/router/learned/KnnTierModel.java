@@ -157,34 +157,42 @@ public final class KnnTierModel {
 
   /** With the request's task type and prompt, which only the prior reads. */
   public Prediction predict(float[] query, String taskType, String prompt) {
-    int n = points.length;
+    List<Neighbour> neighbours = nearest(points.length, k, i -> dot(query, points[i].vector()), i -> points[i],
+        temperature);
+    double[] p = prior == null ? null : prior.goodEnough(query, taskType, prompt);
+    return new Prediction(vote(neighbours, p, priorWeight), List.copyOf(neighbours), version);
+  }
+
+  /**
+   * The {@code k} most similar of {@code n} points, most similar first, by a partial selection (k is small and n a
+   * few hundred to a few thousand), each weighted {@code count × exp((similarity - 1) / temperature)}: a point that
+   * merges n judgements of the same text votes n times.
+   */
+  static List<Neighbour> nearest(int n, int k, java.util.function.IntToDoubleFunction similarity,
+      java.util.function.IntFunction<Point> point, double temperature) {
     int take = Math.min(k, n);
-    // the k most similar, by a partial selection: k is small and n a few hundred to a few thousand
     int[] best = new int[take];
     double[] bestSimilarity = new double[take];
     Arrays.fill(bestSimilarity, Double.NEGATIVE_INFINITY);
     for (int i = 0; i < n; i++) {
-      double similarity = dot(query, points[i].vector());
-      if (similarity > bestSimilarity[take - 1]) {
+      double s = similarity.applyAsDouble(i);
+      if (s > bestSimilarity[take - 1]) {
         int at = take - 1;
-        while (at > 0 && similarity > bestSimilarity[at - 1]) {
+        while (at > 0 && s > bestSimilarity[at - 1]) {
           bestSimilarity[at] = bestSimilarity[at - 1];
           best[at] = best[at - 1];
           at--;
         }
-        bestSimilarity[at] = similarity;
+        bestSimilarity[at] = s;
         best[at] = i;
       }
     }
     List<Neighbour> neighbours = new ArrayList<>(take);
     for (int r = 0; r < take; r++) {
-      Point point = points[best[r]];
-      // a point that merges n judgements of the same text votes n times
-      double weight = point.count() * Math.exp((bestSimilarity[r] - 1) / temperature);
-      neighbours.add(new Neighbour(point, bestSimilarity[r], weight));
+      Point p = point.apply(best[r]);
+      neighbours.add(new Neighbour(p, bestSimilarity[r], p.count() * Math.exp((bestSimilarity[r] - 1) / temperature)));
     }
-    double[] p = prior == null ? null : prior.goodEnough(query, taskType, prompt);
-    return new Prediction(vote(neighbours, p, priorWeight), List.copyOf(neighbours), version);
+    return neighbours;
   }
 
   /**

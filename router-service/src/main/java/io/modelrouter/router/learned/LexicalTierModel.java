@@ -235,11 +235,7 @@ public final class LexicalTierModel {
     for (int i = 0; i < query.buckets().length; i++) {
       dense[query.buckets()[i]] = query.weights()[i];
     }
-    int take = Math.min(TEAM_K, team.points().size());
-    int[] best = new int[take];
-    double[] bestSimilarity = new double[take];
-    java.util.Arrays.fill(bestSimilarity, Double.NEGATIVE_INFINITY);
-    for (int p = 0; p < team.vectors().size(); p++) {
+    List<KnnTierModel.Neighbour> neighbours = KnnTierModel.nearest(team.points().size(), TEAM_K, p -> {
       Vector v = team.vectors().get(p);
       double similarity = 0;
       for (int i = 0; i < v.buckets().length; i++) {
@@ -248,23 +244,8 @@ public final class LexicalTierModel {
           similarity += v.weights()[i] * dense[bucket];
         }
       }
-      if (similarity > bestSimilarity[take - 1]) {
-        int at = take - 1;
-        while (at > 0 && similarity > bestSimilarity[at - 1]) {
-          bestSimilarity[at] = bestSimilarity[at - 1];
-          best[at] = best[at - 1];
-          at--;
-        }
-        bestSimilarity[at] = similarity;
-        best[at] = p;
-      }
-    }
-    List<KnnTierModel.Neighbour> neighbours = new ArrayList<>(take);
-    for (int r = 0; r < take; r++) {
-      KnnTierModel.Point point = team.points().get(best[r]);
-      neighbours.add(new KnnTierModel.Neighbour(point, bestSimilarity[r],
-          point.count() * Math.exp((bestSimilarity[r] - 1) / TEAM_TEMPERATURE)));
-    }
+      return similarity;
+    }, team.points()::get, TEAM_TEMPERATURE);
     double[] prior = {own.goodEnough().get(Tier.FAST), own.goodEnough().get(Tier.MID), 1.0};
     return new KnnTierModel.Prediction(KnnTierModel.vote(neighbours, prior, 1.0), List.copyOf(neighbours),
         team.version());
