@@ -96,6 +96,14 @@ public final class TcpProxy implements AutoCloseable {
         upstream.setTcpNoDelay(true);
         sockets.add(client);
         sockets.add(upstream);
+        if (mode == Mode.CUT) {
+          // cut while this connection was being set up: mode(CUT) closed the sockets it knew, not these
+          closeQuietly(client);
+          closeQuietly(upstream);
+          sockets.remove(client);
+          sockets.remove(upstream);
+          continue;
+        }
         Thread.ofVirtual().start(() -> pipe(client, upstream));
         Thread.ofVirtual().start(() -> pipe(upstream, client));
       } catch (IOException e) {
@@ -116,6 +124,9 @@ public final class TcpProxy implements AutoCloseable {
           break;
         }
         holdWhileDropping(); // what was read as the partition began is held until it heals, as TCP would retransmit
+        if (mode == Mode.CUT) {
+          break; // read as the cut began: the reset loses it
+        }
         if (delayMillis > 0) {
           Thread.sleep(delayMillis);
         }

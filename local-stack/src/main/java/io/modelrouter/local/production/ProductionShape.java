@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
+import io.modelrouter.embedded.TcpProxy;
 import io.modelrouter.local.ConsoleSummary;
 import io.modelrouter.local.DemoWorkload;
 import io.modelrouter.schemas.Topics;
@@ -221,10 +222,52 @@ public final class ProductionShape {
     return host != null ? host : PORT_BASE + 100 * (names.indexOf(service) + 1) + port % 100;
   }
 
+  /**
+   * The plan with a network path that can be partitioned between each victim and the brokers ({@code --fault drop}
+   * or {@code cut}): every broker gets one more listener per victim, {@code VICTIM<v>} on {@value #PORT_BASE} + 100 ×
+   * its place + 50 + v, advertised at a {@link TcpProxy} on that port + 20; the victim bootstraps through its
+   * proxies, so every connection it makes to a broker (metadata names the listener it came in on) crosses them.
+   * Nothing else changes: the other processes, and the victims' other variables, are the containers'.
+   */
+  static List<Proc> partitioned(List<Proc> plan, List<String> victims) {
+    List<Proc> out = new ArrayList<>();
+    List<Proc> brokers = plan.stream().filter(p -> p.mainClass().equals(ComposeKafkaNode.class.getName())).toList();
+    for (Proc proc : plan) {
+      Map<String, String> env = new TreeMap<>(proc.environment());
+      int broker = brokers.indexOf(proc);
+      if (broker >= 0) {
+        for (int v = 0; v < victims.size(); v++) {
+          env.merge("KAFKA_LISTENERS", "VICTIM" + v + "://:" + victimListenerPort(broker, v), (a, b) -> a + "," + b);
+          env.merge("KAFKA_ADVERTISED_LISTENERS", "VICTIM" + v + "://localhost:" + victimProxyPort(broker, v),
+              (a, b) -> a + "," + b);
+          env.merge("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "VICTIM" + v + ":PLAINTEXT", (a, b) -> a + "," + b);
+        }
+      }
+      int v = victims.indexOf(proc.name());
+      if (v >= 0 && env.containsKey("MR_KAFKA_BOOTSTRAP_SERVERS")) {
+        List<String> through = new ArrayList<>();
+        for (int b = 0; b < brokers.size(); b++) {
+          through.add("localhost:" + victimProxyPort(b, v));
+        }
+        env.put("MR_KAFKA_BOOTSTRAP_SERVERS", String.join(",", through));
+      }
+      out.add(new Proc(proc.name(), proc.service(), proc.mainClass(), env));
+    }
+    return out;
+  }
+
+  static int victimListenerPort(int broker, int victim) {
+    return PORT_BASE + 100 * (broker + 1) + 50 + victim;
+  }
+
+  static int victimProxyPort(int broker, int victim) {
+    return victimListenerPort(broker, victim) + 20;
+  }
+
   public static void main(String[] args) throws Exception {
     Map<String, String> options = new LinkedHashMap<>(Map.of("--seconds", "0", "--data-dir", ".production-shape",
         "--instances", "2", "--rate", "20", "--kill-every", "0", "--victims",
-        "router-1,worker-1,usage-aggregator-1", "--fault", "kill", "--down-s", "5"));
+        "router-1,worker-1,usage-aggregator-1", "--fault", "kill", "--down-s", "5", "--warmup-s", "60"));
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!options.containsKey(args[i])) {
         throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + options.keySet());
@@ -246,8 +289,38 @@ public final class ProductionShape {
         }
       }
     }
-    List<Proc> plan = plan(read(Path.of("docker-compose.yml")), data, shell, dotEnv,
+    List<Proc> composed = plan(read(Path.of("docker-compose.yml")), data, shell, dotEnv,
         Integer.parseInt(options.get("--instances")));
+    String fault = options.get("--fault");
+    if (!Set.of("kill", "freeze", "drop", "cut").contains(fault)) {
+      throw new IllegalArgumentException("--fault: kill, freeze, drop or cut, not " + fault);
+    }
+    List<String> victims = List.of(options.get("--victims").split(","));
+    for (String victim : victims) {
+      if (composed.stream().noneMatch(p -> p.name().equals(victim))) {
+        throw new IllegalArgumentException("--victims: no process " + victim + "; there are "
+            + composed.stream().map(Proc::name).toList());
+      }
+    }
+    boolean partition = fault.equals("drop") || fault.equals("cut");
+    if (partition && victims.stream().anyMatch(v -> v.startsWith("kafka") || v.equals("schema-registry"))) {
+      throw new IllegalArgumentException("--fault " + fault + " partitions a service from the brokers: the victims "
+          + "must be services, not " + victims);
+    }
+    List<Proc> plan = partition ? partitioned(composed, victims) : composed;
+    // one proxy per victim and broker, in this process (the network between them); started before the brokers
+    Map<String, List<TcpProxy>> paths = new LinkedHashMap<>();
+    if (partition) {
+      int brokerCount = (int) plan.stream().filter(p -> p.mainClass().equals(ComposeKafkaNode.class.getName()))
+          .count();
+      for (int v = 0; v < victims.size(); v++) {
+        List<TcpProxy> proxies = new ArrayList<>();
+        for (int b = 0; b < brokerCount; b++) {
+          proxies.add(TcpProxy.start("localhost", victimListenerPort(b, v), victimProxyPort(b, v)));
+        }
+        paths.put(victims.get(v), proxies);
+      }
+    }
     List<Process> running = java.util.Collections.synchronizedList(new ArrayList<>());
     Map<String, Integer> index = new java.util.concurrent.ConcurrentHashMap<>();
     // Processes this launcher stopped on purpose (a kill, then a start after --down-s): the restart policy leaves them
@@ -294,29 +367,34 @@ public final class ProductionShape {
     Map<String, Object> consumer = new LinkedHashMap<>(CommonSettings.kafkaClientConfig(settings));
     consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     String token = shell.get("BUDGET_ADMIN_TOKEN");
+    long measuredFrom = 0;
     try (DemoWorkload demo = new DemoWorkload(topics, producer, budget, token, DemoWorkload.Options.defaults()
             .withRequestsPerSecond(Double.parseDouble(options.get("--rate"))));
         ConsoleSummary summary = new ConsoleSummary(topics, consumer, DefaultPolicies.catalogById(), System.out,
             Duration.ofSeconds(10))) {
       demo.start();
       summary.start();
+      // the demo sends from its first second, while the services still start: the backlog of the start drains first
+      long warmup = Long.parseLong(options.get("--warmup-s"));
+      measuredFrom = Instant.now().plusSeconds(warmup).toEpochMilli();
       long seconds = Long.parseLong(options.get("--seconds"));
       long killEvery = Long.parseLong(options.get("--kill-every"));
-      boolean freeze = switch (options.get("--fault")) {
-        case "kill" -> false;
-        case "freeze" -> true;
-        default -> throw new IllegalArgumentException("--fault: kill or freeze, not " + options.get("--fault"));
-      };
       long down = Long.parseLong(options.get("--down-s"));
+      String what = switch (fault) {
+        case "freeze" -> "SIGSTOP of a process every " + killEvery + " s, SIGCONT " + down + " s later";
+        case "drop" -> "a network partition (packets dropped) between a service and the brokers every " + killEvery
+            + " s, healed " + down + " s later";
+        case "cut" -> "a network partition (connections reset) between a service and the brokers every " + killEvery
+            + " s, healed " + down + " s later";
+        default -> "kill -9 of a process every " + killEvery + " s, started again " + down + " s later";
+      };
       System.out.println("demo workload running" + (seconds > 0 ? " for " + seconds + " s" : "; Ctrl-C stops it")
-          + (killEvery > 0 ? (freeze ? "; SIGSTOP of a process every " + killEvery + " s, SIGCONT " + down + " s later"
-              : "; kill -9 of a process every " + killEvery + " s, started again " + down + " s later") : ""));
+          + (killEvery > 0 ? "; " + what : ""));
       long end = seconds > 0 ? System.nanoTime() + seconds * 1_000_000_000L : Long.MAX_VALUE;
-      List<String> victims = List.of(options.get("--victims").split(","));
-      for (String victim : victims) {
-        if (!index.containsKey(victim)) {
-          throw new IllegalArgumentException("--victims: no process " + victim + "; there are " + index.keySet());
-        }
+      if (warmup > 0) {
+        System.out.printf("warm-up: %d s before the first fault; the final check's waits count the requests sent "
+            + "after it%n", warmup);
+        Thread.sleep(Math.max(0, Math.min(warmup * 1000, (end - System.nanoTime()) / 1_000_000)));
       }
       int kills = 0;
       while (System.nanoTime() < end) {
@@ -327,7 +405,19 @@ public final class ProductionShape {
           String name = victims.get(kills % victims.size());
           Proc victim = plan.stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
           Process process = running.get(index.get(victim.name()));
-          if (freeze) {
+          if (partition) {
+            TcpProxy.Mode mode = fault.equals("drop") ? TcpProxy.Mode.DROP : TcpProxy.Mode.CUT;
+            List<TcpProxy> path = paths.get(victim.name());
+            path.forEach(proxy -> proxy.mode(mode));
+            long before = path.stream().mapToLong(TcpProxy::forwarded).sum();
+            System.out.printf("%s: partition %s from the brokers (%s; %,d bytes crossed its path so far)%n",
+                Instant.now(), victim.name(), fault, before);
+            Thread.sleep(down * 1000);
+            long during = path.stream().mapToLong(TcpProxy::forwarded).sum() - before;
+            path.forEach(proxy -> proxy.mode(TcpProxy.Mode.PASS));
+            System.out.printf("%s: partition of %s healed (%,d bytes crossed during it)%n", Instant.now(),
+                victim.name(), during);
+          } else if (fault.equals("freeze")) {
             // a process that answers nothing, its connections open: what a network partition looks like to the broker
             signal("STOP", process);
             System.out.printf("%s: SIGSTOP %s%n", Instant.now(), victim.name());
@@ -349,7 +439,9 @@ public final class ProductionShape {
       demo.close();
     }
     stopping.set(true);
-    Verdict verdict = Verdict.read(bootstrap, registryUrl, Duration.ofSeconds(60));
+    paths.forEach((name, path) -> System.out.printf("%s's path to the brokers carried %,d bytes in all%n", name,
+        path.stream().mapToLong(TcpProxy::forwarded).sum()));
+    Verdict verdict = Verdict.read(bootstrap, registryUrl, Duration.ofSeconds(60), measuredFrom);
     System.out.println(verdict);
     if (!verdict.held()) {
       System.exit(1);

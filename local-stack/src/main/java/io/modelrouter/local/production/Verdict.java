@@ -24,7 +24,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * flight: until every request has a result, or nothing new arrived for the quiet period.
  */
 record Verdict(int requests, int answered, long duplicates, int missing, long usageEvents, long usageDuplicates,
-    long p50WaitMs, long p99WaitMs, long maxWaitMs) {
+    long p50WaitMs, long p99WaitMs, long maxWaitMs, long p50OverheadMs, long p99OverheadMs, long longestGapMs) {
 
   boolean held() {
     return duplicates == 0 && missing == 0 && usageDuplicates == 0;
@@ -34,12 +34,17 @@ record Verdict(int requests, int answered, long duplicates, int missing, long us
   public String toString() {
     return String.format(Locale.ROOT, "requests %,d; with a result %,d; more than one result %,d; without a result "
         + "%,d; usage events %,d, duplicate ids %,d; interactive requests' wait for a result (the request's record"
-        + " time to its result's) p50 %,d ms, p99 %,d ms, longest %,d ms -> %s", requests, answered, duplicates,
-        missing, usageEvents, usageDuplicates, p50WaitMs, p99WaitMs, maxWaitMs,
-        held() ? "every request answered exactly once" : "FAILED");
+        + " time to its result's, for requests sent after the warm-up) p50 %,d ms, p99 %,d ms, longest %,d ms; of which not the provider's (the wait minus"
+        + " the result's attempts' latency) p50 %,d ms, p99 %,d ms; longest time without any result %,d ms -> %s",
+        requests, answered, duplicates, missing, usageEvents, usageDuplicates, p50WaitMs, p99WaitMs, maxWaitMs,
+        p50OverheadMs, p99OverheadMs, longestGapMs, held() ? "every request answered exactly once" : "FAILED");
   }
 
-  static Verdict read(String bootstrap, String registryUrl, Duration quiet) {
+  /**
+   * Reads the run back; the waits are those of the interactive requests sent at or after {@code measuredFrom} (epoch
+   * ms) and after the first result, so that the backlog the demo builds while the services start is left out.
+   */
+  static Verdict read(String bootstrap, String registryUrl, Duration quiet, long measuredFrom) {
     Topics topics = CommonSettings.topics(Settings.of(Map.of("kafka.bootstrap.servers", bootstrap,
         "schema.registry.url", registryUrl)));
     Map<String, Object> config = new HashMap<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -47,6 +52,7 @@ record Verdict(int requests, int answered, long duplicates, int missing, long us
     Set<String> requests = new HashSet<>();
     Map<String, Long> requested = new HashMap<>();
     Map<String, Long> answeredAt = new HashMap<>();
+    Map<String, Long> providerMs = new HashMap<>();
     Map<String, Integer> results = new HashMap<>();
     Map<String, Integer> usage = new HashMap<>();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
@@ -70,9 +76,13 @@ record Verdict(int requests, int answered, long duplicates, int missing, long us
               requested.putIfAbsent(id, record.timestamp());
             }
           } else if (record.topic().equals(topics.results().name())) {
-            String id = topics.results().deserializeValue(record.value()).getRequestId();
+            io.modelrouter.avro.InferenceResult result = topics.results().deserializeValue(record.value());
+            String id = result.getRequestId();
             results.merge(id, 1, Integer::sum);
-            answeredAt.putIfAbsent(id, record.timestamp());
+            if (answeredAt.putIfAbsent(id, record.timestamp()) == null) {
+              providerMs.put(id, result.getAttempts().stream()
+                  .mapToLong(io.modelrouter.avro.Attempt::getLatencyMs).sum());
+            }
           } else {
             usage.merge(topics.usage().deserializeValue(record.value()).getEventId(), 1, Integer::sum);
           }
@@ -86,11 +96,28 @@ record Verdict(int requests, int answered, long duplicates, int missing, long us
     }
     int missing = (int) requests.stream().filter(id -> !results.containsKey(id)).count();
     long duplicates = results.values().stream().filter(c -> c > 1).count();
+    // the waits of requests sent once the system answered: the backlog of the start (the demo sends from the first
+    // second, while the services still start) is not a wait a running system makes anyone take
+    long firstResult = answeredAt.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+    requested.values().removeIf(sent -> sent < Math.max(firstResult, measuredFrom));
     long[] waits = requested.entrySet().stream().filter(e -> answeredAt.containsKey(e.getKey()))
         .mapToLong(e -> Math.max(0, answeredAt.get(e.getKey()) - e.getValue())).sorted().toArray();
+    long[] overheads = requested.entrySet().stream().filter(e -> answeredAt.containsKey(e.getKey()))
+        .mapToLong(e -> Math.max(0, answeredAt.get(e.getKey()) - e.getValue() - providerMs.get(e.getKey())))
+        .sorted().toArray();
     return new Verdict(requests.size(), requests.size() - missing, duplicates, missing, usage.size(),
         usage.values().stream().filter(c -> c > 1).count(), percentile(waits, 0.50), percentile(waits, 0.99),
-        waits.length == 0 ? 0 : waits[waits.length - 1]);
+        waits.length == 0 ? 0 : waits[waits.length - 1], percentile(overheads, 0.50), percentile(overheads, 0.99),
+        longestGap(answeredAt.values().stream().mapToLong(Long::longValue).sorted().toArray()));
+  }
+
+  /** The longest time between two consecutive results (sorted record times), from the first result to the last. */
+  static long longestGap(long[] sortedTimes) {
+    long longest = 0;
+    for (int i = 1; i < sortedTimes.length; i++) {
+      longest = Math.max(longest, sortedTimes[i] - sortedTimes[i - 1]);
+    }
+    return longest;
   }
 
   /** The value at quantile {@code q} of sorted values (nearest rank); 0 for none. */

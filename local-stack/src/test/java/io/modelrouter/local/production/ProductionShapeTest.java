@@ -110,6 +110,34 @@ class ProductionShapeTest {
   }
 
   @Test
+  void aPartitionRunGivesEachBrokerAListenerPerVictimAndTheVictimsOnlyBootstrapThroughTheirProxies() {
+    List<ProductionShape.Proc> partitioned = ProductionShape.partitioned(plan, List.of("router-1", "worker-1"));
+    Map<String, ProductionShape.Proc> byName = partitioned.stream()
+        .collect(Collectors.toMap(ProductionShape.Proc::name, p -> p));
+    for (int n = 1; n <= 3; n++) {
+      Map<String, String> expected = new TreeMap<>(proc("kafka-" + n).environment());
+      // victim 0 (router-1) listens on 20n50, advertised at its proxy 20n70; victim 1 (worker-1) on 20n51 and 20n71
+      expected.put("KAFKA_LISTENERS", expected.get("KAFKA_LISTENERS") + ",VICTIM0://:20" + n + "50,VICTIM1://:20" + n
+          + "51");
+      expected.put("KAFKA_ADVERTISED_LISTENERS", expected.get("KAFKA_ADVERTISED_LISTENERS")
+          + ",VICTIM0://localhost:20" + n + "70,VICTIM1://localhost:20" + n + "71");
+      expected.put("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", expected.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP")
+          + ",VICTIM0:PLAINTEXT,VICTIM1:PLAINTEXT");
+      assertThat(byName.get("kafka-" + n).environment()).as("kafka-" + n).isEqualTo(expected);
+    }
+    Map<String, String> router = new TreeMap<>(proc("router-1").environment());
+    router.put("MR_KAFKA_BOOTSTRAP_SERVERS", "localhost:20170,localhost:20270,localhost:20370");
+    assertThat(byName.get("router-1").environment()).isEqualTo(router);
+    Map<String, String> worker = new TreeMap<>(proc("worker-1").environment());
+    worker.put("MR_KAFKA_BOOTSTRAP_SERVERS", "localhost:20171,localhost:20271,localhost:20371");
+    assertThat(byName.get("worker-1").environment()).isEqualTo(worker);
+    for (String other : List.of("schema-registry", "router-2", "worker-2", "usage-aggregator-1", "learner-1",
+        "budget-service-1")) {
+      assertThat(byName.get(other).environment()).as(other).isEqualTo(proc(other).environment());
+    }
+  }
+
+  @Test
   void composeInterpolationIsCompose() {
     assertThat(ProductionShape.interpolate("${A:-x}", Map.of())).isEqualTo("x");
     assertThat(ProductionShape.interpolate("${A:-x}", Map.of("A", ""))).isEqualTo("x");
