@@ -21,6 +21,7 @@ final class ChildProcess implements AutoCloseable {
   private volatile Process process;
   private volatile Instant startedAt;
   private Path sharedArchive;
+  private Path aotCache;
 
   ChildProcess(String name, String mainClass, Map<String, String> environment, Path log) {
     this.name = name;
@@ -32,6 +33,19 @@ final class ChildProcess implements AutoCloseable {
   /** Starts the JVM with a dynamic class-data sharing archive at {@code archive} (written at its first clean exit). */
   ChildProcess withSharedArchive(Path archive) {
     this.sharedArchive = archive;
+    return this;
+  }
+
+  /**
+   * Starts the JVM with an ahead-of-time cache at {@code cache} (JDK 25, JEP 483/514/515: classes loaded and linked,
+   * and method profiles, from a training run): the first start, while the file does not exist, is the training run
+   * and writes it at its clean exit; every later start uses it.
+   */
+  ChildProcess withAotCache(Path cache) {
+    if (Runtime.version().feature() < 25) {
+      throw new IllegalStateException("an AOT cache needs JDK 25 or later, not " + Runtime.version());
+    }
+    this.aotCache = cache;
     return this;
   }
 
@@ -66,9 +80,12 @@ final class ChildProcess implements AutoCloseable {
       command.add("-XX:SharedArchiveFile=" + sharedArchive);
       command.add("-XX:+AutoCreateSharedArchive");
     }
+    if (aotCache != null) {
+      command.add(java.nio.file.Files.exists(aotCache) ? "-XX:AOTCache=" + aotCache : "-XX:AOTCacheOutput=" + aotCache);
+    }
     command.add("-cp");
     String classPath = System.getProperty("java.class.path");
-    if (sharedArchive != null) {
+    if (sharedArchive != null || aotCache != null) {
       // CDS archives jars only (it refuses to dump with a non-empty directory on the class path); the services'
       // classes are all in jars, the directory is the benchmark's own
       classPath = java.util.Arrays.stream(classPath.split(java.io.File.pathSeparator))

@@ -44,14 +44,15 @@ import org.slf4j.LoggerFactory;
  * the topic; no alert id may appear twice. Recovery time is from the kill to the restarted process's first committed
  * output, with the phases the restarted process logged on its way. The benchmark exits with status 1 and names what
  * broke when any of these does not hold. With {@code --cds true} each service is first started and stopped cleanly,
- * which writes a class-data sharing archive its later starts use (as the images do).
+ * which writes a class-data sharing archive its later starts use (as the images do); {@code --cds aot} writes JDK 25's
+ * ahead-of-time cache instead (classes loaded and linked, and method profiles).
  *
  * <p>With {@code --instances 2} a second instance of each service runs beside the first (the Streams ones with
  * {@code --standby} standby replicas); the first is killed and not restarted, and the report says how long after the
  * kill every key the service writes was written again: the survivor's takeover. {@code --session-timeout-ms} and
  * {@code --transaction-timeout-ms} set the two timeouts that takeover waits on.
  *
- * <pre>bench/run CrashBenchmark --rate 2000 --seconds 60 [--cds true]
+ * <pre>bench/run CrashBenchmark --rate 2000 --seconds 60 [--cds true|aot]
  * bench/run CrashBenchmark --rate 1000 --seconds 90 --instances 2 --session-timeout-ms 6000 --transaction-timeout-ms 5000</pre>
  */
 public final class CrashBenchmark {
@@ -121,18 +122,24 @@ public final class CrashBenchmark {
               ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
               new StringSerializer(), new ByteArraySerializer())) {
         budgets(producer, topics, rate, seconds);
-        if (Boolean.parseBoolean(options.string("cds"))) {
-          // Each JVM gets a class-data sharing archive, written by a clean stop after a first start (as a deployment
-          // would at its first stop); the run and every restart after a kill then map their classes from it
+        String cds = options.string("cds");
+        if (!List.of("false", "true", "aot").contains(cds)) {
+          throw new IllegalArgumentException("--cds: false, true (AppCDS) or aot (JDK 25's AOT cache), not " + cds);
+        }
+        if (!cds.equals("false")) {
+          // Each JVM gets a class-data sharing archive (or AOT cache), written by a clean stop after a first start (as
+          // a deployment would at its first stop); the run and every restart after a kill then map their classes from it
           for (ChildProcess child : List.of(router, worker, aggregator)) {
-            child.withSharedArchive(dir.resolve(child.name() + ".jsa")).start();
+            (cds.equals("aot") ? child.withAotCache(dir.resolve(child.name() + ".aot"))
+                : child.withSharedArchive(dir.resolve(child.name() + ".jsa"))).start();
           }
           for (ChildProcess child : List.of(router, worker, aggregator)) {
             awaitPhase(child, child == worker ? "assigned" : "running");
             child.close();
           }
           LOG.info("class-data sharing archives written: {}", List.of(router, worker, aggregator).stream()
-              .map(c -> c.name() + " " + dir.resolve(c.name() + ".jsa").toFile().length() / 1024 + " KB").toList());
+              .map(c -> c.name() + " " + dir.resolve(c.name() + (cds.equals("aot") ? ".aot" : ".jsa")).toFile()
+                  .length() / 1024 + " KB").toList());
         }
         router.start();
         worker.start();
