@@ -127,19 +127,19 @@ public final class CrashBenchmark {
           throw new IllegalArgumentException("--cds: false, true (AppCDS) or aot (JDK 25's AOT cache), not " + cds);
         }
         if (!cds.equals("false")) {
+          String suffix = cds.equals("aot") ? ".aot" : ".jsa";
           // Each JVM gets a class-data sharing archive (or AOT cache), written by a clean stop after a first start (as
           // a deployment would at its first stop); the run and every restart after a kill then map their classes from it
           for (ChildProcess child : List.of(router, worker, aggregator)) {
-            (cds.equals("aot") ? child.withAotCache(dir.resolve(child.name() + ".aot"))
-                : child.withSharedArchive(dir.resolve(child.name() + ".jsa"))).start();
+            Path archive = dir.resolve(child.name() + suffix);
+            (cds.equals("aot") ? child.withAotCache(archive) : child.withSharedArchive(archive)).start();
           }
           for (ChildProcess child : List.of(router, worker, aggregator)) {
             awaitPhase(child, child == worker ? "assigned" : "running");
             child.close();
           }
           LOG.info("class-data sharing archives written: {}", List.of(router, worker, aggregator).stream()
-              .map(c -> c.name() + " " + dir.resolve(c.name() + (cds.equals("aot") ? ".aot" : ".jsa")).toFile()
-                  .length() / 1024 + " KB").toList());
+              .map(c -> c.name() + " " + dir.resolve(c.name() + suffix).toFile().length() / 1024 + " KB").toList());
         }
         router.start();
         worker.start();

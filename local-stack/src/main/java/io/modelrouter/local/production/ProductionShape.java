@@ -231,7 +231,7 @@ public final class ProductionShape {
    */
   static List<Proc> partitioned(List<Proc> plan, List<String> victims) {
     List<Proc> out = new ArrayList<>();
-    List<Proc> brokers = plan.stream().filter(p -> p.mainClass().equals(ComposeKafkaNode.class.getName())).toList();
+    List<Proc> brokers = brokers(plan);
     for (Proc proc : plan) {
       Map<String, String> env = new TreeMap<>(proc.environment());
       int broker = brokers.indexOf(proc);
@@ -254,6 +254,11 @@ public final class ProductionShape {
       out.add(new Proc(proc.name(), proc.service(), proc.mainClass(), env));
     }
     return out;
+  }
+
+  /** The plan's Kafka nodes, in start order. */
+  static List<Proc> brokers(List<Proc> plan) {
+    return plan.stream().filter(p -> p.mainClass().equals(ComposeKafkaNode.class.getName())).toList();
   }
 
   static int victimListenerPort(int broker, int victim) {
@@ -308,14 +313,13 @@ public final class ProductionShape {
           + "must be services, not " + victims);
     }
     List<Proc> plan = partition ? partitioned(composed, victims) : composed;
+    List<Proc> brokers = brokers(plan);
     // one proxy per victim and broker, in this process (the network between them); started before the brokers
     Map<String, List<TcpProxy>> paths = new LinkedHashMap<>();
     if (partition) {
-      int brokerCount = (int) plan.stream().filter(p -> p.mainClass().equals(ComposeKafkaNode.class.getName()))
-          .count();
       for (int v = 0; v < victims.size(); v++) {
         List<TcpProxy> proxies = new ArrayList<>();
-        for (int b = 0; b < brokerCount; b++) {
+        for (int b = 0; b < brokers.size(); b++) {
           proxies.add(TcpProxy.start("localhost", victimListenerPort(b, v), victimProxyPort(b, v)));
         }
         paths.put(victims.get(v), proxies);
@@ -332,7 +336,6 @@ public final class ProductionShape {
     }));
     Instant started = Instant.now();
     // Where the launcher itself connects: the brokers' EXTERNAL listeners, the services' registry, budget-service
-    List<Proc> brokers = plan.stream().filter(p -> p.mainClass().equals(ComposeKafkaNode.class.getName())).toList();
     String bootstrap = brokers.stream().map(p -> {
       Matcher m = Pattern.compile("EXTERNAL://([^,]+)").matcher(p.environment().get("KAFKA_ADVERTISED_LISTENERS"));
       return m.find() ? m.group(1) : null;

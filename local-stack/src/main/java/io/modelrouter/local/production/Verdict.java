@@ -98,7 +98,8 @@ record Verdict(int requests, int answered, long duplicates, int missing, long us
     long duplicates = results.values().stream().filter(c -> c > 1).count();
     // the waits of requests sent once the system answered: the backlog of the start (the demo sends from the first
     // second, while the services still start) is not a wait a running system makes anyone take
-    long firstResult = answeredAt.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+    long[] resultTimes = answeredAt.values().stream().mapToLong(Long::longValue).sorted().toArray();
+    long firstResult = resultTimes.length == 0 ? Long.MAX_VALUE : resultTimes[0];
     requested.values().removeIf(sent -> sent < Math.max(firstResult, measuredFrom));
     long[] waits = requested.entrySet().stream().filter(e -> answeredAt.containsKey(e.getKey()))
         .mapToLong(e -> Math.max(0, answeredAt.get(e.getKey()) - e.getValue())).sorted().toArray();
@@ -108,7 +109,7 @@ record Verdict(int requests, int answered, long duplicates, int missing, long us
     return new Verdict(requests.size(), requests.size() - missing, duplicates, missing, usage.size(),
         usage.values().stream().filter(c -> c > 1).count(), percentile(waits, 0.50), percentile(waits, 0.99),
         waits.length == 0 ? 0 : waits[waits.length - 1], percentile(overheads, 0.50), percentile(overheads, 0.99),
-        longestGap(answeredAt.values().stream().mapToLong(Long::longValue).sorted().toArray()));
+        longestGap(resultTimes));
   }
 
   /** The longest time between two consecutive results (sorted record times), from the first result to the last. */
