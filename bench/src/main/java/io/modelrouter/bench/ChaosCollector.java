@@ -41,6 +41,11 @@ final class ChaosCollector implements Runnable {
   private final Map<String, Integer> usage = new HashMap<>();
   /** Successful calls with a usage event, by {@code <requestId>#<call>} (two executions of a request: 2). */
   private final Map<String, Integer> answeredCalls = new HashMap<>();
+  /**
+   * Estimates of calls in flight when a worker died (written from its journaled intents at its restart: outcome
+   * UNKNOWN, estimated), by {@code <requestId>#<call>}.
+   */
+  private final Map<String, Integer> inFlightCalls = new HashMap<>();
   private long usageOutputTokens;
   private final Map<String, Integer> alerts = new HashMap<>();
   private final Map<String, UsageTotals> totals = new HashMap<>();
@@ -111,6 +116,8 @@ final class ChaosCollector implements Runnable {
         usageOutputTokens += event.getOutputTokens();
         if (event.getOutcome() == io.modelrouter.avro.AttemptOutcome.OK) {
           answeredCalls.merge(callOf(event), 1, Integer::sum);
+        } else if (event.getOutcome() == io.modelrouter.avro.AttemptOutcome.UNKNOWN && event.getEstimated()) {
+          inFlightCalls.merge(callOf(event), 1, Integer::sum);
         }
       }
     } else if (topic.equals(topics.budgetAlerts().name())) {
@@ -136,6 +143,11 @@ final class ChaosCollector implements Runnable {
   /** Successful calls with a usage event, by {@code <requestId>#<call>}. */
   synchronized Map<String, Integer> answeredCalls() {
     return Map.copyOf(answeredCalls);
+  }
+
+  /** Calls billed by the estimate of their intent (in flight when a worker died), by {@code <requestId>#<call>}. */
+  synchronized Map<String, Integer> inFlightCalls() {
+    return Map.copyOf(inFlightCalls);
   }
 
   /** The invariants a crash must not break, each false one named; empty when all hold. */

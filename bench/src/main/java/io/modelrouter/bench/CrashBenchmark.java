@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>Then, read_committed: every request must have exactly one result; every usage event (one per provider call)
  * must appear once; every call the provider answered (the worker's call journal, written as each call returns and
  * kept across the kill) must have its usage event, also one answered milliseconds before the kill (the restarted
- * worker writes it from its usage journal); the aggregator's totals must count exactly the usage events on
+ * worker writes it from its usage journal: the call's own event, or, when the kill came before that was journaled,
+ * the estimate the call's intent journaled before it was made); the aggregator's totals must count exactly the usage events on
  * the topic; no alert id may appear twice. Recovery time is from the kill to the restarted process's first committed
  * output, with the phases the restarted process logged on its way. The benchmark exits with status 1 and names what
  * broke when any of these does not hold. With {@code --cds true} each service is first started and stopped cleanly,
@@ -222,6 +223,7 @@ public final class CrashBenchmark {
       }
     }
     Map<String, Integer> counted = collector.answeredCalls();
+    Map<String, Integer> estimated = collector.inFlightCalls();
     long answeredTotal = answered.values().stream().mapToLong(List::size).sum();
     long countedTotal = counted.values().stream().mapToLong(Integer::longValue).sum();
     Instant workerKilled = kills.stream().filter(k -> k.process().name().equals("worker")).map(ChaosCollector.Kill::at)
@@ -230,7 +232,8 @@ public final class CrashBenchmark {
     long unexplained = 0;
     long extra = 0;
     for (Map.Entry<String, List<Instant>> call : answered.entrySet()) {
-      int have = counted.getOrDefault(call.getKey(), 0);
+      // an answered call whose own event the kill lost is billed by its intent's estimate (written at the restart)
+      int have = counted.getOrDefault(call.getKey(), 0) + estimated.getOrDefault(call.getKey(), 0);
       // A call answered twice (by the killed worker, then again after its restart) has one key and up to two usage
       // events, which do not say which answer they count: the missing ones are taken to be the answers nearest
       // before the kill (the only ones a kill can lose), not simply the later ones
@@ -252,6 +255,11 @@ public final class CrashBenchmark {
       extra += Math.max(0, call.getValue() - answered.getOrDefault(call.getKey(), List.of()).size());
     }
     long twice = answered.values().stream().filter(t -> t.size() > 1).count();
+    long estimates = estimated.values().stream().mapToLong(Integer::longValue).sum();
+    long estimatesAnswered = estimated.keySet().stream().filter(answered::containsKey)
+        .filter(k -> counted.getOrDefault(k, 0) < answered.get(k).size()).count();
+    System.out.printf(Locale.ROOT, "calls in flight at the worker's kill billed by their journaled intent's estimate %,d"
+        + " (of which %,d answered by the provider before the kill)%n", estimates, estimatesAnswered);
     System.out.printf(Locale.ROOT, "provider calls answered (call journal) %,d, of which %,d requests answered twice "
             + "(executed again after the worker's kill); usage events of answered calls %,d; answered calls without a "
             + "usage event %,d (%s); usage events without an answered call %,d%n", answeredTotal, twice, countedTotal,

@@ -9,8 +9,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A short {@link CrashBenchmark} in {@code ./mvnw verify}: router, worker and aggregator as child JVMs on the
  * embedded broker, each killed with SIGKILL under load and started again; every request has exactly one result,
- * every usage event appears once, every call the provider answered is billed (but for one answered in the last
- * second before the worker's kill), the aggregator's totals equal the usage events, no alert repeats. The long run
+ * every usage event appears once, every call the provider answered is billed (also one answered just before the
+ * worker's kill: by its own event or its journaled intent's estimate), the aggregator's totals equal the usage
+ * events, no alert repeats. The long run
  * at 2,000 requests/s is {@code bench/run CrashBenchmark}.
  */
 @IntegrationTest

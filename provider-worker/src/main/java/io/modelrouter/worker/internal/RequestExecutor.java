@@ -55,6 +55,14 @@ public final class RequestExecutor {
     UsageSink NONE = event -> { };
 
     void accept(UsageEvent event);
+
+    /**
+     * Before a call reaches the provider, on the thread that makes it: an estimate of what the call may cost (its
+     * estimated input tokens, outcome UNKNOWN, {@code estimated}) under the id its own event will have. A sink that
+     * keeps a write-ahead record bills this estimate if its process dies before the call's event is handed over.
+     */
+    default void started(UsageEvent estimate) {
+    }
   }
 
   private final Map<String, Provider> providers;
@@ -174,7 +182,7 @@ public final class RequestExecutor {
         // A BATCH request's call also passes the provider's batch bulkhead: interactive calls keep the rest
         boolean batch = request.getPriority() == io.modelrouter.avro.Priority.BATCH;
         ProviderResponse response = resilience.call(provider.name(), target.getModel(), remaining, batch, () -> {
-              int number = calls.next();
+              int number = calls.next(target, spec, call, provider);
               long sent = System.nanoTime();
               ProviderResponse answer = provider.call(call.withCall(number));
               String nonConforming = nonConforming(request, answer);
@@ -352,13 +360,23 @@ public final class RequestExecutor {
       this.sink = sink;
     }
 
-    /** Numbers a call about to reach the provider; the previous failed call was therefore not the last. */
-    synchronized int next() {
-      if (held != null) {
-        sink.accept(held);
-        held = null;
+    /**
+     * Numbers a call about to reach the provider (the previous failed call was therefore not the last) and hands the
+     * sink its intent: the estimate that stands for it until its own event is known.
+     */
+    int next(ModelRef target, ModelSpec spec, ProviderRequest call, Provider provider) {
+      int number;
+      synchronized (this) {
+        if (held != null) {
+          sink.accept(held);
+          held = null;
+        }
+        number = ++numbered;
       }
-      return ++numbered;
+      // outside the lock: the request's thread may want it meanwhile (a timeout's observed())
+      sink.started(event(callEventId(number), target, spec, call.estimatedInputTokens(), 0, 0, 0, 0, true,
+          Duration.ZERO, AttemptOutcome.UNKNOWN, provider));
+      return number;
     }
 
     synchronized int made() {

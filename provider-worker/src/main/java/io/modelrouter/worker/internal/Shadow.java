@@ -36,10 +36,20 @@ final class Shadow {
         .setShadow(null)
         .setReason("shadow of " + real.getModel() + ": " + real.getReason())
         .build();
-    return executor.execute(new RoutedRequest(routed.getRequest(), decision), "shadow-" + execution, event -> {
-      event.setShadow(true);
-      sink.accept(event);
-    }).result();
+    return executor.execute(new RoutedRequest(routed.getRequest(), decision), "shadow-" + execution,
+        new RequestExecutor.UsageSink() {
+          @Override
+          public void started(io.modelrouter.avro.UsageEvent estimate) {
+            estimate.setShadow(true);
+            sink.started(estimate);
+          }
+
+          @Override
+          public void accept(io.modelrouter.avro.UsageEvent event) {
+            event.setShadow(true);
+            sink.accept(event);
+          }
+        }).result();
   }
 
   /** The shadow's result; a shadow call that threw is answered FAILED rather than failing the request. */

@@ -55,6 +55,11 @@ public final class StripedUsageJournal implements AutoCloseable {
     return lanes.get(Math.floorMod(eventId.hashCode(), lanes.size()));
   }
 
+  /** As {@link UsageJournal#intended}, in the lane of the event it stands for. */
+  public void intended(String cluster, String topic, UsageEvent estimate) {
+    lane(estimate.getEventId().toString()).intended(cluster, topic, estimate);
+  }
+
   /** As {@link UsageJournal#sent}, in the event's lane. */
   public void sent(String cluster, String topic, UsageEvent event) {
     lane(event.getEventId().toString()).sent(cluster, topic, event);
@@ -79,6 +84,11 @@ public final class StripedUsageJournal implements AutoCloseable {
   /** Events handed over and not acknowledged in this run, in every lane. */
   public int unacknowledged() {
     return lanes.stream().mapToInt(UsageJournal::unacknowledged).sum();
+  }
+
+  /** Calls in flight: intents of this run whose event is not journaled yet, in every lane. */
+  public int inFlight() {
+    return lanes.stream().mapToInt(UsageJournal::inFlight).sum();
   }
 
   @Override

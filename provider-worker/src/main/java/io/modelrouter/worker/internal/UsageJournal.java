@@ -30,23 +30,35 @@ import org.slf4j.LoggerFactory;
  * {@link UsageWriter#recover} writes it to {@code llm.usage} unless it is already there (same event id). So a call the
  * provider answered is billed even when the worker dies milliseconds later.
  *
+ * <p>Before each provider call, the call's intent is journaled too: an estimated event under the id the call's real
+ * event will have (its estimated input tokens, outcome UNKNOWN). A worker killed during the call, or between the
+ * provider's answer and the real event's journal write, finds the intent without an event and writes the estimate:
+ * a call that may have been billed is never left out, and it is marked {@code estimated}.
+ *
  * <p>Files {@code usage-<n>.journal} in one directory per worker instance (locked against a second process). Each
- * record is a type byte ({@code S}: an event handed over, {@code A}: an event acknowledged), the payload's length,
- * the payload and its CRC32; a record cut by the kill fails its length or CRC and ends the file's reading. The
- * payload of {@code S} is the Kafka cluster id, the topic and the event (Avro single-object encoding, independent of
+ * record is a type byte ({@code I}: a call's intent, {@code S}: an event handed over, {@code A}: an event
+ * acknowledged), the payload's length, the payload and its CRC32; a record cut by the kill fails its length or CRC
+ * and ends the file's reading. A version older than the intent records stops reading a file at the first {@code I}
+ * (as at a cut record): going back to it over a journal this one wrote may leave that file's later events out. The
+ * payload of {@code I} and {@code S} is the Kafka cluster id, the topic and the event (Avro single-object encoding, independent of
  * the schema registry); events of another cluster or topic are not replayed (a test's or benchmark's journal left
  * from a different broker). Each write goes straight to the file (the operating system's page cache: it survives the
  * process, not the machine). A segment is deleted once every event in it is acknowledged and a newer one is in use.
  */
 public final class UsageJournal implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UsageJournal.class);
+  private static final byte INTENT = 'I';
   private static final byte SENT = 'S';
   private static final byte ACKED = 'A';
   /** A new segment starts past this size. */
   static final long SEGMENT_BYTES = 8L * 1024 * 1024;
 
-  /** An event the journal holds without an acknowledgement. */
-  public record Pending(String cluster, String topic, UsageEvent event) {}
+  /**
+   * An event the journal holds without an acknowledgement.
+   *
+   * @param inFlight the event is a call's intent (an estimate): the run ended before the call's own event was journaled
+   */
+  public record Pending(String cluster, String topic, UsageEvent event, boolean inFlight) {}
 
   private final Path dir;
   private final FileChannel lockChannel;
@@ -55,6 +67,8 @@ public final class UsageJournal implements AutoCloseable {
   private final java.util.concurrent.ConcurrentLinkedQueue<String> acknowledgements =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final Map<String, Long> segmentOf = new HashMap<>();
+  /** Intents whose call's event is not journaled yet, by event id: the segment each is in. */
+  private final Map<String, Long> intentIn = new HashMap<>();
   private final List<Pending> recovered;
   private final List<Path> recoveredFiles;
   private long segment;
@@ -113,7 +127,10 @@ public final class UsageJournal implements AutoCloseable {
     return dir;
   }
 
-  /** Events an earlier run handed over and never saw acknowledged, in the order it wrote them. */
+  /**
+   * Events an earlier run handed over and never saw acknowledged, and the intents of its calls that have no event
+   * (as estimates, {@link Pending#inFlight}), in the order it wrote them.
+   */
   public List<Pending> recovered() {
     return recovered;
   }
@@ -130,10 +147,45 @@ public final class UsageJournal implements AutoCloseable {
   }
 
   /**
+   * Before a provider call: its intent, an estimated event under the id its real event will have, which the next
+   * start writes if this run journals no event under that id (the worker died during the call or just after it).
+   */
+  public void intended(String cluster, String topic, UsageEvent estimate) {
+    byte[] record = record(INTENT, payload(cluster, topic, estimate));
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      write(withAcknowledgements(record));
+      outstanding.merge(segment, 1, Integer::sum);
+      intentIn.put(estimate.getEventId().toString(), segment);
+      afterWrite();
+    }
+  }
+
+  /**
    * Before the event is handed to the producer: one write of its record (and of the acknowledgements that arrived
    * since the last one). Encoding happens before the lock, so call threads hold it only for the write.
    */
   public void sent(String cluster, String topic, UsageEvent event) {
+    byte[] record = record(SENT, payload(cluster, topic, event));
+    synchronized (this) {
+      if (closed) {
+        return; // an in-process crash's threads after the crash (a killed process has none)
+      }
+      write(withAcknowledgements(record));
+      String id = event.getEventId().toString();
+      outstanding.merge(segment, 1, Integer::sum);
+      segmentOf.put(id, segment);
+      Long intent = intentIn.remove(id);
+      if (intent != null) {
+        release(intent); // the event stands for its intent from now on
+      }
+      afterWrite();
+    }
+  }
+
+  private static byte[] payload(String cluster, String topic, UsageEvent event) {
     byte[] encoded;
     try {
       ByteBuffer buffer = event.toByteBuffer();
@@ -146,15 +198,12 @@ public final class UsageJournal implements AutoCloseable {
     byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
     ByteBuffer payload = ByteBuffer.allocate(8 + clusterBytes.length + topicBytes.length + encoded.length);
     payload.putInt(clusterBytes.length).put(clusterBytes).putInt(topicBytes.length).put(topicBytes).put(encoded);
-    byte[] record = record(SENT, payload.array());
-    synchronized (this) {
-      if (closed) {
-        return; // an in-process crash's threads after the crash (a killed process has none)
-      }
-      write(withAcknowledgements(record));
-      outstanding.merge(segment, 1, Integer::sum);
-      segmentOf.put(event.getEventId().toString(), segment);
-      afterWrite();
+    return payload.array();
+  }
+
+  private void release(long segmentNumber) {
+    if (outstanding.merge(segmentNumber, -1, Integer::sum) <= 0) {
+      outstanding.remove(segmentNumber);
     }
   }
 
@@ -184,6 +233,11 @@ public final class UsageJournal implements AutoCloseable {
     return segmentOf.size();
   }
 
+  /** Intents journaled in this run whose call's event is not journaled yet: calls in flight. */
+  public synchronized int inFlight() {
+    return intentIn.size();
+  }
+
   /** {@code first} followed by a record per queued acknowledgement of an event this run journaled. */
   private byte[] withAcknowledgements(byte[] first) {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(first.length + 64);
@@ -194,9 +248,7 @@ public final class UsageJournal implements AutoCloseable {
         continue;
       }
       out.writeBytes(record(ACKED, id.getBytes(StandardCharsets.UTF_8)));
-      if (outstanding.merge(in, -1, Integer::sum) <= 0) {
-        outstanding.remove(in);
-      }
+      release(in);
     }
     return out.toByteArray();
   }
@@ -295,7 +347,7 @@ public final class UsageJournal implements AutoCloseable {
     while (in.remaining() >= 9) {
       byte type = in.get();
       int length = in.getInt();
-      if (length < 0 || length > in.remaining() - 4 || (type != SENT && type != ACKED)) {
+      if (length < 0 || length > in.remaining() - 4 || (type != SENT && type != ACKED && type != INTENT)) {
         LOG.warn("usage journal {}: a record cut at byte {} (the end a kill left); read up to there", file,
             in.position() - 5);
         return;
@@ -325,7 +377,12 @@ public final class UsageJournal implements AutoCloseable {
           keepUnreadable(file);
           continue;
         }
-        pending.put(event.getEventId().toString(), new Pending(cluster, topic, event));
+        if (type == INTENT) {
+          // written before the call, so before any record of its event: an event journaled later replaces it
+          pending.putIfAbsent(event.getEventId().toString(), new Pending(cluster, topic, event, true));
+        } else {
+          pending.put(event.getEventId().toString(), new Pending(cluster, topic, event, false));
+        }
       }
     }
   }

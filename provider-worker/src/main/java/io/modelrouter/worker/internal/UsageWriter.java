@@ -86,8 +86,12 @@ public final class UsageWriter {
     this.cluster = cluster;
   }
 
-  /** What {@link #recover} did. */
-  public record Recovery(int journaled, int otherCluster, int alreadyWritten, int written) {}
+  /**
+   * What {@link #recover} did.
+   *
+   * @param inFlight of {@code written}, the estimates of calls in flight when the earlier run ended (their intents)
+   */
+  public record Recovery(int journaled, int otherCluster, int alreadyWritten, int written, int inFlight) {}
 
   /**
    * Writes the events an earlier run journaled and never saw acknowledged, unless they are on {@code llm.usage}
@@ -97,34 +101,38 @@ public final class UsageWriter {
    */
   public Recovery recover() {
     if (journal == null) {
-      return new Recovery(0, 0, 0, 0);
+      return new Recovery(0, 0, 0, 0, 0);
     }
     List<UsageJournal.Pending> journaled = journal.recovered();
-    List<UsageEvent> mine = journaled.stream()
-        .filter(p -> p.cluster().equals(cluster) && p.topic().equals(topics.usage().name()))
-        .map(UsageJournal.Pending::event).toList();
+    List<UsageJournal.Pending> mine = journaled.stream()
+        .filter(p -> p.cluster().equals(cluster) && p.topic().equals(topics.usage().name())).toList();
     int otherCluster = journaled.size() - mine.size();
     if (otherCluster > 0) {
       LOG.warn("usage journal {}: {} event(s) of another Kafka cluster or topic (not {} on cluster {}) are not"
           + " written", journal.dir(), otherCluster, topics.usage().name(), cluster);
     }
     Set<String> onTopic = mine.isEmpty() ? Set.of()
-        : eventIdsSince(mine.stream().mapToLong(e -> e.getEventTime().toEpochMilli()).min()
+        : eventIdsSince(mine.stream().mapToLong(p -> p.event().getEventTime().toEpochMilli()).min()
             .getAsLong() - RECOVERY_LOOKBACK.toMillis());
     Request request = new Request();
     int written = 0;
-    for (UsageEvent event : mine) {
+    int inFlight = 0;
+    for (UsageJournal.Pending pending : mine) {
+      UsageEvent event = pending.event();
       if (!onTopic.contains(event.getEventId().toString())) {
+        // An intent is written as it was journaled: the call's estimate, marked estimated, outcome UNKNOWN
         request.accept(event);
         written++;
+        inFlight += pending.inFlight() ? 1 : 0;
       }
     }
     request.awaitWritten();
     journal.recoveryDone();
-    Recovery recovery = new Recovery(journaled.size(), otherCluster, mine.size() - written, written);
+    Recovery recovery = new Recovery(journaled.size(), otherCluster, mine.size() - written, written, inFlight);
     if (!journaled.isEmpty()) {
       LOG.info("usage journal {}: {} event(s) of the previous run were not acknowledged: {} already on {}, {} written"
-          + " now", journal.dir(), journaled.size(), recovery.alreadyWritten(), topics.usage().name(), written);
+          + " now, of which {} the estimate of a call in flight when it ended", journal.dir(), journaled.size(),
+          recovery.alreadyWritten(), topics.usage().name(), written, inFlight);
     }
     return recovery;
   }
@@ -276,6 +284,23 @@ public final class UsageWriter {
     /** The trace headers to put on each usage record of this execution. */
     public synchronized void trace(org.apache.kafka.common.header.Headers headers) {
       this.trace = headers.toArray();
+    }
+
+    /**
+     * Journals the call's intent before the call (not sent): the next start writes it if this run dies before the
+     * call's event is journaled. A journal that cannot write it is counted and the call goes on.
+     */
+    @Override
+    public void started(UsageEvent estimate) {
+      if (journal != null) {
+        try {
+          journal.intended(cluster, topics.usage().name(), estimate);
+        } catch (java.io.UncheckedIOException e) {
+          journalFailures.incrementAndGet();
+          LOG.error("the intent of call {} could not be journaled (the call goes on): {}", estimate.getEventId(),
+              e.getCause() == null ? e.toString() : e.getCause().toString());
+        }
+      }
     }
 
     @Override

@@ -135,6 +135,47 @@ class RequestExecutorTest {
   }
 
   @Test
+  void eachCallsIntentReachesTheSinkBeforeTheCallUnderTheIdOfItsOwnEvent() {
+    // Given a first call that fails and a retry that is answered
+    anthropic.then(failure(ProviderException.Kind.SERVER_ERROR, 503), ok("second time", 100, 10));
+    List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    List<UsageEvent> intents = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    RequestExecutor.UsageSink sink = new RequestExecutor.UsageSink() {
+      @Override
+      public void started(UsageEvent estimate) {
+        // the provider has not been called for it yet
+        seen.add("intent " + estimate.getEventId() + " after " + anthropic.calls().size() + " call(s)");
+        intents.add(estimate);
+      }
+
+      @Override
+      public void accept(UsageEvent event) {
+        seen.add("event " + event.getEventId() + " " + event.getOutcome());
+      }
+    };
+
+    // When
+    RequestExecutor.Outcome outcome = executor().execute(routed("r-intent"), "run.7", sink);
+
+    // Then each intent came before its call, and the call's own event under the same id after it
+    assertThat(outcome.result().getStatus()).isEqualTo(ResultStatus.OK);
+    assertThat(seen).containsExactly(
+        "intent r-intent#1@run.7 after 0 call(s)",
+        "event r-intent#1@run.7 RETRYABLE_ERROR",
+        "intent r-intent#2@run.7 after 1 call(s)",
+        "event r-intent#2@run.7 OK");
+    // and an intent is what the call may cost before anything is known: the decision's 120 estimated input tokens
+    assertThat(intents).allSatisfy(intent -> {
+      assertThat(intent.getEstimated()).isTrue();
+      assertThat(intent.getOutcome()).isEqualTo(AttemptOutcome.UNKNOWN);
+      assertThat(intent.getInputTokens()).isEqualTo(120);
+      assertThat(intent.getOutputTokens()).isZero();
+      assertThat(intent.getFinalCall()).isFalse();
+      assertThat(intent.getCostMicros()).isEqualTo(Pricing.costMicros(CATALOG.get("claude-sonnet-4-5"), 120, 0, 0));
+    });
+  }
+
+  @Test
   void retriesARetryableFailureAndCountsEveryCall() {
     anthropic.then(failure(ProviderException.Kind.SERVER_ERROR, 503), ok("second time", 100, 10));
 

@@ -43,6 +43,73 @@ class UsageJournalTest {
     assertThat(next.recovered().get(1).topic()).isEqualTo("llm.usage");
   }
 
+  private static UsageEvent intent(String id) {
+    return UsageEvent.newBuilder(event(id, 0)).setInputTokens(120).setEstimated(true)
+        .setOutcome(AttemptOutcome.UNKNOWN).build();
+  }
+
+  @Test
+  void aCallsIntentStandsForItsEventUntilTheEventIsJournaled() {
+    // Given a run killed with three calls made: one in flight (intent only), one answered and handed over (intent,
+    // then its event), one answered and acknowledged
+    UsageJournal killed = UsageJournal.open(dir.resolve("w1"));
+    killed.intended("c", "llm.usage", intent("r1#1@a.1"));
+    killed.intended("c", "llm.usage", intent("r2#1@a.2"));
+    killed.sent("c", "llm.usage", event("r2#1@a.2", 20));
+    killed.intended("c", "llm.usage", intent("r3#1@a.3"));
+    killed.sent("c", "llm.usage", event("r3#1@a.3", 30));
+    killed.acknowledged("r3#1@a.3");
+    killed.flushAcknowledgements();
+    int inFlight = killed.inFlight();
+    killed.close();
+
+    // When
+    UsageJournal next = UsageJournal.open(dir.resolve("w1"));
+
+    // Then the call in flight is found as its estimate, the answered one as its own event, the acknowledged one not
+    assertThat(inFlight).isEqualTo(1);
+    assertThat(next.recovered()).hasSize(2);
+    assertThat(next.recovered().get(0)).satisfies(p -> {
+      assertThat(p.event().getEventId()).isEqualTo("r1#1@a.1");
+      assertThat(p.inFlight()).isTrue();
+      assertThat(p.event().getEstimated()).isTrue();
+      assertThat(p.event().getInputTokens()).isEqualTo(120);
+    });
+    assertThat(next.recovered().get(1)).satisfies(p -> {
+      assertThat(p.event().getEventId()).isEqualTo("r2#1@a.2");
+      assertThat(p.inFlight()).isFalse();
+      assertThat(p.event().getOutputTokens()).isEqualTo(20);
+      assertThat(p.event().getOutcome()).isEqualTo(AttemptOutcome.OK);
+    });
+    next.close();
+  }
+
+  @Test
+  void aSegmentHoldingAnIntentIsKeptUntilItsCallsEventIsJournaledElsewhere() {
+    // Given an intent in the first segment, and enough acknowledged events after it to fill several more
+    UsageJournal journal = UsageJournal.open(dir.resolve("w1"));
+    String padding = "x".repeat(4_000);
+    journal.intended("c", "llm.usage", intent("slow#1@a.0"));
+    for (int i = 1; i <= 6_000; i++) {
+      String id = "r" + i + padding + "#1@a." + i;
+      journal.sent("c", "llm.usage", event(id, i));
+      journal.acknowledged(id);
+    }
+    journal.flushAcknowledgements();
+    int whileInFlight = journal.files().size();
+
+    // When the slow call's event is journaled, and acknowledged
+    journal.sent("c", "llm.usage", event("slow#1@a.0", 7));
+    journal.acknowledged("slow#1@a.0");
+    journal.flushAcknowledgements();
+
+    // Then the intent held every segment after it; once its event stood for it and was acknowledged, one is left
+    assertThat(whileInFlight).isGreaterThan(2);
+    assertThat(journal.files()).hasSize(1);
+    assertThat(journal.inFlight()).isZero();
+    assertThat(journal.unacknowledged()).isZero();
+  }
+
   @Test
   void aWriterInterruptedMidWriteDoesNotBreakTheJournalForEveryoneAfter() throws Exception {
     // Given: a call thread interrupted while it journals (its FileChannel write closes the channel)

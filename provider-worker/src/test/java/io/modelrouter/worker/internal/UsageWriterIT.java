@@ -88,6 +88,45 @@ class UsageWriterIT {
   }
 
   @Test
+  void recoveryBillsACallInFlightAtTheKillByItsIntentAndNothingTwice(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    // Given a run killed with three calls journaled: one in flight (its intent only), one answered and handed over
+    // but never written, one answered and written whose acknowledgement the kill lost
+    StripedUsageJournal killed = StripedUsageJournal.open(dir, 2);
+    killed.intended("cluster-x", topics.usage().name(), intent("in-flight#1@k.1"));
+    killed.intended("cluster-x", topics.usage().name(), intent("handed-over#1@k.2"));
+    killed.sent("cluster-x", topics.usage().name(), event("handed-over#1@k.2"));
+    killed.intended("cluster-x", topics.usage().name(), intent("written#1@k.3"));
+    killed.sent("cluster-x", topics.usage().name(), event("written#1@k.3"));
+    killed.close();
+    UsageWriter before = new UsageWriter(new KafkaProducer<>(stack.producerConfig(), new ByteArraySerializer(),
+        new ByteArraySerializer()), topics, null, "cluster-x", stack.consumerConfig("unused"));
+    UsageWriter.Request written = before.request();
+    written.accept(event("written#1@k.3"));
+    written.awaitWritten();
+    before.close(java.time.Duration.ofSeconds(5));
+
+    // When the next run starts on the same journal
+    UsageWriter next = new UsageWriter(new KafkaProducer<>(stack.producerConfig(), new ByteArraySerializer(),
+        new ByteArraySerializer()), topics, StripedUsageJournal.open(dir, 2), "cluster-x",
+        stack.consumerConfig("unused"));
+    UsageWriter.Recovery recovery = next.recover();
+
+    // Then the call in flight is billed by its estimate, the handed-over one by its own event, the written one once
+    assertThat(recovery).isEqualTo(new UsageWriter.Recovery(3, 0, 1, 2, 1));
+    List<UsageEvent> events = events();
+    assertThat(events).extracting(e -> e.getEventId().toString())
+        .containsExactlyInAnyOrder("written#1@k.3", "handed-over#1@k.2", "in-flight#1@k.1");
+    assertThat(events).filteredOn(e -> e.getEventId().toString().equals("in-flight#1@k.1")).singleElement()
+        .satisfies(e -> {
+          assertThat(e.getEstimated()).isTrue();
+          assertThat(e.getOutcome()).isEqualTo(io.modelrouter.avro.AttemptOutcome.UNKNOWN);
+          assertThat(e.getInputTokens()).isEqualTo(120);
+        });
+    next.close(java.time.Duration.ofSeconds(5));
+  }
+
+  @Test
   void theErrorsOfARecordRefusedOutrightNeedNoLookUp() {
     assertThat(UsageWriter.mayHaveBeenWritten(new ExecutionException(
         new org.apache.kafka.common.errors.RecordTooLargeException("too large")))).isFalse();
@@ -101,6 +140,16 @@ class UsageWriterIT {
   private UsageEvent event(String id) {
     return UsageEvent.newBuilder(SampleRecords.usage()).setEventId(id).setRequestId(id.substring(0, id.indexOf('#')))
         .setEventTime(Instant.now()).build();
+  }
+
+  private UsageEvent intent(String id) {
+    return UsageEvent.newBuilder(event(id)).setInputTokens(120).setOutputTokens(0).setEstimated(true)
+        .setOutcome(io.modelrouter.avro.AttemptOutcome.UNKNOWN).build();
+  }
+
+  /** Every usage event on the topic, in no particular order. */
+  private List<UsageEvent> events() {
+    return stack.readCommitted(topics.usage()).stream().map(Map.Entry::getValue).toList();
   }
 
   /** The event ids of every record on the usage topic (its header), in no particular order. */
