@@ -5,6 +5,7 @@ import io.modelrouter.config.CommonSettings;
 import io.modelrouter.config.Settings;
 import io.modelrouter.router.internal.RouterStores;
 import io.modelrouter.router.learned.LearnedRouter;
+import io.modelrouter.router.learned.LexicalTierModel;
 import io.modelrouter.router.routing.RoutingEngine;
 import io.modelrouter.runtime.Metrics;
 import io.modelrouter.runtime.Phases;
@@ -85,6 +86,11 @@ public final class RouterService implements AutoCloseable {
   public RouterService start() {
     CommonSettings.awaitTopics(topicsReady);
     Phases.mark("router", "topics");
+    if (preload) {
+      // Before start(), which opens every local task's stores one after the other on this thread (seconds after a
+      // crash): the fit uses the other core meanwhile, instead of the first requests' time after it
+      LexicalTierModel.fitInBackground();
+    }
     streams.start();
     if (preload) { // once started: a router whose start failed leaves no thread behind
       LearnedRouter.shipped().preloadInBackground(this::embeddingModelInUse);

@@ -118,7 +118,8 @@ public final class LearnedRouter {
       try {
         long start = System.nanoTime();
         LexicalTierModel lexical = LexicalTierModel.shipped();
-        LOG.info("lexical model {} fitted in {} ms", lexical.version(), (System.nanoTime() - start) / 1_000_000);
+        LOG.info("lexical model {} ready in {} ms (fitted here, or waited for)", lexical.version(),
+            (System.nanoTime() - start) / 1_000_000);
       } catch (RuntimeException e) {
         LOG.error("the lexical model could not be fitted; "
             + "policies with auto.model lexical will fail their requests until it can: {}", e.toString(), e);

@@ -34,6 +34,7 @@ public final class LexicalTierModel {
   /** The n-gram vector's length after scaling: commensurate with the one-hot and shape features. */
   private static final double NGRAM_NORM = 3;
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LexicalTierModel.class);
   private static volatile LexicalTierModel shipped;
 
   private final Map<String, Integer> taskTypes;
@@ -61,6 +62,23 @@ public final class LexicalTierModel {
       }
     }
     return model;
+  }
+
+  /**
+   * Fits the shipped model on a daemon thread of its own (a no-op once fitted), logging how long it took; a failure
+   * is logged, and the first use tries again.
+   */
+  public static Thread fitInBackground() {
+    return Thread.ofPlatform().daemon().name("lexical-model-fit").start(() -> {
+      try {
+        long start = System.nanoTime();
+        LexicalTierModel model = shipped();
+        LOG.info("lexical model {} ready in {} ms", model.version(), (System.nanoTime() - start) / 1_000_000);
+      } catch (RuntimeException e) {
+        LOG.error("the lexical model could not be fitted; the first request that needs it tries again: {}",
+            e.toString(), e);
+      }
+    });
   }
 
   /** Fits the two heads on the exemplars: document frequencies over their texts, then gradient descent. */
