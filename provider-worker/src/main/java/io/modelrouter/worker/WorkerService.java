@@ -197,8 +197,18 @@ public final class WorkerService implements AutoCloseable {
         .description("usage events written (one per provider call), and those that could not be")
         .tag("outcome", "found-after-failure").register(registry);
     FunctionCounter.builder("worker.usage.journal.failures", loop, l -> l.usage().journalFailures())
-        .description("usage events the usage journal could not keep (disk full or failing); they were still sent")
+        .description("usage events and call intents the usage journal could not keep (disk full or failing); the"
+            + " events were still sent, the calls still made")
         .register(registry);
+    String recovered = "usage events this start found in the previous run's journal: written now (estimated: of"
+        + " those, the estimates of calls in flight when it ended), or already on llm.usage";
+    FunctionCounter.builder("worker.usage.recovered", loop, l -> l.usage().recovery().written()
+            - l.usage().recovery().inFlight())
+        .description(recovered).tag("outcome", "written").register(registry);
+    FunctionCounter.builder("worker.usage.recovered", loop, l -> l.usage().recovery().inFlight())
+        .description(recovered).tag("outcome", "estimated").register(registry);
+    FunctionCounter.builder("worker.usage.recovered", loop, l -> l.usage().recovery().alreadyWritten())
+        .description(recovered).tag("outcome", "already-written").register(registry);
   }
 
   private KafkaConsumer<byte[], byte[]> consumer(String instance) {

@@ -70,6 +70,8 @@ public final class UsageWriter {
   /** Kafka client settings for reading llm.usage back (recovery, and a failed send's look-up). */
   private final Map<String, Object> consumerConfig;
   private volatile boolean closed;
+  /** What the last {@link #recover} did (none yet: zeros). */
+  private volatile Recovery recovery = new Recovery(0, 0, 0, 0, 0);
 
   /**
    * @param journal the write-ahead journal, or null for none
@@ -129,11 +131,17 @@ public final class UsageWriter {
     request.awaitWritten();
     journal.recoveryDone();
     Recovery recovery = new Recovery(journaled.size(), otherCluster, mine.size() - written, written, inFlight);
+    this.recovery = recovery;
     if (!journaled.isEmpty()) {
       LOG.info("usage journal {}: {} event(s) of the previous run were not acknowledged: {} already on {}, {} written"
           + " now, of which {} the estimate of a call in flight when it ended", journal.dir(), journaled.size(),
           recovery.alreadyWritten(), topics.usage().name(), written, inFlight);
     }
+    return recovery;
+  }
+
+  /** What the start-up recovery did; zeros before it ends (or without a journal). */
+  public Recovery recovery() {
     return recovery;
   }
 

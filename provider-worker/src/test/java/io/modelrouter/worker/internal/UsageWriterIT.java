@@ -114,6 +114,7 @@ class UsageWriterIT {
 
     // Then the call in flight is billed by its estimate, the handed-over one by its own event, the written one once
     assertThat(recovery).isEqualTo(new UsageWriter.Recovery(3, 0, 1, 2, 1));
+    assertThat(next.recovery()).as("what the metrics read").isEqualTo(recovery);
     List<UsageEvent> events = events();
     assertThat(events).extracting(e -> e.getEventId().toString())
         .containsExactlyInAnyOrder("written#1@k.3", "handed-over#1@k.2", "in-flight#1@k.1");
