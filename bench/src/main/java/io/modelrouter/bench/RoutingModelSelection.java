@@ -96,7 +96,10 @@ public final class RoutingModelSelection {
       candidates.add(Map.entry(View.HEAD, lexical(2048, lambda, true, false)));
     }
     for (double weight : new double[] {0.3, 0.5}) {
-      candidates.add(Map.entry(View.HEAD, ensemble(weight)));
+      candidates.add(Map.entry(View.HEAD, ensemble(weight, false)));
+    }
+    for (double weight : new double[] {0.3, 0.5, 0.7}) {
+      candidates.add(Map.entry(View.HEAD, ensemble(weight, true)));
     }
     for (int epochs : new int[] {300, 1000, 3000}) {
       for (double lambda : new double[] {0.01, 0.03, 0.1}) {
@@ -325,14 +328,18 @@ public final class RoutingModelSelection {
 
   /**
    * The shipped embedding model (kNN vote with the logistic prior) and the lexical model, their probabilities
-   * averaged with the lexical model's at {@code weight}.
+   * averaged with the lexical model's at {@code weight}; with {@code chars}, the lexical model with character
+   * 4-grams too (4,096 buckets, 2,000 steps: its best log-loss alone).
    */
-  static Candidate ensemble(double weight) {
+  static Candidate ensemble(double weight, boolean chars) {
     Candidate embedding = knnWithPrior(KnnTierModel.DEFAULT_K, KnnTierModel.DEFAULT_TEMPERATURE,
         LogisticTierModel.DEFAULT_LAMBDA, 1);
-    Candidate lexical = lexical(2048, io.modelrouter.router.learned.LexicalTierModel.LAMBDA, true, false,
-        io.modelrouter.router.learned.LexicalTierModel.EPOCHS);
-    return new Candidate(String.format(Locale.ROOT, "ensemble: embedding model + lexical model at %.1f", weight),
+    Candidate lexical = chars
+        ? lexical(4096, io.modelrouter.router.learned.LexicalTierModel.LAMBDA, true, false, 2000, false, true)
+        : lexical(2048, io.modelrouter.router.learned.LexicalTierModel.LAMBDA, true, false,
+            io.modelrouter.router.learned.LexicalTierModel.EPOCHS);
+    return new Candidate(String.format(Locale.ROOT, "ensemble: embedding model + lexical model%s at %.1f",
+        chars ? " with char 4-grams" : "", weight),
         (train, trainVectors, held, heldVectors) -> {
           Function<Integer, KnnTierModel.Prediction> e = embedding.fit().fit(train, trainVectors, held, heldVectors);
           Function<Integer, KnnTierModel.Prediction> l = lexical.fit().fit(train, trainVectors, held, heldVectors);
