@@ -44,7 +44,9 @@ public final class AggregatorTopology {
         .withCachingEnabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregatorStores.LEDGERS),
         Serdes.String(), ledgerSerde).withCachingEnabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AggregatorStores.POLICIES),
+    // In memory: one record per team, written when its policy changes (a restart restores it in moments instead of
+    // opening one more RocksDB instance per task before joining the group)
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(AggregatorStores.POLICIES),
         Serdes.String(), topics.budgetPolicies().valueSerde()));
 
     KStream<String, AggregatorRecord.In> usage = source(builder, topics.usage().name(), "usage",
