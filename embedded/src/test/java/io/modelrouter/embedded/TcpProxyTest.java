@@ -55,6 +55,12 @@ class TcpProxyTest {
     return socket;
   }
 
+  /** The proxy counts bytes after writing them, so a client may read them before they are counted. */
+  private void awaitForwarded(long bytes) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(proxy.forwarded()).isEqualTo(bytes));
+  }
+
   private static String roundTrip(Socket socket, String text) throws IOException {
     socket.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
     socket.getOutputStream().flush();
@@ -67,13 +73,14 @@ class TcpProxyTest {
     try (Socket socket = connect()) {
       assertThat(roundTrip(socket, "hello")).isEqualTo("hello");
     }
-    assertThat(proxy.forwarded()).isEqualTo(10); // 5 bytes there, 5 back
+    awaitForwarded(10); // 5 bytes there, 5 back
   }
 
   @Test
   void dropHoldsTheBytesOfAnOpenConnectionUntilItHeals() throws IOException {
     try (Socket socket = connect()) {
       assertThat(roundTrip(socket, "a")).isEqualTo("a");
+      awaitForwarded(2);
       proxy.mode(TcpProxy.Mode.DROP);
       socket.getOutputStream().write("held".getBytes(StandardCharsets.UTF_8));
       socket.getOutputStream().flush();
@@ -94,6 +101,7 @@ class TcpProxyTest {
   void cutClosesOpenConnectionsAndNewOnesCarryNothingUntilItHeals() throws IOException {
     try (Socket open = connect()) {
       assertThat(roundTrip(open, "a")).isEqualTo("a");
+      awaitForwarded(2);
       proxy.mode(TcpProxy.Mode.CUT);
       assertThat(open.getInputStream().read()).as("the open connection is closed").isEqualTo(-1);
     }
