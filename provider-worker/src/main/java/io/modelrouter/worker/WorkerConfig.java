@@ -41,8 +41,9 @@ public final class WorkerConfig {
       "File to which every provider call is appended as it returns (time, provider, model, request, call, outcome, "
           + "tokens; no content): a local record to reconcile with invoices and llm.usage.");
   public static final Setting<String> USAGE_JOURNAL_DIR = Setting.string("worker.usage.journal.dir", null,
-      "Directory of this worker's write-ahead usage journal (each usage event is written there before it is sent, and"
-          + " the next start writes the ones a kill left unacknowledged); 'none' turns it off. Keep it across"
+      "Directory of this worker's write-ahead usage journal (each call's intent is written there before the call,"
+          + " each usage event before it is sent, and the next start writes the events a kill left unacknowledged and"
+          + " the estimates of calls in flight); 'none' turns it off. Keep it across"
           + " restarts of the same instance (a volume in a container).");
   public static final Setting<String> SIMULATE = Setting.string("worker.simulate", "auto",
       "auto: simulate providers without credentials; all: simulate every provider; none: real providers only.")
