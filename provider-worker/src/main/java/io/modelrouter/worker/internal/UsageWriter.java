@@ -300,32 +300,34 @@ public final class UsageWriter {
      */
     @Override
     public void started(UsageEvent estimate) {
-      if (journal != null) {
-        try {
-          journal.intended(cluster, topics.usage().name(), estimate);
-        } catch (java.io.UncheckedIOException e) {
-          journalFailures.incrementAndGet();
-          LOG.error("the intent of call {} could not be journaled (the call goes on): {}", estimate.getEventId(),
-              e.getCause() == null ? e.toString() : e.getCause().toString());
-        }
-      }
+      journal(j -> j.intended(cluster, topics.usage().name(), estimate),
+          "the intent of call {} could not be journaled (the call goes on): {}", estimate.getEventId());
     }
 
     @Override
     public synchronized void accept(UsageEvent event) {
-      if (journal != null) {
-        try {
-          journal.sent(cluster, topics.usage().name(), event);
-        } catch (java.io.UncheckedIOException e) {
-          // A full or failing disk must not stop billing through Kafka: the event goes out unjournaled
-          journalFailures.incrementAndGet();
-          LOG.error("usage event {} could not be journaled (it is still sent): {}", event.getEventId(),
-              e.getCause() == null ? e.toString() : e.getCause().toString());
-        }
-      }
+      // A full or failing disk must not stop billing through Kafka: the event goes out unjournaled
+      journal(j -> j.sent(cluster, topics.usage().name(), event),
+          "usage event {} could not be journaled (it is still sent): {}", event.getEventId());
       if (!trySend(event, System.currentTimeMillis())) {
         // The registry could not be reached to serialize it: keep it, awaitWritten tries again.
         unserialized.add(event);
+      }
+    }
+
+    /**
+     * One write to the journal, if there is one; a write that fails is counted and logged ({@code failure}: the event
+     * id, then the error), and the caller goes on.
+     */
+    private void journal(java.util.function.Consumer<StripedUsageJournal> write, String failure, CharSequence id) {
+      if (journal == null) {
+        return;
+      }
+      try {
+        write.accept(journal);
+      } catch (java.io.UncheckedIOException e) {
+        journalFailures.incrementAndGet();
+        LOG.error(failure, id, e.getCause() == null ? e.toString() : e.getCause().toString());
       }
     }
 
