@@ -94,19 +94,12 @@ public final class LearnedRouter {
   }
 
   /**
-   * Fits the lexical model (about 0.2 s of one core), then builds the embedding model and the shipped exemplars'
-   * vectors (a few seconds), on a thread of its own, so that the first request a learned policy routes does not wait
-   * for them inside its transaction. Either failing leaves the other loaded.
-   */
-  public Thread preloadInBackground() {
-    return preloadInBackground(() -> true);
-  }
-
-  /**
-   * As {@link #preloadInBackground()}, but the embedding model (about 100 MB and 4 s of CPU) only once
-   * {@code embeddingWanted} says a policy uses it, asked every {@link #EMBEDDING_CHECK} until it does: a router whose
-   * policies judge with the lexical model alone (the shipped one) does not spend a restart's seconds on it. The check
-   * throwing {@link java.util.concurrent.CancellationException} ends the thread (its service closed).
+   * Builds the embedding model (about 100 MB and 4 s of CPU) and the shipped exemplars' vectors on a thread of its
+   * own, so that the first request a learned policy routes does not wait for them inside its transaction, but only
+   * once {@code embeddingWanted} says a policy uses it, asked every {@link #EMBEDDING_CHECK} until it does: a router
+   * whose policies judge with the lexical model alone (the shipped one) does not spend a restart's seconds on it. The
+   * check throwing {@link java.util.concurrent.CancellationException} ends the thread (its service closed). The
+   * lexical model is fitted apart ({@link LexicalTierModel#fitInBackground}).
    */
   public Thread preloadInBackground(java.util.function.BooleanSupplier embeddingWanted) {
     return preloadInBackground(embeddingWanted, EMBEDDING_CHECK);
@@ -115,15 +108,6 @@ public final class LearnedRouter {
   /** With another interval between the checks (for tests). */
   Thread preloadInBackground(java.util.function.BooleanSupplier embeddingWanted, Duration every) {
     return Thread.ofPlatform().daemon().name("learned-model-preload").start(() -> {
-      try {
-        long start = System.nanoTime();
-        LexicalTierModel lexical = LexicalTierModel.shipped();
-        LOG.info("lexical model {} ready in {} ms (fitted here, or waited for)", lexical.version(),
-            (System.nanoTime() - start) / 1_000_000);
-      } catch (RuntimeException e) {
-        LOG.error("the lexical model could not be fitted; "
-            + "policies with auto.model lexical will fail their requests until it can: {}", e.toString(), e);
-      }
       try {
         while (!wanted(embeddingWanted)) {
           Thread.sleep(every);
